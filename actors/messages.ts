@@ -1,0 +1,371 @@
+/**
+ * The message catalogue: every kind of message that travels on the bus, declared once.
+ *
+ * Each entry has a zod schema (the TypeScript type is inferred from it), a schema version
+ * carried in every message as `v`, and the subject template it travels on. Subjects follow
+ * NATS conventions; `{name}` placeholders are single tokens filled from the message's fields.
+ *
+ * | kind | subject |
+ * |---|---|
+ * | trade | `md.{stage}.trade.{symbol}` |
+ * | quote (book top) | `md.{stage}.quote.{symbol}` |
+ * | bar | `md.{stage}.bar.{symbol}` |
+ * | features | `feat.{symbol}` |
+ * | intent | `intent.{agentId}` |
+ * | risk-decision | `risk.{outcome}.{agentId}` |
+ * | order | `order.approved.{agentId}` |
+ * | order-state | `order.state.{agentId}` |
+ * | fill | `fill.{agentId}` |
+ * | position | `position.{agentId}` |
+ * | metric | `metrics.{source}` |
+ * | alert | `alert.{severity}.{source}` |
+ * | control | `control.{target}` |
+ * | dead-letter | `dlq.{kind}` |
+ *
+ * `stage` is `raw` for what a venue publishes and `clean` for what the market-data actor
+ * republishes after validation and cleaning.
+ *
+ * @example
+ * ```ts
+ * import { subjectOf } from "./messages.ts";
+ * const s = subjectOf("fill", { agentId: "sma-1" });
+ * if (s !== "fill.sma-1") throw new Error("unreachable");
+ * ```
+ * @module
+ */
+import { z } from "zod";
+
+// ---------------------------------------------------------------------------------------------
+// Shared field schemas
+
+/** A subject-safe identifier: letters, digits, `_`, `-`, `:`, `/` (no `.`, `*`, `>` or spaces). */
+export const Id = z.string().regex(/^[A-Za-z0-9_:/-]{1,64}$/, {
+  message: "expected 1-64 of A-Z a-z 0-9 _ - : / (no '.', '*', '>' or spaces)",
+});
+/** Timestamp: integer milliseconds since the Unix epoch (virtual time in the sim). */
+export const Timestamp = z.number().int().nonnegative();
+const Price = z.number().positive().finite();
+const Qty = z.number().positive().finite();
+const Money = z.number().finite();
+const Side = z.enum(["buy", "sell"]);
+const Stage = z.enum(["raw", "clean"]);
+const OrderType = z.enum(["market", "limit"]);
+const TimeInForce = z.enum(["gtc", "ioc", "fok", "day"]);
+
+/** Order side. */
+export type Side = z.infer<typeof Side>;
+
+// ---------------------------------------------------------------------------------------------
+// Market data
+
+const Trade = z.object({
+  kind: z.literal("trade"),
+  v: z.literal(1),
+  ts: Timestamp,
+  stage: Stage,
+  venue: Id,
+  symbol: Id,
+  tradeId: z.string().min(1),
+  price: Price,
+  qty: Qty,
+  /** Side of the aggressor (taker). */
+  side: Side,
+});
+
+const Quote = z.object({
+  kind: z.literal("quote"),
+  v: z.literal(1),
+  ts: Timestamp,
+  stage: Stage,
+  venue: Id,
+  symbol: Id,
+  /** Best bid, or null when the bid side is empty. */
+  bid: Price.nullable(),
+  bidQty: z.number().nonnegative().finite(),
+  /** Best ask, or null when the ask side is empty. */
+  ask: Price.nullable(),
+  askQty: z.number().nonnegative().finite(),
+});
+
+const Bar = z.object({
+  kind: z.literal("bar"),
+  v: z.literal(1),
+  /** Open time of the bar. */
+  ts: Timestamp,
+  stage: Stage,
+  venue: Id,
+  symbol: Id,
+  intervalMs: z.number().int().positive(),
+  open: Price,
+  high: Price,
+  low: Price,
+  close: Price,
+  volume: z.number().nonnegative().finite(),
+}).superRefine((b, ctx) => {
+  if (b.high < b.low) {
+    ctx.addIssue({ code: "custom", path: ["high"], message: `high ${b.high} < low ${b.low}` });
+  }
+  for (const f of ["open", "close"] as const) {
+    if (b[f] > b.high || b[f] < b.low) {
+      ctx.addIssue({
+        code: "custom",
+        path: [f],
+        message: `${f} ${b[f]} outside [low ${b.low}, high ${b.high}]`,
+      });
+    }
+  }
+});
+
+const FeatureVector = z.object({
+  kind: z.literal("features"),
+  v: z.literal(1),
+  ts: Timestamp,
+  symbol: Id,
+  /** Feature-set id and the content hash of its definitions. */
+  featureSet: z.string().min(1),
+  featureSetHash: z.string().min(1),
+  /** Feature name → value; null while a feature is warming up. */
+  values: z.record(z.string(), z.number().finite().nullable()),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Decisions and execution
+
+const orderFields = {
+  symbol: Id,
+  side: Side,
+  type: OrderType,
+  qty: Qty,
+  /** Required for limit orders, absent for market orders. */
+  limitPrice: Price.optional(),
+  tif: TimeInForce,
+  postOnly: z.boolean().default(false),
+};
+
+function limitPriceRule(
+  o: { type: string; limitPrice?: number; postOnly?: boolean },
+  ctx: z.RefinementCtx,
+): void {
+  if (o.type === "limit" && o.limitPrice === undefined) {
+    ctx.addIssue({ code: "custom", path: ["limitPrice"], message: "required for a limit order" });
+  }
+  if (o.type === "market" && o.limitPrice !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["limitPrice"],
+      message: "must be absent for a market order",
+    });
+  }
+  if (o.type === "market" && o.postOnly) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["postOnly"],
+      message: "a market order cannot be post-only",
+    });
+  }
+}
+
+const OrderIntent = z.object({
+  kind: z.literal("intent"),
+  v: z.literal(1),
+  ts: Timestamp,
+  agentId: Id,
+  intentId: Id,
+  ...orderFields,
+  /** Why the policy wants this order (for the audit trail). */
+  reason: z.string().optional(),
+}).superRefine(limitPriceRule);
+
+const RiskDecision = z.object({
+  kind: z.literal("risk-decision"),
+  v: z.literal(1),
+  ts: Timestamp,
+  agentId: Id,
+  intentId: Id,
+  outcome: z.enum(["approved", "rejected"]),
+  /** Client order id of the approved order. */
+  clientOrderId: Id.optional(),
+  /** One entry per failed check; empty when approved. */
+  reasons: z.array(z.object({ check: z.string().min(1), message: z.string().min(1) })),
+}).superRefine((d, ctx) => {
+  if (d.outcome === "rejected" && d.reasons.length === 0) {
+    ctx.addIssue({ code: "custom", path: ["reasons"], message: "a rejection needs a reason" });
+  }
+  if (d.outcome === "approved" && d.clientOrderId === undefined) {
+    ctx.addIssue({ code: "custom", path: ["clientOrderId"], message: "required when approved" });
+  }
+});
+
+const Order = z.object({
+  kind: z.literal("order"),
+  v: z.literal(1),
+  ts: Timestamp,
+  agentId: Id,
+  intentId: Id,
+  /** Idempotency key: the broker sends an order with a given id at most once. */
+  clientOrderId: Id,
+  ...orderFields,
+}).superRefine(limitPriceRule);
+
+const OrderStatus = z.enum([
+  "new",
+  "acked",
+  "partially_filled",
+  "filled",
+  "cancelled",
+  "rejected",
+  "expired",
+]);
+/** The states of an order's lifecycle. */
+export type OrderStatus = z.infer<typeof OrderStatus>;
+
+const OrderStateChange = z.object({
+  kind: z.literal("order-state"),
+  v: z.literal(1),
+  ts: Timestamp,
+  agentId: Id,
+  clientOrderId: Id,
+  venueOrderId: z.string().min(1).optional(),
+  symbol: Id,
+  status: OrderStatus,
+  filledQty: z.number().nonnegative().finite(),
+  remainingQty: z.number().nonnegative().finite(),
+  avgFillPrice: Price.nullable(),
+  reason: z.string().optional(),
+});
+
+const Fill = z.object({
+  kind: z.literal("fill"),
+  v: z.literal(1),
+  ts: Timestamp,
+  agentId: Id,
+  clientOrderId: Id,
+  fillId: Id,
+  symbol: Id,
+  side: Side,
+  price: Price,
+  qty: Qty,
+  fee: Money,
+  feeCurrency: z.string().min(1),
+  liquidity: z.enum(["maker", "taker"]),
+});
+
+const Position = z.object({
+  kind: z.literal("position"),
+  v: z.literal(1),
+  ts: Timestamp,
+  agentId: Id,
+  symbol: Id,
+  /** Signed: positive long, negative short. */
+  qty: Money,
+  avgPrice: Price.nullable(),
+  realizedPnl: Money,
+  unrealizedPnl: Money,
+});
+
+// ---------------------------------------------------------------------------------------------
+// Operations
+
+const Metric = z.object({
+  kind: z.literal("metric"),
+  v: z.literal(1),
+  ts: Timestamp,
+  source: Id,
+  name: z.string().regex(/^[a-z][a-z0-9_]*$/, { message: "expected snake_case" }),
+  value: z.number().finite(),
+  labels: z.record(z.string(), z.string()).default({}),
+});
+
+const Alert = z.object({
+  kind: z.literal("alert"),
+  v: z.literal(1),
+  ts: Timestamp,
+  source: Id,
+  severity: z.enum(["info", "warning", "critical"]),
+  code: z.string().min(1),
+  message: z.string().min(1),
+});
+
+const Control = z.object({
+  kind: z.literal("control"),
+  v: z.literal(1),
+  ts: Timestamp,
+  /** An actor id, an agent id, or `all`. */
+  target: Id,
+  command: z.enum(["halt", "resume", "kill", "snapshot", "shutdown"]),
+  reason: z.string().optional(),
+  issuedBy: Id,
+});
+
+const DeadLetter = z.object({
+  kind: z.literal("dead-letter"),
+  v: z.literal(1),
+  ts: Timestamp,
+  /** The subject the bad message was published on. */
+  subject: z.string().min(1),
+  /** Catalogue kind the subject implies, or `unknown`. */
+  expectedKind: Id,
+  /** Human-readable error naming every bad field. */
+  error: z.string().min(1),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })),
+  /** The offending payload, as received. */
+  payload: z.unknown(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// The catalogue
+
+/** One catalogue entry. */
+export interface MessageSpec<S extends z.ZodType = z.ZodType, T extends string = string> {
+  readonly schema: S;
+  readonly version: number;
+  /** Subject template; `{field}` tokens are filled from the message's fields. */
+  readonly subject: T;
+}
+
+function spec<S extends z.ZodType, T extends string>(schema: S, subject: T): MessageSpec<S, T> {
+  return { schema, version: 1, subject };
+}
+
+/** Every message kind, its schema, schema version and subject template. */
+export const CATALOGUE = {
+  "trade": spec(Trade, "md.{stage}.trade.{symbol}"),
+  "quote": spec(Quote, "md.{stage}.quote.{symbol}"),
+  "bar": spec(Bar, "md.{stage}.bar.{symbol}"),
+  "features": spec(FeatureVector, "feat.{symbol}"),
+  "intent": spec(OrderIntent, "intent.{agentId}"),
+  "risk-decision": spec(RiskDecision, "risk.{outcome}.{agentId}"),
+  "order": spec(Order, "order.approved.{agentId}"),
+  "order-state": spec(OrderStateChange, "order.state.{agentId}"),
+  "fill": spec(Fill, "fill.{agentId}"),
+  "position": spec(Position, "position.{agentId}"),
+  "metric": spec(Metric, "metrics.{source}"),
+  "alert": spec(Alert, "alert.{severity}.{source}"),
+  "control": spec(Control, "control.{target}"),
+  "dead-letter": spec(DeadLetter, "dlq.{expectedKind}"),
+} as const;
+
+/** A message kind's name. */
+export type Kind = keyof typeof CATALOGUE;
+/** The message type of a kind, inferred from its schema (after defaults are applied). */
+export type MessageOf<K extends Kind> = z.output<(typeof CATALOGUE)[K]["schema"]>;
+/** Any catalogued message. */
+export type Message = { [K in Kind]: MessageOf<K> }[Kind];
+
+export type Trade = MessageOf<"trade">;
+export type Quote = MessageOf<"quote">;
+export type Bar = MessageOf<"bar">;
+export type FeatureVector = MessageOf<"features">;
+export type OrderIntent = MessageOf<"intent">;
+export type RiskDecision = MessageOf<"risk-decision">;
+export type Order = MessageOf<"order">;
+export type OrderStateChange = MessageOf<"order-state">;
+export type Fill = MessageOf<"fill">;
+export type Position = MessageOf<"position">;
+export type Metric = MessageOf<"metric">;
+export type Alert = MessageOf<"alert">;
+export type Control = MessageOf<"control">;
+export type DeadLetter = MessageOf<"dead-letter">;
+
+/** All kinds, in catalogue order. */
+export const KINDS = Object.keys(CATALOGUE) as Kind[];

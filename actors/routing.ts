@@ -1,0 +1,167 @@
+/**
+ * From the catalogue to the wire: the subject a message travels on, subscription patterns per
+ * kind, and validation of a received message against the schema its subject implies.
+ *
+ * @example
+ * ```ts
+ * import { patternOf, validateMessage } from "./routing.ts";
+ * if (patternOf("fill") !== "fill.*") throw new Error("unreachable");
+ * const r = validateMessage("fill.a1", { kind: "fill", v: 1 });
+ * if (r.ok) throw new Error("unreachable"); // many fields are missing; r.error names them
+ * ```
+ * @module
+ */
+import { CATALOGUE, type Kind, KINDS, type MessageOf } from "./messages.ts";
+import { parseSubject, tokensMatch } from "./subject.ts";
+
+type Placeholders<T extends string> = T extends `${string}{${infer P}}${infer Rest}`
+  ? P | Placeholders<Rest>
+  : never;
+
+/** The subject parameters of a kind, e.g. `{ agentId: string }` for `fill`. */
+export type SubjectParams<K extends Kind> = {
+  [P in Placeholders<(typeof CATALOGUE)[K]["subject"]>]: string;
+};
+
+/** Thrown when a subject cannot be built from the parameters given. */
+export class SubjectParamError extends TypeError {
+  override name = "SubjectParamError";
+}
+
+const PLACEHOLDER = /^\{(\w+)\}$/;
+
+interface Route {
+  readonly kind: Kind;
+  /** Template tokens: a literal, or a placeholder's field name (`fields[i] !== null`). */
+  readonly literals: readonly string[];
+  readonly fields: readonly (string | null)[];
+  readonly patternTokens: readonly string[];
+}
+
+const ROUTES: readonly Route[] = KINDS.map((kind) => {
+  const tokens = CATALOGUE[kind].subject.split(".");
+  const fields = tokens.map((t) => PLACEHOLDER.exec(t)?.[1] ?? null);
+  return {
+    kind,
+    literals: tokens,
+    fields,
+    patternTokens: tokens.map((t, i) => (fields[i] === null ? t : "*")),
+  };
+});
+const ROUTE_BY_KIND = new Map(ROUTES.map((r) => [r.kind, r]));
+
+function fill(kind: Kind, params: Record<string, string | undefined>, wildcard: boolean): string {
+  const route = ROUTE_BY_KIND.get(kind);
+  if (route === undefined) throw new SubjectParamError(`kind: unknown message kind "${kind}"`);
+  const out = route.literals.map((lit, i) => {
+    const field = route.fields[i];
+    if (field === null) return lit;
+    const value = params[field];
+    if (value === undefined) {
+      if (wildcard) return "*";
+      throw new SubjectParamError(`${kind} subject: missing parameter "${field}"`);
+    }
+    if (value.length === 0 || /[.*>\s]/.test(value)) {
+      throw new SubjectParamError(
+        `${kind} subject: parameter "${field}" = ${JSON.stringify(value)} is not a single token`,
+      );
+    }
+    return value;
+  });
+  return out.join(".");
+}
+
+/** The literal subject a message of `kind` with these parameters travels on. */
+export function subjectOf<K extends Kind>(kind: K, params: SubjectParams<K>): string {
+  return fill(kind, params as Record<string, string>, false);
+}
+
+/** The subject of a message, taken from its own fields. */
+export function subjectFor(message: MessageOf<Kind>): string {
+  return fill(message.kind, message as unknown as Record<string, string>, false);
+}
+
+/** A subscription pattern for `kind`; parameters left out become `*`. */
+export function patternOf<K extends Kind>(kind: K, params: Partial<SubjectParams<K>> = {}): string {
+  return fill(kind, params as Record<string, string>, true);
+}
+
+const routeCache = new Map<string, Route | null>();
+const ROUTE_CACHE_LIMIT = 10_000;
+
+/** The catalogue kind whose subject template matches `subject`, or `undefined`. */
+export function kindOfSubject(subject: string): Kind | undefined {
+  return routeOf(subject)?.kind;
+}
+
+function routeOf(subject: string): Route | null {
+  let route = routeCache.get(subject);
+  if (route === undefined) {
+    const tokens = parseSubject(subject, false);
+    route = ROUTES.find((r) => tokensMatch(r.patternTokens, tokens)) ?? null;
+    if (routeCache.size >= ROUTE_CACHE_LIMIT) routeCache.clear();
+    routeCache.set(subject, route);
+  }
+  return route;
+}
+
+/** One problem with a message: the field's dotted path (empty for the whole message) and what. */
+export interface ValidationIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Outcome of {@linkcode validateMessage}. */
+export type Validation =
+  | { readonly ok: true; readonly kind: Kind }
+  | {
+    readonly ok: false;
+    readonly expectedKind: Kind | "unknown";
+    readonly issues: readonly ValidationIssue[];
+    /** One line naming every bad field, e.g. `fill on "fill.a1": price: Too small: ...`. */
+    readonly error: string;
+  };
+
+/**
+ * Checks a received payload against the schema its subject implies, and that the subject's
+ * tokens agree with the message's own fields (a fill for agent `a2` on `fill.a1` is bad).
+ */
+export function validateMessage(subject: string, payload: unknown): Validation {
+  const route = routeOf(subject);
+  if (route === null) {
+    const issues = [{ path: "", message: "no message kind in the catalogue uses this subject" }];
+    return {
+      ok: false,
+      expectedKind: "unknown",
+      issues,
+      error: `"${subject}": ${issues[0].message}`,
+    };
+  }
+  const spec = CATALOGUE[route.kind];
+  const parsed = spec.schema.safeParse(payload);
+  const issues: ValidationIssue[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      issues.push({ path: issue.path.map(String).join("."), message: issue.message });
+    }
+  } else {
+    const msg = parsed.data as Record<string, unknown>;
+    const tokens = subject.split(".");
+    route.fields.forEach((field, i) => {
+      if (field !== null && msg[field] !== tokens[i]) {
+        issues.push({
+          path: field,
+          message: `is ${JSON.stringify(msg[field])} but the subject says "${tokens[i]}"`,
+        });
+      }
+    });
+  }
+  if (issues.length === 0) return { ok: true, kind: route.kind };
+  const detail = issues.map((i) => `${i.path || "(message)"}: ${i.message}`).join("; ");
+  return {
+    ok: false,
+    expectedKind: route.kind,
+    issues,
+    error: `${route.kind} v${spec.version} on "${subject}": ${detail}`,
+  };
+}
