@@ -15,12 +15,16 @@
 import type { Kind, MessageOf } from "./messages.ts";
 import { patternOf, subjectFor, type SubjectParams } from "./routing.ts";
 
-/** Receives one message. `replyTo` is set when the sender expects a reply. */
+/**
+ * Receives one message. `replyTo` is set when the sender expects a reply. A returned promise is
+ * watched (a rejection is reported like a throw, and `drain` waits for it); other return values
+ * are ignored.
+ */
 export type Handler<T = unknown> = (
   data: T,
   subject: string,
   replyTo: string | undefined,
-) => void | Promise<void>;
+) => unknown;
 
 /** Options of {@linkcode Bus.subscribe}. */
 export interface SubscribeOptions {

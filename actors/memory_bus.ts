@@ -335,7 +335,7 @@ export class MemoryBus implements Bus {
     this.#delivered++;
     try {
       const result = (s.handler as Handler<unknown>)(data, subject, replyTo);
-      if (result !== undefined && typeof (result as Promise<void>).then === "function") {
+      if (result instanceof Promise) {
         this.#track(s, subject, result as Promise<void>);
       }
     } catch (error) {

@@ -16,7 +16,11 @@ export {
 // deno-lint-ignore no-explicit-any
 type ErrorClass = new (...args: any[]) => Error;
 
-function check(error: unknown, cls: ErrorClass | undefined, msg: RegExp | string | undefined): Error {
+function check(
+  error: unknown,
+  cls: ErrorClass | undefined,
+  msg: RegExp | string | undefined,
+): Error {
   if (!(error instanceof Error)) {
     throw new AssertionError({ message: `expected an Error to be thrown, got ${String(error)}` });
   }
