@@ -27,7 +27,7 @@
  *
  * @example
  * ```ts
- * import { subjectOf } from "./messages.ts";
+ * import { subjectOf } from "./routing.ts";
  * const s = subjectOf("fill", { agentId: "sma-1" });
  * if (s !== "fill.sma-1") throw new Error("unreachable");
  * ```

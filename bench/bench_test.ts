@@ -1,0 +1,17 @@
+import { assert, assertEquals } from "../testing/assert.ts";
+import { BENCHMARKS, runBenchmarks } from "./mod.ts";
+
+Deno.test("every benchmark runs and yields a positive finite figure under its key", () => {
+  const lines: string[] = [];
+  const figures = runBenchmarks("", (l) => lines.push(l), { rounds: 1, roundMs: 5, warmupMs: 0 });
+  assertEquals(Object.keys(figures), BENCHMARKS.map((b) => b.key));
+  for (const [key, value] of Object.entries(figures)) {
+    assert(Number.isFinite(value) && value > 0, `${key} = ${value}`);
+  }
+  assertEquals(lines.length, BENCHMARKS.length);
+});
+
+Deno.test("a filter selects benchmarks by key", () => {
+  const figures = runBenchmarks("event_queue", () => {}, { rounds: 1, roundMs: 5, warmupMs: 0 });
+  assertEquals(Object.keys(figures), ["event_queue_ops_per_s"]);
+});

@@ -1,0 +1,41 @@
+/**
+ * `deno task bench`: runs every benchmark and prints, as its last line, one JSON object of
+ * named figures (numbers only) so runs can be compared by machine.
+ * @module
+ */
+import { benchBusMemory, benchBusMemoryValidated } from "./bus_memory.ts";
+import { benchEventQueue } from "./event_queue.ts";
+import type { RateOptions } from "./harness.ts";
+
+/** A named benchmark producing one figure. */
+export interface Benchmark {
+  readonly key: string;
+  readonly unit: string;
+  readonly run: (options?: RateOptions) => number;
+}
+
+/** Every benchmark, in the order they run. Later issues add keys here. */
+export const BENCHMARKS: readonly Benchmark[] = [
+  { key: "bus_memory_msgs_per_s", unit: "msg/s", run: benchBusMemory },
+  { key: "bus_memory_validated_msgs_per_s", unit: "msg/s", run: benchBusMemoryValidated },
+  { key: "event_queue_ops_per_s", unit: "op/s", run: benchEventQueue },
+];
+
+/**
+ * Runs the benchmarks whose key contains `filter` (all by default); writes one human-readable
+ * line per figure through `log`, and returns the figures.
+ */
+export function runBenchmarks(
+  filter = "",
+  log: (line: string) => void = console.log,
+  options?: RateOptions,
+): Record<string, number> {
+  const figures: Record<string, number> = {};
+  for (const b of BENCHMARKS) {
+    if (!b.key.includes(filter)) continue;
+    const value = b.run(options);
+    figures[b.key] = Math.round(value);
+    log(`${b.key.padEnd(34)} ${Math.round(value).toLocaleString("en-US").padStart(14)} ${b.unit}`);
+  }
+  return figures;
+}
