@@ -52,6 +52,14 @@ const Stage = z.enum(["raw", "clean"]);
 const OrderType = z.enum(["market", "limit"]);
 const TimeInForce = z.enum(["gtc", "ioc", "fok", "day"]);
 
+/**
+ * The fields every message starts with: its `kind`, the schema version `v`, and `ts` (for a bar,
+ * its open time).
+ */
+function envelope<K extends string>(kind: K) {
+  return { kind: z.literal(kind), v: z.literal(1), ts: Timestamp };
+}
+
 /** Order side. */
 export type Side = z.infer<typeof Side>;
 
@@ -59,9 +67,7 @@ export type Side = z.infer<typeof Side>;
 // Market data
 
 const Trade = z.object({
-  kind: z.literal("trade"),
-  v: z.literal(1),
-  ts: Timestamp,
+  ...envelope("trade"),
   stage: Stage,
   venue: Id,
   symbol: Id,
@@ -73,9 +79,7 @@ const Trade = z.object({
 });
 
 const Quote = z.object({
-  kind: z.literal("quote"),
-  v: z.literal(1),
-  ts: Timestamp,
+  ...envelope("quote"),
   stage: Stage,
   venue: Id,
   symbol: Id,
@@ -88,10 +92,7 @@ const Quote = z.object({
 });
 
 const Bar = z.object({
-  kind: z.literal("bar"),
-  v: z.literal(1),
-  /** Open time of the bar. */
-  ts: Timestamp,
+  ...envelope("bar"),
   stage: Stage,
   venue: Id,
   symbol: Id,
@@ -117,9 +118,7 @@ const Bar = z.object({
 });
 
 const FeatureVector = z.object({
-  kind: z.literal("features"),
-  v: z.literal(1),
-  ts: Timestamp,
+  ...envelope("features"),
   symbol: Id,
   /** Feature-set id and the content hash of its definitions. */
   featureSet: z.string().min(1),
@@ -166,9 +165,7 @@ function limitPriceRule(
 }
 
 const OrderIntent = z.object({
-  kind: z.literal("intent"),
-  v: z.literal(1),
-  ts: Timestamp,
+  ...envelope("intent"),
   agentId: Id,
   intentId: Id,
   ...orderFields,
@@ -177,9 +174,7 @@ const OrderIntent = z.object({
 }).superRefine(limitPriceRule);
 
 const RiskDecision = z.object({
-  kind: z.literal("risk-decision"),
-  v: z.literal(1),
-  ts: Timestamp,
+  ...envelope("risk-decision"),
   agentId: Id,
   intentId: Id,
   outcome: z.enum(["approved", "rejected"]),
@@ -197,9 +192,7 @@ const RiskDecision = z.object({
 });
 
 const Order = z.object({
-  kind: z.literal("order"),
-  v: z.literal(1),
-  ts: Timestamp,
+  ...envelope("order"),
   agentId: Id,
   intentId: Id,
   /** Idempotency key: the broker sends an order with a given id at most once. */
@@ -220,9 +213,7 @@ const OrderStatus = z.enum([
 export type OrderStatus = z.infer<typeof OrderStatus>;
 
 const OrderStateChange = z.object({
-  kind: z.literal("order-state"),
-  v: z.literal(1),
-  ts: Timestamp,
+  ...envelope("order-state"),
   agentId: Id,
   clientOrderId: Id,
   venueOrderId: z.string().min(1).optional(),
@@ -235,9 +226,7 @@ const OrderStateChange = z.object({
 });
 
 const Fill = z.object({
-  kind: z.literal("fill"),
-  v: z.literal(1),
-  ts: Timestamp,
+  ...envelope("fill"),
   agentId: Id,
   clientOrderId: Id,
   fillId: Id,
@@ -251,9 +240,7 @@ const Fill = z.object({
 });
 
 const Position = z.object({
-  kind: z.literal("position"),
-  v: z.literal(1),
-  ts: Timestamp,
+  ...envelope("position"),
   agentId: Id,
   symbol: Id,
   /** Signed: positive long, negative short. */
@@ -267,9 +254,7 @@ const Position = z.object({
 // Operations
 
 const Metric = z.object({
-  kind: z.literal("metric"),
-  v: z.literal(1),
-  ts: Timestamp,
+  ...envelope("metric"),
   source: Id,
   name: z.string().regex(/^[a-z][a-z0-9_]*$/, { message: "expected snake_case" }),
   value: z.number().finite(),
@@ -277,9 +262,7 @@ const Metric = z.object({
 });
 
 const Alert = z.object({
-  kind: z.literal("alert"),
-  v: z.literal(1),
-  ts: Timestamp,
+  ...envelope("alert"),
   source: Id,
   severity: z.enum(["info", "warning", "critical"]),
   code: z.string().min(1),
@@ -287,9 +270,7 @@ const Alert = z.object({
 });
 
 const Control = z.object({
-  kind: z.literal("control"),
-  v: z.literal(1),
-  ts: Timestamp,
+  ...envelope("control"),
   /** An actor id, an agent id, or `all`. */
   target: Id,
   command: z.enum(["halt", "resume", "kill", "snapshot", "shutdown"]),
@@ -298,9 +279,7 @@ const Control = z.object({
 });
 
 const DeadLetter = z.object({
-  kind: z.literal("dead-letter"),
-  v: z.literal(1),
-  ts: Timestamp,
+  ...envelope("dead-letter"),
   /** The subject the bad message was published on. */
   subject: z.string().min(1),
   /** Catalogue kind the subject implies, or `unknown`. */

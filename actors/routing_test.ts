@@ -28,7 +28,10 @@ Deno.test("the catalogue declares the thirteen message kinds plus dead letters",
     "control",
     "dead-letter",
   ]);
-  for (const kind of KINDS) assertEquals(CATALOGUE[kind].version, 1);
+  for (const kind of KINDS) {
+    assertEquals(CATALOGUE[kind].version, 1);
+    assertEquals(SAMPLES[kind].v, CATALOGUE[kind].version, `${kind}: schema v vs catalogue`);
+  }
 });
 
 Deno.test("every sample validates on its own subject, and the subject maps back to its kind", () => {
