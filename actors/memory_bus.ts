@@ -3,7 +3,8 @@
  *
  * `publish` appends to a FIFO; delivery drains the FIFO in publish order, so no handler ever
  * runs inside another's `publish` call and messages published by handlers queue up behind the
- * rest. In `"auto"` mode the FIFO drains in a microtask after the first publish; in `"manual"`
+ * rest. As with NATS, a message goes to the subscriptions that existed when it was published
+ * and are still open when it is delivered. In `"auto"` mode the FIFO drains in a microtask after the first publish; in `"manual"`
  * mode the owner (the simulation kernel) calls {@linkcode MemoryBus.deliverPending} itself.
  *
  * Handlers receive the very object that was published (no copies), so publishers must treat
@@ -196,7 +197,7 @@ export class MemoryBus implements Bus {
     try {
       while (this.#head !== this.#tail && !this.#closed) {
         const slot = this.#head & this.#mask;
-        let targets = this.#qTargets[slot]!;
+        const targets = this.#qTargets[slot]!;
         const subject = this.#qSubjects[slot]!;
         const data = this.#qData[slot];
         const replyTo = this.#qReply[slot];
@@ -205,7 +206,6 @@ export class MemoryBus implements Bus {
         this.#qData[slot] = undefined;
         this.#head++;
         count++;
-        if (targets.generation !== this.#generation) targets = this.#resolve(subject);
         if (this.#validate && !this.#accept(subject, data)) continue;
         const subs = targets.subs;
         for (let i = 0; i < subs.length; i++) {

@@ -299,3 +299,16 @@ Deno.test("the queue grows past its initial size without losing or reordering me
   assertEquals(bus.stats().delivered, 15_000);
   await bus.close();
 });
+
+Deno.test("a subscription made after a publish does not receive that message (as in NATS)", async () => {
+  const { bus } = quietBus({ mode: "manual" });
+  const early: number[] = [], late: number[] = [];
+  bus.subscribe("x", (d) => void early.push(d as number));
+  bus.publish("x", 1);
+  bus.subscribe("x", (d) => void late.push(d as number));
+  bus.publish("x", 2);
+  bus.deliverPending();
+  assertEquals(early, [1, 2]);
+  assertEquals(late, [2]);
+  await bus.close();
+});
