@@ -82,9 +82,11 @@ interface Group {
   readonly cursor: { next: number };
 }
 
-/** Who gets messages on one literal subject, valid while `generation` is current. */
+/**
+ * Who gets messages on one literal subject, resolved when a message is published. Cached per
+ * subject until the set of subscriptions changes.
+ */
 interface Targets {
-  readonly generation: number;
   readonly subs: readonly Sub[];
   readonly groups: readonly Group[];
 }
@@ -105,7 +107,6 @@ export class MemoryBus implements Bus {
   readonly #onError: (event: BusErrorEvent) => void;
 
   #subs: Sub[] = [];
-  #generation = 0;
   #cache = new Map<string, Targets>();
   readonly #groupCursors = new Map<string, { next: number }>();
 
@@ -162,9 +163,7 @@ export class MemoryBus implements Bus {
   publish(subject: string, data: unknown, replyTo?: string): void {
     if (this.#closed) throw new BusClosedError(`publish on "${subject}": the bus is closed`);
     let targets = this.#cache.get(subject);
-    if (targets === undefined || targets.generation !== this.#generation) {
-      targets = this.#resolve(subject); // validates the subject, throws if malformed
-    }
+    if (targets === undefined) targets = this.#resolve(subject); // throws if malformed
     if (replyTo !== undefined) parseSubject(replyTo, false);
     if (this.#tail - this.#head > this.#mask) this.#grow();
     const slot = this.#tail & this.#mask;
@@ -405,14 +404,13 @@ export class MemoryBus implements Bus {
       if (cursor === undefined) this.#groupCursors.set(name, cursor = { next: 0 });
       groups.push({ members, cursor });
     }
-    const targets: Targets = { generation: this.#generation, subs, groups };
+    const targets: Targets = { subs, groups };
     if (this.#cache.size >= CACHE_LIMIT) this.#cache.clear();
     this.#cache.set(subject, targets);
     return targets;
   }
 
   #invalidate(): void {
-    this.#generation++;
     this.#cache.clear();
   }
 
