@@ -203,6 +203,7 @@ export class MemoryBus implements Bus {
         this.#qTargets[slot] = undefined;
         this.#qSubjects[slot] = undefined;
         this.#qData[slot] = undefined;
+        this.#qReply[slot] = undefined;
         this.#head++;
         count++;
         if (this.#validate && !this.#accept(subject, data)) continue;
