@@ -266,7 +266,7 @@ export class MemoryBus implements Bus {
     }
     let targets: Targets;
     try {
-      targets = this.#resolve(subject);
+      targets = this.#cache.get(subject) ?? this.#resolve(subject);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -14,7 +14,13 @@ export {
   type Validation,
   type ValidationIssue,
 } from "./routing.ts";
-export { InvalidSubjectError, parseSubject, subjectMatches, tokensMatch } from "./subject.ts";
+export {
+  InvalidSubjectError,
+  isSubjectToken,
+  parseSubject,
+  subjectMatches,
+  tokensMatch,
+} from "./subject.ts";
 export {
   type Bus,
   BusClosedError,

@@ -12,7 +12,7 @@
  * @module
  */
 import { CATALOGUE, type Kind, KINDS, type MessageOf } from "./messages.ts";
-import { parseSubject, tokensMatch } from "./subject.ts";
+import { isSubjectToken, parseSubject, tokensMatch } from "./subject.ts";
 
 type Placeholders<T extends string> = T extends `${string}{${infer P}}${infer Rest}`
   ? P | Placeholders<Rest>
@@ -61,7 +61,7 @@ function fill(kind: Kind, params: Record<string, string | undefined>, wildcard: 
       if (wildcard) return "*";
       throw new SubjectParamError(`${kind} subject: missing parameter "${field}"`);
     }
-    if (value.length === 0 || /[.*>\s]/.test(value)) {
+    if (!isSubjectToken(value)) {
       throw new SubjectParamError(
         `${kind} subject: parameter "${field}" = ${JSON.stringify(value)} is not a single token`,
       );

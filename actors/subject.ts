@@ -59,6 +59,11 @@ export function parseSubject(subject: string, wildcards: boolean): string[] {
   return tokens;
 }
 
+/** Whether `value` can stand as one literal subject token (non-empty; no `.`, `*`, `>`, spaces). */
+export function isSubjectToken(value: unknown): value is string {
+  return typeof value === "string" && value.length > 0 && !/[.*>\s]/.test(value);
+}
+
 /** Whether already-parsed pattern tokens match already-parsed subject tokens. */
 export function tokensMatch(pattern: readonly string[], subject: readonly string[]): boolean {
   const n = pattern.length;
