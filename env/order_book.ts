@@ -1,0 +1,681 @@
+/**
+ * A limit order book and matching engine for one instrument, in integer ticks and lots:
+ * price-time priority; limit (GTC), market, IOC, FOK, post-only (reject or slide) orders;
+ * cancel and cancel/replace; self-trade prevention; maker/taker fees per order; tick- and
+ * lot-size validation; trade prints and level-2 updates.
+ *
+ * Each command (`submit`, `cancel`, `replace`) clears {@linkcode OrderBook.events} and writes
+ * what happened into it, in this order: `Accepted` (or a single `Rejected`), then per opposite
+ * level touched its trades — each maker that completes gets `Filled` right after its trade,
+ * each maker removed by self-trade prevention gets `Cancelled` — and one `Level` update; then
+ * the incoming order's outcome: `Filled`, `Cancelled` (with the reason) or `Rested` followed by
+ * its `Level` update. A replace starts with `Replaced` and the `Level` update of the level it
+ * left. Read the events before the next command.
+ *
+ * Validation runs in a fixed order, and the first failing check names the reason: id, owner,
+ * side, kind, self-trade mode, quantity (integer, ≤ max, ≥ min, lot multiple), price (integer,
+ * in range, tick multiple; not checked for market orders), duplicate live id.
+ *
+ * Orders live in typed-array pools, levels in a {@linkcode PriceLadder} per side, ids in an
+ * {@linkcode IntMap}: after warm-up, no command allocates.
+ *
+ * @example
+ * ```ts
+ * import { OrderBook, OrderKind, Side, EventKind } from "./order_book.ts";
+ * const book = new OrderBook({ tickSize: 1, lotSize: 1 });
+ * book.submit(1, 7, Side.Sell, OrderKind.Limit, 101, 5);
+ * book.submit(2, 8, Side.Buy, OrderKind.Limit, 101, 3);
+ * const trade = book.events.toArray().find((e) => e.kind === EventKind.Trade)!;
+ * if (trade.price !== 101 || trade.qty !== 3 || trade.id2 !== 1) throw new Error("unreachable");
+ * if (book.bestAsk() !== 101 || book.order(1)!.leaves !== 2) throw new Error("unreachable");
+ * ```
+ * @module
+ */
+import { BookEvents, EventKind, OrderKind, Reason, reasonText, Side, Stp } from "./book_events.ts";
+import { IntMap } from "./int_map.ts";
+import { PriceLadder } from "./price_ladder.ts";
+import { growFloat64, growInt32, growUint8 } from "./typed_arrays.ts";
+
+export { BookEvents, EventKind, OrderKind, Reason, reasonText, Side, Stp };
+export type { BookEvent } from "./book_events.ts";
+
+const BUY = 0;
+const MARKET = OrderKind.Market;
+const IOC = OrderKind.Ioc;
+const FOK = OrderKind.Fok;
+const POST_ONLY = OrderKind.PostOnly;
+const POST_ONLY_SLIDE = OrderKind.PostOnlySlide;
+const STP_NEWEST = Stp.CancelNewest;
+const STP_OLDEST = Stp.CancelOldest;
+const STP_NONE = Stp.None;
+const MAX_PRICE = 0x7fffffff;
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+/** Instrument rules and defaults of a book. Integers; prices in ticks, sizes in lots. */
+export interface BookConfig {
+  /** Prices must be multiples of this. Default 1. */
+  readonly tickSize?: number;
+  /** Quantities must be multiples of this. Default 1. */
+  readonly lotSize?: number;
+  /** Smallest order quantity. Default `lotSize`. */
+  readonly minQty?: number;
+  /** Largest order quantity. Default 2^40. */
+  readonly maxQty?: number;
+  /** Highest price. Default 2^31 - 1 (prices are int32). */
+  readonly maxPrice?: number;
+  /** Self-trade prevention when an order does not say. Default `Stp.CancelNewest`. */
+  readonly stp?: Stp;
+  /** Maker fee in millionths of notional (negative: rebate). Default 0. */
+  readonly makerFeeMicros?: number;
+  /** Taker fee in millionths of notional. Default 0. */
+  readonly takerFeeMicros?: number;
+  /** Order pool capacity to start with (it grows as needed). Default 1024. */
+  readonly initialOrders?: number;
+}
+
+/** Thrown for a book configuration or fee schedule that breaks a rule; names the field. */
+export class BookConfigError extends RangeError {
+  override name = "BookConfigError";
+}
+
+/** A resting order, as {@linkcode OrderBook.order} reports it. */
+export interface OrderView {
+  readonly id: number;
+  readonly owner: number;
+  readonly side: Side;
+  readonly kind: OrderKind;
+  readonly price: number;
+  readonly leaves: number;
+  readonly filled: number;
+}
+
+/** A level-2 depth snapshot of one side, best level first. */
+export interface Depth {
+  readonly price: number[];
+  readonly qty: number[];
+  readonly count: number[];
+}
+
+/**
+ * The fee on `notional` (ticks × lots) at `micros` millionths, rounded up — in the venue's
+ * favour for charges and for rebates alike. Exact while notional × micros is a safe integer.
+ */
+export function feeOf(notional: number, micros: number): number {
+  const a = notional * micros;
+  let q = Math.floor(a / 1_000_000);
+  const r = a - q * 1_000_000;
+  if (r < 0) q--;
+  else if (r > 0) q++;
+  return q === 0 ? 0 : q; // no -0
+}
+
+/** One instrument's order book; see the module documentation for its rules. */
+export class OrderBook {
+  /** What the last command did. Cleared at the start of every command. */
+  readonly events: BookEvents = new BookEvents();
+  readonly bids: PriceLadder = new PriceLadder(true);
+  readonly asks: PriceLadder = new PriceLadder(false);
+  readonly tickSize: number;
+  readonly lotSize: number;
+  readonly minQty: number;
+  readonly maxQty: number;
+  readonly maxPrice: number;
+  readonly defaultStp: Stp;
+  readonly makerFeeMicros: number;
+  readonly takerFeeMicros: number;
+
+  #ids: IntMap;
+  #oid: Float64Array;
+  #owner: Int32Array;
+  #side: Uint8Array;
+  #kind: Uint8Array;
+  #stp: Uint8Array;
+  #price: Int32Array;
+  #leaves: Float64Array;
+  #filled: Float64Array;
+  #makerFee: Int32Array;
+  #takerFee: Int32Array;
+  #prev: Int32Array;
+  #next: Int32Array;
+  #level: Int32Array;
+  #free: Int32Array;
+  #freeTop = 0;
+  #tradeSeq = 0;
+  #stopped = false;
+  #feeIndex = new IntMap(16);
+  #feeMaker: number[] = [];
+  #feeTaker: number[] = [];
+
+  constructor(config: BookConfig = {}) {
+    const int = (name: keyof BookConfig, value: number, min: number, max: number): number => {
+      if (!(Number.isSafeInteger(value) && value >= min && value <= max)) {
+        throw new BookConfigError(`${name}: expected an integer in [${min}, ${max}], got ${value}`);
+      }
+      return value;
+    };
+    this.tickSize = int("tickSize", config.tickSize ?? 1, 1, MAX_PRICE);
+    this.lotSize = int("lotSize", config.lotSize ?? 1, 1, MAX_SAFE);
+    this.maxPrice = int("maxPrice", config.maxPrice ?? MAX_PRICE, this.tickSize, MAX_PRICE);
+    this.maxQty = int("maxQty", config.maxQty ?? 2 ** 40, this.lotSize, MAX_SAFE);
+    this.minQty = int("minQty", config.minQty ?? this.lotSize, 1, this.maxQty);
+    this.defaultStp = int("stp", config.stp ?? Stp.CancelNewest, 0, 3) as Stp;
+    this.makerFeeMicros = int("makerFeeMicros", config.makerFeeMicros ?? 0, -1e6, 1e6);
+    this.takerFeeMicros = int("takerFeeMicros", config.takerFeeMicros ?? 0, -1e6, 1e6);
+    const n = Math.max(16, (config.initialOrders ?? 1024) | 0);
+    this.#ids = new IntMap(n);
+    this.#oid = new Float64Array(n);
+    this.#owner = new Int32Array(n);
+    this.#side = new Uint8Array(n);
+    this.#kind = new Uint8Array(n);
+    this.#stp = new Uint8Array(n);
+    this.#price = new Int32Array(n);
+    this.#leaves = new Float64Array(n);
+    this.#filled = new Float64Array(n);
+    this.#makerFee = new Int32Array(n);
+    this.#takerFee = new Int32Array(n);
+    this.#prev = new Int32Array(n);
+    this.#next = new Int32Array(n);
+    this.#level = new Int32Array(n);
+    this.#free = new Int32Array(n);
+    for (let i = n - 1; i >= 0; i--) this.#free[this.#freeTop++] = i;
+  }
+
+  /** Sets the fee rates (millionths of notional) for `owner`'s future orders. */
+  setFees(owner: number, makerMicros: number, takerMicros: number): void {
+    if (!(Number.isInteger(owner) && owner >= 0 && owner <= MAX_PRICE)) {
+      throw new BookConfigError(`owner: expected an integer in [0, 2^31), got ${owner}`);
+    }
+    for (const [name, v] of [["makerMicros", makerMicros], ["takerMicros", takerMicros]] as const) {
+      if (!(Number.isInteger(v) && v >= -1e6 && v <= 1e6)) {
+        throw new BookConfigError(`${name}: expected an integer in [-1000000, 1000000], got ${v}`);
+      }
+    }
+    let i = this.#feeIndex.get(owner + 1);
+    if (i < 0) {
+      i = this.#feeMaker.length;
+      this.#feeIndex.set(owner + 1, i);
+    }
+    this.#feeMaker[i] = makerMicros;
+    this.#feeTaker[i] = takerMicros;
+  }
+
+  /** Number of resting orders. */
+  get orderCount(): number {
+    return this.#ids.size;
+  }
+
+  /** Number of trades printed so far (the last trade's `seq`). */
+  get tradeCount(): number {
+    return this.#tradeSeq;
+  }
+
+  /** Best bid price, or 0 when there is no bid. */
+  bestBid(): number {
+    const l = this.bids.best();
+    return l < 0 ? 0 : this.bids.price[l];
+  }
+
+  /** Best ask price, or 0 when there is no ask. */
+  bestAsk(): number {
+    const l = this.asks.best();
+    return l < 0 ? 0 : this.asks.price[l];
+  }
+
+  /**
+   * Submits a new order; returns `Reason.None` when accepted, else the reject reason. For a
+   * market order `price` is ignored. `stp` defaults to the book's mode.
+   */
+  submit(
+    id: number,
+    owner: number,
+    side: Side,
+    kind: OrderKind,
+    price: number,
+    qty: number,
+    stp: Stp = this.defaultStp,
+  ): Reason {
+    const ev = this.events;
+    ev.length = 0;
+    let reason = this.#validateOrder(id, owner, side, kind, stp, qty);
+    if (reason === Reason.None && kind !== MARKET) reason = this.#validatePrice(price);
+    if (reason === Reason.None && this.#ids.get(id) >= 0) reason = Reason.DuplicateId;
+    if (reason !== Reason.None) return this.#reject(id, side, price, qty, reason);
+
+    const opp = side === BUY ? this.asks : this.bids;
+    let limit = price;
+    if (kind === MARKET) {
+      if (opp.size === 0) return this.#reject(id, side, price, qty, Reason.NoLiquidity);
+      limit = side === BUY ? MAX_PRICE : 0;
+    } else if (kind === POST_ONLY || kind === POST_ONLY_SLIDE) {
+      limit = this.#postOnlyPrice(side, price, kind);
+      if (limit < 0) return this.#reject(id, side, price, qty, -limit as Reason);
+    } else if (kind === FOK && !this.#fillable(owner, side, price, qty, stp)) {
+      return this.#reject(id, side, price, qty, Reason.FokNotFillable);
+    }
+
+    const a = ev.push(EventKind.Accepted, side, id, price, qty);
+    ev.owner[a] = owner;
+    const o = this.#alloc();
+    this.#oid[o] = id;
+    this.#owner[o] = owner;
+    this.#side[o] = side;
+    this.#kind[o] = kind;
+    this.#stp[o] = stp;
+    this.#price[o] = kind === MARKET ? 0 : limit;
+    this.#leaves[o] = qty;
+    this.#filled[o] = 0;
+    let maker = this.makerFeeMicros;
+    let taker = this.takerFeeMicros;
+    if (this.#feeMaker.length > 0) {
+      const f = this.#feeIndex.get(owner + 1);
+      if (f >= 0) {
+        maker = this.#feeMaker[f];
+        taker = this.#feeTaker[f];
+      }
+    }
+    this.#makerFee[o] = maker;
+    this.#takerFee[o] = taker;
+    this.#match(o, limit);
+    this.#settle(o, false);
+    return Reason.None;
+  }
+
+  /** Cancels the live order `id`; returns `Reason.None`, or `Reason.UnknownOrder`. */
+  cancel(id: number): Reason {
+    this.events.length = 0;
+    const o = this.#ids.get(id);
+    if (o < 0) return this.#reject(id, 0, 0, 0, Reason.UnknownOrder);
+    const ladder = this.#side[o] === BUY ? this.bids : this.asks;
+    const lvl = this.#level[o];
+    this.#unlink(o, ladder, lvl);
+    this.#cancelled(o, Reason.UserCancel);
+    this.#levelUpdate(ladder, lvl);
+    this.#ids.delete(id);
+    this.#release(o);
+    return Reason.None;
+  }
+
+  /**
+   * Amends the live order `id` to `price` and `qty` (its new open quantity). A size decrease
+   * at the same price keeps time priority; a price change or size increase sends it to the
+   * back of its new level — and if the new price crosses, it trades first like a new order.
+   * A post-only order is held to its rule at the new price. Returns the reject reason, if any
+   * (the order is then unchanged).
+   */
+  replace(id: number, price: number, qty: number): Reason {
+    const ev = this.events;
+    ev.length = 0;
+    const o = this.#ids.get(id);
+    if (o < 0) return this.#reject(id, 0, price, qty, Reason.UnknownOrder);
+    const side = this.#side[o] as Side;
+    let reason = this.#validateQty(qty);
+    if (reason === Reason.None) reason = this.#validatePrice(price);
+    if (reason !== Reason.None) return this.#reject(id, side, price, qty, reason);
+    const ladder = side === BUY ? this.bids : this.asks;
+    const lvl = this.#level[o];
+    const old = this.#leaves[o];
+    if (price === this.#price[o] && qty <= old) {
+      this.#leaves[o] = qty;
+      ladder.qty[lvl] -= old - qty;
+      this.#replaced(o, price, qty, old, Reason.PriorityKept);
+      this.#levelUpdate(ladder, lvl);
+      return Reason.None;
+    }
+    const kind = this.#kind[o];
+    let limit = price;
+    if (kind === POST_ONLY || kind === POST_ONLY_SLIDE) {
+      limit = this.#postOnlyPrice(side, price, kind);
+      if (limit < 0) return this.#reject(id, side, price, qty, -limit as Reason);
+    }
+    this.#unlink(o, ladder, lvl);
+    this.#replaced(o, limit, qty, old, Reason.PriorityLost);
+    this.#levelUpdate(ladder, lvl);
+    this.#price[o] = limit;
+    this.#leaves[o] = qty;
+    this.#match(o, limit);
+    this.#settle(o, true);
+    return Reason.None;
+  }
+
+  /** The live order `id`, or undefined. */
+  order(id: number): OrderView | undefined {
+    const o = this.#ids.get(id);
+    if (o < 0) return undefined;
+    return {
+      id,
+      owner: this.#owner[o],
+      side: this.#side[o] as Side,
+      kind: this.#kind[o] as OrderKind,
+      price: this.#price[o],
+      leaves: this.#leaves[o],
+      filled: this.#filled[o],
+    };
+  }
+
+  /** Ids of the orders resting at `price` on `side`, first in line first. */
+  queue(side: Side, price: number): number[] {
+    const ladder = side === BUY ? this.bids : this.asks;
+    const out: number[] = [];
+    const lvl = ladder.find(price);
+    if (lvl < 0) return out;
+    for (let o = ladder.head[lvl]; o >= 0; o = this.#next[o]) out.push(this.#oid[o]);
+    return out;
+  }
+
+  /** Level-2 snapshot of `side`: up to `levels` levels, best first. */
+  depth(side: Side, levels = Infinity): Depth {
+    const ladder = side === BUY ? this.bids : this.asks;
+    const out: Depth = { price: [], qty: [], count: [] };
+    ladder.beginWalk();
+    for (let n = 0; n < levels; n++) {
+      const lvl = ladder.nextLevel();
+      if (lvl < 0) break;
+      out.price.push(ladder.price[lvl]);
+      out.qty.push(ladder.qty[lvl]);
+      out.count.push(ladder.count[lvl]);
+    }
+    return out;
+  }
+
+  /** A sentence explaining event `i` of the last command when it is a reject or cancel. */
+  explain(i: number): string {
+    const e = this.events.get(i);
+    let detail = "";
+    switch (e.reason) {
+      case Reason.PriceOffTick:
+        detail = ` (price ${e.price}, tick size ${this.tickSize})`;
+        break;
+      case Reason.PriceOutOfRange:
+        detail = ` (price ${e.price}, allowed [${this.tickSize}, ${this.maxPrice}])`;
+        break;
+      case Reason.PriceNotInteger:
+        detail = ` (price ${e.price})`;
+        break;
+      case Reason.QtyOffLot:
+        detail = ` (quantity ${e.qty}, lot size ${this.lotSize})`;
+        break;
+      case Reason.QtyBelowMin:
+        detail = ` (quantity ${e.qty}, minimum ${this.minQty})`;
+        break;
+      case Reason.QtyAboveMax:
+        detail = ` (quantity ${e.qty}, maximum ${this.maxQty})`;
+        break;
+      case Reason.QtyNotInteger:
+        detail = ` (quantity ${e.qty})`;
+        break;
+    }
+    return `order ${e.id}: ${reasonText(e.reason)}${detail}`;
+  }
+
+  #validateOrder(
+    id: number,
+    owner: number,
+    side: number,
+    kind: number,
+    stp: number,
+    qty: number,
+  ): Reason {
+    if (!(id >= 1 && id <= MAX_SAFE && Math.floor(id) === id)) return Reason.InvalidId;
+    if (!(owner >= 0 && owner <= MAX_PRICE && (owner | 0) === owner)) return Reason.InvalidOwner;
+    if (side !== 0 && side !== 1) return Reason.InvalidSide;
+    if (!(kind >= 0 && kind <= 5 && (kind | 0) === kind)) return Reason.InvalidKind;
+    if (!(stp >= 0 && stp <= 3 && (stp | 0) === stp)) return Reason.InvalidStp;
+    return this.#validateQty(qty);
+  }
+
+  #validateQty(qty: number): Reason {
+    if (Math.floor(qty) !== qty) return Reason.QtyNotInteger;
+    if (qty > this.maxQty) return Reason.QtyAboveMax;
+    if (qty < this.minQty) return Reason.QtyBelowMin;
+    if (qty % this.lotSize !== 0) return Reason.QtyOffLot;
+    return Reason.None;
+  }
+
+  #validatePrice(price: number): Reason {
+    if (Math.floor(price) !== price) return Reason.PriceNotInteger;
+    if (price < this.tickSize || price > this.maxPrice) return Reason.PriceOutOfRange;
+    if (price % this.tickSize !== 0) return Reason.PriceOffTick;
+    return Reason.None;
+  }
+
+  /** The price a post-only order rests at, or -reason when it must be rejected. */
+  #postOnlyPrice(side: number, price: number, kind: number): number {
+    const opp = side === BUY ? this.asks : this.bids;
+    const b = opp.best();
+    if (b < 0) return price;
+    const best = opp.price[b];
+    if (side === BUY ? price < best : price > best) return price;
+    if (kind === POST_ONLY) return -Reason.PostOnlyWouldTake;
+    const slid = side === BUY ? best - this.tickSize : best + this.tickSize;
+    return slid >= this.tickSize && slid <= this.maxPrice ? slid : -Reason.PostOnlyWouldTake;
+  }
+
+  /** Whether an order could fill `qty` completely now, self-trade prevention included. */
+  #fillable(owner: number, side: number, limit: number, qty: number, stp: number): boolean {
+    const opp = side === BUY ? this.asks : this.bids;
+    let need = qty;
+    opp.beginWalk();
+    for (let lvl = opp.nextLevel(); lvl >= 0; lvl = opp.nextLevel()) {
+      const lp = opp.price[lvl];
+      if (side === BUY ? lp > limit : lp < limit) return false;
+      if (stp === STP_NONE) {
+        need -= opp.qty[lvl];
+        if (need <= 0) return true;
+        continue;
+      }
+      for (let o = opp.head[lvl]; o >= 0; o = this.#next[o]) {
+        if (this.#owner[o] === owner) {
+          if (stp === STP_OLDEST) continue;
+          return false;
+        }
+        need -= this.#leaves[o];
+        if (need <= 0) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Matches the order in slot `t` against the opposite side up to `limit`. */
+  #match(t: number, limit: number): void {
+    const side = this.#side[t];
+    const opp = side === BUY ? this.asks : this.bids;
+    const owner = this.#owner[t];
+    const stp = this.#stp[t];
+    const takerId = this.#oid[t];
+    const takerFee = this.#takerFee[t];
+    const ev = this.events;
+    const next = this.#next;
+    const leavesOf = this.#leaves;
+    let leaves = leavesOf[t];
+    let filled = this.#filled[t];
+    let stopped = false;
+    while (leaves > 0) {
+      const lvl = opp.best();
+      if (lvl < 0) break;
+      const lp = opp.price[lvl];
+      if (side === BUY ? lp > limit : lp < limit) break;
+      let o = opp.head[lvl];
+      while (o >= 0 && leaves > 0) {
+        const after = next[o];
+        if (this.#owner[o] === owner && stp !== STP_NONE) {
+          if (stp === STP_NEWEST) {
+            stopped = true;
+            break;
+          }
+          this.#unlink(o, opp, lvl);
+          this.#cancelled(o, Reason.SelfTrade);
+          this.#ids.delete(this.#oid[o]);
+          this.#release(o);
+          if (stp !== STP_OLDEST) {
+            stopped = true;
+            break;
+          }
+          o = after;
+          continue;
+        }
+        const have = leavesOf[o];
+        const q = leaves < have ? leaves : have;
+        const notional = lp * q;
+        const i = ev.push(EventKind.Trade, side, takerId, lp, q);
+        ev.id2[i] = this.#oid[o];
+        ev.owner[i] = owner;
+        ev.owner2[i] = this.#owner[o];
+        ev.fee[i] = takerFee === 0 ? 0 : feeOf(notional, takerFee);
+        const mf = this.#makerFee[o];
+        ev.fee2[i] = mf === 0 ? 0 : feeOf(notional, mf);
+        ev.seq[i] = ++this.#tradeSeq;
+        leaves -= q;
+        filled += q;
+        this.#filled[o] += q;
+        if (q === have) {
+          this.#unlink(o, opp, lvl);
+          leavesOf[o] = 0;
+          const f = ev.push(EventKind.Filled, 1 - side, this.#oid[o], lp, this.#filled[o]);
+          ev.owner[f] = this.#owner[o];
+          this.#ids.delete(this.#oid[o]);
+          this.#release(o);
+        } else {
+          leavesOf[o] = have - q;
+          opp.qty[lvl] -= q;
+        }
+        o = after;
+      }
+      this.#levelUpdate(opp, lvl);
+      if (stopped) break;
+    }
+    leavesOf[t] = leaves;
+    this.#filled[t] = filled;
+    this.#stopped = stopped;
+  }
+
+  /** After matching: the order in slot `o` is filled, cancelled or rests. */
+  #settle(o: number, live: boolean): void {
+    const kind = this.#kind[o];
+    const ev = this.events;
+    if (this.#leaves[o] === 0) {
+      const f = ev.push(
+        EventKind.Filled,
+        this.#side[o],
+        this.#oid[o],
+        this.#price[o],
+        this.#filled[o],
+      );
+      ev.owner[f] = this.#owner[o];
+    } else if (this.#stopped || kind === MARKET || kind === IOC || kind === FOK) {
+      const why = this.#stopped
+        ? Reason.SelfTrade
+        : kind === MARKET
+        ? Reason.NoLiquidity
+        : Reason.IocRemainder;
+      this.#cancelled(o, why);
+    } else {
+      const side = this.#side[o];
+      const ladder = side === BUY ? this.bids : this.asks;
+      const price = this.#price[o];
+      let lvl = ladder.find(price);
+      if (lvl < 0) lvl = ladder.add(price);
+      const tail = ladder.tail[lvl];
+      this.#prev[o] = tail;
+      this.#next[o] = -1;
+      if (tail >= 0) this.#next[tail] = o;
+      else ladder.head[lvl] = o;
+      ladder.tail[lvl] = o;
+      ladder.count[lvl]++;
+      ladder.qty[lvl] += this.#leaves[o];
+      this.#level[o] = lvl;
+      if (!live) this.#ids.set(this.#oid[o], o);
+      const r = ev.push(EventKind.Rested, side, this.#oid[o], price, this.#leaves[o]);
+      ev.owner[r] = this.#owner[o];
+      const l = ev.push(EventKind.Level, side, 0, price, ladder.qty[lvl]);
+      ev.qty2[l] = ladder.count[lvl];
+      return;
+    }
+    if (live) this.#ids.delete(this.#oid[o]);
+    this.#release(o);
+  }
+
+  /** Takes slot `o` out of its level's queue (and the level's totals). */
+  #unlink(o: number, ladder: PriceLadder, lvl: number): void {
+    const p = this.#prev[o];
+    const n = this.#next[o];
+    if (p >= 0) this.#next[p] = n;
+    else ladder.head[lvl] = n;
+    if (n >= 0) this.#prev[n] = p;
+    else ladder.tail[lvl] = p;
+    ladder.count[lvl]--;
+    ladder.qty[lvl] -= this.#leaves[o];
+  }
+
+  /** Emits the level's new totals; removes the level when it is empty. */
+  #levelUpdate(ladder: PriceLadder, lvl: number): void {
+    const ev = this.events;
+    const count = ladder.count[lvl];
+    const side = ladder === this.bids ? 0 : 1;
+    const i = ev.push(
+      EventKind.Level,
+      side,
+      0,
+      ladder.price[lvl],
+      count === 0 ? 0 : ladder.qty[lvl],
+    );
+    ev.qty2[i] = count;
+    if (count === 0) ladder.remove(lvl);
+  }
+
+  #cancelled(o: number, reason: Reason): void {
+    const ev = this.events;
+    const i = ev.push(
+      EventKind.Cancelled,
+      this.#side[o],
+      this.#oid[o],
+      this.#price[o],
+      this.#leaves[o],
+    );
+    ev.owner[i] = this.#owner[o];
+    ev.reason[i] = reason;
+    this.#leaves[o] = 0;
+  }
+
+  #replaced(o: number, price: number, qty: number, old: number, reason: Reason): void {
+    const ev = this.events;
+    const i = ev.push(EventKind.Replaced, this.#side[o], this.#oid[o], price, qty);
+    ev.owner[i] = this.#owner[o];
+    ev.qty2[i] = old;
+    ev.reason[i] = reason;
+  }
+
+  #reject(id: number, side: number, price: number, qty: number, reason: Reason): Reason {
+    const i = this.events.push(EventKind.Rejected, side, id, price, qty);
+    this.events.reason[i] = reason;
+    return reason;
+  }
+
+  #alloc(): number {
+    if (this.#freeTop === 0) this.#grow();
+    return this.#free[--this.#freeTop];
+  }
+
+  #release(o: number): void {
+    this.#free[this.#freeTop++] = o;
+  }
+
+  #grow(): void {
+    const n = this.#oid.length;
+    const m = n * 2;
+    this.#oid = growFloat64(this.#oid, m);
+    this.#owner = growInt32(this.#owner, m);
+    this.#side = growUint8(this.#side, m);
+    this.#kind = growUint8(this.#kind, m);
+    this.#stp = growUint8(this.#stp, m);
+    this.#price = growInt32(this.#price, m);
+    this.#leaves = growFloat64(this.#leaves, m);
+    this.#filled = growFloat64(this.#filled, m);
+    this.#makerFee = growInt32(this.#makerFee, m);
+    this.#takerFee = growInt32(this.#takerFee, m);
+    this.#prev = growInt32(this.#prev, m);
+    this.#next = growInt32(this.#next, m);
+    this.#level = growInt32(this.#level, m);
+    this.#free = growInt32(this.#free, m);
+    for (let i = m - 1; i >= n; i--) this.#free[this.#freeTop++] = i;
+  }
+}
