@@ -337,6 +337,11 @@ export class OrderBook {
     return Reason.None;
   }
 
+  /** Whether `id` is a live (resting) order. Allocates nothing. */
+  has(id: number): boolean {
+    return this.#ids.get(id) >= 0;
+  }
+
   /** The live order `id`, or undefined. */
   order(id: number): OrderView | undefined {
     const o = this.#ids.get(id);
