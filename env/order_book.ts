@@ -141,6 +141,7 @@ export class OrderBook {
   #free: Int32Array;
   #freeTop = 0;
   #tradeSeq = 0;
+  #sequence = 0;
   #stopped = false;
   #feeIndex = new IntMap(16);
   #feeMaker: number[] = [];
@@ -209,6 +210,19 @@ export class OrderBook {
     return this.#tradeSeq;
   }
 
+  /**
+   * Commands processed so far (rejected ones included). A {@linkcode snapshot} carries it, so a
+   * consumer of level-2 updates knows which commands' `Level` events come after the snapshot.
+   */
+  get sequence(): number {
+    return this.#sequence;
+  }
+
+  /** Level-2 snapshot of both sides (up to `levels` each) with the command sequence. */
+  snapshot(levels = Infinity): { sequence: number; bids: Depth; asks: Depth } {
+    return { sequence: this.#sequence, bids: this.depth(BUY, levels), asks: this.depth(1, levels) };
+  }
+
   /** Best bid price, or 0 when there is no bid. */
   bestBid(): number {
     const l = this.bids.best();
@@ -236,6 +250,7 @@ export class OrderBook {
   ): Reason {
     const ev = this.events;
     ev.length = 0;
+    this.#sequence++;
     let reason = this.#validateOrder(id, owner, side, kind, stp, qty);
     if (reason === Reason.None && kind !== MARKET) reason = this.#validatePrice(price);
     if (reason === Reason.None && this.#ids.get(id) >= 0) reason = Reason.DuplicateId;
@@ -283,6 +298,7 @@ export class OrderBook {
   /** Cancels the live order `id`; returns `Reason.None`, or `Reason.UnknownOrder`. */
   cancel(id: number): Reason {
     this.events.length = 0;
+    this.#sequence++;
     const o = this.#ids.get(id);
     if (o < 0) return this.#reject(id, 0, 0, 0, Reason.UnknownOrder);
     const ladder = this.#side[o] === BUY ? this.bids : this.asks;
@@ -305,6 +321,7 @@ export class OrderBook {
   replace(id: number, price: number, qty: number): Reason {
     const ev = this.events;
     ev.length = 0;
+    this.#sequence++;
     const o = this.#ids.get(id);
     if (o < 0) return this.#reject(id, 0, price, qty, Reason.UnknownOrder);
     const side = this.#side[o] as Side;

@@ -289,3 +289,34 @@ Deno.test("after warm-up, book operations allocate (next to) nothing", () => {
   assert(grown < ops, `heap grew ${grown} bytes over ${ops} operations`);
   assert(w.book.tradeCount > 0 && w.book.orderCount > 0);
 });
+
+Deno.test("level-2 updates after a snapshot bring the snapshot up to date", () => {
+  const book = ladder();
+  const snap = book.snapshot();
+  assertEquals(snap.sequence, 4);
+  const levels = [
+    new Map(snap.bids.price.map((p, i) => [p, snap.bids.qty[i]])),
+    new Map(snap.asks.price.map((p, i) => [p, snap.asks.qty[i]])),
+  ];
+  const commands = [
+    () => book.submit(20, 3, Buy, Limit, 102, 4),
+    () => book.cancel(3),
+    () => book.replace(4, 100, 9),
+    () => book.submit(21, 3, Sell, Market, 0, 2),
+  ];
+  for (const c of commands) {
+    c();
+    for (const e of of(book, EventKind.Level)) {
+      if (e.qty === 0) levels[e.side].delete(e.price);
+      else levels[e.side].set(e.price, e.qty);
+    }
+  }
+  assertEquals(book.sequence, 8);
+  const now = book.snapshot();
+  for (const [side, d] of [[Buy, now.bids], [Sell, now.asks]] as const) {
+    assertEquals(
+      [...levels[side]].sort((a, b) => side === Buy ? b[0] - a[0] : a[0] - b[0]),
+      d.price.map((p, i) => [p, d.qty[i]]),
+    );
+  }
+});
