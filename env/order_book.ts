@@ -32,12 +32,14 @@
  * @module
  */
 import { BookEvents, EventKind, OrderKind, Reason, reasonText, Side, Stp } from "./book_events.ts";
+import { type BookConfig, BookConfigError, BookRules, feeOf } from "./book_rules.ts";
 import { IntMap } from "./int_map.ts";
 import { PriceLadder } from "./price_ladder.ts";
 import { growFloat64, growInt32, growUint8 } from "./typed_arrays.ts";
 
 export { BookEvents, EventKind, OrderKind, Reason, reasonText, Side, Stp };
 export type { BookEvent } from "./book_events.ts";
+export { type BookConfig, BookConfigError, BookRules, feeOf };
 
 const BUY = 0;
 const MARKET = OrderKind.Market;
@@ -49,34 +51,6 @@ const STP_NEWEST = Stp.CancelNewest;
 const STP_OLDEST = Stp.CancelOldest;
 const STP_NONE = Stp.None;
 const MAX_PRICE = 0x7fffffff;
-const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-
-/** Instrument rules and defaults of a book. Integers; prices in ticks, sizes in lots. */
-export interface BookConfig {
-  /** Prices must be multiples of this. Default 1. */
-  readonly tickSize?: number;
-  /** Quantities must be multiples of this. Default 1. */
-  readonly lotSize?: number;
-  /** Smallest order quantity. Default `lotSize`. */
-  readonly minQty?: number;
-  /** Largest order quantity. Default 2^40. */
-  readonly maxQty?: number;
-  /** Highest price. Default 2^31 - 1 (prices are int32). */
-  readonly maxPrice?: number;
-  /** Self-trade prevention when an order does not say. Default `Stp.CancelNewest`. */
-  readonly stp?: Stp;
-  /** Maker fee in millionths of notional (negative: rebate). Default 0. */
-  readonly makerFeeMicros?: number;
-  /** Taker fee in millionths of notional. Default 0. */
-  readonly takerFeeMicros?: number;
-  /** Order pool capacity to start with (it grows as needed). Default 1024. */
-  readonly initialOrders?: number;
-}
-
-/** Thrown for a book configuration or fee schedule that breaks a rule; names the field. */
-export class BookConfigError extends RangeError {
-  override name = "BookConfigError";
-}
 
 /** A resting order, as {@linkcode OrderBook.order} reports it. */
 export interface OrderView {
@@ -96,33 +70,14 @@ export interface Depth {
   readonly count: number[];
 }
 
-/**
- * The fee on `notional` (ticks × lots) at `micros` millionths, rounded up — in the venue's
- * favour for charges and for rebates alike. Exact while notional × micros is a safe integer.
- */
-export function feeOf(notional: number, micros: number): number {
-  const a = notional * micros;
-  let q = Math.floor(a / 1_000_000);
-  const r = a - q * 1_000_000;
-  if (r < 0) q--;
-  else if (r > 0) q++;
-  return q === 0 ? 0 : q; // no -0
-}
-
 /** One instrument's order book; see the module documentation for its rules. */
 export class OrderBook {
   /** What the last command did. Cleared at the start of every command. */
   readonly events: BookEvents = new BookEvents();
   readonly bids: PriceLadder = new PriceLadder(true);
   readonly asks: PriceLadder = new PriceLadder(false);
-  readonly tickSize: number;
-  readonly lotSize: number;
-  readonly minQty: number;
-  readonly maxQty: number;
-  readonly maxPrice: number;
-  readonly defaultStp: Stp;
-  readonly makerFeeMicros: number;
-  readonly takerFeeMicros: number;
+  /** Tick and lot sizes, bounds, default self-trade prevention, fees. */
+  readonly rules: BookRules;
 
   #ids: IntMap;
   #oid: Float64Array;
@@ -143,25 +98,10 @@ export class OrderBook {
   #tradeSeq = 0;
   #sequence = 0;
   #stopped = false;
-  #feeIndex = new IntMap(16);
-  #feeMaker: number[] = [];
-  #feeTaker: number[] = [];
 
+  /** A broken rule in `config` throws a {@linkcode BookConfigError} naming the field. */
   constructor(config: BookConfig = {}) {
-    const int = (name: keyof BookConfig, value: number, min: number, max: number): number => {
-      if (!(Number.isSafeInteger(value) && value >= min && value <= max)) {
-        throw new BookConfigError(`${name}: expected an integer in [${min}, ${max}], got ${value}`);
-      }
-      return value;
-    };
-    this.tickSize = int("tickSize", config.tickSize ?? 1, 1, MAX_PRICE);
-    this.lotSize = int("lotSize", config.lotSize ?? 1, 1, MAX_SAFE);
-    this.maxPrice = int("maxPrice", config.maxPrice ?? MAX_PRICE, this.tickSize, MAX_PRICE);
-    this.maxQty = int("maxQty", config.maxQty ?? 2 ** 40, this.lotSize, MAX_SAFE);
-    this.minQty = int("minQty", config.minQty ?? this.lotSize, 1, this.maxQty);
-    this.defaultStp = int("stp", config.stp ?? Stp.CancelNewest, 0, 3) as Stp;
-    this.makerFeeMicros = int("makerFeeMicros", config.makerFeeMicros ?? 0, -1e6, 1e6);
-    this.takerFeeMicros = int("takerFeeMicros", config.takerFeeMicros ?? 0, -1e6, 1e6);
+    this.rules = new BookRules(config);
     const n = Math.max(16, (config.initialOrders ?? 1024) | 0);
     this.#ids = new IntMap(n);
     this.#oid = new Float64Array(n);
@@ -183,21 +123,12 @@ export class OrderBook {
 
   /** Sets the fee rates (millionths of notional) for `owner`'s future orders. */
   setFees(owner: number, makerMicros: number, takerMicros: number): void {
-    if (!(Number.isInteger(owner) && owner >= 0 && owner <= MAX_PRICE)) {
-      throw new BookConfigError(`owner: expected an integer in [0, 2^31), got ${owner}`);
-    }
-    for (const [name, v] of [["makerMicros", makerMicros], ["takerMicros", takerMicros]] as const) {
-      if (!(Number.isInteger(v) && v >= -1e6 && v <= 1e6)) {
-        throw new BookConfigError(`${name}: expected an integer in [-1000000, 1000000], got ${v}`);
-      }
-    }
-    let i = this.#feeIndex.get(owner + 1);
-    if (i < 0) {
-      i = this.#feeMaker.length;
-      this.#feeIndex.set(owner + 1, i);
-    }
-    this.#feeMaker[i] = makerMicros;
-    this.#feeTaker[i] = takerMicros;
+    this.rules.setFees(owner, makerMicros, takerMicros);
+  }
+
+  /** A sentence explaining event `i` of the last command when it is a reject or cancel. */
+  explain(i: number): string {
+    return this.rules.explain(this.events.get(i));
   }
 
   /** Number of resting orders. */
@@ -246,13 +177,14 @@ export class OrderBook {
     kind: OrderKind,
     price: number,
     qty: number,
-    stp: Stp = this.defaultStp,
+    stp: Stp = this.rules.defaultStp,
   ): Reason {
     const ev = this.events;
     ev.length = 0;
     this.#sequence++;
-    let reason = this.#validateOrder(id, owner, side, kind, stp, qty);
-    if (reason === Reason.None && kind !== MARKET) reason = this.#validatePrice(price);
+    const rules = this.rules;
+    let reason = rules.checkOrder(id, owner, side, kind, stp, qty);
+    if (reason === Reason.None && kind !== MARKET) reason = rules.checkPrice(price);
     if (reason === Reason.None && this.#ids.get(id) >= 0) reason = Reason.DuplicateId;
     if (reason !== Reason.None) return this.#reject(id, side, price, qty, reason);
 
@@ -279,17 +211,8 @@ export class OrderBook {
     this.#price[o] = kind === MARKET ? 0 : limit;
     this.#leaves[o] = qty;
     this.#filled[o] = 0;
-    let maker = this.makerFeeMicros;
-    let taker = this.takerFeeMicros;
-    if (this.#feeMaker.length > 0) {
-      const f = this.#feeIndex.get(owner + 1);
-      if (f >= 0) {
-        maker = this.#feeMaker[f];
-        taker = this.#feeTaker[f];
-      }
-    }
-    this.#makerFee[o] = maker;
-    this.#takerFee[o] = taker;
+    this.#makerFee[o] = rules.makerFee(owner);
+    this.#takerFee[o] = rules.takerFee(owner);
     this.#match(o, limit);
     this.#settle(o, false);
     return Reason.None;
@@ -325,8 +248,8 @@ export class OrderBook {
     const o = this.#ids.get(id);
     if (o < 0) return this.#reject(id, 0, price, qty, Reason.UnknownOrder);
     const side = this.#side[o] as Side;
-    let reason = this.#validateQty(qty);
-    if (reason === Reason.None) reason = this.#validatePrice(price);
+    let reason = this.rules.checkQty(qty);
+    if (reason === Reason.None) reason = this.rules.checkPrice(price);
     if (reason !== Reason.None) return this.#reject(id, side, price, qty, reason);
     const ladder = side === BUY ? this.bids : this.asks;
     const lvl = this.#level[o];
@@ -399,67 +322,6 @@ export class OrderBook {
     return out;
   }
 
-  /** A sentence explaining event `i` of the last command when it is a reject or cancel. */
-  explain(i: number): string {
-    const e = this.events.get(i);
-    let detail = "";
-    switch (e.reason) {
-      case Reason.PriceOffTick:
-        detail = ` (price ${e.price}, tick size ${this.tickSize})`;
-        break;
-      case Reason.PriceOutOfRange:
-        detail = ` (price ${e.price}, allowed [${this.tickSize}, ${this.maxPrice}])`;
-        break;
-      case Reason.PriceNotInteger:
-        detail = ` (price ${e.price})`;
-        break;
-      case Reason.QtyOffLot:
-        detail = ` (quantity ${e.qty}, lot size ${this.lotSize})`;
-        break;
-      case Reason.QtyBelowMin:
-        detail = ` (quantity ${e.qty}, minimum ${this.minQty})`;
-        break;
-      case Reason.QtyAboveMax:
-        detail = ` (quantity ${e.qty}, maximum ${this.maxQty})`;
-        break;
-      case Reason.QtyNotInteger:
-        detail = ` (quantity ${e.qty})`;
-        break;
-    }
-    return `order ${e.id}: ${reasonText(e.reason)}${detail}`;
-  }
-
-  #validateOrder(
-    id: number,
-    owner: number,
-    side: number,
-    kind: number,
-    stp: number,
-    qty: number,
-  ): Reason {
-    if (!(id >= 1 && id <= MAX_SAFE && Math.floor(id) === id)) return Reason.InvalidId;
-    if (!(owner >= 0 && owner <= MAX_PRICE && (owner | 0) === owner)) return Reason.InvalidOwner;
-    if (side !== 0 && side !== 1) return Reason.InvalidSide;
-    if (!(kind >= 0 && kind <= 5 && (kind | 0) === kind)) return Reason.InvalidKind;
-    if (!(stp >= 0 && stp <= 3 && (stp | 0) === stp)) return Reason.InvalidStp;
-    return this.#validateQty(qty);
-  }
-
-  #validateQty(qty: number): Reason {
-    if (Math.floor(qty) !== qty) return Reason.QtyNotInteger;
-    if (qty > this.maxQty) return Reason.QtyAboveMax;
-    if (qty < this.minQty) return Reason.QtyBelowMin;
-    if (qty % this.lotSize !== 0) return Reason.QtyOffLot;
-    return Reason.None;
-  }
-
-  #validatePrice(price: number): Reason {
-    if (Math.floor(price) !== price) return Reason.PriceNotInteger;
-    if (price < this.tickSize || price > this.maxPrice) return Reason.PriceOutOfRange;
-    if (price % this.tickSize !== 0) return Reason.PriceOffTick;
-    return Reason.None;
-  }
-
   /** The price a post-only order rests at, or -reason when it must be rejected. */
   #postOnlyPrice(side: number, price: number, kind: number): number {
     const opp = side === BUY ? this.asks : this.bids;
@@ -468,8 +330,9 @@ export class OrderBook {
     const best = opp.price[b];
     if (side === BUY ? price < best : price > best) return price;
     if (kind === POST_ONLY) return -Reason.PostOnlyWouldTake;
-    const slid = side === BUY ? best - this.tickSize : best + this.tickSize;
-    return slid >= this.tickSize && slid <= this.maxPrice ? slid : -Reason.PostOnlyWouldTake;
+    const tick = this.rules.tickSize;
+    const slid = side === BUY ? best - tick : best + tick;
+    return slid >= tick && slid <= this.rules.maxPrice ? slid : -Reason.PostOnlyWouldTake;
   }
 
   /** Whether an order could fill `qty` completely now, self-trade prevention included. */
