@@ -34,8 +34,8 @@
 import { BookEvents, EventKind, OrderKind, Reason, reasonText, Side, Stp } from "./book_events.ts";
 import { type BookConfig, BookConfigError, BookRules, feeOf } from "./book_rules.ts";
 import { IntMap } from "./int_map.ts";
+import { OrderPool } from "./order_pool.ts";
 import { PriceLadder } from "./price_ladder.ts";
-import { growFloat64, growInt32, growUint8 } from "./typed_arrays.ts";
 
 export { BookEvents, EventKind, OrderKind, Reason, reasonText, Side, Stp };
 export type { BookEvent } from "./book_events.ts";
@@ -80,21 +80,7 @@ export class OrderBook {
   readonly rules: BookRules;
 
   #ids: IntMap;
-  #oid: Float64Array;
-  #owner: Int32Array;
-  #side: Uint8Array;
-  #kind: Uint8Array;
-  #stp: Uint8Array;
-  #price: Int32Array;
-  #leaves: Float64Array;
-  #filled: Float64Array;
-  #makerFee: Int32Array;
-  #takerFee: Int32Array;
-  #prev: Int32Array;
-  #next: Int32Array;
-  #level: Int32Array;
-  #free: Int32Array;
-  #freeTop = 0;
+  #pool: OrderPool;
   #tradeSeq = 0;
   #sequence = 0;
   #stopped = false;
@@ -104,21 +90,7 @@ export class OrderBook {
     this.rules = new BookRules(config);
     const n = Math.max(16, (config.initialOrders ?? 1024) | 0);
     this.#ids = new IntMap(n);
-    this.#oid = new Float64Array(n);
-    this.#owner = new Int32Array(n);
-    this.#side = new Uint8Array(n);
-    this.#kind = new Uint8Array(n);
-    this.#stp = new Uint8Array(n);
-    this.#price = new Int32Array(n);
-    this.#leaves = new Float64Array(n);
-    this.#filled = new Float64Array(n);
-    this.#makerFee = new Int32Array(n);
-    this.#takerFee = new Int32Array(n);
-    this.#prev = new Int32Array(n);
-    this.#next = new Int32Array(n);
-    this.#level = new Int32Array(n);
-    this.#free = new Int32Array(n);
-    for (let i = n - 1; i >= 0; i--) this.#free[this.#freeTop++] = i;
+    this.#pool = new OrderPool(n);
   }
 
   /** Sets the fee rates (millionths of notional) for `owner`'s future orders. */
@@ -202,17 +174,17 @@ export class OrderBook {
 
     const a = ev.push(EventKind.Accepted, side, id, price, qty);
     ev.owner[a] = owner;
-    const o = this.#alloc();
-    this.#oid[o] = id;
-    this.#owner[o] = owner;
-    this.#side[o] = side;
-    this.#kind[o] = kind;
-    this.#stp[o] = stp;
-    this.#price[o] = kind === MARKET ? 0 : limit;
-    this.#leaves[o] = qty;
-    this.#filled[o] = 0;
-    this.#makerFee[o] = rules.makerFee(owner);
-    this.#takerFee[o] = rules.takerFee(owner);
+    const o = this.#pool.alloc();
+    this.#pool.id[o] = id;
+    this.#pool.owner[o] = owner;
+    this.#pool.side[o] = side;
+    this.#pool.kind[o] = kind;
+    this.#pool.stp[o] = stp;
+    this.#pool.price[o] = kind === MARKET ? 0 : limit;
+    this.#pool.leaves[o] = qty;
+    this.#pool.filled[o] = 0;
+    this.#pool.makerFee[o] = rules.makerFee(owner);
+    this.#pool.takerFee[o] = rules.takerFee(owner);
     this.#match(o, limit);
     this.#settle(o, false);
     return Reason.None;
@@ -224,13 +196,13 @@ export class OrderBook {
     this.#sequence++;
     const o = this.#ids.get(id);
     if (o < 0) return this.#reject(id, 0, 0, 0, Reason.UnknownOrder);
-    const ladder = this.#side[o] === BUY ? this.bids : this.asks;
-    const lvl = this.#level[o];
+    const ladder = this.#pool.side[o] === BUY ? this.bids : this.asks;
+    const lvl = this.#pool.level[o];
     this.#unlink(o, ladder, lvl);
     this.#cancelled(o, Reason.UserCancel);
     this.#levelUpdate(ladder, lvl);
     this.#ids.delete(id);
-    this.#release(o);
+    this.#pool.release(o);
     return Reason.None;
   }
 
@@ -247,21 +219,21 @@ export class OrderBook {
     this.#sequence++;
     const o = this.#ids.get(id);
     if (o < 0) return this.#reject(id, 0, price, qty, Reason.UnknownOrder);
-    const side = this.#side[o] as Side;
+    const side = this.#pool.side[o] as Side;
     let reason = this.rules.checkQty(qty);
     if (reason === Reason.None) reason = this.rules.checkPrice(price);
     if (reason !== Reason.None) return this.#reject(id, side, price, qty, reason);
     const ladder = side === BUY ? this.bids : this.asks;
-    const lvl = this.#level[o];
-    const old = this.#leaves[o];
-    if (price === this.#price[o] && qty <= old) {
-      this.#leaves[o] = qty;
+    const lvl = this.#pool.level[o];
+    const old = this.#pool.leaves[o];
+    if (price === this.#pool.price[o] && qty <= old) {
+      this.#pool.leaves[o] = qty;
       ladder.qty[lvl] -= old - qty;
       this.#replaced(o, price, qty, old, Reason.PriorityKept);
       this.#levelUpdate(ladder, lvl);
       return Reason.None;
     }
-    const kind = this.#kind[o];
+    const kind = this.#pool.kind[o];
     let limit = price;
     if (kind === POST_ONLY || kind === POST_ONLY_SLIDE) {
       limit = this.#postOnlyPrice(side, price, kind);
@@ -270,8 +242,8 @@ export class OrderBook {
     this.#unlink(o, ladder, lvl);
     this.#replaced(o, limit, qty, old, Reason.PriorityLost);
     this.#levelUpdate(ladder, lvl);
-    this.#price[o] = limit;
-    this.#leaves[o] = qty;
+    this.#pool.price[o] = limit;
+    this.#pool.leaves[o] = qty;
     this.#match(o, limit);
     this.#settle(o, true);
     return Reason.None;
@@ -288,12 +260,12 @@ export class OrderBook {
     if (o < 0) return undefined;
     return {
       id,
-      owner: this.#owner[o],
-      side: this.#side[o] as Side,
-      kind: this.#kind[o] as OrderKind,
-      price: this.#price[o],
-      leaves: this.#leaves[o],
-      filled: this.#filled[o],
+      owner: this.#pool.owner[o],
+      side: this.#pool.side[o] as Side,
+      kind: this.#pool.kind[o] as OrderKind,
+      price: this.#pool.price[o],
+      leaves: this.#pool.leaves[o],
+      filled: this.#pool.filled[o],
     };
   }
 
@@ -303,7 +275,7 @@ export class OrderBook {
     const out: number[] = [];
     const lvl = ladder.find(price);
     if (lvl < 0) return out;
-    for (let o = ladder.head[lvl]; o >= 0; o = this.#next[o]) out.push(this.#oid[o]);
+    for (let o = ladder.head[lvl]; o >= 0; o = this.#pool.next[o]) out.push(this.#pool.id[o]);
     return out;
   }
 
@@ -348,12 +320,12 @@ export class OrderBook {
         if (need <= 0) return true;
         continue;
       }
-      for (let o = opp.head[lvl]; o >= 0; o = this.#next[o]) {
-        if (this.#owner[o] === owner) {
+      for (let o = opp.head[lvl]; o >= 0; o = this.#pool.next[o]) {
+        if (this.#pool.owner[o] === owner) {
           if (stp === STP_OLDEST) continue;
           return false;
         }
-        need -= this.#leaves[o];
+        need -= this.#pool.leaves[o];
         if (need <= 0) return true;
       }
     }
@@ -362,17 +334,17 @@ export class OrderBook {
 
   /** Matches the order in slot `t` against the opposite side up to `limit`. */
   #match(t: number, limit: number): void {
-    const side = this.#side[t];
+    const side = this.#pool.side[t];
     const opp = side === BUY ? this.asks : this.bids;
-    const owner = this.#owner[t];
-    const stp = this.#stp[t];
-    const takerId = this.#oid[t];
-    const takerFee = this.#takerFee[t];
+    const owner = this.#pool.owner[t];
+    const stp = this.#pool.stp[t];
+    const takerId = this.#pool.id[t];
+    const takerFee = this.#pool.takerFee[t];
     const ev = this.events;
-    const next = this.#next;
-    const leavesOf = this.#leaves;
+    const next = this.#pool.next;
+    const leavesOf = this.#pool.leaves;
     let leaves = leavesOf[t];
-    let filled = this.#filled[t];
+    let filled = this.#pool.filled[t];
     let stopped = false;
     while (leaves > 0) {
       const lvl = opp.best();
@@ -382,15 +354,15 @@ export class OrderBook {
       let o = opp.head[lvl];
       while (o >= 0 && leaves > 0) {
         const after = next[o];
-        if (this.#owner[o] === owner && stp !== STP_NONE) {
+        if (this.#pool.owner[o] === owner && stp !== STP_NONE) {
           if (stp === STP_NEWEST) {
             stopped = true;
             break;
           }
           this.#unlink(o, opp, lvl);
           this.#cancelled(o, Reason.SelfTrade);
-          this.#ids.delete(this.#oid[o]);
-          this.#release(o);
+          this.#ids.delete(this.#pool.id[o]);
+          this.#pool.release(o);
           if (stp !== STP_OLDEST) {
             stopped = true;
             break;
@@ -402,23 +374,23 @@ export class OrderBook {
         const q = leaves < have ? leaves : have;
         const notional = lp * q;
         const i = ev.push(EventKind.Trade, side, takerId, lp, q);
-        ev.id2[i] = this.#oid[o];
+        ev.id2[i] = this.#pool.id[o];
         ev.owner[i] = owner;
-        ev.owner2[i] = this.#owner[o];
+        ev.owner2[i] = this.#pool.owner[o];
         ev.fee[i] = takerFee === 0 ? 0 : feeOf(notional, takerFee);
-        const mf = this.#makerFee[o];
+        const mf = this.#pool.makerFee[o];
         ev.fee2[i] = mf === 0 ? 0 : feeOf(notional, mf);
         ev.seq[i] = ++this.#tradeSeq;
         leaves -= q;
         filled += q;
-        this.#filled[o] += q;
+        this.#pool.filled[o] += q;
         if (q === have) {
           this.#unlink(o, opp, lvl);
           leavesOf[o] = 0;
-          const f = ev.push(EventKind.Filled, 1 - side, this.#oid[o], lp, this.#filled[o]);
-          ev.owner[f] = this.#owner[o];
-          this.#ids.delete(this.#oid[o]);
-          this.#release(o);
+          const f = ev.push(EventKind.Filled, 1 - side, this.#pool.id[o], lp, this.#pool.filled[o]);
+          ev.owner[f] = this.#pool.owner[o];
+          this.#ids.delete(this.#pool.id[o]);
+          this.#pool.release(o);
         } else {
           leavesOf[o] = have - q;
           opp.qty[lvl] -= q;
@@ -429,23 +401,23 @@ export class OrderBook {
       if (stopped) break;
     }
     leavesOf[t] = leaves;
-    this.#filled[t] = filled;
+    this.#pool.filled[t] = filled;
     this.#stopped = stopped;
   }
 
   /** After matching: the order in slot `o` is filled, cancelled or rests. */
   #settle(o: number, live: boolean): void {
-    const kind = this.#kind[o];
+    const kind = this.#pool.kind[o];
     const ev = this.events;
-    if (this.#leaves[o] === 0) {
+    if (this.#pool.leaves[o] === 0) {
       const f = ev.push(
         EventKind.Filled,
-        this.#side[o],
-        this.#oid[o],
-        this.#price[o],
-        this.#filled[o],
+        this.#pool.side[o],
+        this.#pool.id[o],
+        this.#pool.price[o],
+        this.#pool.filled[o],
       );
-      ev.owner[f] = this.#owner[o];
+      ev.owner[f] = this.#pool.owner[o];
     } else if (this.#stopped || kind === MARKET || kind === IOC || kind === FOK) {
       const why = this.#stopped
         ? Reason.SelfTrade
@@ -454,41 +426,41 @@ export class OrderBook {
         : Reason.IocRemainder;
       this.#cancelled(o, why);
     } else {
-      const side = this.#side[o];
+      const side = this.#pool.side[o];
       const ladder = side === BUY ? this.bids : this.asks;
-      const price = this.#price[o];
+      const price = this.#pool.price[o];
       let lvl = ladder.find(price);
       if (lvl < 0) lvl = ladder.add(price);
       const tail = ladder.tail[lvl];
-      this.#prev[o] = tail;
-      this.#next[o] = -1;
-      if (tail >= 0) this.#next[tail] = o;
+      this.#pool.prev[o] = tail;
+      this.#pool.next[o] = -1;
+      if (tail >= 0) this.#pool.next[tail] = o;
       else ladder.head[lvl] = o;
       ladder.tail[lvl] = o;
       ladder.count[lvl]++;
-      ladder.qty[lvl] += this.#leaves[o];
-      this.#level[o] = lvl;
-      if (!live) this.#ids.set(this.#oid[o], o);
-      const r = ev.push(EventKind.Rested, side, this.#oid[o], price, this.#leaves[o]);
-      ev.owner[r] = this.#owner[o];
+      ladder.qty[lvl] += this.#pool.leaves[o];
+      this.#pool.level[o] = lvl;
+      if (!live) this.#ids.set(this.#pool.id[o], o);
+      const r = ev.push(EventKind.Rested, side, this.#pool.id[o], price, this.#pool.leaves[o]);
+      ev.owner[r] = this.#pool.owner[o];
       const l = ev.push(EventKind.Level, side, 0, price, ladder.qty[lvl]);
       ev.qty2[l] = ladder.count[lvl];
       return;
     }
-    if (live) this.#ids.delete(this.#oid[o]);
-    this.#release(o);
+    if (live) this.#ids.delete(this.#pool.id[o]);
+    this.#pool.release(o);
   }
 
   /** Takes slot `o` out of its level's queue (and the level's totals). */
   #unlink(o: number, ladder: PriceLadder, lvl: number): void {
-    const p = this.#prev[o];
-    const n = this.#next[o];
-    if (p >= 0) this.#next[p] = n;
+    const p = this.#pool.prev[o];
+    const n = this.#pool.next[o];
+    if (p >= 0) this.#pool.next[p] = n;
     else ladder.head[lvl] = n;
-    if (n >= 0) this.#prev[n] = p;
+    if (n >= 0) this.#pool.prev[n] = p;
     else ladder.tail[lvl] = p;
     ladder.count[lvl]--;
-    ladder.qty[lvl] -= this.#leaves[o];
+    ladder.qty[lvl] -= this.#pool.leaves[o];
   }
 
   /** Emits the level's new totals; removes the level when it is empty. */
@@ -511,20 +483,20 @@ export class OrderBook {
     const ev = this.events;
     const i = ev.push(
       EventKind.Cancelled,
-      this.#side[o],
-      this.#oid[o],
-      this.#price[o],
-      this.#leaves[o],
+      this.#pool.side[o],
+      this.#pool.id[o],
+      this.#pool.price[o],
+      this.#pool.leaves[o],
     );
-    ev.owner[i] = this.#owner[o];
+    ev.owner[i] = this.#pool.owner[o];
     ev.reason[i] = reason;
-    this.#leaves[o] = 0;
+    this.#pool.leaves[o] = 0;
   }
 
   #replaced(o: number, price: number, qty: number, old: number, reason: Reason): void {
     const ev = this.events;
-    const i = ev.push(EventKind.Replaced, this.#side[o], this.#oid[o], price, qty);
-    ev.owner[i] = this.#owner[o];
+    const i = ev.push(EventKind.Replaced, this.#pool.side[o], this.#pool.id[o], price, qty);
+    ev.owner[i] = this.#pool.owner[o];
     ev.qty2[i] = old;
     ev.reason[i] = reason;
   }
@@ -533,34 +505,5 @@ export class OrderBook {
     const i = this.events.push(EventKind.Rejected, side, id, price, qty);
     this.events.reason[i] = reason;
     return reason;
-  }
-
-  #alloc(): number {
-    if (this.#freeTop === 0) this.#grow();
-    return this.#free[--this.#freeTop];
-  }
-
-  #release(o: number): void {
-    this.#free[this.#freeTop++] = o;
-  }
-
-  #grow(): void {
-    const n = this.#oid.length;
-    const m = n * 2;
-    this.#oid = growFloat64(this.#oid, m);
-    this.#owner = growInt32(this.#owner, m);
-    this.#side = growUint8(this.#side, m);
-    this.#kind = growUint8(this.#kind, m);
-    this.#stp = growUint8(this.#stp, m);
-    this.#price = growInt32(this.#price, m);
-    this.#leaves = growFloat64(this.#leaves, m);
-    this.#filled = growFloat64(this.#filled, m);
-    this.#makerFee = growInt32(this.#makerFee, m);
-    this.#takerFee = growInt32(this.#takerFee, m);
-    this.#prev = growInt32(this.#prev, m);
-    this.#next = growInt32(this.#next, m);
-    this.#level = growInt32(this.#level, m);
-    this.#free = growInt32(this.#free, m);
-    for (let i = m - 1; i >= n; i--) this.#free[this.#freeTop++] = i;
   }
 }
