@@ -49,34 +49,31 @@ export class IntMap {
     return Math.imul((key | 0) ^ ((key / TWO_32) | 0), GOLDEN) >>> this.#shift;
   }
 
-  /** The value stored for `key`, or -1. */
-  get(key: number): number {
+  // The slot holding `key`, or the empty slot that ends its probe run (where it would go).
+  #slot(key: number): number {
     const keys = this.#keys;
     const mask = this.#mask;
     let i = this.#home(key);
     for (;;) {
       const k = keys[i];
-      if (k === key) return this.#vals[i];
-      if (k === EMPTY) return -1;
+      if (k === key || k === EMPTY) return i;
       i = (i + 1) & mask;
     }
+  }
+
+  /** The value stored for `key`, or -1. */
+  get(key: number): number {
+    const i = this.#slot(key);
+    return this.#keys[i] === EMPTY ? -1 : this.#vals[i];
   }
 
   /** Stores `value` for `key` (replacing any previous value). */
   set(key: number, value: number): void {
     if ((this.#size + 1) * 2 > this.#keys.length) this.#grow();
-    const keys = this.#keys;
-    const mask = this.#mask;
-    let i = this.#home(key);
-    for (;;) {
-      const k = keys[i];
-      if (k === key) break;
-      if (k === EMPTY) {
-        keys[i] = key;
-        this.#size++;
-        break;
-      }
-      i = (i + 1) & mask;
+    const i = this.#slot(key);
+    if (this.#keys[i] === EMPTY) {
+      this.#keys[i] = key;
+      this.#size++;
     }
     this.#vals[i] = value;
   }
@@ -86,13 +83,8 @@ export class IntMap {
     const keys = this.#keys;
     const vals = this.#vals;
     const mask = this.#mask;
-    let i = this.#home(key);
-    for (;;) {
-      const k = keys[i];
-      if (k === key) break;
-      if (k === EMPTY) return false;
-      i = (i + 1) & mask;
-    }
+    let i = this.#slot(key);
+    if (keys[i] === EMPTY) return false;
     // Backward shift: pull later members of the probe run into the hole when the hole lies
     // on their path from home (cyclically in [home, j)).
     let j = i;

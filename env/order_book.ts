@@ -387,8 +387,7 @@ export class OrderBook {
         if (q === have) {
           this.#unlink(o, opp, lvl);
           leavesOf[o] = 0;
-          const f = ev.push(EventKind.Filled, 1 - side, this.#pool.id[o], lp, this.#pool.filled[o]);
-          ev.owner[f] = this.#pool.owner[o];
+          this.#orderEvent(EventKind.Filled, o, lp, this.#pool.filled[o]);
           this.#ids.delete(this.#pool.id[o]);
           this.#pool.release(o);
         } else {
@@ -410,14 +409,7 @@ export class OrderBook {
     const kind = this.#pool.kind[o];
     const ev = this.events;
     if (this.#pool.leaves[o] === 0) {
-      const f = ev.push(
-        EventKind.Filled,
-        this.#pool.side[o],
-        this.#pool.id[o],
-        this.#pool.price[o],
-        this.#pool.filled[o],
-      );
-      ev.owner[f] = this.#pool.owner[o];
+      this.#orderEvent(EventKind.Filled, o, this.#pool.price[o], this.#pool.filled[o]);
     } else if (this.#stopped || kind === MARKET || kind === IOC || kind === FOK) {
       const why = this.#stopped
         ? Reason.SelfTrade
@@ -441,8 +433,7 @@ export class OrderBook {
       ladder.qty[lvl] += this.#pool.leaves[o];
       this.#pool.level[o] = lvl;
       if (!live) this.#ids.set(this.#pool.id[o], o);
-      const r = ev.push(EventKind.Rested, side, this.#pool.id[o], price, this.#pool.leaves[o]);
-      ev.owner[r] = this.#pool.owner[o];
+      this.#orderEvent(EventKind.Rested, o, price, this.#pool.leaves[o]);
       const l = ev.push(EventKind.Level, side, 0, price, ladder.qty[lvl]);
       ev.qty2[l] = ladder.count[lvl];
       return;
@@ -480,25 +471,23 @@ export class OrderBook {
   }
 
   #cancelled(o: number, reason: Reason): void {
-    const ev = this.events;
-    const i = ev.push(
-      EventKind.Cancelled,
-      this.#pool.side[o],
-      this.#pool.id[o],
-      this.#pool.price[o],
-      this.#pool.leaves[o],
-    );
-    ev.owner[i] = this.#pool.owner[o];
-    ev.reason[i] = reason;
+    const i = this.#orderEvent(EventKind.Cancelled, o, this.#pool.price[o], this.#pool.leaves[o]);
+    this.events.reason[i] = reason;
     this.#pool.leaves[o] = 0;
   }
 
-  #replaced(o: number, price: number, qty: number, old: number, reason: Reason): void {
+  /** Appends an event about the order in slot `o` (its side, id and owner); returns the row. */
+  #orderEvent(kind: EventKind, o: number, price: number, qty: number): number {
     const ev = this.events;
-    const i = ev.push(EventKind.Replaced, this.#pool.side[o], this.#pool.id[o], price, qty);
+    const i = ev.push(kind, this.#pool.side[o], this.#pool.id[o], price, qty);
     ev.owner[i] = this.#pool.owner[o];
-    ev.qty2[i] = old;
-    ev.reason[i] = reason;
+    return i;
+  }
+
+  #replaced(o: number, price: number, qty: number, old: number, reason: Reason): void {
+    const i = this.#orderEvent(EventKind.Replaced, o, price, qty);
+    this.events.qty2[i] = old;
+    this.events.reason[i] = reason;
   }
 
   #reject(id: number, side: number, price: number, qty: number, reason: Reason): Reason {
