@@ -1,0 +1,263 @@
+/**
+ * The background population: plain objects the simulation wakes on their own schedules (not
+ * bus actors; see DESIGN.md). Each owns a venue account and sends orders through the venue like
+ * anyone else, with latency; each reads the book and its own position when it wakes.
+ *
+ * - {@linkcode NoiseTrader}: zero-intelligence flow — passive limit orders at a random distance
+ *   behind the best, or market orders; busier when volatility is high.
+ * - {@linkcode MarketMaker}: two-sided quotes around the mid, skewed against its inventory
+ *   (an Avellaneda–Stoikov-style reservation price), wider when volatility is high.
+ * - {@linkcode MomentumTrader}: buys when the mid is above its moving average by a threshold,
+ *   sells when below.
+ * - {@linkcode ValueTrader}: trades toward its noisy private view of the latent fundamental,
+ *   taking liquidity up to its valuation.
+ * - {@linkcode Metaorder}: the "large seller" shock — a fixed quantity in equal market orders
+ *   over a window (also the probe of price impact).
+ * @module
+ */
+import type { Fundamental } from "./fundamental.ts";
+import { OrderKind, Side } from "./order_book.ts";
+import type { Rng } from "./rng.ts";
+import type { SimConfig } from "./sim_config.ts";
+import type { Venue } from "./venue.ts";
+
+/** A background agent: acts at wake-up and says how long to sleep (ms; Infinity = done). */
+export interface SimAgent {
+  readonly account: number;
+  wake(now: number): number;
+}
+
+/** What agents of one symbol share: its fundamental and the current liquidity factor. */
+export interface SymbolState {
+  readonly symbol: number;
+  readonly fundamental: Fundamental;
+  /** 1 normally; below 1 during a liquidity drought. */
+  liquidity: number;
+}
+
+type Pop = SimConfig["population"];
+
+/** Reference price: mid, else last trade, else fundamental. */
+function reference(venue: Venue, st: SymbolState): number {
+  const m = venue.mid(st.symbol);
+  return m > 0 ? m : Math.round(st.fundamental.value);
+}
+
+/** 1 + a geometric draw with the given mean (≥ 1). */
+function size(rng: Rng, mean: number): number {
+  if (mean <= 1) return 1;
+  const p = 1 / mean;
+  return 1 + Math.floor(Math.log(1 - rng.float()) / Math.log(1 - p));
+}
+
+/** Zero-intelligence noise trader. */
+export class NoiseTrader implements SimAgent {
+  readonly account: number;
+  #venue: Venue;
+  #st: SymbolState;
+  #rng: Rng;
+  #p: Pop["noise"];
+  #open: Float64Array;
+  #next = 0;
+
+  constructor(venue: Venue, st: SymbolState, account: number, rng: Rng, p: Pop["noise"]) {
+    this.account = account;
+    this.#venue = venue;
+    this.#st = st;
+    this.#rng = rng;
+    this.#p = p;
+    this.#open = new Float64Array(p.maxOpenOrders);
+  }
+
+  wake(): number {
+    const rng = this.#rng, p = this.#p, venue = this.#venue, s = this.#st.symbol;
+    const side = rng.float() < 0.5 ? Side.Buy : Side.Sell;
+    const qty = size(rng, p.meanSize);
+    if (rng.float() < p.marketShare) {
+      venue.submit(this.account, s, side, OrderKind.Market, 0, qty);
+    } else if (rng.float() < this.#st.liquidity) {
+      const old = this.#open[this.#next];
+      if (old > 0 && venue.isLive(old)) venue.cancel(this.account, s, old);
+      const bid = venue.bestBid(s), ask = venue.bestAsk(s);
+      const ref = reference(venue, this.#st);
+      const offset = Math.floor(rng.exponential(1 / p.offsetTicks));
+      const price = side === Side.Buy
+        ? (bid > 0 ? bid : Math.floor(ref) - 1) - offset
+        : (ask > 0 ? ask : Math.ceil(ref) + 1) + offset;
+      if (price >= 1) {
+        this.#open[this.#next] = venue.submit(this.account, s, side, OrderKind.Limit, price, qty);
+        this.#next = (this.#next + 1) % this.#open.length;
+      }
+    }
+    const activity = Math.pow(this.#st.fundamental.volMultiplier, p.activityElasticity);
+    return rng.exponential(activity / p.meanIntervalMs);
+  }
+}
+
+/** Inventory-aware market maker. */
+export class MarketMaker implements SimAgent {
+  readonly account: number;
+  #venue: Venue;
+  #st: SymbolState;
+  #p: Pop["makers"];
+  #start: number;
+  #bidId = 0;
+  #askId = 0;
+  #rng: Rng;
+
+  constructor(venue: Venue, st: SymbolState, account: number, rng: Rng, p: Pop["makers"]) {
+    this.account = account;
+    this.#venue = venue;
+    this.#st = st;
+    this.#p = p;
+    this.#rng = rng;
+    this.#start = venue.accounts.positionOf(account, st.symbol);
+  }
+
+  wake(): number {
+    const venue = this.#venue, st = this.#st, p = this.#p, s = st.symbol;
+    const inventory = venue.accounts.positionOf(this.account, s) - this.#start;
+    const vm = st.fundamental.volMultiplier;
+    const half = (p.halfSpreadTicks * Math.max(1, vm)) / st.liquidity;
+    const reservation = reference(venue, st) - inventory * p.skewTicksPerLot;
+    const qty = Math.max(1, Math.round(p.size * st.liquidity));
+    const bid = Math.max(1, Math.floor(reservation - half));
+    const ask = Math.max(bid + 1, Math.ceil(reservation + half));
+    this.#bidId = this.#quote(this.#bidId, Side.Buy, bid, qty, inventory < p.maxInventory);
+    this.#askId = this.#quote(this.#askId, Side.Sell, ask, qty, inventory > -p.maxInventory);
+    // A little jitter keeps makers from requoting in lockstep.
+    return p.intervalMs * (0.5 + this.#rng.float());
+  }
+
+  #quote(id: number, side: Side, price: number, qty: number, wanted: boolean): number {
+    const venue = this.#venue, s = this.#st.symbol;
+    const live = id > 0 && venue.isLive(id);
+    if (!wanted) {
+      if (live) venue.cancel(this.account, s, id);
+      return 0;
+    }
+    if (live) {
+      venue.replace(this.account, s, id, price, qty);
+      return id;
+    }
+    return venue.submit(this.account, s, side, OrderKind.Limit, price, qty);
+  }
+}
+
+/** Trend follower on a moving average of the mid. */
+export class MomentumTrader implements SimAgent {
+  readonly account: number;
+  #venue: Venue;
+  #st: SymbolState;
+  #rng: Rng;
+  #p: Pop["momentum"];
+  #avg = 0;
+  #lastTime = -1;
+
+  constructor(venue: Venue, st: SymbolState, account: number, rng: Rng, p: Pop["momentum"]) {
+    this.account = account;
+    this.#venue = venue;
+    this.#st = st;
+    this.#rng = rng;
+    this.#p = p;
+  }
+
+  wake(now: number): number {
+    const venue = this.#venue, p = this.#p, s = this.#st.symbol;
+    const mid = reference(venue, this.#st);
+    if (this.#lastTime < 0) {
+      this.#avg = mid;
+    } else {
+      const w = 1 - Math.exp(-(now - this.#lastTime) / p.lookbackMs);
+      const signal = Math.log(mid / this.#avg);
+      if (Math.abs(signal) > p.threshold) {
+        const qty = Math.min(p.maxSize, Math.ceil((p.size * Math.abs(signal)) / p.threshold));
+        const side = signal > 0 ? Side.Buy : Side.Sell;
+        venue.submit(this.account, s, side, OrderKind.Market, 0, qty);
+      }
+      this.#avg += w * (mid - this.#avg);
+    }
+    this.#lastTime = now;
+    return this.#rng.exponential(1 / p.meanIntervalMs);
+  }
+}
+
+/** Value trader: takes liquidity up to its private valuation of the fundamental. */
+export class ValueTrader implements SimAgent {
+  readonly account: number;
+  #venue: Venue;
+  #st: SymbolState;
+  #rng: Rng;
+  #p: Pop["value"];
+
+  constructor(venue: Venue, st: SymbolState, account: number, rng: Rng, p: Pop["value"]) {
+    this.account = account;
+    this.#venue = venue;
+    this.#st = st;
+    this.#rng = rng;
+    this.#p = p;
+  }
+
+  wake(): number {
+    const venue = this.#venue, p = this.#p, rng = this.#rng, s = this.#st.symbol;
+    const valuation = this.#st.fundamental.value * Math.exp(rng.normal(0, p.valuationSd));
+    const bid = venue.bestBid(s), ask = venue.bestAsk(s);
+    if (ask > 0 && valuation > ask * (1 + p.threshold)) {
+      const gap = valuation / ask - 1;
+      const qty = Math.min(p.maxSize, Math.ceil((p.size * gap) / Math.max(p.threshold, 1e-6)));
+      venue.submit(this.account, s, Side.Buy, OrderKind.Ioc, Math.floor(valuation), qty);
+    } else if (bid > 0 && valuation < bid * (1 - p.threshold)) {
+      const gap = 1 - valuation / bid;
+      const qty = Math.min(p.maxSize, Math.ceil((p.size * gap) / Math.max(p.threshold, 1e-6)));
+      venue.submit(
+        this.account,
+        s,
+        Side.Sell,
+        OrderKind.Ioc,
+        Math.max(1, Math.ceil(valuation)),
+        qty,
+      );
+    }
+    return rng.exponential(1 / p.meanIntervalMs);
+  }
+}
+
+/** A metaorder: `qty` lots in equal market orders every `childIntervalMs` over a window. */
+export class Metaorder implements SimAgent {
+  readonly account: number;
+  /** Lots sent so far. */
+  sent = 0;
+  #venue: Venue;
+  #symbol: number;
+  #side: Side;
+  #qty: number;
+  #children: number;
+  #interval: number;
+
+  constructor(
+    venue: Venue,
+    symbol: number,
+    account: number,
+    side: Side,
+    qty: number,
+    durationMs: number,
+    childIntervalMs: number,
+  ) {
+    this.account = account;
+    this.#venue = venue;
+    this.#symbol = symbol;
+    this.#side = side;
+    this.#qty = qty;
+    this.#children = Math.max(1, Math.floor(durationMs / childIntervalMs));
+    this.#interval = childIntervalMs;
+  }
+
+  wake(): number {
+    const left = this.#qty - this.sent;
+    if (left <= 0) return Infinity;
+    const child = Math.min(left, Math.ceil(this.#qty / this.#children));
+    this.#venue.submit(this.account, this.#symbol, this.#side, OrderKind.Market, 0, child);
+    this.sent += child;
+    return this.sent >= this.#qty ? Infinity : this.#interval;
+  }
+}

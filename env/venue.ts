@@ -1,0 +1,733 @@
+/**
+ * The simulated venue: one {@linkcode OrderBook} per symbol, {@linkcode Accounts} with cash and
+ * positions, a seeded latency model, and the streams a real venue publishes.
+ *
+ * - **Orders** (`submit`, `cancel`, `replace`) leave the account at once and reach the venue
+ *   after the account's order latency (a base plus seeded exponential jitter); commands of one
+ *   account arrive in the order they were sent, like messages on one connection.
+ * - On arrival an order is checked by the book's rules, then against the account (cash for
+ *   buys, position for sells; see accounts.ts), then matched. Market orders are matched as
+ *   immediate-or-cancel orders at a protection price (the opposite best ± the protection band),
+ *   which also bounds the cash they hold.
+ * - **Order updates** (accepted, rejected with a reason, fill, rested, filled, cancelled,
+ *   replaced) go to the account's listener after its market-data latency.
+ * - **Market data** (trades, book tops, level-2 updates, bars every `barMs`) goes to every feed
+ *   added with {@linkcode Venue.addFeed}, each with its own delay.
+ *
+ * Prices are integer ticks and quantities integer lots; cash is in notional units (tick × lot).
+ * @module
+ */
+import { Accounts, type AccountSpec, buyHold } from "./accounts.ts";
+import { EventKind, OrderBook, OrderKind, Reason, reasonText, Side } from "./order_book.ts";
+import { IntMap } from "./int_map.ts";
+import { EventType, type Kernel } from "./kernel.ts";
+import { Rng } from "./rng.ts";
+import { growFloat64, growInt32 } from "./typed_arrays.ts";
+
+/** What the venue needs to know about a symbol. */
+export interface VenueSymbol {
+  readonly name: string;
+  /** Maker and taker fees, millionths of notional. Default 0. */
+  readonly makerFeeMicros?: number;
+  readonly takerFeeMicros?: number;
+}
+
+/** An account's latency, ms. */
+export interface Latency {
+  /** Fixed delay of every order command. Default 1. */
+  readonly orderMs?: number;
+  /** Mean of the exponential jitter added to each command. Default 0.5. */
+  readonly jitterMs?: number;
+  /** Delay of order updates back to the account. Default 1. */
+  readonly marketDataMs?: number;
+}
+
+/** An account to open: its money, margin, latency and listener. */
+export interface AccountOptions extends AccountSpec {
+  readonly latency?: Latency;
+  /** Receives the account's order updates (after its market-data latency). */
+  readonly listener?: (update: OrderUpdate) => void;
+}
+
+/** What happened to one of an account's orders. */
+export interface OrderUpdate {
+  readonly type: "accepted" | "rejected" | "fill" | "rested" | "filled" | "cancelled" | "replaced";
+  /** Venue time of the event (the listener runs later, by the market-data latency). */
+  readonly time: number;
+  readonly account: number;
+  readonly symbol: number;
+  readonly id: number;
+  readonly side: Side;
+  readonly price: number;
+  readonly qty: number;
+  /** Fee of a fill, notional units. */
+  readonly fee: number;
+  readonly liquidity: "maker" | "taker" | "";
+  /** Why (rejected, cancelled, replaced); empty otherwise. */
+  readonly reason: string;
+}
+
+/** A trade print. */
+export interface TradeEvent {
+  readonly type: "trade";
+  readonly symbol: number;
+  readonly time: number;
+  readonly price: number;
+  readonly qty: number;
+  readonly aggressor: Side;
+  readonly seq: number;
+}
+
+/** The best bid and ask changed (0 prices when a side is empty). */
+export interface TopEvent {
+  readonly type: "top";
+  readonly symbol: number;
+  readonly time: number;
+  readonly bid: number;
+  readonly bidQty: number;
+  readonly ask: number;
+  readonly askQty: number;
+}
+
+/** A level-2 update: the level's total quantity (0 = gone) and order count. */
+export interface LevelEvent {
+  readonly type: "level";
+  readonly symbol: number;
+  readonly time: number;
+  readonly side: Side;
+  readonly price: number;
+  readonly qty: number;
+  readonly count: number;
+}
+
+/** A closed bar over [start, end): OHLCV of trades, plus the mid and top at the close. */
+export interface BarEvent {
+  readonly type: "bar";
+  readonly symbol: number;
+  readonly start: number;
+  readonly end: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+  readonly trades: number;
+  /** Mid at the close ((bid + ask) / 2), or 0 when a side is empty. */
+  readonly mid: number;
+  readonly bid: number;
+  readonly ask: number;
+}
+
+/** Anything the venue publishes. */
+export type MarketEvent = TradeEvent | TopEvent | LevelEvent | BarEvent;
+
+/** Venue settings. */
+export interface VenueOptions {
+  readonly symbols: readonly VenueSymbol[];
+  /** Bar interval, ms. Default 60,000. */
+  readonly barMs?: number;
+  /** Market-order protection band, a fraction of the opposite best. Default 0.05. */
+  readonly protectionBand?: number;
+  /** Default latency of accounts that do not set their own. */
+  readonly latency?: Latency;
+}
+
+/** Counts of what the venue did. */
+export interface VenueStats {
+  commands: number;
+  rejects: number;
+  trades: number;
+  volume: number;
+}
+
+/** Thrown for venue settings or calls that are not usable; the message names the field. */
+export class VenueError extends RangeError {
+  override name = "VenueError";
+}
+
+const SUBMIT = 1, CANCEL = 2, REPLACE = 3;
+const BUY = Side.Buy;
+
+/** The simulated venue; see the module documentation. */
+export class Venue {
+  readonly kernel: Kernel;
+  readonly symbols: readonly VenueSymbol[];
+  readonly books: OrderBook[];
+  readonly accounts: Accounts;
+  readonly barMs: number;
+  readonly protectionBand: number;
+  readonly stats: VenueStats = { commands: 0, rejects: 0, trades: 0, volume: 0 };
+  /** Last trade price per symbol (0 before the first trade). */
+  readonly last: Float64Array;
+
+  #rng: Rng;
+  #defaultLatency: Required<Latency>;
+  #nextId = 1;
+  // Per account: latency, its own jitter stream, the last arrival time, the listener.
+  #latency: Required<Latency>[] = [];
+  #latencyRng: Rng[] = [];
+  #lastArrival: number[] = [];
+  #listeners: (((u: OrderUpdate) => void) | undefined)[] = [];
+  #feeCap: number[][] = []; // [account][symbol]
+  #feeds: { fn: (e: MarketEvent) => void; delay: number }[] = [];
+  // Commands in flight (struct of arrays, free list).
+  #fOp: Int32Array = new Int32Array(256);
+  #fAcct: Int32Array = new Int32Array(256);
+  #fSym: Int32Array = new Int32Array(256);
+  #fSide: Int32Array = new Int32Array(256);
+  #fKind: Int32Array = new Int32Array(256);
+  #fId: Float64Array = new Float64Array(256);
+  #fPrice: Float64Array = new Float64Array(256);
+  #fQty: Float64Array = new Float64Array(256);
+  #fFree: Int32Array = new Int32Array(256);
+  #fFreeTop = 0;
+  #fCount = 0;
+  // Live orders at the venue: id → record slot.
+  #live = new IntMap(1024);
+  #rAcct: Int32Array = new Int32Array(256);
+  #rSym: Int32Array = new Int32Array(256);
+  #rSide: Int32Array = new Int32Array(256);
+  #rLimit: Float64Array = new Float64Array(256);
+  #rLeaves: Float64Array = new Float64Array(256);
+  #rFee: Float64Array = new Float64Array(256);
+  #rFree: Int32Array = new Int32Array(256);
+  #rFreeTop = 0;
+  #rCount = 0;
+  // Per symbol: current top and the bar being built.
+  #top: Float64Array;
+  #bar: Float64Array; // open, high, low, close, volume, trades per symbol
+  #barStart: number;
+
+  constructor(kernel: Kernel, options: VenueOptions, rng: Rng) {
+    if (options.symbols.length === 0) throw new VenueError("symbols: expected at least one");
+    const barMs = options.barMs ?? 60_000;
+    if (!(barMs > 0) || !Number.isFinite(barMs)) {
+      throw new VenueError(`barMs: expected a duration > 0, got ${barMs}`);
+    }
+    const band = options.protectionBand ?? 0.05;
+    if (!(band > 0 && band < 1)) {
+      throw new VenueError(`protectionBand: expected a fraction in (0, 1), got ${band}`);
+    }
+    this.kernel = kernel;
+    this.symbols = options.symbols;
+    this.barMs = barMs;
+    this.protectionBand = band;
+    this.#rng = rng;
+    this.#defaultLatency = latencyOf(options.latency ?? {}, "latency");
+    this.books = options.symbols.map((s, i) =>
+      new OrderBook({
+        tickSize: 1,
+        lotSize: 1,
+        makerFeeMicros: feeField(s.makerFeeMicros, `symbols[${i}].makerFeeMicros`),
+        takerFeeMicros: feeField(s.takerFeeMicros, `symbols[${i}].takerFeeMicros`),
+      })
+    );
+    this.accounts = new Accounts(options.symbols.length);
+    const n = options.symbols.length;
+    this.last = new Float64Array(n);
+    this.#top = new Float64Array(4 * n);
+    this.#bar = new Float64Array(6 * n);
+    this.#barStart = kernel.now();
+    for (let s = 0; s < n; s++) kernel.push(this.#barStart + barMs, EventType.Bar, s);
+  }
+
+  /** Opens an account; returns its index (also its owner id in the books). */
+  openAccount(options: AccountOptions = {}): number {
+    const latency = options.latency
+      ? latencyOf({ ...this.#defaultLatency, ...options.latency }, "latency")
+      : this.#defaultLatency;
+    const a = this.accounts.open(options);
+    this.#latency[a] = latency;
+    this.#latencyRng[a] = this.#rng.split(`latency/${a}`);
+    this.#lastArrival[a] = -Infinity;
+    this.#listeners[a] = options.listener;
+    this.#feeCap[a] = this.books.map((b) => Math.max(b.rules.makerFee(a), b.rules.takerFee(a)));
+    return a;
+  }
+
+  /** Sets an account's fees on one symbol (millionths of notional). */
+  setFees(account: number, symbol: number, makerMicros: number, takerMicros: number): void {
+    this.books[symbol].setFees(account, makerMicros, takerMicros);
+    this.#feeCap[account][symbol] = Math.max(makerMicros, takerMicros);
+  }
+
+  /** Adds a market-data feed, delivered `delayMs` after the venue event. */
+  addFeed(fn: (e: MarketEvent) => void, delayMs = 0): void {
+    if (!(delayMs >= 0) || !Number.isFinite(delayMs)) {
+      throw new VenueError(`delayMs: expected a duration >= 0, got ${delayMs}`);
+    }
+    this.#feeds.push({ fn, delay: delayMs });
+  }
+
+  /** Sends a new order; returns its id. Limit-type kinds need `price` (ticks). */
+  submit(
+    account: number,
+    symbol: number,
+    side: Side,
+    kind: OrderKind,
+    price: number,
+    qty: number,
+  ): number {
+    const id = this.#nextId++;
+    this.#send(SUBMIT, account, symbol, id, side, kind, price, qty);
+    return id;
+  }
+
+  /** Sends a cancel of order `id`. */
+  cancel(account: number, symbol: number, id: number): void {
+    this.#send(CANCEL, account, symbol, id, 0, 0, 0, 0);
+  }
+
+  /** Sends a cancel/replace of order `id` to a new price and quantity. */
+  replace(account: number, symbol: number, id: number, price: number, qty: number): void {
+    this.#send(REPLACE, account, symbol, id, 0, 0, price, qty);
+  }
+
+  /** True while order `id` is live at the venue (arrived, not yet done). */
+  isLive(id: number): boolean {
+    return this.#live.get(id) >= 0;
+  }
+
+  /** Best bid (ticks), 0 when none. */
+  bestBid(symbol: number): number {
+    return this.books[symbol].bestBid();
+  }
+
+  /** Best ask (ticks), 0 when none. */
+  bestAsk(symbol: number): number {
+    return this.books[symbol].bestAsk();
+  }
+
+  /** Mid price, or the last trade price when a side is empty (0 before anything). */
+  mid(symbol: number): number {
+    const b = this.books[symbol].bestBid();
+    const a = this.books[symbol].bestAsk();
+    return b > 0 && a > 0 ? (a + b) / 2 : this.last[symbol];
+  }
+
+  /** Handles an `Arrive` event (called by the simulation's dispatch). */
+  arrive(slot: number): void {
+    const op = this.#fOp[slot];
+    const a = this.#fAcct[slot];
+    const s = this.#fSym[slot];
+    const id = this.#fId[slot];
+    const side = this.#fSide[slot] as Side;
+    const kind = this.#fKind[slot] as OrderKind;
+    const price = this.#fPrice[slot];
+    const qty = this.#fQty[slot];
+    this.#fFree[this.#fFreeTop++] = slot;
+    this.stats.commands++;
+    if (op === SUBMIT) this.#onSubmit(a, s, id, side, kind, price, qty);
+    else if (op === CANCEL) this.#onCancel(a, s, id);
+    else this.#onReplace(a, s, id, price, qty);
+  }
+
+  /** Handles a `Bar` event: publishes the bar of `symbol` and starts the next one. */
+  closeBar(symbol: number): void {
+    const now = this.kernel.now();
+    const b = this.#bar;
+    const o = 6 * symbol;
+    const book = this.books[symbol];
+    const bid = book.bestBid(), ask = book.bestAsk();
+    const prevClose = this.last[symbol];
+    if (this.#feeds.length > 0) {
+      const empty = b[o + 5] === 0;
+      this.#publish({
+        type: "bar",
+        symbol,
+        start: now - this.barMs,
+        end: now,
+        open: empty ? prevClose : b[o],
+        high: empty ? prevClose : b[o + 1],
+        low: empty ? prevClose : b[o + 2],
+        close: empty ? prevClose : b[o + 3],
+        volume: b[o + 4],
+        trades: b[o + 5],
+        mid: bid > 0 && ask > 0 ? (bid + ask) / 2 : 0,
+        bid,
+        ask,
+      });
+    }
+    b[o + 4] = 0;
+    b[o + 5] = 0;
+    this.kernel.push(now + this.barMs, EventType.Bar, symbol);
+  }
+
+  #send(
+    op: number,
+    a: number,
+    s: number,
+    id: number,
+    side: number,
+    kind: number,
+    price: number,
+    qty: number,
+  ): void {
+    if (!(a >= 0 && a < this.accounts.count) || !Number.isInteger(a)) {
+      throw new VenueError(`account: no account ${a}`);
+    }
+    if (!(s >= 0 && s < this.books.length) || !Number.isInteger(s)) {
+      throw new VenueError(`symbol: no symbol ${s}`);
+    }
+    const slot = this.#fFreeTop > 0 ? this.#fFree[--this.#fFreeTop] : this.#newFlightSlot();
+    this.#fOp[slot] = op;
+    this.#fAcct[slot] = a;
+    this.#fSym[slot] = s;
+    this.#fId[slot] = id;
+    this.#fSide[slot] = side;
+    this.#fKind[slot] = kind;
+    this.#fPrice[slot] = price;
+    this.#fQty[slot] = qty;
+    const lat = this.#latency[a];
+    let t = this.kernel.now() + lat.orderMs;
+    if (lat.jitterMs > 0) t += this.#latencyRng[a].exponential(1 / lat.jitterMs);
+    if (t < this.#lastArrival[a]) t = this.#lastArrival[a];
+    this.#lastArrival[a] = t;
+    this.kernel.push(t, EventType.Arrive, slot);
+  }
+
+  #onSubmit(
+    a: number,
+    s: number,
+    id: number,
+    side: Side,
+    kind: OrderKind,
+    price: number,
+    qty: number,
+  ): void {
+    const book = this.books[s];
+    const rules = book.rules;
+    let reason = rules.checkOrder(id, a, side, kind, rules.defaultStp, qty);
+    if (reason === Reason.None && kind !== OrderKind.Market) reason = rules.checkPrice(price);
+    if (reason !== Reason.None) return this.#reject(a, s, id, side, price, qty, reasonText(reason));
+    let limit = price;
+    if (kind === OrderKind.Market) {
+      const opp = side === BUY ? book.bestAsk() : book.bestBid();
+      if (opp === 0) {
+        return this.#reject(a, s, id, side, price, qty, reasonText(Reason.NoLiquidity));
+      }
+      limit = side === BUY
+        ? Math.floor(opp * (1 + this.protectionBand))
+        : Math.max(1, Math.ceil(opp * (1 - this.protectionBand)));
+      kind = OrderKind.Ioc;
+    }
+    const fee = this.#feeCap[a][s];
+    const why = side === BUY
+      ? this.accounts.checkBuy(a, limit, qty, fee)
+      : this.accounts.checkSell(a, s, qty);
+    if (why !== null) return this.#reject(a, s, id, side, price, qty, why);
+    const r = this.#rFreeTop > 0 ? this.#rFree[--this.#rFreeTop] : this.#newRecord();
+    this.#rAcct[r] = a;
+    this.#rSym[r] = s;
+    this.#rSide[r] = side;
+    this.#rLimit[r] = limit;
+    this.#rLeaves[r] = qty;
+    this.#rFee[r] = fee;
+    this.#live.set(id, r);
+    this.#hold(r, qty);
+    if (book.submit(id, a, side, kind, limit, qty) !== Reason.None) {
+      this.stats.rejects++;
+      this.#reduce(id, 0, true);
+    }
+    this.#apply(s);
+  }
+
+  #onCancel(a: number, s: number, id: number): void {
+    const r = this.#live.get(id);
+    if (r < 0 || this.#rAcct[r] !== a || this.#rSym[r] !== s) {
+      return this.#reject(a, s, id, BUY, 0, 0, `cancel: ${reasonText(Reason.UnknownOrder)}`);
+    }
+    this.books[s].cancel(id);
+    this.#apply(s);
+  }
+
+  #onReplace(a: number, s: number, id: number, price: number, qty: number): void {
+    const r = this.#live.get(id);
+    if (r < 0 || this.#rAcct[r] !== a || this.#rSym[r] !== s) {
+      return this.#reject(a, s, id, BUY, price, qty, `replace: ${reasonText(Reason.UnknownOrder)}`);
+    }
+    const rules = this.books[s].rules;
+    let reason = rules.checkQty(qty);
+    if (reason === Reason.None) reason = rules.checkPrice(price);
+    const side = this.#rSide[r] as Side;
+    if (reason !== Reason.None) {
+      return this.#reject(a, s, id, side, price, qty, `replace: ${reasonText(reason)}`);
+    }
+    // Check the new order as if the old one were gone.
+    const oldLeaves = this.#rLeaves[r];
+    this.#hold(r, -oldLeaves);
+    const why = side === BUY
+      ? this.accounts.checkBuy(a, price, qty, this.#rFee[r])
+      : this.accounts.checkSell(a, s, qty);
+    if (why !== null) {
+      this.#hold(r, oldLeaves);
+      return this.#reject(a, s, id, side, price, qty, `replace: ${why}`);
+    }
+    const oldLimit = this.#rLimit[r];
+    this.#rLimit[r] = price;
+    this.#rLeaves[r] = qty;
+    this.#hold(r, qty);
+    if (this.books[s].replace(id, price, qty) !== Reason.None) {
+      this.stats.rejects++;
+      this.#hold(r, -qty);
+      this.#rLimit[r] = oldLimit;
+      this.#rLeaves[r] = oldLeaves;
+      this.#hold(r, oldLeaves);
+    }
+    this.#apply(s);
+  }
+
+  /** Holds (or with a negative `lots`, releases) what `lots` of record `r` need. */
+  #hold(r: number, lots: number): void {
+    const a = this.#rAcct[r];
+    if (this.#rSide[r] === BUY) {
+      const limit = this.#rLimit[r];
+      const fee = this.#rFee[r];
+      const cash = lots >= 0 ? buyHold(limit, lots, fee) : -buyHold(limit, -lots, fee);
+      this.accounts.holdCash(a, cash);
+    } else {
+      this.accounts.holdQty(a, this.#rSym[r], lots);
+    }
+  }
+
+  /** Releases `lots` of record `r`'s leaves; frees it when nothing is left or `done`. */
+  #reduce(id: number, lots: number, done: boolean): void {
+    const r = this.#live.get(id);
+    if (r < 0) return;
+    const before = this.#rLeaves[r];
+    const after = done ? 0 : before - lots;
+    // Release exactly the difference of the holds, so rounding never drifts.
+    const a = this.#rAcct[r];
+    if (this.#rSide[r] === BUY) {
+      const limit = this.#rLimit[r], fee = this.#rFee[r];
+      this.accounts.holdCash(a, buyHold(limit, after, fee) - buyHold(limit, before, fee));
+    } else {
+      this.accounts.holdQty(a, this.#rSym[r], after - before);
+    }
+    this.#rLeaves[r] = after;
+    if (after === 0) {
+      this.#live.delete(id);
+      this.#rFree[this.#rFreeTop++] = r;
+    }
+  }
+
+  /** Applies the book's events of the last command on symbol `s`. */
+  #apply(s: number): void {
+    const ev = this.books[s].events;
+    const now = this.kernel.now();
+    const feeds = this.#feeds.length > 0;
+    const accounts = this.accounts;
+    for (let i = 0; i < ev.length; i++) {
+      const k = ev.kind[i];
+      const id = ev.id[i];
+      const owner = ev.owner[i];
+      if (k === EventKind.Trade) {
+        const price = ev.price[i], qty = ev.qty[i], owner2 = ev.owner2[i];
+        const takerBuys = ev.side[i] === BUY;
+        accounts.settle(owner, s, takerBuys, price, qty, ev.fee[i]);
+        accounts.settle(owner2, s, !takerBuys, price, qty, ev.fee2[i]);
+        this.#reduce(id, qty, false);
+        this.#reduce(ev.id2[i], qty, false);
+        this.#onTrade(s, price, qty);
+        if (feeds) {
+          this.#publish({
+            type: "trade",
+            symbol: s,
+            time: now,
+            price,
+            qty,
+            aggressor: ev.side[i] as Side,
+            seq: ev.seq[i],
+          });
+        }
+        if (this.#listeners[owner]) {
+          this.#notify("fill", owner, s, id, ev.side[i], price, qty, ev.fee[i], "taker", "");
+        }
+        if (this.#listeners[owner2]) {
+          const side = 1 - ev.side[i];
+          this.#notify("fill", owner2, s, ev.id2[i], side, price, qty, ev.fee2[i], "maker", "");
+        }
+      } else if (k === EventKind.Level) {
+        if (feeds) {
+          this.#publish({
+            type: "level",
+            symbol: s,
+            time: now,
+            side: ev.side[i] as Side,
+            price: ev.price[i],
+            qty: ev.qty[i],
+            count: ev.qty2[i],
+          });
+        }
+      } else {
+        if (k === EventKind.Cancelled) this.#reduce(id, 0, true);
+        else if (k === EventKind.Filled) this.#reduce(id, 0, true);
+        if (this.#listeners[owner]) this.#notifyOrder(k, i, s);
+      }
+    }
+    this.#checkTop(s);
+  }
+
+  #notifyOrder(k: number, i: number, s: number): void {
+    const ev = this.books[s].events;
+    const type = k === EventKind.Accepted
+      ? "accepted"
+      : k === EventKind.Rested
+      ? "rested"
+      : k === EventKind.Filled
+      ? "filled"
+      : k === EventKind.Cancelled
+      ? "cancelled"
+      : k === EventKind.Replaced
+      ? "replaced"
+      : "rejected";
+    const reason = k === EventKind.Cancelled || k === EventKind.Replaced ||
+        k === EventKind.Rejected
+      ? reasonText(ev.reason[i])
+      : "";
+    this.#notify(type, ev.owner[i], s, ev.id[i], ev.side[i], ev.price[i], ev.qty[i], 0, "", reason);
+  }
+
+  #notify(
+    type: OrderUpdate["type"],
+    account: number,
+    symbol: number,
+    id: number,
+    side: number,
+    price: number,
+    qty: number,
+    fee: number,
+    liquidity: OrderUpdate["liquidity"],
+    reason: string,
+  ): void {
+    const listener = this.#listeners[account];
+    if (!listener) return;
+    const now = this.kernel.now();
+    const update: OrderUpdate = {
+      type,
+      time: now,
+      account,
+      symbol,
+      id,
+      side: side as Side,
+      price,
+      qty,
+      fee,
+      liquidity,
+      reason,
+    };
+    this.kernel.at(now + this.#latency[account].marketDataMs, () => listener(update));
+  }
+
+  #reject(
+    a: number,
+    s: number,
+    id: number,
+    side: number,
+    price: number,
+    qty: number,
+    reason: string,
+  ): void {
+    this.stats.rejects++;
+    this.#notify("rejected", a, s, id, side, price, qty, 0, "", reason);
+  }
+
+  #onTrade(s: number, price: number, qty: number): void {
+    const b = this.#bar;
+    const o = 6 * s;
+    if (b[o + 5] === 0) {
+      b[o] = price;
+      b[o + 1] = price;
+      b[o + 2] = price;
+    } else {
+      if (price > b[o + 1]) b[o + 1] = price;
+      if (price < b[o + 2]) b[o + 2] = price;
+    }
+    b[o + 3] = price;
+    b[o + 4] += qty;
+    b[o + 5]++;
+    this.last[s] = price;
+    this.stats.trades++;
+    this.stats.volume += qty;
+  }
+
+  #checkTop(s: number): void {
+    const book = this.books[s];
+    const bl = book.bids.best(), al = book.asks.best();
+    const bid = bl < 0 ? 0 : book.bids.price[bl];
+    const bidQty = bl < 0 ? 0 : book.bids.qty[bl];
+    const ask = al < 0 ? 0 : book.asks.price[al];
+    const askQty = al < 0 ? 0 : book.asks.qty[al];
+    const t = this.#top;
+    const o = 4 * s;
+    if (t[o] === bid && t[o + 1] === bidQty && t[o + 2] === ask && t[o + 3] === askQty) return;
+    t[o] = bid;
+    t[o + 1] = bidQty;
+    t[o + 2] = ask;
+    t[o + 3] = askQty;
+    if (this.#feeds.length > 0) {
+      this.#publish({ type: "top", symbol: s, time: this.kernel.now(), bid, bidQty, ask, askQty });
+    }
+  }
+
+  #publish(e: MarketEvent): void {
+    for (const { fn, delay } of this.#feeds) {
+      if (delay === 0) fn(e);
+      else this.kernel.at(this.kernel.now() + delay, () => fn(e));
+    }
+  }
+
+  #newFlightSlot(): number {
+    const slot = this.#fCount++;
+    if (slot === this.#fOp.length) {
+      const n = slot * 2;
+      this.#fOp = growInt32(this.#fOp, n);
+      this.#fAcct = growInt32(this.#fAcct, n);
+      this.#fSym = growInt32(this.#fSym, n);
+      this.#fSide = growInt32(this.#fSide, n);
+      this.#fKind = growInt32(this.#fKind, n);
+      this.#fId = growFloat64(this.#fId, n);
+      this.#fPrice = growFloat64(this.#fPrice, n);
+      this.#fQty = growFloat64(this.#fQty, n);
+      this.#fFree = growInt32(this.#fFree, n);
+    }
+    return slot;
+  }
+
+  #newRecord(): number {
+    const r = this.#rCount++;
+    if (r === this.#rAcct.length) {
+      const n = r * 2;
+      this.#rAcct = growInt32(this.#rAcct, n);
+      this.#rSym = growInt32(this.#rSym, n);
+      this.#rSide = growInt32(this.#rSide, n);
+      this.#rLimit = growFloat64(this.#rLimit, n);
+      this.#rLeaves = growFloat64(this.#rLeaves, n);
+      this.#rFee = growFloat64(this.#rFee, n);
+      this.#rFree = growInt32(this.#rFree, n);
+    }
+    return r;
+  }
+}
+
+function latencyOf(l: Latency, field: string): Required<Latency> {
+  const out = {
+    orderMs: l.orderMs ?? 1,
+    jitterMs: l.jitterMs ?? 0.5,
+    marketDataMs: l.marketDataMs ?? 1,
+  };
+  for (const [k, v] of Object.entries(out)) {
+    if (!(v >= 0) || !Number.isFinite(v)) {
+      throw new VenueError(`${field}.${k}: expected a duration >= 0 ms, got ${v}`);
+    }
+  }
+  return out;
+}
+
+function feeField(v: number | undefined, field: string): number {
+  const fee = v ?? 0;
+  if (!Number.isInteger(fee) || fee < 0 || fee > 1_000_000) {
+    throw new VenueError(`${field}: expected an integer in [0, 1000000], got ${v}`);
+  }
+  return fee;
+}
