@@ -6,6 +6,7 @@
 import { benchBusMemory, benchBusMemoryValidated } from "./bus_memory.ts";
 import { benchEventQueue } from "./event_queue.ts";
 import { benchOrderBook } from "./order_book.ts";
+import { benchSimulation } from "./simulation.ts";
 import type { RateOptions } from "./harness.ts";
 
 /** A named benchmark producing one figure. */
@@ -21,6 +22,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { key: "bus_memory_validated_msgs_per_s", unit: "msg/s", run: benchBusMemoryValidated },
   { key: "event_queue_ops_per_s", unit: "op/s", run: benchEventQueue },
   { key: "book_ops_per_s", unit: "op/s", run: benchOrderBook },
+  { key: "sim_events_per_s", unit: "event/s", run: benchSimulation },
 ];
 
 /**

@@ -182,13 +182,20 @@ export class MomentumTrader implements SimAgent {
   }
 }
 
-/** Value trader: takes liquidity up to its private valuation of the fundamental. */
+/**
+ * Value trader: holds a position proportional to how far the price is from its private
+ * valuation of the fundamental, beyond its own threshold (thresholds differ from trader to
+ * trader). The thresholds make the latent supply grow like the square of the mispricing, which
+ * is what gives square-root price impact; the position bound keeps its risk finite.
+ */
 export class ValueTrader implements SimAgent {
   readonly account: number;
   #venue: Venue;
   #st: SymbolState;
   #rng: Rng;
   #p: Pop["value"];
+  #threshold: number;
+  #start: number;
 
   constructor(venue: Venue, st: SymbolState, account: number, rng: Rng, p: Pop["value"]) {
     this.account = account;
@@ -196,27 +203,28 @@ export class ValueTrader implements SimAgent {
     this.#st = st;
     this.#rng = rng;
     this.#p = p;
+    this.#threshold = rng.float() * p.maxThreshold;
+    this.#start = venue.accounts.positionOf(account, st.symbol);
   }
 
   wake(): number {
     const venue = this.#venue, p = this.#p, rng = this.#rng, s = this.#st.symbol;
     const valuation = this.#st.fundamental.value * Math.exp(rng.normal(0, p.valuationSd));
-    const bid = venue.bestBid(s), ask = venue.bestAsk(s);
-    if (ask > 0 && valuation > ask * (1 + p.threshold)) {
-      const gap = valuation / ask - 1;
-      const qty = Math.min(p.maxSize, Math.ceil((p.size * gap) / Math.max(p.threshold, 1e-6)));
-      venue.submit(this.account, s, Side.Buy, OrderKind.Ioc, Math.floor(valuation), qty);
-    } else if (bid > 0 && valuation < bid * (1 - p.threshold)) {
-      const gap = 1 - valuation / bid;
-      const qty = Math.min(p.maxSize, Math.ceil((p.size * gap) / Math.max(p.threshold, 1e-6)));
-      venue.submit(
-        this.account,
-        s,
-        Side.Sell,
-        OrderKind.Ioc,
-        Math.max(1, Math.ceil(valuation)),
-        qty,
-      );
+    const mid = venue.mid(s);
+    if (mid > 0) {
+      const gap = Math.log(valuation / mid);
+      const excess = Math.max(0, Math.abs(gap) - this.#threshold);
+      const target = Math.sign(gap) *
+        Math.min(p.maxPosition, Math.round(p.lotsPerPct * 100 * excess));
+      const position = venue.accounts.positionOf(this.account, s) - this.#start;
+      const want = target - position;
+      const qty = Math.min(p.maxOrder, Math.abs(want));
+      if (qty > 0 && want > 0) {
+        venue.submit(this.account, s, Side.Buy, OrderKind.Ioc, Math.floor(valuation), qty);
+      } else if (qty > 0) {
+        const price = Math.max(1, Math.ceil(valuation));
+        venue.submit(this.account, s, Side.Sell, OrderKind.Ioc, price, qty);
+      }
     }
     return rng.exponential(1 / p.meanIntervalMs);
   }

@@ -102,11 +102,15 @@ const Value = z.object({
   count: count(20),
   meanIntervalMs: ms(3_000),
   /** Private valuation error: sd of the log difference from the fundamental. */
-  valuationSd: nonneg(0.001),
-  /** Acts when its valuation is beyond the best opposite price by this fraction. */
-  threshold: z.number().min(0).default(0.0005),
-  size: z.number().int().min(1).default(4),
-  maxSize: z.number().int().min(1).default(20),
+  valuationSd: nonneg(0.0002),
+  /** Each trader ignores mispricing below its own threshold, drawn uniformly in [0, this). */
+  maxThreshold: z.number().min(0).default(0.002),
+  /** Target position per 1% of mispricing beyond the threshold, lots. */
+  lotsPerPct: z.number().min(0).default(2_500),
+  /** Position bound, lots. */
+  maxPosition: z.number().int().min(1).default(5_000),
+  /** Largest order per action, lots. */
+  maxOrder: z.number().int().min(1).default(50),
 }).strict();
 
 const Population = z.object({

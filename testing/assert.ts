@@ -62,3 +62,12 @@ export async function assertRejects(
   }
   throw new AssertionError({ message: "expected the promise to reject" });
 }
+
+/** Asserts that `actual` is within `tolerance` of `expected`. */
+export function assertAlmostEquals(actual: number, expected: number, tolerance = 1e-7): void {
+  if (!(Math.abs(actual - expected) <= tolerance)) {
+    throw new AssertionError({
+      message: `expected ${actual} to be within ${tolerance} of ${expected}`,
+    });
+  }
+}
