@@ -1,10 +1,11 @@
 /**
- * Agora's command line. Today: `bench`. Later issues add `sim`, `live`, `train`, `serve`.
+ * Agora's command line. Today: `bench` and `market`. Later issues add `sim`, `live`, `train`, `serve`.
  *
  * Usage: `deno run main.ts <command> [args]`, or through the tasks in deno.json.
  * @module
  */
 import { runBenchmarks } from "./bench/mod.ts";
+import { formatMarketReport, marketReport } from "./env/market_report.ts";
 
 const USAGE = `Agora — self-learning automated trading, as an actor-model simulation
 
@@ -13,6 +14,10 @@ Usage: deno task <command>   (or: deno run main.ts <command>)
 Commands:
   bench [FILTER]   run the benchmarks (those whose key contains FILTER); the last line
                    printed is one JSON object of named figures
+  market [--seed N] [--days D] [--impact-seeds K]
+                   run the default simulated market (seed 1, 2 days) and print its stylized
+                   facts beside real series', and the metaorder impact curve (K seeds per size,
+                   default 8; 0 skips it)
   help             show this text`;
 
 /** Runs the CLI with `args`; returns the process exit code. */
@@ -25,6 +30,20 @@ export function main(args: readonly string[]): number {
       console.log(JSON.stringify(figures));
       return 0;
     }
+    case "market": {
+      const opts = parseFlags(rest, ["seed", "days", "impact-seeds"]);
+      if (typeof opts === "string") {
+        console.error(`market: ${opts}\n\n${USAGE}`);
+        return 2;
+      }
+      const report = marketReport({
+        seed: opts["seed"],
+        days: opts["days"],
+        impactSeeds: opts["impact-seeds"],
+      });
+      console.log(formatMarketReport(report));
+      return 0;
+    }
     case undefined:
     case "help":
     case "--help":
@@ -35,6 +54,24 @@ export function main(args: readonly string[]): number {
       console.error(`unknown command "${command}"\n\n${USAGE}`);
       return 2;
   }
+}
+
+/** Parses `--name value` pairs of numbers; returns an error message on bad input. */
+function parseFlags(
+  args: readonly string[],
+  names: readonly string[],
+): Record<string, number | undefined> | string {
+  const out: Record<string, number | undefined> = {};
+  for (let i = 0; i < args.length; i += 2) {
+    const name = args[i].replace(/^--/, "");
+    if (!args[i].startsWith("--") || !names.includes(name)) return `unknown option "${args[i]}"`;
+    const value = Number(args[i + 1]);
+    if (args[i + 1] === undefined || !Number.isFinite(value)) {
+      return `--${name}: expected a number, got ${JSON.stringify(args[i + 1] ?? "")}`;
+    }
+    out[name] = value;
+  }
+  return out;
 }
 
 if (import.meta.main) Deno.exit(main(Deno.args));

@@ -16,3 +16,21 @@ Deno.test("the CLI answers help with exit 0 and an unknown command with exit 2",
   assertEquals(out[0].startsWith("Agora"), true);
   assertEquals(out[1].startsWith('unknown command "frobnicate"'), true);
 });
+
+Deno.test("market prints the stylized facts, and names a bad option", () => {
+  const log = console.log, error = console.error;
+  const out: string[] = [];
+  console.log = (...a: unknown[]) => void out.push(a.join(" "));
+  console.error = (...a: unknown[]) => void out.push(a.join(" "));
+  try {
+    assertEquals(main(["market", "--days", "0.02", "--impact-seeds", "0"]), 0);
+    assertEquals(main(["market", "--days", "two"]), 2);
+    assertEquals(main(["market", "--speed", "1"]), 2);
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+  assertEquals(out[0].includes("sim 1m mid (n=27)"), true);
+  assertEquals(out[1].startsWith('market: --days: expected a number, got "two"'), true);
+  assertEquals(out[2].startsWith('market: unknown option "--speed"'), true);
+});

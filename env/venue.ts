@@ -17,12 +17,21 @@
  * Prices are integer ticks and quantities integer lots; cash is in notional units (tick × lot).
  * @module
  */
-import { Accounts, type AccountSpec, buyHold } from "./accounts.ts";
+import { Accounts, type AccountSpec } from "./accounts.ts";
 import { EventKind, OrderBook, OrderKind, Reason, reasonText, Side } from "./order_book.ts";
-import { IntMap } from "./int_map.ts";
 import { EventType, type Kernel } from "./kernel.ts";
 import { Rng } from "./rng.ts";
-import { growFloat64, growInt32 } from "./typed_arrays.ts";
+import { Commands, LiveOrders } from "./venue_orders.ts";
+import type { MarketEvent, OrderUpdate } from "./venue_events.ts";
+
+export type {
+  BarEvent,
+  LevelEvent,
+  MarketEvent,
+  OrderUpdate,
+  TopEvent,
+  TradeEvent,
+} from "./venue_events.ts";
 
 /** What the venue needs to know about a symbol. */
 export interface VenueSymbol {
@@ -48,78 +57,6 @@ export interface AccountOptions extends AccountSpec {
   /** Receives the account's order updates (after its market-data latency). */
   readonly listener?: (update: OrderUpdate) => void;
 }
-
-/** What happened to one of an account's orders. */
-export interface OrderUpdate {
-  readonly type: "accepted" | "rejected" | "fill" | "rested" | "filled" | "cancelled" | "replaced";
-  /** Venue time of the event (the listener runs later, by the market-data latency). */
-  readonly time: number;
-  readonly account: number;
-  readonly symbol: number;
-  readonly id: number;
-  readonly side: Side;
-  readonly price: number;
-  readonly qty: number;
-  /** Fee of a fill, notional units. */
-  readonly fee: number;
-  readonly liquidity: "maker" | "taker" | "";
-  /** Why (rejected, cancelled, replaced); empty otherwise. */
-  readonly reason: string;
-}
-
-/** A trade print. */
-export interface TradeEvent {
-  readonly type: "trade";
-  readonly symbol: number;
-  readonly time: number;
-  readonly price: number;
-  readonly qty: number;
-  readonly aggressor: Side;
-  readonly seq: number;
-}
-
-/** The best bid and ask changed (0 prices when a side is empty). */
-export interface TopEvent {
-  readonly type: "top";
-  readonly symbol: number;
-  readonly time: number;
-  readonly bid: number;
-  readonly bidQty: number;
-  readonly ask: number;
-  readonly askQty: number;
-}
-
-/** A level-2 update: the level's total quantity (0 = gone) and order count. */
-export interface LevelEvent {
-  readonly type: "level";
-  readonly symbol: number;
-  readonly time: number;
-  readonly side: Side;
-  readonly price: number;
-  readonly qty: number;
-  readonly count: number;
-}
-
-/** A closed bar over [start, end): OHLCV of trades, plus the mid and top at the close. */
-export interface BarEvent {
-  readonly type: "bar";
-  readonly symbol: number;
-  readonly start: number;
-  readonly end: number;
-  readonly open: number;
-  readonly high: number;
-  readonly low: number;
-  readonly close: number;
-  readonly volume: number;
-  readonly trades: number;
-  /** Mid at the close ((bid + ask) / 2), or 0 when a side is empty. */
-  readonly mid: number;
-  readonly bid: number;
-  readonly ask: number;
-}
-
-/** Anything the venue publishes. */
-export type MarketEvent = TradeEvent | TopEvent | LevelEvent | BarEvent;
 
 /** Venue settings. */
 export interface VenueOptions {
@@ -170,29 +107,8 @@ export class Venue {
   #listeners: (((u: OrderUpdate) => void) | undefined)[] = [];
   #feeCap: number[][] = []; // [account][symbol]
   #feeds: { fn: (e: MarketEvent) => void; delay: number }[] = [];
-  // Commands in flight (struct of arrays, free list).
-  #fOp: Int32Array = new Int32Array(256);
-  #fAcct: Int32Array = new Int32Array(256);
-  #fSym: Int32Array = new Int32Array(256);
-  #fSide: Int32Array = new Int32Array(256);
-  #fKind: Int32Array = new Int32Array(256);
-  #fId: Float64Array = new Float64Array(256);
-  #fPrice: Float64Array = new Float64Array(256);
-  #fQty: Float64Array = new Float64Array(256);
-  #fFree: Int32Array = new Int32Array(256);
-  #fFreeTop = 0;
-  #fCount = 0;
-  // Live orders at the venue: id → record slot.
-  #live = new IntMap(1024);
-  #rAcct: Int32Array = new Int32Array(256);
-  #rSym: Int32Array = new Int32Array(256);
-  #rSide: Int32Array = new Int32Array(256);
-  #rLimit: Float64Array = new Float64Array(256);
-  #rLeaves: Float64Array = new Float64Array(256);
-  #rFee: Float64Array = new Float64Array(256);
-  #rFree: Int32Array = new Int32Array(256);
-  #rFreeTop = 0;
-  #rCount = 0;
+  #commands = new Commands();
+  #orders: LiveOrders;
   // Per symbol: current top and the bar being built.
   #top: Float64Array;
   #bar: Float64Array; // open, high, low, close, volume, trades per symbol
@@ -223,6 +139,7 @@ export class Venue {
       })
     );
     this.accounts = new Accounts(options.symbols.length);
+    this.#orders = new LiveOrders(this.accounts);
     const n = options.symbols.length;
     this.last = new Float64Array(n);
     this.#top = new Float64Array(4 * n);
@@ -285,7 +202,7 @@ export class Venue {
 
   /** True while order `id` is live at the venue (arrived, not yet done). */
   isLive(id: number): boolean {
-    return this.#live.get(id) >= 0;
+    return this.#orders.find(id) >= 0;
   }
 
   /** Best bid (ticks), 0 when none. */
@@ -307,15 +224,16 @@ export class Venue {
 
   /** Handles an `Arrive` event (called by the simulation's dispatch). */
   arrive(slot: number): void {
-    const op = this.#fOp[slot];
-    const a = this.#fAcct[slot];
-    const s = this.#fSym[slot];
-    const id = this.#fId[slot];
-    const side = this.#fSide[slot] as Side;
-    const kind = this.#fKind[slot] as OrderKind;
-    const price = this.#fPrice[slot];
-    const qty = this.#fQty[slot];
-    this.#fFree[this.#fFreeTop++] = slot;
+    const c = this.#commands;
+    const op = c.op[slot];
+    const a = c.account[slot];
+    const s = c.symbol[slot];
+    const id = c.id[slot];
+    const side = c.side[slot] as Side;
+    const kind = c.kind[slot] as OrderKind;
+    const price = c.price[slot];
+    const qty = c.qty[slot];
+    c.free(slot);
     this.stats.commands++;
     if (op === SUBMIT) this.#onSubmit(a, s, id, side, kind, price, qty);
     else if (op === CANCEL) this.#onCancel(a, s, id);
@@ -369,15 +287,16 @@ export class Venue {
     if (!(s >= 0 && s < this.books.length) || !Number.isInteger(s)) {
       throw new VenueError(`symbol: no symbol ${s}`);
     }
-    const slot = this.#fFreeTop > 0 ? this.#fFree[--this.#fFreeTop] : this.#newFlightSlot();
-    this.#fOp[slot] = op;
-    this.#fAcct[slot] = a;
-    this.#fSym[slot] = s;
-    this.#fId[slot] = id;
-    this.#fSide[slot] = side;
-    this.#fKind[slot] = kind;
-    this.#fPrice[slot] = price;
-    this.#fQty[slot] = qty;
+    const c = this.#commands;
+    const slot = c.alloc();
+    c.op[slot] = op;
+    c.account[slot] = a;
+    c.symbol[slot] = s;
+    c.id[slot] = id;
+    c.side[slot] = side;
+    c.kind[slot] = kind;
+    c.price[slot] = price;
+    c.qty[slot] = qty;
     const lat = this.#latency[a];
     let t = this.kernel.now() + lat.orderMs;
     if (lat.jitterMs > 0) t += this.#latencyRng[a].exponential(1 / lat.jitterMs);
@@ -416,25 +335,18 @@ export class Venue {
       ? this.accounts.checkBuy(a, limit, qty, fee)
       : this.accounts.checkSell(a, s, qty);
     if (why !== null) return this.#reject(a, s, id, side, price, qty, why);
-    const r = this.#rFreeTop > 0 ? this.#rFree[--this.#rFreeTop] : this.#newRecord();
-    this.#rAcct[r] = a;
-    this.#rSym[r] = s;
-    this.#rSide[r] = side;
-    this.#rLimit[r] = limit;
-    this.#rLeaves[r] = qty;
-    this.#rFee[r] = fee;
-    this.#live.set(id, r);
-    this.#hold(r, qty);
+    this.#orders.open(id, a, s, side, limit, qty, fee);
     if (book.submit(id, a, side, kind, limit, qty) !== Reason.None) {
       this.stats.rejects++;
-      this.#reduce(id, 0, true);
+      this.#orders.close(id);
     }
     this.#apply(s);
   }
 
   #onCancel(a: number, s: number, id: number): void {
-    const r = this.#live.get(id);
-    if (r < 0 || this.#rAcct[r] !== a || this.#rSym[r] !== s) {
+    const orders = this.#orders;
+    const r = orders.find(id);
+    if (r < 0 || orders.account[r] !== a || orders.symbol[r] !== s) {
       return this.#reject(a, s, id, BUY, 0, 0, `cancel: ${reasonText(Reason.UnknownOrder)}`);
     }
     this.books[s].cancel(id);
@@ -442,73 +354,34 @@ export class Venue {
   }
 
   #onReplace(a: number, s: number, id: number, price: number, qty: number): void {
-    const r = this.#live.get(id);
-    if (r < 0 || this.#rAcct[r] !== a || this.#rSym[r] !== s) {
+    const orders = this.#orders;
+    const r = orders.find(id);
+    if (r < 0 || orders.account[r] !== a || orders.symbol[r] !== s) {
       return this.#reject(a, s, id, BUY, price, qty, `replace: ${reasonText(Reason.UnknownOrder)}`);
     }
     const rules = this.books[s].rules;
     let reason = rules.checkQty(qty);
     if (reason === Reason.None) reason = rules.checkPrice(price);
-    const side = this.#rSide[r] as Side;
+    const side = orders.side[r] as Side;
     if (reason !== Reason.None) {
       return this.#reject(a, s, id, side, price, qty, `replace: ${reasonText(reason)}`);
     }
-    // Check the new order as if the old one were gone.
-    const oldLeaves = this.#rLeaves[r];
-    this.#hold(r, -oldLeaves);
+    // Check the amended order as if the old one were gone.
+    const oldLimit = orders.limit[r], oldLeaves = orders.leaves[r];
+    orders.set(r, oldLimit, 0);
     const why = side === BUY
-      ? this.accounts.checkBuy(a, price, qty, this.#rFee[r])
+      ? this.accounts.checkBuy(a, price, qty, orders.feeMicros[r])
       : this.accounts.checkSell(a, s, qty);
     if (why !== null) {
-      this.#hold(r, oldLeaves);
+      orders.set(r, oldLimit, oldLeaves);
       return this.#reject(a, s, id, side, price, qty, `replace: ${why}`);
     }
-    const oldLimit = this.#rLimit[r];
-    this.#rLimit[r] = price;
-    this.#rLeaves[r] = qty;
-    this.#hold(r, qty);
+    orders.set(r, price, qty);
     if (this.books[s].replace(id, price, qty) !== Reason.None) {
       this.stats.rejects++;
-      this.#hold(r, -qty);
-      this.#rLimit[r] = oldLimit;
-      this.#rLeaves[r] = oldLeaves;
-      this.#hold(r, oldLeaves);
+      orders.set(r, oldLimit, oldLeaves);
     }
     this.#apply(s);
-  }
-
-  /** Holds (or with a negative `lots`, releases) what `lots` of record `r` need. */
-  #hold(r: number, lots: number): void {
-    const a = this.#rAcct[r];
-    if (this.#rSide[r] === BUY) {
-      const limit = this.#rLimit[r];
-      const fee = this.#rFee[r];
-      const cash = lots >= 0 ? buyHold(limit, lots, fee) : -buyHold(limit, -lots, fee);
-      this.accounts.holdCash(a, cash);
-    } else {
-      this.accounts.holdQty(a, this.#rSym[r], lots);
-    }
-  }
-
-  /** Releases `lots` of record `r`'s leaves; frees it when nothing is left or `done`. */
-  #reduce(id: number, lots: number, done: boolean): void {
-    const r = this.#live.get(id);
-    if (r < 0) return;
-    const before = this.#rLeaves[r];
-    const after = done ? 0 : before - lots;
-    // Release exactly the difference of the holds, so rounding never drifts.
-    const a = this.#rAcct[r];
-    if (this.#rSide[r] === BUY) {
-      const limit = this.#rLimit[r], fee = this.#rFee[r];
-      this.accounts.holdCash(a, buyHold(limit, after, fee) - buyHold(limit, before, fee));
-    } else {
-      this.accounts.holdQty(a, this.#rSym[r], after - before);
-    }
-    this.#rLeaves[r] = after;
-    if (after === 0) {
-      this.#live.delete(id);
-      this.#rFree[this.#rFreeTop++] = r;
-    }
   }
 
   /** Applies the book's events of the last command on symbol `s`. */
@@ -526,8 +399,8 @@ export class Venue {
         const takerBuys = ev.side[i] === BUY;
         accounts.settle(owner, s, takerBuys, price, qty, ev.fee[i]);
         accounts.settle(owner2, s, !takerBuys, price, qty, ev.fee2[i]);
-        this.#reduce(id, qty, false);
-        this.#reduce(ev.id2[i], qty, false);
+        this.#orders.reduce(id, qty);
+        this.#orders.reduce(ev.id2[i], qty);
         this.#onTrade(s, price, qty);
         if (feeds) {
           this.#publish({
@@ -560,8 +433,7 @@ export class Venue {
           });
         }
       } else {
-        if (k === EventKind.Cancelled) this.#reduce(id, 0, true);
-        else if (k === EventKind.Filled) this.#reduce(id, 0, true);
+        if (k === EventKind.Cancelled || k === EventKind.Filled) this.#orders.close(id);
         if (this.#listeners[owner]) this.#notifyOrder(k, i, s);
       }
     }
@@ -675,38 +547,6 @@ export class Venue {
       if (delay === 0) fn(e);
       else this.kernel.at(this.kernel.now() + delay, () => fn(e));
     }
-  }
-
-  #newFlightSlot(): number {
-    const slot = this.#fCount++;
-    if (slot === this.#fOp.length) {
-      const n = slot * 2;
-      this.#fOp = growInt32(this.#fOp, n);
-      this.#fAcct = growInt32(this.#fAcct, n);
-      this.#fSym = growInt32(this.#fSym, n);
-      this.#fSide = growInt32(this.#fSide, n);
-      this.#fKind = growInt32(this.#fKind, n);
-      this.#fId = growFloat64(this.#fId, n);
-      this.#fPrice = growFloat64(this.#fPrice, n);
-      this.#fQty = growFloat64(this.#fQty, n);
-      this.#fFree = growInt32(this.#fFree, n);
-    }
-    return slot;
-  }
-
-  #newRecord(): number {
-    const r = this.#rCount++;
-    if (r === this.#rAcct.length) {
-      const n = r * 2;
-      this.#rAcct = growInt32(this.#rAcct, n);
-      this.#rSym = growInt32(this.#rSym, n);
-      this.#rSide = growInt32(this.#rSide, n);
-      this.#rLimit = growFloat64(this.#rLimit, n);
-      this.#rLeaves = growFloat64(this.#rLeaves, n);
-      this.#rFee = growFloat64(this.#rFee, n);
-      this.#rFree = growInt32(this.#rFree, n);
-    }
-    return r;
   }
 }
 

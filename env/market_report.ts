@@ -1,0 +1,131 @@
+/**
+ * A report on how realistic the simulated market is: the stylized facts of its 1-minute mid
+ * returns over a seeded run, the real series' figures from ../shared/data/SOURCES.md beside
+ * them, and the metaorder impact curve with its fitted exponent. `deno task market` prints it.
+ *
+ * @example
+ * ```ts
+ * import { formatMarketReport, marketReport } from "./market_report.ts";
+ * const report = marketReport({ days: 0.05, impactSeeds: 0 });
+ * if (report.facts.n !== 71 || !formatMarketReport(report).includes("kurtosis")) {
+ *   throw new Error("unreachable");
+ * }
+ * ```
+ * @module
+ */
+import { type ImpactResult, measureImpact } from "./impact.ts";
+import type { SimConfigInput } from "./sim_config.ts";
+import { Simulation } from "./simulation.ts";
+import { logReturns, type StylizedFacts, stylizedFacts } from "./stylized.ts";
+
+/** Options of {@linkcode marketReport}. */
+export interface MarketReportOptions {
+  /** Market configuration. Default: the default market. */
+  readonly config?: SimConfigInput;
+  /** Seed of the stylized-facts run. Default 1. */
+  readonly seed?: number;
+  /** Simulated days. Default 2. */
+  readonly days?: number;
+  /** Seeds per metaorder size in the impact measurement; 0 skips it. Default 8. */
+  readonly impactSeeds?: number;
+}
+
+/** What {@linkcode marketReport} measured. */
+export interface MarketReport {
+  readonly seed: number;
+  readonly days: number;
+  readonly facts: StylizedFacts;
+  /** Kernel events of the stylized-facts run, and their rate on this machine. */
+  readonly events: number;
+  readonly eventsPerSecond: number;
+  readonly trades: number;
+  readonly volume: number;
+  readonly impact: ImpactResult | null;
+}
+
+/** Real series' figures, from ../shared/data/SOURCES.md (log returns between rows). */
+export const REAL_FACTS: readonly {
+  name: string;
+  kurtosis: number;
+  acf: [number, number, number];
+  acfAbs: [number, number, number];
+}[] = [
+  { name: "BTC 1m", kurtosis: 7.5, acf: [-0.166, 0.033, 0.004], acfAbs: [0.275, 0.153, 0.105] },
+  {
+    name: "EURUSD 1h",
+    kurtosis: 25.9,
+    acf: [-0.012, -0.001, -0.004],
+    acfAbs: [0.155, 0.052, -0.014],
+  },
+  { name: "GOOG 1d", kurtosis: 7.6, acf: [0.005, 0.007, 0.013], acfAbs: [0.164, 0.15, 0.168] },
+  {
+    name: "XRP/ETH trades",
+    kurtosis: 8.1,
+    acf: [-0.265, -0.01, 0.002],
+    acfAbs: [0.227, 0.068, 0.052],
+  },
+];
+
+/** Runs the default (or given) market and measures it; see the module documentation. */
+export function marketReport(options: MarketReportOptions = {}): MarketReport {
+  const seed = options.seed ?? 1;
+  const days = options.days ?? 2;
+  if (!(days > 0) || !Number.isFinite(days)) {
+    throw new RangeError(`days: expected a number of days > 0, got ${days}`);
+  }
+  const sim = new Simulation({ ...options.config, seed });
+  const mids: number[] = [];
+  sim.venue.addFeed((e) => {
+    if (e.type === "bar") mids.push(e.mid > 0 ? e.mid : e.close);
+  });
+  const t0 = performance.now();
+  const events = sim.runFor(days * 86_400_000);
+  const seconds = (performance.now() - t0) / 1000;
+  const impactSeeds = options.impactSeeds ?? 8;
+  return {
+    seed,
+    days,
+    facts: stylizedFacts(logReturns(mids)),
+    events,
+    eventsPerSecond: events / seconds,
+    trades: sim.venue.stats.trades,
+    volume: sim.venue.stats.volume,
+    impact: impactSeeds > 0 ? measureImpact({ config: options.config, seeds: impactSeeds }) : null,
+  };
+}
+
+/** The report as a plain-text table. */
+export function formatMarketReport(r: MarketReport): string {
+  const f = (x: number) => (x >= 0 ? " " : "") + x.toFixed(3);
+  const lines = [
+    `simulated market, seed ${r.seed}, ${r.days} days: ${
+      r.events.toLocaleString("en-US")
+    } events ` +
+    `(${Math.round(r.eventsPerSecond).toLocaleString("en-US")}/s), ` +
+    `${r.trades.toLocaleString("en-US")} trades, volume ${r.volume.toLocaleString("en-US")} lots`,
+    "",
+    "stylized facts        excess kurtosis   acf r lag 1/5/10        acf |r| lag 1/5/10",
+    `sim 1m mid (n=${r.facts.n})`.padEnd(22) + f(r.facts.kurtosis).padStart(9).padEnd(18) +
+    [r.facts.acf[0], r.facts.acf[4], r.facts.acf[9]].map(f).join(" ").padEnd(24) +
+    [r.facts.acfAbs[0], r.facts.acfAbs[4], r.facts.acfAbs[9]].map(f).join(" "),
+    ...REAL_FACTS.map((x) =>
+      x.name.padEnd(22) + f(x.kurtosis).padStart(9).padEnd(18) + x.acf.map(f).join(" ").padEnd(24) +
+      x.acfAbs.map(f).join(" ")
+    ),
+    `sim max |acf r| over lags 1-10: ${Math.max(...r.facts.acf.map(Math.abs)).toFixed(3)}; ` +
+    `std of 1m returns ${r.facts.std.toExponential(2)}`,
+  ];
+  if (r.impact) {
+    lines.push("", "metaorder (buy, 10 min)   filled lots   impact (bp, mean ± s.e.)");
+    for (const p of r.impact.points) {
+      lines.push(
+        `${p.qty.toString().padStart(8)} lots`.padEnd(26) + p.filled.toFixed(0).padStart(11) +
+          `   ${(p.impact * 1e4).toFixed(1)} ± ${(p.stderr * 1e4).toFixed(1)}`,
+      );
+    }
+    lines.push(
+      `fitted impact ∝ size^${r.impact.exponent.toFixed(3)} (r² ${r.impact.r2.toFixed(3)})`,
+    );
+  }
+  return lines.join("\n");
+}
