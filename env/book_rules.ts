@@ -134,7 +134,7 @@ export class BookRules {
     if (Math.floor(qty) !== qty) return Reason.QtyNotInteger;
     if (qty > this.maxQty) return Reason.QtyAboveMax;
     if (qty < this.minQty) return Reason.QtyBelowMin;
-    if (qty % this.lotSize !== 0) return Reason.QtyOffLot;
+    if (this.lotSize !== 1 && qty % this.lotSize !== 0) return Reason.QtyOffLot;
     return Reason.None;
   }
 
@@ -142,7 +142,7 @@ export class BookRules {
   checkPrice(price: number): Reason {
     if (Math.floor(price) !== price) return Reason.PriceNotInteger;
     if (price < this.tickSize || price > this.maxPrice) return Reason.PriceOutOfRange;
-    if (price % this.tickSize !== 0) return Reason.PriceOffTick;
+    if (this.tickSize !== 1 && price % this.tickSize !== 0) return Reason.PriceOffTick;
     return Reason.None;
   }
 

@@ -64,10 +64,8 @@ const TWO_POW_53 = 9007199254740992;
 
 /** A xoshiro128** generator with label-based splitting. Not safe to share across threads. */
 export class Rng {
-  #s0 = 0;
-  #s1 = 0;
-  #s2 = 0;
-  #s3 = 0;
+  // State in a typed array: words stay unboxed int32 (plain fields would box values ≥ 2^30).
+  #s = new Int32Array(4);
   readonly #material: [number, number, number, number];
   #spareNormal: number | null = null;
 
@@ -89,11 +87,9 @@ export class Rng {
   }
 
   #load(w: readonly number[]): void {
-    this.#s0 = w[0] >>> 0;
-    this.#s1 = w[1] >>> 0;
-    this.#s2 = w[2] >>> 0;
-    this.#s3 = w[3] >>> 0;
-    if ((this.#s0 | this.#s1 | this.#s2 | this.#s3) === 0) {
+    const s = this.#s;
+    for (let i = 0; i < 4; i++) s[i] = w[i];
+    if ((s[0] | s[1] | s[2] | s[3]) === 0) {
       throw new RngArgumentError("state: all-zero state is invalid for xoshiro128**");
     }
   }
@@ -111,7 +107,7 @@ export class Rng {
   save(): RngState {
     return {
       seedMaterial: [...this.#material],
-      state: [this.#s0, this.#s1, this.#s2, this.#s3],
+      state: [this.#s[0] >>> 0, this.#s[1] >>> 0, this.#s[2] >>> 0, this.#s[3] >>> 0],
       spareNormal: this.#spareNormal,
     };
   }
@@ -134,15 +130,15 @@ export class Rng {
 
   /** Next uniform uint32 in [0, 2^32). The core xoshiro128** step. */
   nextU32(): number {
-    const s1 = this.#s1;
+    const s = this.#s;
+    const s0 = s[0], s1 = s[1];
     const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-    const t = s1 << 9;
-    this.#s2 ^= this.#s0;
-    this.#s3 ^= s1;
-    this.#s1 ^= this.#s2;
-    this.#s0 ^= this.#s3;
-    this.#s2 ^= t;
-    this.#s3 = rotl(this.#s3, 11);
+    const s2 = s[2] ^ s0;
+    const s3 = s[3] ^ s1;
+    s[1] = s1 ^ s2;
+    s[0] = s0 ^ s3;
+    s[2] = s2 ^ (s1 << 9);
+    s[3] = rotl(s3, 11);
     return result;
   }
 
