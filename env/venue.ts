@@ -21,6 +21,7 @@ import { Accounts, type AccountSpec } from "./accounts.ts";
 import { EventKind, OrderBook, OrderKind, Reason, reasonText, Side } from "./order_book.ts";
 import { EventType, type Kernel } from "./kernel.ts";
 import { Rng } from "./rng.ts";
+import { MarketData } from "./market_data.ts";
 import { Commands, LiveOrders } from "./venue_orders.ts";
 import type { MarketEvent, OrderUpdate } from "./venue_events.ts";
 
@@ -71,10 +72,13 @@ export interface VenueOptions {
 
 /** Counts of what the venue did. */
 export interface VenueStats {
-  commands: number;
-  rejects: number;
-  trades: number;
-  volume: number;
+  /** Commands that reached the venue. */
+  readonly commands: number;
+  /** Commands rejected (by the rules, the account checks, or the book). */
+  readonly rejects: number;
+  readonly trades: number;
+  /** Lots traded. */
+  readonly volume: number;
 }
 
 /** Thrown for venue settings or calls that are not usable; the message names the field. */
@@ -93,26 +97,22 @@ export class Venue {
   readonly accounts: Accounts;
   readonly barMs: number;
   readonly protectionBand: number;
-  readonly stats: VenueStats = { commands: 0, rejects: 0, trades: 0, volume: 0 };
-  /** Last trade price per symbol (0 before the first trade). */
-  readonly last: Float64Array;
+  /** Trades, tops, level-2 updates, bars, and the feeds they go to. */
+  readonly marketData: MarketData;
 
   #rng: Rng;
   #defaultLatency: Required<Latency>;
   #nextId = 1;
+  #commandCount = 0;
+  #rejectCount = 0;
   // Per account: latency, its own jitter stream, the last arrival time, the listener.
   #latency: Required<Latency>[] = [];
   #latencyRng: Rng[] = [];
   #lastArrival: number[] = [];
   #listeners: (((u: OrderUpdate) => void) | undefined)[] = [];
   #feeCap: number[][] = []; // [account][symbol]
-  #feeds: { fn: (e: MarketEvent) => void; delay: number }[] = [];
   #commands = new Commands();
   #orders: LiveOrders;
-  // Per symbol: current top and the bar being built.
-  #top: Float64Array;
-  #bar: Float64Array; // open, high, low, close, volume, trades per symbol
-  #barStart: number;
 
   constructor(kernel: Kernel, options: VenueOptions, rng: Rng) {
     if (options.symbols.length === 0) throw new VenueError("symbols: expected at least one");
@@ -140,12 +140,18 @@ export class Venue {
     );
     this.accounts = new Accounts(options.symbols.length);
     this.#orders = new LiveOrders(this.accounts);
-    const n = options.symbols.length;
-    this.last = new Float64Array(n);
-    this.#top = new Float64Array(4 * n);
-    this.#bar = new Float64Array(6 * n);
-    this.#barStart = kernel.now();
-    for (let s = 0; s < n; s++) kernel.push(this.#barStart + barMs, EventType.Bar, s);
+    this.marketData = new MarketData(kernel, this.books, barMs);
+  }
+
+  /** Counts of what the venue did so far. */
+  get stats(): VenueStats {
+    const md = this.marketData;
+    return {
+      commands: this.#commandCount,
+      rejects: this.#rejectCount,
+      trades: md.trades,
+      volume: md.volume,
+    };
   }
 
   /** Opens an account; returns its index (also its owner id in the books). */
@@ -173,7 +179,7 @@ export class Venue {
     if (!(delayMs >= 0) || !Number.isFinite(delayMs)) {
       throw new VenueError(`delayMs: expected a duration >= 0, got ${delayMs}`);
     }
-    this.#feeds.push({ fn, delay: delayMs });
+    this.marketData.addFeed(fn, delayMs);
   }
 
   /** Sends a new order; returns its id. Limit-type kinds need `price` (ticks). */
@@ -219,7 +225,7 @@ export class Venue {
   mid(symbol: number): number {
     const b = this.books[symbol].bestBid();
     const a = this.books[symbol].bestAsk();
-    return b > 0 && a > 0 ? (a + b) / 2 : this.last[symbol];
+    return b > 0 && a > 0 ? (a + b) / 2 : this.marketData.last[symbol];
   }
 
   /** Handles an `Arrive` event (called by the simulation's dispatch). */
@@ -234,7 +240,7 @@ export class Venue {
     const price = c.price[slot];
     const qty = c.qty[slot];
     c.free(slot);
-    this.stats.commands++;
+    this.#commandCount++;
     if (op === SUBMIT) this.#onSubmit(a, s, id, side, kind, price, qty);
     else if (op === CANCEL) this.#onCancel(a, s, id);
     else this.#onReplace(a, s, id, price, qty);
@@ -242,33 +248,7 @@ export class Venue {
 
   /** Handles a `Bar` event: publishes the bar of `symbol` and starts the next one. */
   closeBar(symbol: number): void {
-    const now = this.kernel.now();
-    const b = this.#bar;
-    const o = 6 * symbol;
-    const book = this.books[symbol];
-    const bid = book.bestBid(), ask = book.bestAsk();
-    const prevClose = this.last[symbol];
-    if (this.#feeds.length > 0) {
-      const empty = b[o + 5] === 0;
-      this.#publish({
-        type: "bar",
-        symbol,
-        start: now - this.barMs,
-        end: now,
-        open: empty ? prevClose : b[o],
-        high: empty ? prevClose : b[o + 1],
-        low: empty ? prevClose : b[o + 2],
-        close: empty ? prevClose : b[o + 3],
-        volume: b[o + 4],
-        trades: b[o + 5],
-        mid: bid > 0 && ask > 0 ? (bid + ask) / 2 : 0,
-        bid,
-        ask,
-      });
-    }
-    b[o + 4] = 0;
-    b[o + 5] = 0;
-    this.kernel.push(now + this.barMs, EventType.Bar, symbol);
+    this.marketData.closeBar(symbol);
   }
 
   #send(
@@ -337,7 +317,7 @@ export class Venue {
     if (why !== null) return this.#reject(a, s, id, side, price, qty, why);
     this.#orders.open(id, a, s, side, limit, qty, fee);
     if (book.submit(id, a, side, kind, limit, qty) !== Reason.None) {
-      this.stats.rejects++;
+      this.#rejectCount++;
       this.#orders.close(id);
     }
     this.#apply(s);
@@ -378,7 +358,7 @@ export class Venue {
     }
     orders.set(r, price, qty);
     if (this.books[s].replace(id, price, qty) !== Reason.None) {
-      this.stats.rejects++;
+      this.#rejectCount++;
       orders.set(r, oldLimit, oldLeaves);
     }
     this.#apply(s);
@@ -387,8 +367,7 @@ export class Venue {
   /** Applies the book's events of the last command on symbol `s`. */
   #apply(s: number): void {
     const ev = this.books[s].events;
-    const now = this.kernel.now();
-    const feeds = this.#feeds.length > 0;
+    const md = this.marketData;
     const accounts = this.accounts;
     for (let i = 0; i < ev.length; i++) {
       const k = ev.kind[i];
@@ -401,18 +380,7 @@ export class Venue {
         accounts.settle(owner2, s, !takerBuys, price, qty, ev.fee2[i]);
         this.#orders.reduce(id, qty);
         this.#orders.reduce(ev.id2[i], qty);
-        this.#onTrade(s, price, qty);
-        if (feeds) {
-          this.#publish({
-            type: "trade",
-            symbol: s,
-            time: now,
-            price,
-            qty,
-            aggressor: ev.side[i] as Side,
-            seq: ev.seq[i],
-          });
-        }
+        md.trade(s, price, qty, ev.side[i] as Side, ev.seq[i]);
         if (this.#listeners[owner]) {
           this.#notify("fill", owner, s, id, ev.side[i], price, qty, ev.fee[i], "taker", "");
         }
@@ -421,23 +389,13 @@ export class Venue {
           this.#notify("fill", owner2, s, ev.id2[i], side, price, qty, ev.fee2[i], "maker", "");
         }
       } else if (k === EventKind.Level) {
-        if (feeds) {
-          this.#publish({
-            type: "level",
-            symbol: s,
-            time: now,
-            side: ev.side[i] as Side,
-            price: ev.price[i],
-            qty: ev.qty[i],
-            count: ev.qty2[i],
-          });
-        }
+        md.level(s, ev.side[i] as Side, ev.price[i], ev.qty[i], ev.qty2[i]);
       } else {
         if (k === EventKind.Cancelled || k === EventKind.Filled) this.#orders.close(id);
         if (this.#listeners[owner]) this.#notifyOrder(k, i, s);
       }
     }
-    this.#checkTop(s);
+    md.top(s);
   }
 
   #notifyOrder(k: number, i: number, s: number): void {
@@ -500,53 +458,8 @@ export class Venue {
     qty: number,
     reason: string,
   ): void {
-    this.stats.rejects++;
+    this.#rejectCount++;
     this.#notify("rejected", a, s, id, side, price, qty, 0, "", reason);
-  }
-
-  #onTrade(s: number, price: number, qty: number): void {
-    const b = this.#bar;
-    const o = 6 * s;
-    if (b[o + 5] === 0) {
-      b[o] = price;
-      b[o + 1] = price;
-      b[o + 2] = price;
-    } else {
-      if (price > b[o + 1]) b[o + 1] = price;
-      if (price < b[o + 2]) b[o + 2] = price;
-    }
-    b[o + 3] = price;
-    b[o + 4] += qty;
-    b[o + 5]++;
-    this.last[s] = price;
-    this.stats.trades++;
-    this.stats.volume += qty;
-  }
-
-  #checkTop(s: number): void {
-    const book = this.books[s];
-    const bl = book.bids.best(), al = book.asks.best();
-    const bid = bl < 0 ? 0 : book.bids.price[bl];
-    const bidQty = bl < 0 ? 0 : book.bids.qty[bl];
-    const ask = al < 0 ? 0 : book.asks.price[al];
-    const askQty = al < 0 ? 0 : book.asks.qty[al];
-    const t = this.#top;
-    const o = 4 * s;
-    if (t[o] === bid && t[o + 1] === bidQty && t[o + 2] === ask && t[o + 3] === askQty) return;
-    t[o] = bid;
-    t[o + 1] = bidQty;
-    t[o + 2] = ask;
-    t[o + 3] = askQty;
-    if (this.#feeds.length > 0) {
-      this.#publish({ type: "top", symbol: s, time: this.kernel.now(), bid, bidQty, ask, askQty });
-    }
-  }
-
-  #publish(e: MarketEvent): void {
-    for (const { fn, delay } of this.#feeds) {
-      if (delay === 0) fn(e);
-      else this.kernel.at(this.kernel.now() + delay, () => fn(e));
-    }
   }
 }
 
