@@ -153,6 +153,7 @@ export class MomentumTrader implements SimAgent {
   #p: Pop["momentum"];
   #avg = 0;
   #lastTime = -1;
+  #start: number;
 
   constructor(venue: Venue, st: SymbolState, account: number, rng: Rng, p: Pop["momentum"]) {
     this.account = account;
@@ -160,6 +161,7 @@ export class MomentumTrader implements SimAgent {
     this.#st = st;
     this.#rng = rng;
     this.#p = p;
+    this.#start = venue.accounts.positionOf(account, st.symbol);
   }
 
   wake(now: number): number {
@@ -170,10 +172,12 @@ export class MomentumTrader implements SimAgent {
     } else {
       const w = 1 - Math.exp(-(now - this.#lastTime) / p.lookbackMs);
       const signal = Math.log(mid / this.#avg);
+      const position = venue.accounts.positionOf(this.account, s) - this.#start;
       if (Math.abs(signal) > p.threshold) {
-        const qty = Math.min(p.maxSize, Math.ceil((p.size * Math.abs(signal)) / p.threshold));
+        let qty = Math.min(p.maxSize, Math.ceil((p.size * Math.abs(signal)) / p.threshold));
         const side = signal > 0 ? Side.Buy : Side.Sell;
-        venue.submit(this.account, s, side, OrderKind.Market, 0, qty);
+        qty = Math.min(qty, p.maxPosition - (side === Side.Buy ? position : -position));
+        if (qty > 0) venue.submit(this.account, s, side, OrderKind.Market, 0, qty);
       }
       this.#avg += w * (mid - this.#avg);
     }

@@ -96,6 +96,8 @@ const Momentum = z.object({
   threshold: z.number().positive().default(0.002),
   size: z.number().int().min(1).default(3),
   maxSize: z.number().int().min(1).default(15),
+  /** Position bound (long or short), lots. */
+  maxPosition: z.number().int().min(1).default(1_000_000),
 }).strict();
 
 const Value = z.object({

@@ -266,3 +266,30 @@ Deno.test("configuration errors name the field", () => {
   );
   assertThrows(() => new Simulation({ seed: -1 } as never), SimConfigError, "seed");
 });
+
+Deno.test("an agent woken by its own fill reacts at the fill's delivery time plus latency", () => {
+  const sim = new Simulation({ seed: 4 });
+  const seen: OrderUpdate[] = [];
+  let hedgeId = 0;
+  let me = -1;
+  me = sim.venue.openAccount({
+    cash: 1e9,
+    positions: [100],
+    latency: { orderMs: 3, jitterMs: 0, marketDataMs: 2 },
+    listener: (u) => {
+      seen.push(u);
+      // Event-driven: the first fill of the buy triggers a sell of the same size.
+      if (u.type === "fill" && u.side === Side.Buy && hedgeId === 0) {
+        hedgeId = sim.venue.submit(me, 0, Side.Sell, OrderKind.Market, 0, u.qty);
+      }
+    },
+  });
+  sim.runFor(MINUTE);
+  const t0 = sim.now;
+  sim.venue.submit(me, 0, Side.Buy, OrderKind.Market, 0, 4);
+  sim.runFor(1_000);
+  const fill = seen.find((u) => u.type === "fill" && u.side === Side.Buy)!;
+  assertEquals(fill.time, t0 + 3); // order latency
+  const hedge = seen.find((u) => u.id === hedgeId && u.type === "accepted")!;
+  assertEquals(hedge.time, fill.time + 2 + 3); // fill delivered after 2 ms, hedge travels 3 ms
+});
