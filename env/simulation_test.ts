@@ -293,3 +293,23 @@ Deno.test("an agent woken by its own fill reacts at the fill's delivery time plu
   const hedge = seen.find((u) => u.id === hedgeId && u.type === "accepted")!;
   assertEquals(hedge.time, fill.time + 2 + 3); // fill delivered after 2 ms, hedge travels 3 ms
 });
+
+Deno.test("several symbols trade side by side; a shock on one leaves the other alone", () => {
+  const symbols = [{ name: "AAA" }, { name: "BBB", startPrice: 5_000 }];
+  const shock = { kind: "newsJump", symbol: 1, atMs: 5 * MINUTE, jump: -0.05 };
+  const run = (shocks: unknown[]) => {
+    const sim = new Simulation({ seed: 8, symbols, shocks } as never);
+    const bars = [0, 0];
+    sim.venue.addFeed((e) => e.type === "bar" && bars[e.symbol]++);
+    sim.runFor(15 * MINUTE);
+    return { sim, bars };
+  };
+  const shocked = run([shock]), base = run([]);
+  assertEquals(shocked.bars, [15, 15]);
+  const a = shocked.sim.venue, b = base.sim.venue;
+  assert(a.stats.trades > 1_000);
+  assert(Math.abs(a.mid(1) / 5_000 - 1) < 0.2 && Math.abs(a.mid(0) / 10_000 - 1) < 0.2);
+  assertEquals(a.mid(0), b.mid(0)); // symbol 0's agents draw from their own streams
+  const move = Math.log(a.mid(1) / b.mid(1));
+  assert(move < -0.04 && move > -0.06, `symbol 1 moved ${move}`);
+});
