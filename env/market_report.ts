@@ -1,6 +1,6 @@
 /**
  * A report on how realistic the simulated market is: the stylized facts of its 1-minute mid
- * returns over a seeded run, the real series' figures from ../shared/data/SOURCES.md beside
+ * returns over a seeded run, the real series of ../shared/data/ measured the same way beside
  * them, and the metaorder impact curve with its fitted exponent. `deno task market` prints it.
  *
  * @example
@@ -16,6 +16,7 @@
 import { type ImpactResult, measureImpact } from "./impact.ts";
 import type { SimConfigInput } from "./sim_config.ts";
 import { Simulation } from "./simulation.ts";
+import { type RealFacts, realFacts, SHARED_DATA_DIR } from "./real_series.ts";
 import { logReturns, type StylizedFacts, stylizedFacts } from "./stylized.ts";
 
 /** Options of {@linkcode marketReport}. */
@@ -28,6 +29,8 @@ export interface MarketReportOptions {
   readonly days?: number;
   /** Seeds per metaorder size in the impact measurement; 0 skips it. Default 8. */
   readonly impactSeeds?: number;
+  /** Folder of the real series measured beside the simulation. Default ../shared/data/. */
+  readonly dataDir?: string;
 }
 
 /** What {@linkcode marketReport} measured. */
@@ -41,30 +44,11 @@ export interface MarketReport {
   readonly trades: number;
   readonly volume: number;
   readonly impact: ImpactResult | null;
+  /** The real series' figures, computed from their files. */
+  readonly real: RealFacts[];
+  /** Why the real series could not be read, when they could not. */
+  readonly realError?: string;
 }
-
-/** Real series' figures, from ../shared/data/SOURCES.md (log returns between rows). */
-export const REAL_FACTS: readonly {
-  name: string;
-  kurtosis: number;
-  acf: [number, number, number];
-  acfAbs: [number, number, number];
-}[] = [
-  { name: "BTC 1m", kurtosis: 7.5, acf: [-0.166, 0.033, 0.004], acfAbs: [0.275, 0.153, 0.105] },
-  {
-    name: "EURUSD 1h",
-    kurtosis: 25.9,
-    acf: [-0.012, -0.001, -0.004],
-    acfAbs: [0.155, 0.052, -0.014],
-  },
-  { name: "GOOG 1d", kurtosis: 7.6, acf: [0.005, 0.007, 0.013], acfAbs: [0.164, 0.15, 0.168] },
-  {
-    name: "XRP/ETH trades",
-    kurtosis: 8.1,
-    acf: [-0.265, -0.01, 0.002],
-    acfAbs: [0.227, 0.068, 0.052],
-  },
-];
 
 /** Runs the default (or given) market and measures it; see the module documentation. */
 export function marketReport(options: MarketReportOptions = {}): MarketReport {
@@ -82,6 +66,12 @@ export function marketReport(options: MarketReportOptions = {}): MarketReport {
   const events = sim.runFor(days * 86_400_000);
   const seconds = (performance.now() - t0) / 1000;
   const impactSeeds = options.impactSeeds ?? 8;
+  let real: RealFacts[] = [], realError: string | undefined;
+  try {
+    real = realFacts(options.dataDir ?? SHARED_DATA_DIR);
+  } catch (e) {
+    realError = e instanceof Error ? e.message : String(e);
+  }
   return {
     seed,
     days,
@@ -91,12 +81,21 @@ export function marketReport(options: MarketReportOptions = {}): MarketReport {
     trades: sim.venue.stats.trades,
     volume: sim.venue.stats.volume,
     impact: impactSeeds > 0 ? measureImpact({ config: options.config, seeds: impactSeeds }) : null,
+    real,
+    ...(realError === undefined ? {} : { realError }),
   };
+}
+
+/** One row of the stylized-facts table. */
+function factsRow(label: string, x: StylizedFacts): string {
+  const f = (v: number) => (v >= 0 ? " " : "") + v.toFixed(3);
+  return label.padEnd(26) + f(x.kurtosis).padStart(9).padEnd(14) +
+    [x.acf[0], x.acf[4], x.acf[9]].map(f).join(" ").padEnd(24) +
+    [x.acfAbs[0], x.acfAbs[4], x.acfAbs[9]].map(f).join(" ");
 }
 
 /** The report as a plain-text table. */
 export function formatMarketReport(r: MarketReport): string {
-  const f = (x: number) => (x >= 0 ? " " : "") + x.toFixed(3);
   const lines = [
     `simulated market, seed ${r.seed}, ${r.days} days: ${
       r.events.toLocaleString("en-US")
@@ -104,14 +103,10 @@ export function formatMarketReport(r: MarketReport): string {
     `(${Math.round(r.eventsPerSecond).toLocaleString("en-US")}/s), ` +
     `${r.trades.toLocaleString("en-US")} trades, volume ${r.volume.toLocaleString("en-US")} lots`,
     "",
-    "stylized facts        excess kurtosis   acf r lag 1/5/10        acf |r| lag 1/5/10",
-    `sim 1m mid (n=${r.facts.n})`.padEnd(22) + f(r.facts.kurtosis).padStart(9).padEnd(18) +
-    [r.facts.acf[0], r.facts.acf[4], r.facts.acf[9]].map(f).join(" ").padEnd(24) +
-    [r.facts.acfAbs[0], r.facts.acfAbs[4], r.facts.acfAbs[9]].map(f).join(" "),
-    ...REAL_FACTS.map((x) =>
-      x.name.padEnd(22) + f(x.kurtosis).padStart(9).padEnd(18) + x.acf.map(f).join(" ").padEnd(24) +
-      x.acfAbs.map(f).join(" ")
-    ),
+    "stylized facts            excess kurtosis   acf r lag 1/5/10        acf |r| lag 1/5/10",
+    factsRow(`sim 1m mid (n=${r.facts.n})`, r.facts),
+    ...r.real.map((x) => factsRow(`${x.name} (n=${x.facts.n})`, x.facts)),
+    ...(r.realError === undefined ? [] : [`real series not read: ${r.realError}`]),
     `sim max |acf r| over lags 1-10: ${Math.max(...r.facts.acf.map(Math.abs)).toFixed(3)}; ` +
     `std of 1m returns ${r.facts.std.toExponential(2)}`,
   ];
