@@ -16,8 +16,8 @@ Commands:
                    printed is one JSON object of named figures
   market [--seed N] [--days D] [--impact-seeds K]
                    run the default simulated market (seed 1, 2 days) and print its stylized
-                   facts beside real series', and the metaorder impact curve (K seeds per size,
-                   default 8; 0 skips it)
+                   facts beside real series', and the metaorder impact curve beside the same
+                   curve on latent liquidity alone (K seeds per size, default 8; 0 skips both)
   help             show this text`;
 
 /** Runs the CLI with `args`; returns the process exit code. */

@@ -82,7 +82,7 @@ export function measureImpact(options: ImpactOptions = {}): ImpactResult {
       sum += Math.log(sim.venue.mid(0));
       n++;
     }
-    const filled = qty > 0 ? sim.venue.accounts.positionOf(sim.metaorders[0].account, 0) : 0;
+    const filled = qty > 0 ? sim.metaorders[0].filled : 0;
     return { mid: sum / n, filled };
   };
 

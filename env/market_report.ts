@@ -1,7 +1,8 @@
 /**
  * A report on how realistic the simulated market is: the stylized facts of its 1-minute mid
  * returns over a seeded run, the real series of ../shared/data/ measured the same way beside
- * them, and the metaorder impact curve with its fitted exponent. `deno task market` prints it.
+ * them, and the metaorder impact curve with its fitted exponent, beside the same curve on a
+ * market of latent liquidity alone. `deno task market` prints it.
  *
  * @example
  * ```ts
@@ -13,9 +14,10 @@
  * ```
  * @module
  */
-import { type ImpactResult, measureImpact } from "./impact.ts";
+import { type ImpactPoint, type ImpactResult, measureImpact } from "./impact.ts";
 import type { SimConfigInput } from "./sim_config.ts";
 import { Simulation } from "./simulation.ts";
+import { LATENT_BOOK_ONLY } from "./latent_liquidity.ts";
 import { type RealFacts, realFacts, SHARED_DATA_DIR } from "./real_series.ts";
 import { logReturns, type StylizedFacts, stylizedFacts } from "./stylized.ts";
 
@@ -44,6 +46,8 @@ export interface MarketReport {
   readonly trades: number;
   readonly volume: number;
   readonly impact: ImpactResult | null;
+  /** The same measurement on a market of latent liquidity alone (`LATENT_BOOK_ONLY`). */
+  readonly impactLatent: ImpactResult | null;
   /** The real series' figures, computed from their files. */
   readonly real: RealFacts[];
   /** Why the real series could not be read, when they could not. */
@@ -81,6 +85,9 @@ export function marketReport(options: MarketReportOptions = {}): MarketReport {
     trades: sim.venue.stats.trades,
     volume: sim.venue.stats.volume,
     impact: impactSeeds > 0 ? measureImpact({ config: options.config, seeds: impactSeeds }) : null,
+    impactLatent: impactSeeds > 0
+      ? measureImpact({ config: LATENT_BOOK_ONLY, seeds: impactSeeds })
+      : null,
     real,
     ...(realError === undefined ? {} : { realError }),
   };
@@ -110,17 +117,24 @@ export function formatMarketReport(r: MarketReport): string {
     `sim max |acf r| over lags 1-10: ${Math.max(...r.facts.acf.map(Math.abs)).toFixed(3)}; ` +
     `std of 1m returns ${r.facts.std.toExponential(2)}`,
   ];
-  if (r.impact) {
-    lines.push("", "metaorder (buy, 10 min)   filled lots   impact (bp, mean ± s.e.)");
-    for (const p of r.impact.points) {
-      lines.push(
-        `${p.qty.toString().padStart(8)} lots`.padEnd(26) + p.filled.toFixed(0).padStart(11) +
-          `   ${(p.impact * 1e4).toFixed(1)} ± ${(p.stderr * 1e4).toFixed(1)}`,
-      );
-    }
+  const a = r.impact, b = r.impactLatent;
+  if (a && b) {
+    const bp = (p: ImpactPoint) =>
+      `${(p.impact * 1e4).toFixed(1)} ± ${(p.stderr * 1e4).toFixed(1)}`;
     lines.push(
-      `fitted impact ∝ size^${r.impact.exponent.toFixed(3)} (r² ${r.impact.r2.toFixed(3)})`,
+      "",
+      "metaorder (buy, 10 min)   this market: filled, impact bp   latent book alone: filled, impact bp",
     );
+    a.points.forEach((p, i) => {
+      const q = b.points[i];
+      lines.push(
+        `${p.qty.toString().padStart(8)} lots`.padEnd(26) +
+          `${p.filled.toFixed(0).padStart(12)}  ${bp(p).padEnd(18)}` +
+          `${q.filled.toFixed(0).padStart(12)}  ${bp(q)}`,
+      );
+    });
+    const fit = (x: ImpactResult) => `size^${x.exponent.toFixed(3)} (r² ${x.r2.toFixed(3)})`;
+    lines.push(`fitted impact ∝ ${fit(a)} here; ∝ ${fit(b)} on latent liquidity alone`);
   }
   return lines.join("\n");
 }

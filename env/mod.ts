@@ -40,6 +40,7 @@ export {
   type VenueSymbol,
 } from "./venue.ts";
 export { Fundamental, type FundamentalParams } from "./fundamental.ts";
+export { LatentLiquidity } from "./latent_liquidity.ts";
 export {
   MarketMaker,
   Metaorder,

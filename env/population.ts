@@ -234,10 +234,15 @@ export class ValueTrader implements SimAgent {
   }
 }
 
-/** A metaorder: `qty` lots in equal market orders every `childIntervalMs` over a window. */
+/**
+ * A metaorder executed like a TWAP algorithm: `qty` lots over a window in market orders every
+ * `childIntervalMs`, each child sized to bring the filled quantity back onto the schedule
+ * (what the thin book left unfilled is carried to the next child, at most doubling it). Also
+ * the probe of price impact. Whatever is unfilled when the window ends is dropped.
+ */
 export class Metaorder implements SimAgent {
   readonly account: number;
-  /** Lots sent so far. */
+  /** Lots sent so far (filled or not). */
   sent = 0;
   #venue: Venue;
   #symbol: number;
@@ -245,6 +250,8 @@ export class Metaorder implements SimAgent {
   #qty: number;
   #children: number;
   #interval: number;
+  #done = 0;
+  #start = NaN;
 
   constructor(
     venue: Venue,
@@ -264,12 +271,25 @@ export class Metaorder implements SimAgent {
     this.#interval = childIntervalMs;
   }
 
+  /** Lots filled so far. */
+  get filled(): number {
+    if (Number.isNaN(this.#start)) return 0;
+    return Math.abs(this.#venue.accounts.positionOf(this.account, this.#symbol) - this.#start);
+  }
+
   wake(): number {
-    const left = this.#qty - this.sent;
-    if (left <= 0) return Infinity;
-    const child = Math.min(left, Math.ceil(this.#qty / this.#children));
-    this.#venue.submit(this.account, this.#symbol, this.#side, OrderKind.Market, 0, child);
-    this.sent += child;
-    return this.sent >= this.#qty ? Infinity : this.#interval;
+    if (Number.isNaN(this.#start)) {
+      this.#start = this.#venue.accounts.positionOf(this.account, this.#symbol);
+    }
+    if (this.#done >= this.#children) return Infinity;
+    this.#done++;
+    const slice = Math.ceil(this.#qty / this.#children);
+    const due = Math.min(this.#qty, Math.ceil((this.#qty * this.#done) / this.#children));
+    const child = Math.min(due - this.filled, 2 * slice);
+    if (child > 0) {
+      this.#venue.submit(this.account, this.#symbol, this.#side, OrderKind.Market, 0, child);
+      this.sent += child;
+    }
+    return this.#done >= this.#children ? Infinity : this.#interval;
   }
 }

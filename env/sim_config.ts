@@ -115,11 +115,27 @@ const Value = z.object({
   maxOrder: z.number().int().min(1).default(50),
 }).strict();
 
+const Latent = z.object({
+  /** Latent lots per tick on each side far from the price; 0 leaves latent liquidity out. */
+  depth: nonneg(0),
+  /** Width of the latent book's V near the price, ticks. */
+  widthTicks: z.number().positive().max(10_000).default(30),
+  /** Mean life of a latent intention before it is withdrawn, ms. */
+  lifetimeMs: ms(7_200_000),
+  /** Ticks on each side of the mid whose latent volume is shown as limit orders. */
+  revealTicks: z.number().int().min(1).max(1_000).default(10),
+  /** How often the latent book is updated and its visible orders amended, ms. */
+  intervalMs: ms(1_000),
+  /** A visible order is amended when its size is off by more than this fraction. */
+  tolerance: frac(0.2),
+}).strict();
+
 const Population = z.object({
   noise: Noise.prefault({}),
   makers: Makers.prefault({}),
   momentum: Momentum.prefault({}),
   value: Value.prefault({}),
+  latent: Latent.prefault({}),
   /** Each background account's cash (notional units), position (lots) and margin. */
   account: z.object({
     cash: z.number().int().default(1_000_000_000),

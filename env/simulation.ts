@@ -22,6 +22,7 @@
  * @module
  */
 import { Fundamental } from "./fundamental.ts";
+import { LatentLiquidity } from "./latent_liquidity.ts";
 import { EventType, Kernel } from "./kernel.ts";
 import { Side } from "./order_book.ts";
 import {
@@ -36,6 +37,7 @@ import {
 import { Rng } from "./rng.ts";
 import { parseSimConfig, type SimConfig, type SimConfigInput } from "./sim_config.ts";
 import { Venue } from "./venue.ts";
+import type { OrderUpdate } from "./venue_events.ts";
 
 /** The simulator; see the module documentation. */
 export class Simulation {
@@ -125,14 +127,15 @@ export class Simulation {
     const a = pop.account;
     this.config.symbols.forEach((_, s) => {
       const st = this.states[s];
-      const open = () => {
+      const open = (listener?: (u: OrderUpdate) => void, shortLimit = a.shortLimit) => {
         const positions = new Array(this.config.symbols.length).fill(0);
         positions[s] = a.position;
         return this.venue.openAccount({
           cash: a.cash,
           positions,
           creditLimit: a.creditLimit,
-          shortLimit: a.shortLimit,
+          shortLimit,
+          listener,
         });
       };
       const add = (agent: SimAgent, rng: Rng, interval: number) =>
@@ -148,6 +151,15 @@ export class Simulation {
       for (let i = 0; i < pop.value.count; i++) {
         const rng = this.#rng.split(`value/${s}/${i}`);
         add(new ValueTrader(this.venue, st, open(), rng, pop.value), rng, pop.value.meanIntervalMs);
+      }
+      if (pop.latent.depth > 0) {
+        const rng = this.#rng.split(`latent/${s}`);
+        // It speaks for many traders: it may sell all its latent sellers' lots short.
+        const ref: { agent?: LatentLiquidity } = {};
+        const limit = Math.max(a.shortLimit, LatentLiquidity.maxLots(pop.latent));
+        const account = open((u) => ref.agent?.onUpdate(u), limit);
+        ref.agent = new LatentLiquidity(this.venue, st, account, pop.latent);
+        add(ref.agent, rng, pop.latent.intervalMs);
       }
       for (let i = 0; i < pop.momentum.count; i++) {
         const rng = this.#rng.split(`momentum/${s}/${i}`);

@@ -193,9 +193,10 @@ Deno.test("a large seller pushes the price down while it sells", () => {
     if (t === 20) which = "base";
   };
   const { shocked } = paired([shock], 20, probe);
-  assertEquals(shocked.metaorders[0].sent, 20_000);
-  const seller = shocked.metaorders[0].account;
-  assert(shocked.venue.accounts.positionOf(seller, 0) < -10_000, "most of it filled");
+  const seller = shocked.metaorders[0];
+  assert(seller.sent >= 20_000, `sent ${seller.sent}: unfilled lots are sent again`);
+  assertEquals(shocked.venue.accounts.positionOf(seller.account, 0), -seller.filled);
+  assert(seller.filled > 10_000, `most of it filled: ${seller.filled}`);
   const drop = mids.shocked.reduce((a, m, i) => a + m - mids.base[i], 0) / mids.base.length;
   assert(drop < -0.0005, `price moved ${drop} instead of falling`);
 });
@@ -312,4 +313,36 @@ Deno.test("several symbols trade side by side; a shock on one leaves the other a
   assertEquals(a.mid(0), b.mid(0)); // symbol 0's agents draw from their own streams
   const move = Math.log(a.mid(1) / b.mid(1));
   assert(move < -0.04 && move > -0.06, `symbol 1 moved ${move}`);
+});
+
+Deno.test("a metaorder carries what the book left unfilled into its next children", () => {
+  const sim = new Simulation({
+    seed: 1,
+    population: {
+      noise: { count: 0 },
+      makers: { count: 0 },
+      momentum: { count: 0 },
+      value: { count: 0 },
+    },
+    shocks: [{
+      kind: "largeSeller",
+      side: "buy",
+      qty: 100,
+      atMs: 1_000,
+      durationMs: 10_000,
+      childIntervalMs: 1_000,
+    }],
+  });
+  const seller = sim.venue.openAccount({ positions: [10_000] });
+  sim.venue.submit(seller, 0, Side.Sell, OrderKind.Limit, 10_000, 25);
+  const meta = sim.metaorders[0];
+  // Children of 10 at 1, 2, 3 s: the third fills 5. At 4 s the book is empty (15 refused).
+  sim.runFor(4_500);
+  assertEquals([meta.filled, meta.sent], [25, 45]);
+  sim.venue.submit(seller, 0, Side.Sell, OrderKind.Limit, 10_001, 1_000);
+  // 5 s: 50 due, 25 filled, capped at two slices: 20. 6 s: 15, back on schedule; then 10 at
+  // each of 7 … 10 s, the last child.
+  sim.runFor(10_000);
+  assertEquals([meta.filled, meta.sent], [100, 120]);
+  assertEquals(sim.venue.accounts.positionOf(meta.account, 0), 100);
 });
