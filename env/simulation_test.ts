@@ -7,6 +7,14 @@ import type { MarketEvent, OrderUpdate } from "./venue.ts";
 
 const MINUTE = 60_000;
 
+/** No background traders: the test's own orders make the book. */
+const NO_POPULATION = {
+  noise: { count: 0 },
+  makers: { count: 0 },
+  momentum: { count: 0 },
+  value: { count: 0 },
+};
+
 /** Hash of everything a run publishes, plus a trader's order updates, over `minutes`. */
 function runHash(seed: number, minutes: number): { hash: string; count: number } {
   const sim = new Simulation({ seed });
@@ -229,12 +237,7 @@ Deno.test("a liquidity drought widens the spread while it lasts", () => {
 Deno.test("market orders are refused on an empty book and capped by the protection band", () => {
   const sim = new Simulation({
     seed: 1,
-    population: {
-      noise: { count: 0 },
-      makers: { count: 0 },
-      momentum: { count: 0 },
-      value: { count: 0 },
-    },
+    population: NO_POPULATION,
   });
   const updates: OrderUpdate[] = [];
   const me = sim.venue.openAccount({ cash: 1e9, listener: (u) => updates.push(u) });
@@ -318,12 +321,7 @@ Deno.test("several symbols trade side by side; a shock on one leaves the other a
 Deno.test("a metaorder carries what the book left unfilled into its next children", () => {
   const sim = new Simulation({
     seed: 1,
-    population: {
-      noise: { count: 0 },
-      makers: { count: 0 },
-      momentum: { count: 0 },
-      value: { count: 0 },
-    },
+    population: NO_POPULATION,
     shocks: [{
       kind: "largeSeller",
       side: "buy",
