@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertThrows } from "../testing/assert.ts";
 import { OrderKind, Side } from "./order_book.ts";
-import { SimConfigError } from "./sim_config.ts";
+import { SimConfigError, type SimConfigInput } from "./sim_config.ts";
 import { Simulation } from "./simulation.ts";
 import { StreamHash } from "./stream_hash.ts";
 import type { MarketEvent, OrderUpdate } from "./venue.ts";
@@ -16,8 +16,12 @@ const NO_POPULATION = {
 };
 
 /** Hash of everything a run publishes, plus a trader's order updates, over `minutes`. */
-function runHash(seed: number, minutes: number): { hash: string; count: number } {
-  const sim = new Simulation({ seed });
+function runHash(
+  seed: number,
+  minutes: number,
+  config: SimConfigInput = {},
+): { hash: string; count: number } {
+  const sim = new Simulation({ ...config, seed });
   const h = new StreamHash();
   sim.venue.addFeed((e: MarketEvent) => h.record(e as unknown as Record<string, unknown>));
   const me = sim.venue.openAccount({
@@ -41,6 +45,13 @@ Deno.test("same seed gives an identical event stream; a different seed does not"
   assert(a.count > 100_000, `stream too short: ${a.count} values`);
   assertEquals(a, b);
   assert(a.hash !== c.hash, "seeds 11 and 12 gave the same stream");
+});
+
+Deno.test("with latent liquidity too, the same seed gives an identical event stream", () => {
+  const config = { population: { latent: { depth: 500 } } };
+  const a = runHash(11, 5, config);
+  assertEquals(a, runHash(11, 5, config));
+  assert(a.hash !== runHash(11, 5).hash, "latent liquidity changed nothing");
 });
 
 Deno.test("buys beyond free cash and sells beyond the position are rejected, saying why", () => {
