@@ -91,8 +91,10 @@ export class LatentLiquidity implements SimAgent {
   #venue: Venue;
   #st: SymbolState;
   #p: Params;
-  /** Grid cell i is the price F + i − half, F the fundamental rounded to a tick. */
+  /** Grid cell i is the price F + i − half, F the fundamental rounded to a tick at the last
+   * wake-up (at construction before the first). */
   #half: number;
+  #f: number;
   #buy: LatentSide;
   #sell: LatentSide;
   /** Visible order id → cell (buy cells as is, sell cells + grid size). */
@@ -108,6 +110,7 @@ export class LatentLiquidity implements SimAgent {
     this.#st = st;
     this.#p = p;
     this.#half = gridHalf(p);
+    this.#f = Math.round(st.fundamental.value);
     const size = 2 * this.#half + 1;
     this.#buy = new LatentSide(size);
     this.#sell = new LatentSide(size);
@@ -126,7 +129,7 @@ export class LatentLiquidity implements SimAgent {
 
   /** Latent lots of buyers (`Side.Buy`) or sellers at `price` ticks, as of the last wake-up. */
   latentAt(side: Side, price: number): number {
-    const i = price - Math.round(this.#st.fundamental.value) + this.#half;
+    const i = price - this.#f + this.#half;
     const lots = (side === Side.Buy ? this.#buy : this.#sell).lots;
     return i >= 0 && i < lots.length ? lots[i] : 0;
   }
@@ -163,7 +166,7 @@ export class LatentLiquidity implements SimAgent {
     const evolve = this.#last < 0 || dt >= EVOLVE_MS;
     if (evolve) this.#last = now;
     const bid = venue.bestBid(s), ask = venue.bestAsk(s);
-    const f = Math.round(this.#st.fundamental.value);
+    const f = this.#f = Math.round(this.#st.fundamental.value);
     // Around the mid, or the fundamental while the book is one-sided or empty.
     const mid = bid > 0 && ask > 0 ? (bid + ask) / 2 : f;
     const m = mid - f + this.#half; // the mid's (fractional) cell
@@ -219,7 +222,6 @@ export class LatentLiquidity implements SimAgent {
     const want = shown && price >= 1 ? Math.floor(side.lots[i]) : 0;
     const id = side.ids[i];
     const live = id > 0 && venue.isLive(id);
-    if (!live) side.ids[i] = 0;
     if (want < 1) {
       if (live) venue.cancel(this.account, s, id);
       side.ids[i] = 0;

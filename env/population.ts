@@ -249,6 +249,8 @@ export class Metaorder implements SimAgent {
   #side: Side;
   #qty: number;
   #children: number;
+  /** The schedule's lots per child. */
+  #slice: number;
   #interval: number;
   #done = 0;
   #start = NaN;
@@ -268,6 +270,7 @@ export class Metaorder implements SimAgent {
     this.#side = side;
     this.#qty = qty;
     this.#children = Math.max(1, Math.floor(durationMs / childIntervalMs));
+    this.#slice = Math.ceil(qty / this.#children);
     this.#interval = childIntervalMs;
   }
 
@@ -283,9 +286,8 @@ export class Metaorder implements SimAgent {
     }
     if (this.#done >= this.#children) return Infinity;
     this.#done++;
-    const slice = Math.ceil(this.#qty / this.#children);
     const due = Math.min(this.#qty, Math.ceil((this.#qty * this.#done) / this.#children));
-    const child = Math.min(due - this.filled, 2 * slice);
+    const child = Math.min(due - this.filled, 2 * this.#slice);
     if (child > 0) {
       this.#venue.submit(this.account, this.#symbol, this.#side, OrderKind.Market, 0, child);
       this.sent += child;
