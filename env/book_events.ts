@@ -18,7 +18,8 @@ export type Side = typeof Side[keyof typeof Side];
  * the rest; `Ioc` takes up to its price and cancels the rest; `Fok` fills completely at once or
  * is rejected without trading; `PostOnly` rests without taking — rejected if it would cross;
  * `PostOnlySlide` is a post-only order re-priced one tick behind the opposite best if it would
- * cross.
+ * cross. `Stop` becomes a market order once the price reaches its stop price; the replay
+ * venue fills it (see fill_rules.ts), the simulated book rejects it as an invalid kind.
  */
 export const OrderKind = {
   Limit: 0,
@@ -27,6 +28,7 @@ export const OrderKind = {
   Fok: 3,
   PostOnly: 4,
   PostOnlySlide: 5,
+  Stop: 6,
 } as const;
 /** One of {@linkcode OrderKind}. */
 export type OrderKind = typeof OrderKind[keyof typeof OrderKind];

@@ -24,6 +24,7 @@ import { Rng } from "./rng.ts";
 import { MarketData } from "./market_data.ts";
 import { Commands, LiveOrders } from "./venue_orders.ts";
 import type { MarketEvent, OrderUpdate } from "./venue_events.ts";
+import type { TradingVenue } from "./trading_venue.ts";
 
 export type {
   BarEvent,
@@ -90,7 +91,7 @@ const SUBMIT = 1, CANCEL = 2, REPLACE = 3;
 const BUY = Side.Buy;
 
 /** The simulated venue; see the module documentation. */
-export class Venue {
+export class Venue implements TradingVenue {
   readonly kernel: Kernel;
   readonly symbols: readonly VenueSymbol[];
   readonly books: OrderBook[];

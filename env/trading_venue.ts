@@ -1,0 +1,42 @@
+/**
+ * What every venue offers a trader — the simulated venue ({@linkcode Venue}) and the replay
+ * venue over recorded bars alike — so the broker, the RL environment and tests drive either
+ * without knowing which. Prices are integer ticks, quantities integer lots.
+ * @module
+ */
+import type { Accounts } from "./accounts.ts";
+import type { OrderKind, Side } from "./book_events.ts";
+import type { AccountOptions, VenueStats } from "./venue.ts";
+import type { MarketEvent } from "./venue_events.ts";
+
+/** The trading surface shared by the simulated and the replay venue. */
+export interface TradingVenue {
+  readonly symbols: readonly { readonly name: string }[];
+  /** Cash and positions of every account. */
+  readonly accounts: Accounts;
+  /** Counts of what the venue did so far. */
+  readonly stats: VenueStats;
+  /** Opens an account; returns its index. */
+  openAccount(options?: AccountOptions): number;
+  /** Sends a new order; returns its id. Limit and stop orders need `price` (ticks). */
+  submit(
+    account: number,
+    symbol: number,
+    side: Side,
+    kind: OrderKind,
+    price: number,
+    qty: number,
+  ): number;
+  /** Sends a cancel of order `id`. */
+  cancel(account: number, symbol: number, id: number): void;
+  /** Sends a cancel/replace of order `id` to a new price and quantity. */
+  replace(account: number, symbol: number, id: number, price: number, qty: number): void;
+  /** True while order `id` is live at the venue. */
+  isLive(id: number): boolean;
+  /** Adds a market-data feed. */
+  addFeed(fn: (e: MarketEvent) => void, delayMs?: number): void;
+  /** Best bid, best ask and mid (ticks); 0 when unknown. */
+  bestBid(symbol: number): number;
+  bestAsk(symbol: number): number;
+  mid(symbol: number): number;
+}
