@@ -84,3 +84,57 @@ export {
   RealSeriesError,
   SHARED_DATA_DIR,
 } from "./real_series.ts";
+export {
+  type BadRowPolicy,
+  BarParser,
+  type BarRead,
+  type BarSeries,
+  DataFileError,
+  parseBars,
+  parseTime,
+  parseTrades,
+  readBars,
+  type ReadOptions,
+  type ReadReport,
+  readTrades,
+  type RowIssue,
+  TradeParser,
+  type TradeRead,
+  type TradeSeries,
+} from "./data_reader.ts";
+export { type BarPrices, commissionOf, type FillCosts, fillPrice, NO_COSTS } from "./fill_rules.ts";
+export type { TradingVenue } from "./trading_venue.ts";
+export {
+  inferTickSize,
+  prepareReplay,
+  type ReplayData,
+  ReplayError,
+  type ReplayOptions,
+  type ReplaySymbolSpec,
+  ReplayVenue,
+} from "./replay_venue.ts";
+export {
+  DifferentialSharpe,
+  makeReward,
+  PenalisedReward,
+  PnlReward,
+  type Reward,
+  RewardError,
+  type RewardSpec,
+  type StepOutcome,
+} from "./rewards.ts";
+export { type EnvMarket, ReplayMarket, SimMarket } from "./env_markets.ts";
+export {
+  type BoxSpace,
+  type DiscreteSpace,
+  type EnvConfig,
+  type EnvConfigInput,
+  EnvConfigSchema,
+  EnvError,
+  type EnvOptions,
+  parseEnvConfig,
+  type StepInfo,
+  type StepResult,
+  TradingEnv,
+} from "./trading_env.ts";
+export { episodeSeed, type VecStep, VecTradingEnv } from "./vec_env.ts";
