@@ -153,6 +153,18 @@ export interface EnvOptions {
   readonly reward?: Reward;
 }
 
+/** Why `action` is not an action of kind `kind`, or null when it is. */
+export function actionError(kind: EnvConfig["action"], action: number): string | null {
+  if (kind === "discrete") {
+    return action === 0 || action === 1 || action === 2
+      ? null
+      : `action: expected 0 (hold), 1 (buy) or 2 (sell), got ${action}`;
+  }
+  return Number.isFinite(action)
+    ? null
+    : `action: expected a target position in [-1, 1], got ${action}`;
+}
+
 const EXTRA = ["position", "episode_return_pct", "spread_bps", "time_left"];
 
 /** The RL environment; see the module documentation. */
@@ -305,17 +317,11 @@ export class TradingEnv {
   }
 
   #target(action: number, position: number): number {
+    const why = actionError(this.config.action, action);
+    if (why !== null) throw new EnvError(why);
     const max = this.config.maxPosition;
     const floor = this.config.allowShort ? -max : 0;
-    if (this.#discrete) {
-      if (action === 0) return position;
-      if (action === 1) return max;
-      if (action === 2) return floor;
-      throw new EnvError(`action: expected 0 (hold), 1 (buy) or 2 (sell), got ${action}`);
-    }
-    if (!Number.isFinite(action)) {
-      throw new EnvError(`action: expected a target position in [-1, 1], got ${action}`);
-    }
+    if (this.#discrete) return action === 0 ? position : action === 1 ? max : floor;
     const t = Math.round((action > 1 ? 1 : action < -1 ? -1 : action) * max);
     return t < floor ? floor : t;
   }

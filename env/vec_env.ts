@@ -21,7 +21,13 @@
  * ```
  * @module
  */
-import { type EnvConfigInput, EnvError, type EnvOptions, TradingEnv } from "./trading_env.ts";
+import {
+  actionError,
+  type EnvConfigInput,
+  EnvError,
+  type EnvOptions,
+  TradingEnv,
+} from "./trading_env.ts";
 
 /** The seed of env `env`'s episode number `episode` in a run started with `seed`. */
 export function episodeSeed(seed: number, env: number, episode: number): number {
@@ -41,9 +47,113 @@ export interface VecStep {
   readonly truncated: Uint8Array;
 }
 
-/** N environments stepped together; see the module documentation. */
-export class VecTradingEnv implements VecStep {
+/** Every array of a vectorised env's state, indexed by env (observations by env × size). */
+export interface VecBuffers extends VecStep {
+  readonly finalObservations: Float32Array;
+  /** Episodes started per env since `reset` (the first counts as 0). */
+  readonly episodes: Uint32Array;
+}
+
+/** Allocates the buffers of `num` envs, on `SharedArrayBuffer`s when `shared`. */
+export function vecBuffers(num: number, size: number, shared = false): VecBuffers {
+  const mem = (bytes: number) => shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  return {
+    observations: new Float32Array(mem(4 * num * size)),
+    finalObservations: new Float32Array(mem(4 * num * size)),
+    rewards: new Float32Array(mem(4 * num)),
+    terminated: new Uint8Array(mem(num)),
+    truncated: new Uint8Array(mem(num)),
+    episodes: new Uint32Array(mem(4 * num)),
+  };
+}
+
+/**
+ * The envs `from` … `to − 1` of a vectorised env, writing their part of shared buffers: the
+ * unit a worker thread steps (see parallel_vec_env.ts).
+ */
+export class VecShard {
   readonly envs: readonly TradingEnv[];
+  readonly size: number;
+  #seed = 0;
+
+  constructor(
+    config: EnvConfigInput,
+    options: EnvOptions,
+    readonly from: number,
+    readonly to: number,
+    readonly buffers: VecBuffers,
+  ) {
+    this.envs = Array.from({ length: to - from }, () => new TradingEnv(config, options));
+    this.size = this.envs.length > 0 ? this.envs[0].observationSize : 0;
+  }
+
+  /** Resets env i from `episodeSeed(seed, i, 0)`. */
+  reset(seed: number): void {
+    this.#seed = seed;
+    const b = this.buffers;
+    for (let i = this.from; i < this.to; i++) {
+      b.episodes[i] = 0;
+      b.terminated[i] = 0;
+      b.truncated[i] = 0;
+      this.envs[i - this.from].resetInto(episodeSeed(seed, i, 0), b.observations, i * this.size);
+    }
+  }
+
+  /** Steps env i with `actions[i]`, auto-resetting the ones whose episode ends. */
+  step(actions: ArrayLike<number>): void {
+    const size = this.size;
+    const b = this.buffers;
+    const obs = b.observations;
+    for (let i = this.from; i < this.to; i++) {
+      const env = this.envs[i - this.from];
+      const at = i * size;
+      b.rewards[i] = env.stepInto(actions[i], obs, at);
+      const term = env.terminated, trunc = env.truncated;
+      b.terminated[i] = term ? 1 : 0;
+      b.truncated[i] = trunc ? 1 : 0;
+      if (term || trunc) {
+        b.finalObservations.set(obs.subarray(at, at + size), at);
+        const k = ++b.episodes[i];
+        env.resetInto(episodeSeed(this.#seed, i, k), obs, at);
+      }
+    }
+  }
+}
+
+/** Checks the arguments of a vectorised env's construction. */
+export function checkVecArgs(num: number, options: EnvOptions): void {
+  if (!Number.isInteger(num) || num < 1) {
+    throw new EnvError(`num: expected an integer >= 1, got ${num}`);
+  }
+  if (options.reward) {
+    throw new EnvError("reward: each env needs its own reward state; give a reward spec in config");
+  }
+}
+
+/** Checks a seed. */
+export function checkSeed(seed: number): void {
+  if (!Number.isSafeInteger(seed) || seed < 0) {
+    throw new EnvError(`seed: expected an integer >= 0, got ${seed}`);
+  }
+}
+
+/** Checks a step's actions: one per env, each valid for the action kind. */
+export function checkActions(
+  kind: "discrete" | "continuous",
+  num: number,
+  actions: ArrayLike<number>,
+): void {
+  if (actions.length !== num) {
+    throw new EnvError(`actions: expected ${num} actions, got ${actions.length}`);
+  }
+  for (let i = 0; i < num; i++) {
+    const why = actionError(kind, actions[i]);
+    if (why !== null) throw new EnvError(`actions[${i}]: ${why}`);
+  }
+}
+
+/** N environments stepped together on this thread; see the module documentation. */
+export class VecTradingEnv implements VecBuffers {
   readonly num: number;
   readonly observationSize: number;
   readonly observations: Float32Array;
@@ -51,45 +161,34 @@ export class VecTradingEnv implements VecStep {
   readonly rewards: Float32Array;
   readonly terminated: Uint8Array;
   readonly truncated: Uint8Array;
-  /** Episodes started per env since `reset` (the first counts as 0). */
   readonly episodes: Uint32Array;
-  #seed = 0;
+  #shard: VecShard;
   #ready = false;
 
   constructor(config: EnvConfigInput, num: number, options: EnvOptions = {}) {
-    if (!Number.isInteger(num) || num < 1) {
-      throw new EnvError(`num: expected an integer >= 1, got ${num}`);
-    }
-    if (options.reward) {
-      throw new EnvError(
-        "reward: each env needs its own reward state; give a reward spec in config",
-      );
-    }
+    checkVecArgs(num, options);
     this.num = num;
-    this.envs = Array.from({ length: num }, () => new TradingEnv(config, options));
-    const size = this.envs[0].observationSize;
+    const size = new TradingEnv(config, options).observationSize;
+    const b = vecBuffers(num, size);
+    this.#shard = new VecShard(config, options, 0, num, b);
     this.observationSize = size;
-    this.observations = new Float32Array(num * size);
-    this.finalObservations = new Float32Array(num * size);
-    this.rewards = new Float32Array(num);
-    this.terminated = new Uint8Array(num);
-    this.truncated = new Uint8Array(num);
-    this.episodes = new Uint32Array(num);
+    this.observations = b.observations;
+    this.finalObservations = b.finalObservations;
+    this.rewards = b.rewards;
+    this.terminated = b.terminated;
+    this.truncated = b.truncated;
+    this.episodes = b.episodes;
+  }
+
+  /** The environments, env i at index i. */
+  get envs(): readonly TradingEnv[] {
+    return this.#shard.envs;
   }
 
   /** Resets every env (env i from `episodeSeed(seed, i, 0)`); returns the observations. */
   reset(seed: number): Float32Array {
-    if (!Number.isSafeInteger(seed) || seed < 0) {
-      throw new EnvError(`seed: expected an integer >= 0, got ${seed}`);
-    }
-    this.#seed = seed;
-    const size = this.observationSize;
-    for (let i = 0; i < this.num; i++) {
-      this.episodes[i] = 0;
-      this.envs[i].resetInto(episodeSeed(seed, i, 0), this.observations, i * size);
-    }
-    this.terminated.fill(0);
-    this.truncated.fill(0);
+    checkSeed(seed);
+    this.#shard.reset(seed);
     this.#ready = true;
     return this.observations;
   }
@@ -97,24 +196,8 @@ export class VecTradingEnv implements VecStep {
   /** Steps env i with `actions[i]`, auto-resetting the ones whose episode ends. */
   step(actions: ArrayLike<number>): VecStep {
     if (!this.#ready) throw new EnvError("step: call reset(seed) first");
-    if (actions.length !== this.num) {
-      throw new EnvError(`actions: expected ${this.num} actions, got ${actions.length}`);
-    }
-    const size = this.observationSize;
-    const obs = this.observations;
-    for (let i = 0; i < this.num; i++) {
-      const env = this.envs[i];
-      const at = i * size;
-      this.rewards[i] = env.stepInto(actions[i], obs, at);
-      const term = env.terminated, trunc = env.truncated;
-      this.terminated[i] = term ? 1 : 0;
-      this.truncated[i] = trunc ? 1 : 0;
-      if (term || trunc) {
-        this.finalObservations.set(obs.subarray(at, at + size), at);
-        const k = ++this.episodes[i];
-        env.resetInto(episodeSeed(this.#seed, i, k), obs, at);
-      }
-    }
+    checkActions(this.envs[0].config.action, this.num, actions);
+    this.#shard.step(actions);
     return this;
   }
 }
