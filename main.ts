@@ -21,12 +21,12 @@ Commands:
   help             show this text`;
 
 /** Runs the CLI with `args`; returns the process exit code. */
-export function main(args: readonly string[]): number {
+export async function main(args: readonly string[]): Promise<number> {
   const [command, ...rest] = args;
   switch (command) {
     case "bench": {
       console.log(`agora bench — deno ${Deno.version.deno}, ${Deno.build.os}/${Deno.build.arch}`);
-      const figures = runBenchmarks(rest[0] ?? "");
+      const figures = await runBenchmarks(rest[0] ?? "");
       console.log(JSON.stringify(figures));
       return 0;
     }
@@ -74,4 +74,4 @@ function parseFlags(
   return out;
 }
 
-if (import.meta.main) Deno.exit(main(Deno.args));
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,14 +1,14 @@
 import { assertEquals } from "./testing/assert.ts";
 import { main } from "./main.ts";
 
-Deno.test("the CLI answers help with exit 0 and an unknown command with exit 2", () => {
+Deno.test("the CLI answers help with exit 0 and an unknown command with exit 2", async () => {
   const log = console.log, error = console.error;
   const out: string[] = [];
   console.log = (...a: unknown[]) => void out.push(a.join(" "));
   console.error = (...a: unknown[]) => void out.push(a.join(" "));
   try {
-    assertEquals(main(["help"]), 0);
-    assertEquals(main(["frobnicate"]), 2);
+    assertEquals(await main(["help"]), 0);
+    assertEquals(await main(["frobnicate"]), 2);
   } finally {
     console.log = log;
     console.error = error;
@@ -17,15 +17,15 @@ Deno.test("the CLI answers help with exit 0 and an unknown command with exit 2",
   assertEquals(out[1].startsWith('unknown command "frobnicate"'), true);
 });
 
-Deno.test("market prints the stylized facts, and names a bad option", () => {
+Deno.test("market prints the stylized facts, and names a bad option", async () => {
   const log = console.log, error = console.error;
   const out: string[] = [];
   console.log = (...a: unknown[]) => void out.push(a.join(" "));
   console.error = (...a: unknown[]) => void out.push(a.join(" "));
   try {
-    assertEquals(main(["market", "--days", "0.02", "--impact-seeds", "0"]), 0);
-    assertEquals(main(["market", "--days", "two"]), 2);
-    assertEquals(main(["market", "--speed", "1"]), 2);
+    assertEquals(await main(["market", "--days", "0.02", "--impact-seeds", "0"]), 0);
+    assertEquals(await main(["market", "--days", "two"]), 2);
+    assertEquals(await main(["market", "--speed", "1"]), 2);
   } finally {
     console.log = log;
     console.error = error;

@@ -1,9 +1,13 @@
 import { assert, assertEquals } from "../testing/assert.ts";
 import { BENCHMARKS, runBenchmarks } from "./mod.ts";
 
-Deno.test("every benchmark runs and yields a positive finite figure under its key", () => {
+Deno.test("every benchmark runs and yields a positive finite figure under its key", async () => {
   const lines: string[] = [];
-  const figures = runBenchmarks("", (l) => lines.push(l), { rounds: 1, roundMs: 5, warmupMs: 0 });
+  const figures = await runBenchmarks("", (l) => lines.push(l), {
+    rounds: 1,
+    roundMs: 5,
+    warmupMs: 0,
+  });
   assertEquals(Object.keys(figures), BENCHMARKS.map((b) => b.key));
   for (const [key, value] of Object.entries(figures)) {
     assert(Number.isFinite(value) && value > 0, `${key} = ${value}`);
@@ -11,7 +15,11 @@ Deno.test("every benchmark runs and yields a positive finite figure under its ke
   assertEquals(lines.length, BENCHMARKS.length);
 });
 
-Deno.test("a filter selects benchmarks by key", () => {
-  const figures = runBenchmarks("event_queue", () => {}, { rounds: 1, roundMs: 5, warmupMs: 0 });
+Deno.test("a filter selects benchmarks by key", async () => {
+  const figures = await runBenchmarks("event_queue", () => {}, {
+    rounds: 1,
+    roundMs: 5,
+    warmupMs: 0,
+  });
   assertEquals(Object.keys(figures), ["event_queue_ops_per_s"]);
 });

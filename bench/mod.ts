@@ -7,13 +7,14 @@ import { benchBusMemory, benchBusMemoryValidated } from "./bus_memory.ts";
 import { benchEventQueue } from "./event_queue.ts";
 import { benchOrderBook } from "./order_book.ts";
 import { benchSimulation } from "./simulation.ts";
+import { benchEnv, benchReplay, benchVecEnv } from "./rl_env.ts";
 import type { RateOptions } from "./harness.ts";
 
 /** A named benchmark producing one figure. */
 export interface Benchmark {
   readonly key: string;
   readonly unit: string;
-  readonly run: (options?: RateOptions) => number;
+  readonly run: (options?: RateOptions) => number | Promise<number>;
 }
 
 /** Every benchmark, in the order they run. Later issues add keys here. */
@@ -23,21 +24,24 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { key: "event_queue_ops_per_s", unit: "op/s", run: benchEventQueue },
   { key: "book_ops_per_s", unit: "op/s", run: benchOrderBook },
   { key: "sim_events_per_s", unit: "event/s", run: benchSimulation },
+  { key: "env_steps_per_s", unit: "step/s", run: benchEnv },
+  { key: "vec_env_steps_per_s", unit: "step/s", run: benchVecEnv },
+  { key: "replay_bars_per_s", unit: "bar/s", run: benchReplay },
 ];
 
 /**
  * Runs the benchmarks whose key contains `filter` (all by default); writes one human-readable
  * line per figure through `log`, and returns the figures.
  */
-export function runBenchmarks(
+export async function runBenchmarks(
   filter = "",
   log: (line: string) => void = console.log,
   options?: RateOptions,
-): Record<string, number> {
+): Promise<Record<string, number>> {
   const figures: Record<string, number> = {};
   for (const b of BENCHMARKS) {
     if (!b.key.includes(filter)) continue;
-    const value = b.run(options);
+    const value = await b.run(options);
     figures[b.key] = Math.round(value);
     log(`${b.key.padEnd(34)} ${Math.round(value).toLocaleString("en-US").padStart(14)} ${b.unit}`);
   }
