@@ -76,12 +76,10 @@ export {
 } from "./stylized.ts";
 export { StreamHash } from "./stream_hash.ts";
 export {
-  priceColumn,
   REAL_SERIES,
   type RealFacts,
   realFacts,
   type RealSeries,
-  RealSeriesError,
   SHARED_DATA_DIR,
 } from "./real_series.ts";
 export {

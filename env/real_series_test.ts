@@ -1,5 +1,5 @@
-import { assert, assertEquals, assertThrows } from "../testing/assert.ts";
-import { priceColumn, REAL_SERIES, realFacts, RealSeriesError } from "./real_series.ts";
+import { assert, assertEquals } from "../testing/assert.ts";
+import { REAL_SERIES, realFacts } from "./real_series.ts";
 
 // The figures ../shared/data/SOURCES.md publishes for its files, computed there independently:
 // n returns, excess kurtosis (1 decimal), acf of r and of |r| at lags 1, 5, 10 (3 decimals).
@@ -40,24 +40,5 @@ Deno.test("the real series' stylized facts, computed from the files, match SOURC
         `${name}: acf |r| ${lag + 1}`,
       );
     });
-  }
-});
-
-Deno.test("a price column is read in row order, skipping blank lines", () => {
-  const prices = priceColumn("a,b\r\n1,2.5\r\n\r\n3,4\r\n", "b", "x.csv");
-  assertEquals(Array.from(prices), [2.5, 4]);
-});
-
-Deno.test("a bad data file is refused, naming the file, line and column", () => {
-  const bad: [string, string][] = [
-    ["t,close\n1,2\n", 'x.csv line 1: no column "price" (columns: t, close)'],
-    ["t,price\n1,2\n3\n", "x.csv line 3: expected 2 fields, got 1"],
-    ["t,price\n1,2\n2,abc\n", 'x.csv line 3, column price: expected a positive price, got "abc"'],
-    ["t,price\n1,0\n", 'x.csv line 2, column price: expected a positive price, got "0"'],
-    ["t,price\n1,\n", 'x.csv line 2, column price: expected a positive price, got ""'],
-    ["t,price\n1,NaN\n", 'x.csv line 2, column price: expected a positive price, got "NaN"'],
-  ];
-  for (const [text, message] of bad) {
-    assertThrows(() => priceColumn(text, "price", "x.csv"), RealSeriesError, message);
   }
 });
