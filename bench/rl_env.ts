@@ -6,7 +6,8 @@
  * (the replay venue over the BTC 1-minute file with an account trading every 10 bars).
  *
  * The agent acts like an exploring policy: it changes its target position on about one step
- * in eight, so market orders reach the book and fill.
+ * in eight, so market orders reach the book and fill. Episodes last one simulated hour, and
+ * resets (a fresh market and its warm-up) are counted in the time.
  * @module
  */
 import { measureRate, type RateOptions } from "./harness.ts";
@@ -20,9 +21,10 @@ import { OrderKind, Side } from "../env/book_events.ts";
 /** Simulated time between decisions in the env benchmarks, ms. */
 export const BENCH_DECISION_MS = 50;
 
+/** Episodes of one simulated hour; a reset (new market, 60 s warm-up) costs about 1 ms. */
 const CONFIG = {
   market: { kind: "sim" as const, decisionMs: BENCH_DECISION_MS },
-  episodeSteps: 2_000,
+  episodeSteps: 3_600_000 / BENCH_DECISION_MS,
 };
 
 /** The exploring policy's action for env `i` at step `t`. */
