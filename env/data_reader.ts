@@ -388,36 +388,37 @@ export interface TradeRead {
   readonly report: ReadReport;
 }
 
+function fromText<P extends RowParser>(p: P, text: string): [P, ReadReport] {
+  feedText(p, text);
+  return [p, p.finish()];
+}
+
+async function fromFile<P extends RowParser>(p: P, path: string): Promise<[P, ReadReport]> {
+  const f = await Deno.open(path);
+  await feedStream(p, f.readable);
+  return [p, p.finish()];
+}
+
 /** Reads OHLCV bars from CSV text. */
 export function parseBars(text: string, options: ReadOptions = {}): BarRead {
-  const p = new BarParser(options);
-  feedText(p, text);
-  const report = p.finish();
+  const [p, report] = fromText(new BarParser(options), text);
   return { bars: p.series(), report };
 }
 
 /** Reads trades from CSV text. */
 export function parseTrades(text: string, options: ReadOptions = {}): TradeRead {
-  const p = new TradeParser(options);
-  feedText(p, text);
-  const report = p.finish();
+  const [p, report] = fromText(new TradeParser(options), text);
   return { trades: p.series(), report };
 }
 
 /** Streams OHLCV bars from a CSV file (needs read permission on it). */
 export async function readBars(path: string, options: ReadOptions = {}): Promise<BarRead> {
-  const p = new BarParser({ file: path, ...options });
-  const f = await Deno.open(path);
-  await feedStream(p, f.readable);
-  const report = p.finish();
+  const [p, report] = await fromFile(new BarParser({ file: path, ...options }), path);
   return { bars: p.series(), report };
 }
 
 /** Streams trades from a CSV file (needs read permission on it). */
 export async function readTrades(path: string, options: ReadOptions = {}): Promise<TradeRead> {
-  const p = new TradeParser({ file: path, ...options });
-  const f = await Deno.open(path);
-  await feedStream(p, f.readable);
-  const report = p.finish();
+  const [p, report] = await fromFile(new TradeParser({ file: path, ...options }), path);
   return { trades: p.series(), report };
 }

@@ -27,6 +27,7 @@ import {
   checkVecArgs,
   type VecBuffers,
   vecBuffers,
+  VecEnvBase,
   VecShard,
   type VecStep,
 } from "./vec_env.ts";
@@ -73,15 +74,7 @@ export interface ParallelOptions extends EnvOptions {
 export const SPIN = 50_000;
 
 /** N environments stepped on several threads; see the module documentation. */
-export class ParallelVecEnv implements VecStep {
-  readonly num: number;
-  readonly observationSize: number;
-  readonly observations: Float32Array;
-  readonly finalObservations: Float32Array;
-  readonly rewards: Float32Array;
-  readonly terminated: Uint8Array;
-  readonly truncated: Uint8Array;
-  readonly episodes: Uint32Array;
+export class ParallelVecEnv extends VecEnvBase {
   readonly action: "discrete" | "continuous";
   #shard: VecShard;
   #workers: Worker[];
@@ -98,15 +91,7 @@ export class ParallelVecEnv implements VecStep {
     init: Omit<WorkerInit, "from" | "to">,
     action: "discrete" | "continuous",
   ) {
-    const b = init.buffers;
-    this.num = init.num;
-    this.observationSize = init.size;
-    this.observations = b.observations;
-    this.finalObservations = b.finalObservations;
-    this.rewards = b.rewards;
-    this.terminated = b.terminated;
-    this.truncated = b.truncated;
-    this.episodes = b.episodes;
+    super(init.num, init.size, init.buffers);
     this.action = action;
     this.#shard = shard;
     this.#workers = workers;

@@ -38,21 +38,15 @@ import type { TradingVenue } from "./trading_venue.ts";
 import type { AccountOptions, VenueStats } from "./venue.ts";
 import type { BarEvent, MarketEvent, OrderUpdate } from "./venue_events.ts";
 
-/** A recorded symbol: its bars in ticks, ready to replay. Build with {@linkcode prepareReplay}. */
-export interface ReplayData {
+/**
+ * A recorded symbol: its bars with prices in ticks (volume as recorded), ready to replay. Build
+ * with {@linkcode prepareReplay}.
+ */
+export interface ReplayData extends BarSeries {
   readonly name: string;
   readonly tickSize: number;
   /** Typical bar length (median spacing of the bar times), ms. */
   readonly barMs: number;
-  readonly length: number;
-  /** Bar start times, ms since the epoch. */
-  readonly time: Float64Array;
-  /** Prices in ticks. */
-  readonly open: Float64Array;
-  readonly high: Float64Array;
-  readonly low: Float64Array;
-  readonly close: Float64Array;
-  readonly volume: Float64Array;
 }
 
 /** A symbol to prepare: its bars in decimal prices, and optionally its tick size. */

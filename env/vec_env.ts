@@ -152,8 +152,8 @@ export function checkActions(
   }
 }
 
-/** N environments stepped together on this thread; see the module documentation. */
-export class VecTradingEnv implements VecBuffers {
+/** The buffers and sizes every vectorised env exposes. */
+export abstract class VecEnvBase implements VecBuffers {
   readonly num: number;
   readonly observationSize: number;
   readonly observations: Float32Array;
@@ -162,22 +162,35 @@ export class VecTradingEnv implements VecBuffers {
   readonly terminated: Uint8Array;
   readonly truncated: Uint8Array;
   readonly episodes: Uint32Array;
-  #shard: VecShard;
-  #ready = false;
 
-  constructor(config: EnvConfigInput, num: number, options: EnvOptions = {}) {
-    checkVecArgs(num, options);
+  constructor(num: number, observationSize: number, b: VecBuffers) {
     this.num = num;
-    const size = new TradingEnv(config, options).observationSize;
-    const b = vecBuffers(num, size);
-    this.#shard = new VecShard(config, options, 0, num, b);
-    this.observationSize = size;
+    this.observationSize = observationSize;
     this.observations = b.observations;
     this.finalObservations = b.finalObservations;
     this.rewards = b.rewards;
     this.terminated = b.terminated;
     this.truncated = b.truncated;
     this.episodes = b.episodes;
+  }
+
+  /** Resets every env (env i from `episodeSeed(seed, i, 0)`); returns the observations. */
+  abstract reset(seed: number): Float32Array;
+  /** Steps env i with `actions[i]`, auto-resetting the ones whose episode ends. */
+  abstract step(actions: ArrayLike<number>): VecStep;
+}
+
+/** N environments stepped together on this thread; see the module documentation. */
+export class VecTradingEnv extends VecEnvBase {
+  #shard: VecShard;
+  #ready = false;
+
+  constructor(config: EnvConfigInput, num: number, options: EnvOptions = {}) {
+    checkVecArgs(num, options);
+    const size = new TradingEnv(config, options).observationSize;
+    const b = vecBuffers(num, size);
+    super(num, size, b);
+    this.#shard = new VecShard(config, options, 0, num, b);
   }
 
   /** The environments, env i at index i. */
