@@ -294,16 +294,7 @@ export class BarParser extends RowParser {
 
   /** The accepted bars. */
   series(): BarSeries {
-    const o = this.#out;
-    return {
-      length: o.length,
-      time: o.take(0),
-      open: o.take(1),
-      high: o.take(2),
-      low: o.take(3),
-      close: o.take(4),
-      volume: o.take(5),
-    };
+    return barSeries(this.#out);
   }
 }
 
@@ -421,4 +412,50 @@ export async function readBars(path: string, options: ReadOptions = {}): Promise
 export async function readTrades(path: string, options: ReadOptions = {}): Promise<TradeRead> {
   const [p, report] = await fromFile(new TradeParser({ file: path, ...options }), path);
   return { trades: p.series(), report };
+}
+
+/**
+ * OHLCV bars of `barMs` built from trades (bucketed by `floor(time / barMs)`; an interval with no
+ * trade has no bar), so a trade file can be replayed like a bar file.
+ */
+export function barsFromTrades(trades: TradeSeries, barMs: number): BarSeries {
+  if (!(barMs > 0) || !Number.isFinite(barMs)) {
+    throw new DataFileError(`barMs: expected a duration > 0, got ${barMs}`);
+  }
+  const out = new Columns(6);
+  const row = [0, 0, 0, 0, 0, 0];
+  let bucket = NaN;
+  for (let i = 0; i < trades.length; i++) {
+    const b = Math.floor(trades.time[i] / barMs);
+    const p = trades.price[i];
+    if (b !== bucket) {
+      if (!Number.isNaN(bucket)) out.push(row);
+      bucket = b;
+      row[0] = b * barMs;
+      row[1] =
+        row[2] =
+        row[3] =
+        row[4] =
+          p;
+      row[5] = 0;
+    }
+    if (p > row[2]) row[2] = p;
+    if (p < row[3]) row[3] = p;
+    row[4] = p;
+    row[5] += trades.amount[i];
+  }
+  if (!Number.isNaN(bucket)) out.push(row);
+  return barSeries(out);
+}
+
+function barSeries(o: Columns): BarSeries {
+  return {
+    length: o.length,
+    time: o.take(0),
+    open: o.take(1),
+    high: o.take(2),
+    low: o.take(3),
+    close: o.take(4),
+    volume: o.take(5),
+  };
 }

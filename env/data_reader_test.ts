@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "../testing/assert.ts";
 import {
+  barsFromTrades,
   DataFileError,
   parseBars,
   parseTime,
@@ -156,4 +157,26 @@ Deno.test("every OHLCV file in ../shared/data streams in clean with its row coun
 
 Deno.test("a missing file is rejected with the OS error", async () => {
   await assertRejects(() => readBars(SHARED_DATA_DIR + "nope.csv"), Deno.errors.NotFound);
+});
+
+Deno.test("trades aggregate into OHLCV bars; intervals without trades have no bar", () => {
+  const text = [
+    "timestamp_ms,id,side,price,amount,cost",
+    "60000,1,buy,10,1,10",
+    "60500,2,sell,12,2,24",
+    "119999,3,buy,9,1,9",
+    "240000,4,sell,11,5,55",
+  ].join("\n");
+  const b = barsFromTrades(parseTrades(text).trades, 60_000);
+  assertEquals(b.length, 2);
+  assertEquals([b.time[0], b.open[0], b.high[0], b.low[0], b.close[0], b.volume[0]], [
+    60_000,
+    10,
+    12,
+    9,
+    9,
+    4,
+  ]);
+  assertEquals([b.time[1], b.open[1], b.close[1], b.volume[1]], [240_000, 11, 11, 5]);
+  assertThrows(() => barsFromTrades(parseTrades(text).trades, 0), DataFileError, "barMs");
 });

@@ -87,6 +87,7 @@ export {
   BarParser,
   type BarRead,
   type BarSeries,
+  barsFromTrades,
   DataFileError,
   parseBars,
   parseTime,
