@@ -180,3 +180,23 @@ Deno.test("trades aggregate into OHLCV bars; intervals without trades have no ba
   assertEquals([b.time[1], b.open[1], b.close[1], b.volume[1]], [240_000, 11, 11, 5]);
   assertThrows(() => barsFromTrades(parseTrades(text).trades, 0), DataFileError, "barMs");
 });
+
+Deno.test("in reject mode every bad-row kind stops the read with file, line and column", () => {
+  const cases: [string, string][] = [
+    ["2024-01-03,10,,9,10,5", "b.csv line 3, column High: missing value"],
+    ["2024-01-03,10,11,9,10", "b.csv line 3, column (row): expected 6 fields, got 5"],
+    ["2024-01-02,10,11,9,10,5", "b.csv line 3, column date: time 2024-01-02 is not after"],
+    ["2024-01-03,10,9,11,10,5", "b.csv line 3, column High: high 9 < low 11"],
+    ["2024-01-03,12,11,9,10,5", "b.csv line 3, column Open: open 12 outside [low 9, high 11]"],
+    ["2024-01-03,10,11,9,12,5", "b.csv line 3, column Close: close 12 outside [low 9, high 11]"],
+    ["2024-01-03,10,11,9,abc,5", 'b.csv line 3, column Close: not a number: "abc"'],
+    ["2024-01-03,10,11,9,10,-1", "b.csv line 3, column Volume: negative value -1"],
+  ];
+  for (const [row, message] of cases) {
+    assertThrows(
+      () => parseBars([HEAD, GOOD, row].join("\n"), { file: "b.csv", onBadRow: "reject" }),
+      DataFileError,
+      message,
+    );
+  }
+});

@@ -73,6 +73,9 @@ export interface ParallelOptions extends EnvOptions {
 /** Iterations a waiting side spins before it sleeps. */
 export const SPIN = 50_000;
 
+/** How long the caller waits for the workers to finish one command before giving up. */
+export const WORKER_TIMEOUT_MS = 60_000;
+
 /** N environments stepped on several threads; see the module documentation. */
 export class ParallelVecEnv extends VecEnvBase {
   readonly action: "discrete" | "continuous";
@@ -211,8 +214,19 @@ export class ParallelVecEnv extends VecEnvBase {
       failure = e;
     }
     let spins = 0;
+    let deadline = Infinity;
     for (let done = Atomics.load(c, Control.Done); done < n; done = Atomics.load(c, Control.Done)) {
-      if (++spins > SPIN) Atomics.wait(c, Control.Done, done, 1);
+      if (++spins < SPIN) continue;
+      // A worker that died never answers: give up after WORKER_TIMEOUT_MS rather than hang.
+      if (deadline === Infinity) deadline = performance.now() + WORKER_TIMEOUT_MS;
+      else if (performance.now() > deadline) {
+        this.#closed = true;
+        for (const w of this.#workers) w.terminate();
+        throw new EnvError(
+          `workers: ${n - done} of ${n} did not answer in ${WORKER_TIMEOUT_MS} ms`,
+        );
+      }
+      Atomics.wait(c, Control.Done, done, 1);
     }
     if (failure !== null) throw failure;
     if (Atomics.load(c, Control.Err) > 0) {
