@@ -131,6 +131,7 @@ export {
   EnvConfigSchema,
   EnvError,
   type EnvOptions,
+  observationSizeOf,
   parseEnvConfig,
   type StepInfo,
   type StepResult,

@@ -169,6 +169,7 @@ export class ReplayVenue implements TradingVenue {
   #listeners: (((u: OrderUpdate) => void) | undefined)[] = [];
   #feeds: ((e: MarketEvent) => void)[] = [];
   #stats = { commands: 0, rejects: 0, trades: 0, volume: 0 };
+  #bar = { open: 0, high: 0, low: 0, close: 0 }; // the bar being filled, reused
 
   constructor(options: ReplayOptions) {
     if (options.symbols.length === 0) throw new ReplayError("symbols: expected at least one");
@@ -389,7 +390,11 @@ export class ReplayVenue implements TradingVenue {
 
   #fillAll(s: number, c: number, step: number): void {
     const d = this.symbols[s];
-    const bar = { open: d.open[c], high: d.high[c], low: d.low[c], close: d.close[c] };
+    const bar = this.#bar;
+    bar.open = d.open[c];
+    bar.high = d.high[c];
+    bar.low = d.low[c];
+    bar.close = d.close[c];
     const pending = this.#pending;
     let w = 0;
     for (let r = 0; r < pending.length; r++) {
@@ -488,11 +493,11 @@ export class ReplayVenue implements TradingVenue {
     reason: string,
   ): void {
     this.#stats.rejects++;
-    this.#post({ id, account, symbol, side } as Pending, "rejected", price, qty, 0, "", reason);
+    this.#post({ id, account, symbol, side }, "rejected", price, qty, 0, "", reason);
   }
 
   #post(
-    o: Pending,
+    o: Pick<Pending, "id" | "account" | "symbol" | "side">,
     type: OrderUpdate["type"],
     price: number,
     qty: number,

@@ -167,6 +167,11 @@ export function actionError(kind: EnvConfig["action"], action: number): string |
 
 const EXTRA = ["position", "episode_return_pct", "spread_bps", "time_left"];
 
+/** Length of one observation under `config`. */
+export function observationSizeOf(config: EnvConfig): number {
+  return config.window + EXTRA.length;
+}
+
 /** The RL environment; see the module documentation. */
 export class TradingEnv {
   readonly config: EnvConfig;
@@ -222,7 +227,7 @@ export class TradingEnv {
 
   /** Length of one observation. */
   get observationSize(): number {
-    return this.config.window + EXTRA.length;
+    return observationSizeOf(this.config);
   }
 
   /** Starts an episode from `seed`; returns its first observation. */

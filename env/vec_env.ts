@@ -26,6 +26,8 @@ import {
   type EnvConfigInput,
   EnvError,
   type EnvOptions,
+  observationSizeOf,
+  parseEnvConfig,
   TradingEnv,
 } from "./trading_env.ts";
 
@@ -187,7 +189,7 @@ export class VecTradingEnv extends VecEnvBase {
 
   constructor(config: EnvConfigInput, num: number, options: EnvOptions = {}) {
     checkVecArgs(num, options);
-    const size = new TradingEnv(config, options).observationSize;
+    const size = observationSizeOf(parseEnvConfig(config));
     const b = vecBuffers(num, size);
     super(num, size, b);
     this.#shard = new VecShard(config, options, 0, num, b);
