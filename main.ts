@@ -1,17 +1,23 @@
 /**
- * Agora's command line. Today: `bench` and `market`. Later issues add `sim`, `live`, `train`, `serve`.
+ * Agora's command line. Today: `sim`, `bench` and `market`. Later issues add `live`, `train`, `serve`.
  *
  * Usage: `deno run main.ts <command> [args]`, or through the tasks in deno.json.
  * @module
  */
 import { runBenchmarks } from "./bench/mod.ts";
 import { formatMarketReport, marketReport } from "./env/market_report.ts";
+import { runSimCommand } from "./scenarios/sim_command.ts";
 
 const USAGE = `Agora — self-learning automated trading, as an actor-model simulation
 
 Usage: deno task <command>   (or: deno run main.ts <command>)
 
 Commands:
+  sim [SCENARIO] [--seed N] [--out DIR] [--replay FILE] [--quiet]
+                   run a scenario (a shipped name: calm, trending, flash_crash, goog_daily;
+                   or a JSON file; default calm) on the in-process bus; print a summary table;
+                   write DIR/report.json and DIR/recording.jsonl (default DIR: out/sim/NAME).
+                   --replay FILE feeds a recording's market data back through the actors
   bench [FILTER]   run the benchmarks (those whose key contains FILTER); the last line
                    printed is one JSON object of named figures
   market [--seed N] [--days D] [--impact-seeds K]
@@ -30,6 +36,8 @@ export async function main(args: readonly string[]): Promise<number> {
       console.log(JSON.stringify(figures));
       return 0;
     }
+    case "sim":
+      return await runSimCommand(rest);
     case "market": {
       const opts = parseFlags(rest, ["seed", "days", "impact-seeds"]);
       if (typeof opts === "string") {

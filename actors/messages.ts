@@ -14,6 +14,7 @@
  * | intent | `intent.{agentId}` |
  * | risk-decision | `risk.{outcome}.{agentId}` |
  * | order | `order.approved.{agentId}` |
+ * | cancel | `order.cancel.{agentId}` |
  * | order-state | `order.state.{agentId}` |
  * | fill | `fill.{agentId}` |
  * | position | `position.{agentId}` |
@@ -200,6 +201,14 @@ const Order = z.object({
   ...orderFields,
 }).superRefine(limitPriceRule);
 
+const CancelRequest = z.object({
+  ...envelope("cancel"),
+  agentId: Id,
+  /** The order to cancel. Cancels reduce risk, so they go straight to the broker. */
+  clientOrderId: Id,
+  reason: z.string().optional(),
+});
+
 const OrderStatus = z.enum([
   "new",
   "acked",
@@ -315,6 +324,7 @@ export const CATALOGUE = {
   "intent": spec(OrderIntent, "intent.{agentId}"),
   "risk-decision": spec(RiskDecision, "risk.{outcome}.{agentId}"),
   "order": spec(Order, "order.approved.{agentId}"),
+  "cancel": spec(CancelRequest, "order.cancel.{agentId}"),
   "order-state": spec(OrderStateChange, "order.state.{agentId}"),
   "fill": spec(Fill, "fill.{agentId}"),
   "position": spec(Position, "position.{agentId}"),
@@ -338,6 +348,7 @@ export type FeatureVector = MessageOf<"features">;
 export type OrderIntent = MessageOf<"intent">;
 export type RiskDecision = MessageOf<"risk-decision">;
 export type Order = MessageOf<"order">;
+export type CancelRequest = MessageOf<"cancel">;
 export type OrderStateChange = MessageOf<"order-state">;
 export type Fill = MessageOf<"fill">;
 export type Position = MessageOf<"position">;

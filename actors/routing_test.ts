@@ -11,7 +11,7 @@ import {
 } from "./routing.ts";
 import { subjectMatches } from "./subject.ts";
 
-Deno.test("the catalogue declares the thirteen message kinds plus dead letters", () => {
+Deno.test("the catalogue declares the fourteen message kinds plus dead letters", () => {
   assertEquals(KINDS, [
     "trade",
     "quote",
@@ -20,6 +20,7 @@ Deno.test("the catalogue declares the thirteen message kinds plus dead letters",
     "intent",
     "risk-decision",
     "order",
+    "cancel",
     "order-state",
     "fill",
     "position",

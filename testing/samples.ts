@@ -93,6 +93,14 @@ export const SAMPLES: { [K in Kind]: MessageOf<K> } = {
     tif: "ioc",
     postOnly: false,
   },
+  "cancel": {
+    kind: "cancel",
+    v: 1,
+    ts,
+    agentId: "sma-1",
+    clientOrderId: "sma-1:1",
+    reason: "requote",
+  },
   "order-state": {
     kind: "order-state",
     v: 1,

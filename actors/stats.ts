@@ -1,0 +1,318 @@
+/**
+ * Performance statistics of a run from its equity curve and closed trades. Pure: the caller
+ * supplies the samples and the number of periods in a year.
+ *
+ * With equity points `e_0 … e_n` (`e_0` the start) and per-period simple returns
+ * `r_i = e_i / e_{i-1} - 1` (`i = 1 … n`), `ppy` the periods per year:
+ *
+ * | key | definition |
+ * | --- | --- |
+ * | `return_pct` | `(e_n / startCash - 1) × 100` |
+ * | `pnl` | `e_n - startCash` |
+ * | `equity_start` | `e_0` |
+ * | `equity_final` | `e_n` |
+ * | `volatility_ann_pct` | sample std (n - 1) of `r` × √ppy × 100; null with < 2 returns |
+ * | `sharpe` | `mean(r) / std(r) × √ppy` (risk-free 0); null if std is 0 or < 2 returns |
+ * | `sortino` | `mean(r) / dd × √ppy`, `dd = √(Σ min(r_i, 0)² / n)`; null if dd is 0 or n < 2 |
+ * | `max_drawdown_pct` | `max_t (peak_t - e_t) / peak_t × 100`, `peak_t = max_{s≤t} e_s`; 0 if none |
+ * | `max_drawdown_duration_ms` | longest time from a peak until equity regains it (or to e_n if never) |
+ * | `trades` | number of closed trades |
+ * | `win_rate_pct` | trades with `pnl > 0` / trades × 100; null with no trades |
+ * | `avg_trade` | mean trade `pnl`; null with no trades |
+ * | `avg_trade_pct` | mean trade `returnPct`; null with no trades |
+ * | `best_trade` | largest trade `pnl`; null with no trades |
+ * | `worst_trade` | smallest trade `pnl`; null with no trades |
+ * | `profit_factor` | Σ positive pnl / Σ \|negative pnl\|; null with no losing trades |
+ * | `exposure_pct` | points among `e_1 … e_n` with `exposed` / n × 100; 0 with no periods |
+ * | `turnover` | traded notional, as given |
+ * | `fees` | fees paid, as given |
+ * | `periods` | `n`, the number of returns |
+ *
+ * A standard or downside deviation below 1e-12 counts as 0: it is floating-point noise from a
+ * steady curve, and dividing by it would report a meaningless ratio of about 1e12.
+ * Every value is a finite number or null, so a `Stats` survives `JSON.stringify` unchanged.
+ *
+ * @example
+ * ```ts
+ * import { computeStats } from "./stats.ts";
+ * const day = 86_400_000;
+ * const stats = computeStats({
+ *   startCash: 100,
+ *   equity: [100, 110, 99, 108.9].map((equity, i) => ({ ts: i * day, equity, exposed: true })),
+ *   trades: [],
+ *   periodsPerYear: 252,
+ *   turnover: 0,
+ *   fees: 0,
+ * });
+ * if (Math.abs(stats.max_drawdown_pct - 10) > 1e-9) throw new Error("unreachable");
+ * if (stats.max_drawdown_duration_ms !== 2 * day) throw new Error("unreachable"); // not recovered
+ * if (stats.win_rate_pct !== null) throw new Error("unreachable"); // no trades
+ * ```
+ * @module
+ */
+import type { ClosedTrade } from "./portfolio.ts";
+
+/** One sample of the equity curve. */
+export interface EquityPoint {
+  /** Sample time, epoch milliseconds; non-decreasing along the curve. */
+  readonly ts: number;
+  /** Account equity, > 0. */
+  readonly equity: number;
+  /** Whether a position was open at this sample. */
+  readonly exposed: boolean;
+}
+
+/** What {@linkcode computeStats} needs from a run. */
+export interface StatsInput {
+  readonly startCash: number;
+  /** Equity sampled at a regular interval (e.g. each bar), first point = start. */
+  readonly equity: readonly EquityPoint[];
+  readonly trades: readonly ClosedTrade[];
+  /** Sampling periods per year, for annualising per-period returns (252 for daily bars). */
+  readonly periodsPerYear: number;
+  /** Traded notional. */
+  readonly turnover: number;
+  readonly fees: number;
+}
+
+/** A run's statistics, defined in the module documentation; null where undefined. */
+export interface Stats {
+  return_pct: number;
+  pnl: number;
+  equity_start: number;
+  equity_final: number;
+  volatility_ann_pct: number | null;
+  sharpe: number | null;
+  sortino: number | null;
+  max_drawdown_pct: number;
+  max_drawdown_duration_ms: number;
+  trades: number;
+  win_rate_pct: number | null;
+  avg_trade: number | null;
+  avg_trade_pct: number | null;
+  best_trade: number | null;
+  worst_trade: number | null;
+  profit_factor: number | null;
+  exposure_pct: number;
+  turnover: number;
+  fees: number;
+  periods: number;
+}
+
+/** Every key of {@linkcode Stats}, in report order. */
+export const STAT_KEYS: readonly (keyof Stats)[] = Object.freeze(
+  [
+    "return_pct",
+    "pnl",
+    "equity_start",
+    "equity_final",
+    "volatility_ann_pct",
+    "sharpe",
+    "sortino",
+    "max_drawdown_pct",
+    "max_drawdown_duration_ms",
+    "trades",
+    "win_rate_pct",
+    "avg_trade",
+    "avg_trade_pct",
+    "best_trade",
+    "worst_trade",
+    "profit_factor",
+    "exposure_pct",
+    "turnover",
+    "fees",
+    "periods",
+  ] as const,
+);
+
+/** Thrown for invalid statistics input; the message names the field (and index) and value. */
+export class StatsError extends RangeError {
+  override name = "StatsError";
+}
+
+/** Deviations at or below this are floating-point noise, treated as 0. */
+const NOISE = 1e-12;
+
+/** Computes a run's {@linkcode Stats}. Throws {@linkcode StatsError} for invalid input. */
+export function computeStats(input: StatsInput): Stats {
+  validate(input);
+  const points = input.equity;
+  const start = points[0].equity;
+  const final = points[points.length - 1].equity;
+  const returns = periodReturns(points);
+  const ratios = returnRatios(returns, input.periodsPerYear);
+  const drawdown = maxDrawdown(points);
+  const trades = tradeStats(input.trades);
+  let exposed = 0;
+  for (let i = 1; i < points.length; i++) if (points[i].exposed) exposed++;
+  return {
+    return_pct: (final / input.startCash - 1) * 100,
+    pnl: final - input.startCash,
+    equity_start: start,
+    equity_final: final,
+    ...ratios,
+    max_drawdown_pct: drawdown.pct,
+    max_drawdown_duration_ms: drawdown.durationMs,
+    ...trades,
+    exposure_pct: returns.length === 0 ? 0 : exposed / returns.length * 100,
+    turnover: input.turnover,
+    fees: input.fees,
+    periods: returns.length,
+  };
+}
+
+function periodReturns(points: readonly EquityPoint[]): number[] {
+  const returns = new Array<number>(points.length - 1);
+  for (let i = 1; i < points.length; i++) {
+    returns[i - 1] = points[i].equity / points[i - 1].equity - 1;
+  }
+  return returns;
+}
+
+function returnRatios(
+  returns: readonly number[],
+  periodsPerYear: number,
+): Pick<Stats, "volatility_ann_pct" | "sharpe" | "sortino"> {
+  const n = returns.length;
+  if (n < 2) return { volatility_ann_pct: null, sharpe: null, sortino: null };
+  let sum = 0;
+  for (const r of returns) sum += r;
+  const mean = sum / n;
+  let squares = 0;
+  let downsideSquares = 0;
+  for (const r of returns) {
+    squares += (r - mean) ** 2;
+    if (r < 0) downsideSquares += r * r;
+  }
+  const std = Math.sqrt(squares / (n - 1));
+  const downside = Math.sqrt(downsideSquares / n);
+  const annualise = Math.sqrt(periodsPerYear);
+  return {
+    volatility_ann_pct: std * annualise * 100,
+    sharpe: std > NOISE ? mean / std * annualise : null,
+    sortino: downside > NOISE ? mean / downside * annualise : null,
+  };
+}
+
+function maxDrawdown(points: readonly EquityPoint[]): { pct: number; durationMs: number } {
+  let peak = points[0].equity;
+  let peakTs = points[0].ts;
+  let underwater = false;
+  let pct = 0;
+  let durationMs = 0;
+  for (const { ts, equity } of points) {
+    if (equity >= peak) {
+      if (underwater) durationMs = Math.max(durationMs, ts - peakTs);
+      underwater = false;
+      peak = equity;
+      peakTs = ts;
+    } else {
+      underwater = true;
+      pct = Math.max(pct, (peak - equity) / peak * 100);
+    }
+  }
+  if (underwater) durationMs = Math.max(durationMs, points[points.length - 1].ts - peakTs);
+  return { pct, durationMs };
+}
+
+function tradeStats(trades: readonly ClosedTrade[]): Pick<
+  Stats,
+  | "trades"
+  | "win_rate_pct"
+  | "avg_trade"
+  | "avg_trade_pct"
+  | "best_trade"
+  | "worst_trade"
+  | "profit_factor"
+> {
+  const n = trades.length;
+  if (n === 0) {
+    return {
+      trades: 0,
+      win_rate_pct: null,
+      avg_trade: null,
+      avg_trade_pct: null,
+      best_trade: null,
+      worst_trade: null,
+      profit_factor: null,
+    };
+  }
+  let wins = 0;
+  let grossProfit = 0;
+  let grossLoss = 0;
+  let pnlSum = 0;
+  let pctSum = 0;
+  let best = -Infinity;
+  let worst = Infinity;
+  for (const { pnl, returnPct } of trades) {
+    if (pnl > 0) {
+      wins++;
+      grossProfit += pnl;
+    } else if (pnl < 0) {
+      grossLoss -= pnl;
+    }
+    pnlSum += pnl;
+    pctSum += returnPct;
+    best = Math.max(best, pnl);
+    worst = Math.min(worst, pnl);
+  }
+  return {
+    trades: n,
+    win_rate_pct: wins / n * 100,
+    avg_trade: pnlSum / n,
+    avg_trade_pct: pctSum / n,
+    best_trade: best,
+    worst_trade: worst,
+    profit_factor: grossLoss > 0 ? grossProfit / grossLoss : null,
+  };
+}
+
+function show(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === "number" && Number.isFinite(value);
+}
+
+function requireFinite(field: string, value: unknown): void {
+  if (!isFiniteNumber(value)) {
+    throw new StatsError(`${field}: expected a finite number, got ${show(value)}`);
+  }
+}
+
+function requirePositive(field: string, value: unknown): void {
+  if (!isFiniteNumber(value) || value <= 0) {
+    throw new StatsError(`${field}: expected a finite number > 0, got ${show(value)}`);
+  }
+}
+
+function validate(input: StatsInput): void {
+  requirePositive("startCash", input.startCash);
+  requirePositive("periodsPerYear", input.periodsPerYear);
+  requireFinite("turnover", input.turnover);
+  requireFinite("fees", input.fees);
+  if (!Array.isArray(input.equity) || input.equity.length === 0) {
+    throw new StatsError(`equity: expected at least one point, got ${show(input.equity?.length)}`);
+  }
+  input.equity.forEach((point: EquityPoint, i: number) => {
+    requireFinite(`equity[${i}].ts`, point.ts);
+    requirePositive(`equity[${i}].equity`, point.equity);
+    if (typeof point.exposed !== "boolean") {
+      throw new StatsError(`equity[${i}].exposed: expected a boolean, got ${show(point.exposed)}`);
+    }
+    const previous = input.equity[i - 1];
+    if (previous !== undefined && point.ts < previous.ts) {
+      throw new StatsError(
+        `equity[${i}].ts: expected ≥ equity[${i - 1}].ts (${previous.ts}), got ${point.ts}`,
+      );
+    }
+  });
+  if (!Array.isArray(input.trades)) {
+    throw new StatsError(`trades: expected an array, got ${show(input.trades)}`);
+  }
+  input.trades.forEach((trade: ClosedTrade, i: number) => {
+    requireFinite(`trades[${i}].pnl`, trade.pnl);
+    requireFinite(`trades[${i}].returnPct`, trade.returnPct);
+  });
+}

@@ -1,0 +1,152 @@
+/**
+ * The supervisor: starts a scenario's actors, wires their bus subscriptions, restarts an actor
+ * that crashed, and stops everything cleanly.
+ *
+ * Each actor is an XState machine given by an {@linkcode ActorSpec}: its logic, its input, and
+ * its routes (bus subscriptions, each mapping a message to one of the machine's events). The
+ * supervisor owns the subscriptions, so a restarted actor keeps receiving without resubscribing.
+ *
+ * An actor crashes when one of its actions throws: XState stops it with an error. The
+ * supervisor logs that, counts it, publishes a critical `actor_restarted` alert and starts a
+ * fresh actor from the same input. The message being handled when it crashed is not retried (a
+ * poison message would crash it again). After `maxRestarts` crashes the actor stays down and the
+ * alert says so.
+ *
+ * @module
+ */
+import {
+  type AnyActorLogic,
+  type AnyActorRef,
+  type AnyEventObject,
+  createActor,
+  type EventObject,
+} from "xstate";
+import type { Bus, Subscription } from "./bus.ts";
+import type { Alert, Message } from "./messages.ts";
+
+/** A bus subscription of an actor: messages on `pattern` become `event(...)` (or are ignored). */
+export interface Route {
+  readonly pattern: string;
+  readonly event: (data: never, subject: string) => EventObject | undefined;
+}
+
+/** One actor to supervise. */
+export interface ActorSpec {
+  readonly id: string;
+  readonly logic: AnyActorLogic;
+  readonly input: unknown;
+  readonly routes: readonly Route[];
+}
+
+/** Supervisor settings. */
+export interface SupervisorOptions {
+  readonly publish: (m: Message) => void;
+  readonly now: () => number;
+  /** Crashes after which an actor stays down. Default 5. */
+  readonly maxRestarts?: number;
+  /** Told about every crash. Default: one JSON line on stderr. */
+  readonly log?: (entry: { actor: string; restarts: number; error: string }) => void;
+}
+
+interface Supervised {
+  readonly spec: ActorSpec;
+  ref: AnyActorRef | undefined;
+  restarts: number;
+}
+
+/** See the module documentation. */
+export class Supervisor {
+  readonly #bus: Bus;
+  readonly #options: SupervisorOptions;
+  readonly #actors = new Map<string, Supervised>();
+  readonly #subs: Subscription[] = [];
+  #stopped = false;
+
+  constructor(bus: Bus, options: SupervisorOptions) {
+    this.#bus = bus;
+    this.#options = options;
+  }
+
+  /** Starts an actor and subscribes its routes. Throws if the id is taken. */
+  start(spec: ActorSpec): void {
+    if (this.#actors.has(spec.id)) throw new RangeError(`actor "${spec.id}" is already running`);
+    const s: Supervised = { spec, ref: undefined, restarts: 0 };
+    this.#actors.set(spec.id, s);
+    this.#spawn(s);
+    for (const route of spec.routes) {
+      const toEvent = route.event as (data: unknown, subject: string) => EventObject | undefined;
+      this.#subs.push(this.#bus.subscribe(route.pattern, (data, subject) => {
+        const event = toEvent(data, subject);
+        if (event !== undefined) s.ref?.send(event);
+      }));
+    }
+  }
+
+  /** Sends an event straight to an actor (timers, venue callbacks). */
+  send(id: string, event: AnyEventObject): void {
+    this.#actors.get(id)?.ref?.send(event);
+  }
+
+  /** The current snapshot of an actor (undefined when it is down or unknown). */
+  snapshot(id: string): ReturnType<AnyActorRef["getSnapshot"]> | undefined {
+    return this.#actors.get(id)?.ref?.getSnapshot();
+  }
+
+  /** Crashes (and restarts) per actor so far. */
+  restarts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [id, s] of this.#actors) out[id] = s.restarts;
+    return out;
+  }
+
+  /** Ids of the actors, in start order. */
+  get ids(): string[] {
+    return [...this.#actors.keys()];
+  }
+
+  /** Unsubscribes every route and stops every actor. */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const sub of this.#subs) sub.unsubscribe();
+    for (const s of this.#actors.values()) {
+      const ref = s.ref;
+      s.ref = undefined;
+      ref?.stop();
+    }
+  }
+
+  #spawn(s: Supervised): void {
+    const ref = createActor(s.spec.logic, { id: s.spec.id, input: s.spec.input });
+    s.ref = ref;
+    ref.subscribe({ error: (error) => this.#crashed(s, ref, error) });
+    ref.start();
+  }
+
+  #crashed(s: Supervised, ref: AnyActorRef, error: unknown): void {
+    if (s.ref !== ref || this.#stopped) return;
+    s.ref = undefined;
+    s.restarts++;
+    const max = this.#options.maxRestarts ?? 5;
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    (this.#options.log ?? logCrash)({ actor: s.spec.id, restarts: s.restarts, error: text });
+    const giveUp = s.restarts > max;
+    const alert: Alert = {
+      kind: "alert",
+      v: 1,
+      ts: this.#options.now(),
+      source: "supervisor",
+      severity: "critical",
+      code: giveUp ? "actor_down" : "actor_restarted",
+      message: `${s.spec.id} crashed (${text}); ${
+        giveUp ? `down after ${max} restarts` : `restart ${s.restarts} of ${max}`
+      }`,
+    };
+    this.#options.publish(alert);
+    if (!giveUp) this.#spawn(s);
+  }
+}
+
+function logCrash(entry: { actor: string; restarts: number; error: string }): void {
+  console.error(JSON.stringify({ level: "error", component: "supervisor", ...entry }));
+}

@@ -1,0 +1,98 @@
+/**
+ * What a run leaves behind: `report.json` (built by {@linkcode buildReport}) and the summary
+ * table printed at the end of `deno task sim` ({@linkcode formatSummary}).
+ *
+ * report.json holds: the scenario as run (defaults filled in) and its seed; the venue and its
+ * symbols; the simulated period; per agent its policy, statistics (keys in actors/stats.ts:
+ * `return_pct`, `sharpe`, `sortino`, `max_drawdown_pct`, `trades`, `win_rate_pct`,
+ * `exposure_pct`, `equity_final`, ...), closed trades, equity curve `[ts, equity]`, position
+ * curve `[ts, qty]` and fill count; the price series per symbol (bar close time, OHLC and the
+ * quote mid at the close); the risk events (rejects, halts, kills, alerts); and counters.
+ * Timestamps are epoch ms of simulated (or recorded) time.
+ *
+ * @module
+ */
+import { STAT_KEYS, type Stats } from "../actors/stats.ts";
+import type { RunResult } from "./run.ts";
+
+/** Version of the report.json layout. */
+export const REPORT_VERSION = 1;
+
+/** The JSON object written to report.json. */
+export function buildReport(r: RunResult): Record<string, unknown> {
+  return {
+    report: REPORT_VERSION,
+    scenario: r.scenario,
+    seed: r.seed,
+    venue: r.venue,
+    symbols: r.symbols,
+    period: {
+      start: new Date(r.startTs).toISOString(),
+      end: new Date(r.endTs).toISOString(),
+      startTs: r.startTs,
+      endTs: r.endTs,
+      periodsPerYear: r.periodsPerYear,
+    },
+    agents: r.agents.map((a) => ({
+      agentId: a.agentId,
+      policy: r.scenario.agents.find((c) => c.id === a.agentId)?.policy,
+      stats: a.stats,
+      trades: a.trades,
+      equity: a.equity.map((p) => [p.ts, round(p.equity, 6)]),
+      positions: a.positions.map((p) => [p.ts, p.qty]),
+      fills: a.fills.length,
+    })),
+    prices: r.prices,
+    events: r.events,
+    counts: r.counts,
+    run: { wallMs: Math.round(r.wallMs), deno: Deno.version.deno },
+  };
+}
+
+function round(x: number, decimals: number): number {
+  return Number(x.toFixed(decimals));
+}
+
+const COLUMNS: readonly [keyof Stats, string, number][] = [
+  ["return_pct", "return %", 2],
+  ["sharpe", "sharpe", 2],
+  ["sortino", "sortino", 2],
+  ["max_drawdown_pct", "max dd %", 2],
+  ["trades", "trades", 0],
+  ["win_rate_pct", "win %", 1],
+  ["profit_factor", "pf", 2],
+  ["exposure_pct", "exposure %", 1],
+  ["equity_final", "equity", 2],
+];
+
+/** The end-of-run table: one row per agent, the main statistics as columns. */
+export function formatSummary(r: RunResult): string {
+  const header = ["agent", ...COLUMNS.map((c) => c[1])];
+  const rows = r.agents.map((a) => [
+    a.agentId,
+    ...COLUMNS.map(([key, , d]) => {
+      const v = a.stats[key];
+      return v === null ? "—" : v.toFixed(d);
+    }),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  const halts = r.events.filter((e) => e.type === "halt" || e.type === "kill").length;
+  const rejects = r.events.filter((e) => e.type === "reject").length;
+  const alerts = r.events.filter((e) => e.type === "alert").length;
+  return [
+    `${r.scenario.name} (seed ${r.seed}, ${r.venue}) ${new Date(r.startTs).toISOString()} → ${
+      new Date(r.endTs).toISOString()
+    }`,
+    line(header),
+    line(widths.map((w) => "─".repeat(w))),
+    ...rows.map(line),
+    `risk: ${rejects} rejects, ${halts} halts/kills; ${alerts} alerts; ${r.counts.messages} bus messages, ${r.counts.simEvents} venue events, ${
+      (r.wallMs / 1000).toFixed(2)
+    } s`,
+  ].join("\n");
+}
+
+/** Every statistic key a report carries per agent. */
+export const REPORT_STAT_KEYS: readonly string[] = STAT_KEYS;
