@@ -69,8 +69,8 @@ export const agentMachine = setup({
     input: {} as AgentInput,
   },
   guards: {
-    isHalt: ({ event }) =>
-      event.type === "control" && (event.msg.command === "halt" || event.msg.command === "kill"),
+    isKill: ({ event }) => event.type === "control" && event.msg.command === "kill",
+    isHalt: ({ event }) => event.type === "control" && event.msg.command === "halt",
     isResume: ({ event }) => event.type === "control" && event.msg.command === "resume",
   },
   actions: {
@@ -128,13 +128,16 @@ export const agentMachine = setup({
     active: {
       on: {
         features: { actions: "decide" },
-        control: { guard: "isHalt", target: "halted", actions: "cancelAll" },
+        control: [
+          { guard: "isKill", target: "killed", actions: "cancelAll" },
+          { guard: "isHalt", target: "halted", actions: "cancelAll" },
+        ],
       },
     },
     halted: {
       on: {
         control: [
-          { guard: ({ event }) => event.msg.command === "kill", target: "killed" },
+          { guard: "isKill", target: "killed" },
           { guard: "isResume", target: "active" },
         ],
       },

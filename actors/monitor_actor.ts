@@ -1,7 +1,7 @@
 /**
  * The monitor actor: per agent, positions and realised/unrealised P&L from its fills, marked to
  * the clean market data; an equity curve sampled at every bar of the first symbol; the price
- * series; and the risk events (rejects, halts, kills) and alerts seen. At each sample it
+ * series; and the risk events (risk and venue rejects, halts, kills) and alerts seen. At each sample it
  * publishes every agent's `position` and an `equity` metric. {@linkcode monitorSummary} turns
  * its state into per-agent statistics.
  *
@@ -15,6 +15,7 @@ import type {
   Fill,
   Message,
   Metric,
+  OrderStateChange,
   Position,
   Quote,
   RiskDecision,
@@ -71,6 +72,7 @@ export type MonitorEvent =
   | { readonly type: "quote"; readonly msg: Quote }
   | { readonly type: "bar"; readonly msg: Bar }
   | { readonly type: "risk"; readonly msg: RiskDecision }
+  | { readonly type: "order-state"; readonly msg: OrderStateChange }
   | { readonly type: "control"; readonly msg: Control }
   | { readonly type: "alert"; readonly msg: Alert };
 
@@ -108,6 +110,18 @@ export const monitorMachine = setup({
         agentId: d.agentId,
         code: d.reasons.map((r) => r.check).join(","),
         message: d.reasons.map((r) => r.message).join("; "),
+      });
+    },
+    orderState: ({ context, event }) => {
+      assertEvent(event, "order-state");
+      const s = event.msg;
+      if (s.status !== "rejected") return;
+      context.events.push({
+        ts: s.ts,
+        type: "reject",
+        agentId: s.agentId,
+        code: "venue",
+        message: `${s.clientOrderId}: ${s.reason ?? "rejected by the venue"}`,
       });
     },
     control: ({ context, event }) => {
@@ -156,6 +170,7 @@ export const monitorMachine = setup({
         quote: { actions: "quote" },
         bar: { actions: "bar" },
         risk: { actions: "risk" },
+        "order-state": { actions: "orderState" },
         control: { actions: "control" },
         alert: { actions: "alert" },
       },

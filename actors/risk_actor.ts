@@ -139,7 +139,7 @@ export const riskMachine = setup({
         : [context.books.get(c.target)];
       for (const book of targets) {
         if (book === undefined) continue;
-        if (c.command === "halt") book.pre.halt({ check: "halted", message: c.reason ?? "halted" });
+        if (c.command === "halt") book.pre.halt({ check: c.issuedBy, message: c.reason ?? "halt" });
         else if (c.command === "resume") book.pre.resume();
       }
     },
@@ -197,16 +197,14 @@ export const riskMachine = setup({
     "fill": { actions: "fill" },
     "order-state": { actions: "orderState" },
     "quote": { actions: "quote" },
+    "bar": { actions: "bar" },
   },
   states: {
     active: {
+      // Checked after every event, on the marks it left behind.
+      always: { guard: "killSwitchFired", target: "killed", actions: ["announceKill", "kill"] },
       on: {
         intent: { actions: "check" },
-        bar: [
-          { actions: "bar", guard: ({ context }) => !killSwitchFired(context) },
-          // Marks first, then the kill: the guard runs on the prices before this bar.
-          { actions: ["bar", "announceKill", "kill"], target: "killed" },
-        ],
         control: [
           { guard: "isKill", actions: "kill", target: "killed" },
           { actions: "control" },
@@ -214,10 +212,7 @@ export const riskMachine = setup({
       },
     },
     killed: {
-      on: {
-        intent: { actions: "rejectAll" },
-        bar: { actions: "bar" },
-      },
+      on: { intent: { actions: "rejectAll" } },
     },
   },
 });
@@ -299,12 +294,14 @@ function checkIntent(ctx: RiskContext, intent: OrderIntent, killed: boolean): vo
 /** Marks every portfolio to the last prices and halts agents past their loss limits. */
 function postTrade(ctx: RiskContext): void {
   const now = ctx.input.now();
+  let total = 0;
   for (const [agentId, book] of ctx.books) {
     for (const symbol of book.portfolio.symbols) {
       const p = ctx.lastPrice.get(symbol);
       if (p !== undefined) book.portfolio.mark(symbol, p, now);
     }
     const equity = book.portfolio.equity();
+    total += equity;
     const breach = equity > 0
       ? book.guard.update(equity, now)
       : { check: "max_drawdown", message: `equity ${equity} <= 0` };
@@ -323,6 +320,7 @@ function postTrade(ctx: RiskContext): void {
     };
     ctx.input.publish(control);
   }
+  if (total > ctx.peakTotal) ctx.peakTotal = total;
 }
 
 function totalEquity(ctx: RiskContext): number {
@@ -337,8 +335,6 @@ function totalDrawdownPct(ctx: RiskContext): number {
 
 function killSwitchFired(ctx: RiskContext): boolean {
   const limit = ctx.input.global.killDrawdownPct;
-  const total = totalEquity(ctx);
-  if (total > ctx.peakTotal) ctx.peakTotal = total;
   return limit !== null && totalDrawdownPct(ctx) >= limit;
 }
 
