@@ -8,8 +8,7 @@
  * @module
  */
 import type { Message } from "../actors/messages.ts";
-import { validateMessage } from "../actors/routing.ts";
-import { subjectFor } from "../actors/routing.ts";
+import { subjectFor, validateMessage } from "../actors/routing.ts";
 import { parseScenario, type Scenario } from "./scenario.ts";
 
 /** Version of the recording layout. */
@@ -100,8 +99,14 @@ export function recordedMarketData(rec: Recording, source = "recording"): Messag
     }
     const m = data as Message;
     if (m.kind !== "quote" && m.kind !== "bar") return;
-    const v = validateMessage(subjectFor(m), m);
-    if (!v.ok) throw new RecordingError(`${source} line ${i + 2}: ${v.error}`);
+    let error: string | undefined;
+    try {
+      const v = validateMessage(subjectFor(m), m);
+      if (!v.ok) error = v.error;
+    } catch (e) {
+      error = (e as Error).message; // fields the subject is built from are missing
+    }
+    if (error !== undefined) throw new RecordingError(`${source} line ${i + 2}: ${error}`);
     out.push(m);
   });
   return out;

@@ -44,7 +44,7 @@ import { Supervisor } from "../actors/supervisor.ts";
 import { roundTo, type SymbolInfo, TickVenueAdapter } from "../actors/venue_adapter.ts";
 import { featureSet, type FeatureSpec } from "../policies/features.ts";
 import { createPolicy } from "../policies/rules.ts";
-import type { Scenario } from "./scenario.ts";
+import { dataPath, type Scenario } from "./scenario.ts";
 
 /** Progress of a run, reported about every 1% of its simulated time. */
 export interface Progress {
@@ -357,7 +357,7 @@ function simMarket(scenario: Scenario, seed: number): Market {
 async function replayMarket(scenario: Scenario): Promise<Market> {
   if (scenario.venue.kind !== "replay") throw new TypeError("unreachable");
   const v = scenario.venue;
-  const { bars } = await readBars(v.file);
+  const { bars } = await readBars(dataPath(v.file));
   return replayOf(scenario, v.symbol, bars, v.tickSize, v.start, v.end, v.spread, v.slippage);
 }
 

@@ -18,8 +18,9 @@
  * | `risk` | per-agent limits (see risk_rules.ts), `haltScope` (`agent` or `all`), `killDrawdownPct` (all agents together; null = off) | risk_rules defaults, agent, null |
  * | `agents[]` | `{id, symbol?, policy, sizing?, cash?}`; `sizing` is `{kind: "units", units}` or `{kind: "equity_fraction", fraction}` | symbol: the first; sizing: 10 units |
  *
- * A replay venue's `file` is a CSV of bars (see env/data_reader.ts), relative to the scenario
- * file; `start` and `end` are dates (`2010-01-04`) or epoch ms.
+ * A replay venue's `file` is a CSV of bars (see env/data_reader.ts); a relative path is relative
+ * to the project folder (the one holding deno.json), so a scenario means the same file wherever
+ * it lives. `start` and `end` are dates (`2010-01-04`) or epoch ms.
  *
  * @module
  */
@@ -187,10 +188,15 @@ export function shippedScenarioPath(name: string): string {
   return new URL(`./${name}.json`, import.meta.url).pathname;
 }
 
-/**
- * Reads a scenario file, or a shipped scenario by name. A replay venue's relative `file` is
- * resolved against the scenario file's folder.
- */
+/** The project folder, against which relative data paths resolve. */
+export const PROJECT_ROOT: string = new URL("../", import.meta.url).pathname;
+
+/** A scenario's data path made absolute (relative paths are relative to the project folder). */
+export function dataPath(file: string): string {
+  return file.startsWith("/") ? file : new URL(file, `file://${PROJECT_ROOT}`).pathname;
+}
+
+/** Reads a scenario file, or a shipped scenario by name. */
 export async function loadScenario(nameOrPath: string): Promise<Scenario> {
   const path = SHIPPED_SCENARIOS.includes(nameOrPath)
     ? shippedScenarioPath(nameOrPath)
@@ -201,10 +207,5 @@ export async function loadScenario(nameOrPath: string): Promise<Scenario> {
   } catch (error) {
     throw new ScenarioError(path, [`cannot read the file: ${(error as Error).message}`]);
   }
-  const s = parseScenarioText(text, path);
-  if (s.venue.kind === "replay" && !s.venue.file.startsWith("/")) {
-    const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/") + 1) : "./";
-    return { ...s, venue: { ...s.venue, file: dir + s.venue.file } };
-  }
-  return s;
+  return parseScenarioText(text, path);
 }

@@ -1,0 +1,256 @@
+import { assert, assertEquals, assertThrows } from "../testing/assert.ts";
+import type { Message } from "../actors/messages.ts";
+import {
+  compareRecordings,
+  formatDifference,
+  parseRecording,
+  recordedMarketData,
+  recordingHeader,
+} from "./recording.ts";
+import { runScenario } from "./run.ts";
+import {
+  DEFAULT_SCENARIO,
+  loadScenario,
+  parseScenario,
+  parseScenarioText,
+  type Scenario,
+  ScenarioError,
+  SHIPPED_SCENARIOS,
+} from "./scenario.ts";
+import { parseSimArgs, runSimCommand } from "./sim_command.ts";
+
+const RECORDINGS = new URL("./recordings/", import.meta.url).pathname;
+
+async function record(scenario: Scenario, seed?: number): Promise<string[]> {
+  const lines: string[] = [];
+  await runScenario(scenario, { seed, record: (l) => lines.push(l) });
+  return lines;
+}
+
+Deno.test("every shipped scenario loads; the default one has at least 100 background traders", async () => {
+  for (const name of SHIPPED_SCENARIOS) {
+    const s = await loadScenario(name);
+    assertEquals(s.name, name);
+    assert(s.agents.length >= 2, `${name}: a few agents`);
+  }
+  const calm = await loadScenario(DEFAULT_SCENARIO);
+  assert(calm.venue.kind === "sim");
+  const p = calm.venue.market.population;
+  const traders = p.noise.count + p.makers.count + p.momentum.count + p.value.count +
+    (p.latent.depth > 0 ? 1 : 0);
+  assert(traders >= 100, `${traders} background traders`);
+  assertEquals(calm.durationMs, 6.5 * 3_600_000);
+});
+
+Deno.test("a bad scenario gets one error per bad field, each naming its path", () => {
+  const e = assertThrows(
+    () =>
+      parseScenario({
+        name: "bad name",
+        cash: -5,
+        risk: { maxOpenOrders: 0, surprise: 1 },
+        agents: [
+          { id: "a", policy: { kind: "buy_and_hold" } },
+          { id: "a", policy: { kind: "sma_crossover", fast: 0 } },
+          { id: "c", symbol: "NOPE", policy: { kind: "market_maker" } },
+          { id: "d", policy: { kind: "sma_crossover", fast: 1.5 } },
+        ],
+      }, "bad.json"),
+    ScenarioError,
+  ) as ScenarioError;
+  const paths = e.issues.map((i) => i.slice(0, i.indexOf(":")));
+  assertEquals(paths, [
+    "name",
+    "cash",
+    "risk.maxOpenOrders",
+    "risk",
+    "agents[1].policy.fast",
+    "agents[3].policy.fast",
+  ]);
+  assert(e.message.startsWith("bad.json:\n  name: "), e.message);
+  assert(e.issues[3].includes("surprise"), e.issues[3]);
+  // Cross-field rules run once the fields themselves are valid.
+  const e2 = assertThrows(() =>
+    parseScenario({
+      name: "ok",
+      agents: [
+        { id: "a", policy: { kind: "buy_and_hold" } },
+        { id: "a", policy: { kind: "buy_and_hold" } },
+        { id: "c", symbol: "NOPE", policy: { kind: "buy_and_hold" } },
+      ],
+    })
+  ) as ScenarioError;
+  assertEquals(e2.issues, [
+    'agents[1].id: duplicate agent id "a" (also agents[0])',
+    'agents[2].symbol: unknown symbol "NOPE" (the venue trades SIM)',
+  ]);
+  const e3 = assertThrows(() => parseScenarioText("{ nope", "x.json"), ScenarioError);
+  assert(e3.message.startsWith("x.json:\n  invalid JSON"), e3.message);
+});
+
+Deno.test("the same scenario and seed give byte-identical recordings; another seed does not", async () => {
+  const s = await loadScenario(`${RECORDINGS}calm_short.json`);
+  const a = await record(s);
+  const b = await record(s);
+  assertEquals(compareRecordings(a, b), null);
+  const c = await record(s, s.seed + 1);
+  assert(compareRecordings(a, c) !== null, "a different seed changes the run");
+  // Every catalogue kind a run produces shows up.
+  const kinds = new Set(a.map((l) => (JSON.parse(l) as Message).kind));
+  for (
+    const k of [
+      "quote",
+      "bar",
+      "features",
+      "intent",
+      "risk-decision",
+      "order",
+      "cancel",
+      "order-state",
+      "fill",
+      "position",
+      "metric",
+    ]
+  ) assert(kinds.has(k as Message["kind"]), `kind ${k} recorded`);
+});
+
+for (const name of ["calm_short", "crash_short", "goog_2005"]) {
+  Deno.test(`recorded run ${name} replays message for message`, async () => {
+    const text = await Deno.readTextFile(`${RECORDINGS}${name}.jsonl`);
+    const rec = parseRecording(text, `${name}.jsonl`);
+    const lines = await record(rec.scenario, rec.seed);
+    const diff = compareRecordings(rec.lines, lines);
+    if (diff !== null) throw new Error(`${name}: ${formatDifference(diff)}`);
+  });
+}
+
+Deno.test("the crash recording: the halt and the kill switch fire, and no order follows the kill", async () => {
+  const text = await Deno.readTextFile(`${RECORDINGS}crash_short.jsonl`);
+  const msgs = parseRecording(text).lines.map((l) => JSON.parse(l) as Message);
+  const halt = msgs.findIndex((m) => m.kind === "control" && m.command === "halt");
+  const kill = msgs.findIndex((m) => m.kind === "control" && m.command === "kill");
+  assert(halt >= 0 && kill >= halt, `halt at ${halt}, kill at ${kill}`);
+  const after = msgs.slice(kill + 1);
+  assertEquals(after.filter((m) => m.kind === "order").length, 0);
+  // Everything working at the kill is cancelled.
+  const open = new Set<string>();
+  for (const m of msgs.slice(0, kill)) {
+    if (m.kind !== "order-state") continue;
+    if (["filled", "cancelled", "rejected", "expired"].includes(m.status)) {
+      open.delete(m.clientOrderId);
+    } else open.add(m.clientOrderId);
+  }
+  for (const id of open) {
+    assert(
+      after.some((m) =>
+        m.kind === "order-state" && m.clientOrderId === id && m.status !== "new" &&
+        m.remainingQty === 0
+      ),
+      `order ${id} finished after the kill`,
+    );
+  }
+});
+
+Deno.test("a recording's market data replays through the actors, deterministically", async () => {
+  const text = await Deno.readTextFile(`${RECORDINGS}calm_short.jsonl`);
+  const rec = parseRecording(text);
+  const md = recordedMarketData(rec);
+  assert(md.length > 0 && md.every((m) => m.kind === "quote" || m.kind === "bar"));
+  const run = () => {
+    const lines: string[] = [];
+    return runScenario(rec.scenario, {
+      seed: rec.seed,
+      marketData: md,
+      record: (l) => lines.push(l),
+    }).then((r) => ({ r, lines }));
+  };
+  const a = await run();
+  const b = await run();
+  assertEquals(compareRecordings(a.lines, b.lines), null);
+  assertEquals(a.r.venue, "replay");
+  const bars = md.filter((m) => m.kind === "bar").length;
+  assertEquals(a.r.counts.byKind["features"], bars);
+  assert(a.r.agents.some((x) => x.stats.trades > 0), "the agents trade on the replay");
+});
+
+Deno.test("recording headers round-trip and bad recordings name the line", () => {
+  const s = parseScenario({ name: "t", agents: [{ id: "a", policy: { kind: "buy_and_hold" } }] });
+  const rec = parseRecording(`${recordingHeader(s, 9)}\n{"kind":"bar"}\n`);
+  assertEquals(rec.seed, 9);
+  assertEquals(rec.scenario, s);
+  assertThrows(() => parseRecording("{}"), Error, "line 1");
+  assertThrows(
+    () =>
+      recordedMarketData(parseRecording(`${recordingHeader(s, 9)}\n{"kind":"bar","stage":"raw"}`)),
+    Error,
+    "line 2",
+  );
+  assertEquals(
+    formatDifference({ line: 3, expected: "a", actual: undefined }).includes("end of file"),
+    true,
+  );
+});
+
+Deno.test("sim arguments: defaults, options and clear errors", () => {
+  assertEquals(parseSimArgs([]), {
+    scenario: "calm",
+    seed: undefined,
+    out: undefined,
+    replay: undefined,
+    quiet: false,
+  });
+  assertEquals(parseSimArgs(["trending", "--seed", "7", "--out", "d", "--quiet"]), {
+    scenario: "trending",
+    seed: 7,
+    out: "d",
+    replay: undefined,
+    quiet: true,
+  });
+  assertEquals(
+    parseSimArgs(["--seed", "x"]),
+    '--seed: expected an integer in [0, 4294967295], got "x"',
+  );
+  assertEquals(parseSimArgs(["--out"]), "--out: expected a value");
+  assertEquals(parseSimArgs(["--bogus"]), 'unknown option "--bogus"');
+  assertEquals(parseSimArgs(["a", "b"]), 'unexpected argument "b" (one scenario at a time)');
+});
+
+Deno.test("deno task sim runs the default scenario and writes report.json and recording.jsonl", async () => {
+  await Deno.mkdir("out", { recursive: true });
+  const dir = await Deno.makeTempDir({ dir: "out", prefix: "sim-test-" });
+  const log = console.log;
+  const printed: string[] = [];
+  console.log = (...a: unknown[]) => printed.push(a.join(" "));
+  try {
+    assertEquals(await runSimCommand(["--out", dir]), 0);
+  } finally {
+    console.log = log;
+  }
+  try {
+    const report = JSON.parse(await Deno.readTextFile(`${dir}/report.json`));
+    assertEquals(report.scenario.name, "calm");
+    assertEquals(report.seed, 1);
+    assertEquals(report.agents.length, 4);
+    for (const a of report.agents) {
+      for (
+        const k of [
+          "return_pct",
+          "sharpe",
+          "sortino",
+          "max_drawdown_pct",
+          "trades",
+          "win_rate_pct",
+          "exposure_pct",
+          "equity_final",
+        ]
+      ) assert(k in a.stats, `${a.agentId}: ${k}`);
+      assertEquals(a.equity.length, report.prices.SIM.length + 1);
+    }
+    const rec = parseRecording(await Deno.readTextFile(`${dir}/recording.jsonl`));
+    assertEquals(rec.scenario.name, "calm");
+    assert(rec.lines.length > 10_000, `${rec.lines.length} messages`);
+    assert(printed.some((l) => l.includes("return %")), "a summary table is printed");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
