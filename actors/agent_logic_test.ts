@@ -155,3 +155,11 @@ Deno.test("planOrders: while a quote awaits risk nothing is sent or cancelled", 
     cancels: [],
   });
 });
+
+Deno.test("quotes on a 0.25 tick stay on the tick", () => {
+  const plan = planOrders(
+    { kind: "quotes", bid: 100.3, ask: 100.3, bidQty: 1, askQty: 1, reason: "q" },
+    { position: 0, size: 1, allowShort: true, tickSize: 0.25, working: [] },
+  );
+  assertEquals(plan.orders.map((o) => o.limitPrice), [100.25, 100.5]);
+});

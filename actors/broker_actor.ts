@@ -152,8 +152,11 @@ function applyUpdate(ctx: BrokerContext, agentId: string, u: AdapterUpdate): voi
   // acknowledgement: the order keeps its state.
   if (u.type === "reject" && t !== undefined && t.record.status !== "new") {
     ctx.counts.cancelsTooLate++;
+    t.cancelSent = false; // a later cancel may be tried again
     return;
   }
+  // An acknowledgement may arrive after the first fill: nothing left to change.
+  if (u.type === "ack" && t !== undefined && t.record.status !== "new") return;
   if (t === undefined) {
     ctx.counts.illegalUpdates++;
     alert(

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { assertEvent, setup } from "xstate";
+import { assertEvent, enqueueActions, setup } from "xstate";
 import type {
   Alert,
   Bar,
@@ -86,7 +86,8 @@ export type RiskEvent =
   | { readonly type: "order-state"; readonly msg: OrderStateChange }
   | { readonly type: "quote"; readonly msg: Quote }
   | { readonly type: "bar"; readonly msg: Bar }
-  | { readonly type: "control"; readonly msg: Control };
+  | { readonly type: "control"; readonly msg: Control }
+  | { readonly type: "kill-switch" };
 
 /** The risk machine; see the module documentation. */
 export const riskMachine = setup({
@@ -94,7 +95,6 @@ export const riskMachine = setup({
   guards: {
     isKill: ({ event }) =>
       event.type === "control" && event.msg.command === "kill" && event.msg.target === "all",
-    killSwitchFired: ({ context }) => killSwitchFired(context),
   },
   actions: {
     check: ({ context, event }) => {
@@ -161,6 +161,12 @@ export const riskMachine = setup({
         }
       }
     },
+    /** After marks change: fires the kill switch (once) when the total drawdown passes it. */
+    checkKill: enqueueActions(({ context, enqueue }) => {
+      if (context.counts.kills === 0 && killSwitchFired(context)) {
+        enqueue.raise({ type: "kill-switch" });
+      }
+    }),
     announceKill: ({ context }) => {
       const now = context.input.now();
       const reason = `all agents' equity ${totalDrawdownPct(context).toFixed(2)}% below its peak`;
@@ -197,13 +203,12 @@ export const riskMachine = setup({
     "fill": { actions: "fill" },
     "order-state": { actions: "orderState" },
     "quote": { actions: "quote" },
-    "bar": { actions: "bar" },
+    "bar": { actions: ["bar", "checkKill"] },
   },
   states: {
     active: {
-      // Checked after every event, on the marks it left behind.
-      always: { guard: "killSwitchFired", target: "killed", actions: ["announceKill", "kill"] },
       on: {
+        "kill-switch": { target: "killed", actions: ["announceKill", "kill"] },
         intent: { actions: "check" },
         control: [
           { guard: "isKill", actions: "kill", target: "killed" },

@@ -170,8 +170,16 @@ export class TickVenueAdapter implements VenueAdapter {
   }
 }
 
-/** `x` rounded to the decimals of `step` (so 0.1 + 0.2 prints as 0.3). */
+/** Decimals needed to write `step` exactly (0.25 → 2, 0.01 → 2, 5 → 0; at most 12). */
+export function decimalsOf(step: number): number {
+  for (let d = 0; d <= 12; d++) {
+    const s = step * 10 ** d;
+    if (Math.abs(s - Math.round(s)) < 1e-9 * Math.max(1, s)) return d;
+  }
+  return 12;
+}
+
+/** `x` rounded to the decimals of `step` (so 0.1 + 0.2 prints as 0.3, and 100.25 stays). */
 export function roundTo(x: number, step: number): number {
-  const decimals = Math.max(0, Math.min(12, Math.ceil(-Math.log10(step) - 1e-9)));
-  return Number(x.toFixed(decimals));
+  return Number(x.toFixed(decimalsOf(step)));
 }

@@ -8,6 +8,7 @@ import { benchEventQueue } from "./event_queue.ts";
 import { benchOrderBook } from "./order_book.ts";
 import { benchSimulation } from "./simulation.ts";
 import { benchEnv, benchReplay, benchVecEnv } from "./rl_env.ts";
+import { benchSimRun, benchTickToIntent } from "./sim_run.ts";
 import type { RateOptions } from "./harness.ts";
 
 /** A named benchmark producing one figure. */
@@ -27,6 +28,8 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { key: "env_steps_per_s", unit: "step/s", run: benchEnv },
   { key: "vec_env_steps_per_s", unit: "step/s", run: benchVecEnv },
   { key: "replay_bars_per_s", unit: "bar/s", run: benchReplay },
+  { key: "sim_run_s", unit: "s", run: benchSimRun },
+  { key: "tick_to_intent_p99_us", unit: "µs", run: benchTickToIntent },
 ];
 
 /**
@@ -42,8 +45,10 @@ export async function runBenchmarks(
   for (const b of BENCHMARKS) {
     if (!b.key.includes(filter)) continue;
     const value = await b.run(options);
-    figures[b.key] = Math.round(value);
-    log(`${b.key.padEnd(34)} ${Math.round(value).toLocaleString("en-US").padStart(14)} ${b.unit}`);
+    // Small figures (seconds, µs) keep two decimals; rates are whole numbers.
+    const shown = Math.abs(value) >= 100 ? Math.round(value) : Number(value.toFixed(2));
+    figures[b.key] = shown;
+    log(`${b.key.padEnd(34)} ${shown.toLocaleString("en-US").padStart(14)} ${b.unit}`);
   }
   return figures;
 }

@@ -138,20 +138,20 @@ function runOn(scenario: Scenario, seed: number, market: Market, options: RunOpt
     byKind[m.kind] = (byKind[m.kind] ?? 0) + 1;
     if (record !== undefined) record(JSON.stringify(m));
   });
-  const publish = (m: Message): void => bus.publish(subjectFor(m), m);
-  const supervisor = new Supervisor(bus, { publish, now });
-
-  // Latency probe: the wall time a raw market-data message was published, read by intents.
+  // Latency probe: the wall time a raw market-data message was published, read when the first
+  // intent after it is published.
   const latencies: number[] = [];
   let mdWall = 0;
-  if (options.measureLatency) {
-    bus.subscribe("intent.*", () => {
-      // The first intent after a market-data message measures that message's path.
-      if (mdWall === 0) return;
-      latencies.push((performance.now() - mdWall) * 1000);
-      mdWall = 0;
-    });
-  }
+  const publish = options.measureLatency
+    ? (m: Message): void => {
+      if (m.kind === "intent" && mdWall !== 0) {
+        latencies.push((performance.now() - mdWall) * 1000);
+        mdWall = 0;
+      }
+      bus.publish(subjectFor(m), m);
+    }
+    : (m: Message): void => bus.publish(subjectFor(m), m);
+  const supervisor = new Supervisor(bus, { publish, now });
   const publishMd = (m: Quote | Bar): void => {
     if (options.measureLatency) mdWall = performance.now();
     publish(m);

@@ -1,0 +1,117 @@
+import { setup } from "xstate";
+import { assertEquals } from "../testing/assert.ts";
+import { MemoryBus } from "./memory_bus.ts";
+import type { Message } from "./messages.ts";
+import { type ActorSpec, Supervisor } from "./supervisor.ts";
+
+const NOW = 5_000;
+
+type Event = { type: "note"; text: string } | { type: "crash" };
+
+/** Notes what it hears into its input's `heard`; a "crash" event throws. */
+const fragile = setup({
+  types: { context: {} as { heard: string[] }, events: {} as Event, input: {} as string[] },
+  actions: {
+    hear: ({ context, event }) => {
+      if (event.type === "note") context.heard.push(event.text);
+    },
+    boom: () => {
+      throw new Error("boom");
+    },
+  },
+}).createMachine({
+  context: ({ input }) => ({ heard: input }),
+  on: { note: { actions: "hear" }, crash: { actions: "boom" } },
+});
+
+function start(maxRestarts?: number) {
+  const bus = new MemoryBus({ mode: "manual" });
+  const published: Message[] = [];
+  const logged: { actor: string; restarts: number; error: string }[] = [];
+  const heard: string[] = [];
+  const supervisor = new Supervisor(bus, {
+    publish: (m) => published.push(m),
+    now: () => NOW,
+    log: (entry) => logged.push(entry),
+    ...(maxRestarts === undefined ? {} : { maxRestarts }),
+  });
+  const spec: ActorSpec = {
+    id: "fragile",
+    logic: fragile,
+    input: heard,
+    routes: [
+      { pattern: "test.note", event: (text: string) => ({ type: "note", text }) },
+      { pattern: "test.crash", event: () => ({ type: "crash" }) },
+      { pattern: "test.ignored", event: () => undefined },
+    ],
+  };
+  supervisor.start(spec);
+  const send = (subject: string, data: unknown = null) => {
+    bus.publish(subject, data);
+    bus.deliverPending();
+  };
+  return { bus, supervisor, published, logged, heard, send };
+}
+
+Deno.test("routes turn bus messages into the actor's events", () => {
+  const { supervisor, heard, send } = start();
+  send("test.note", "hello");
+  send("test.ignored");
+  assertEquals(heard, ["hello"]);
+  assertEquals(supervisor.ids, ["fragile"]);
+  assertEquals(supervisor.restarts(), { fragile: 0 });
+  supervisor.stop();
+});
+
+Deno.test("a crashed actor is restarted, alerted on, and still hears its routes", () => {
+  const { supervisor, published, logged, heard, send } = start();
+  send("test.note", "before");
+  send("test.crash");
+  assertEquals(supervisor.restarts(), { fragile: 1 });
+  assertEquals(logged, [{ actor: "fragile", restarts: 1, error: "Error: boom" }]);
+  assertEquals(published, [{
+    kind: "alert",
+    v: 1,
+    ts: NOW,
+    source: "supervisor",
+    severity: "critical",
+    code: "actor_restarted",
+    message: "fragile crashed (Error: boom); restart 1 of 5",
+  }]);
+
+  send("test.note", "after");
+  assertEquals(heard, ["before", "after"]);
+  assertEquals(supervisor.snapshot("fragile")?.status, "active");
+  supervisor.stop();
+});
+
+Deno.test("after maxRestarts crashes the actor stays down", () => {
+  const { supervisor, published, heard, send } = start(1);
+  send("test.crash");
+  send("test.crash");
+  assertEquals(supervisor.restarts(), { fragile: 2 });
+  assertEquals(published.map((m) => m.kind === "alert" && [m.code, m.message]), [
+    ["actor_restarted", "fragile crashed (Error: boom); restart 1 of 1"],
+    ["actor_down", "fragile crashed (Error: boom); down after 1 restarts"],
+  ]);
+  assertEquals(supervisor.snapshot("fragile"), undefined);
+
+  send("test.note", "nobody home");
+  send("test.crash");
+  assertEquals(heard, []);
+  assertEquals(published.length, 2);
+  supervisor.stop();
+});
+
+Deno.test("stop() unsubscribes every route: later bus messages reach nobody", () => {
+  const { bus, supervisor, published, heard, send } = start();
+  send("test.note", "one");
+  supervisor.stop();
+  const delivered = bus.stats().delivered;
+  send("test.note", "two");
+  send("test.crash");
+  assertEquals(heard, ["one"]);
+  assertEquals(bus.stats().delivered, delivered);
+  assertEquals(supervisor.snapshot("fragile"), undefined);
+  assertEquals(published, []);
+});

@@ -1,0 +1,66 @@
+/**
+ * The whole system at work: `sim_run_s` is the wall time of one run of the default scenario
+ * (`deno task sim`: a 6.5-hour simulated session with 103 background traders and four trading
+ * agents, every bus message recorded as a JSON line), the median over the measured runs; and
+ * `tick_to_intent_p99_us` is the 99th percentile, over every measured run, of the wall time from
+ * a raw market-data message's publication to the first order intent it leads to, in-process
+ * (market data → features → agent, with risk and the monitor seeing the same bar first). One
+ * unmeasured run warms the JIT first.
+ * @module
+ */
+import type { RateOptions } from "./harness.ts";
+import { runScenario } from "../scenarios/run.ts";
+import { DEFAULT_SCENARIO, loadScenario } from "../scenarios/scenario.ts";
+
+/** Measured runs by default (the bench test asks for fewer through `rounds`). */
+const RUNS = 4;
+
+interface SimFigures {
+  readonly wallS: number;
+  readonly p99Us: number;
+}
+
+let cached: { runs: number; figures: Promise<SimFigures> } | undefined;
+
+async function measure(runs: number): Promise<SimFigures> {
+  const scenario = await loadScenario(DEFAULT_SCENARIO);
+  const lines: string[] = [];
+  const record = (l: string) => {
+    lines.push(l);
+  };
+  await runScenario(scenario, { record });
+  const walls: number[] = [];
+  const latencies: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    lines.length = 0;
+    const r = await runScenario(scenario, { record, measureLatency: true });
+    walls.push(r.wallMs / 1000);
+    latencies.push(...r.tickToIntentUs);
+  }
+  return { wallS: quantile(walls, 0.5), p99Us: quantile(latencies, 0.99) };
+}
+
+/** The `q` quantile (nearest rank) of `xs`. */
+export function quantile(xs: readonly number[], q: number): number {
+  if (xs.length === 0) throw new RangeError("quantile: no values");
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+function figures(options?: RateOptions): Promise<SimFigures> {
+  const runs = Math.max(1, Math.min(RUNS, options?.rounds ?? RUNS));
+  if (cached === undefined || cached.runs !== runs) cached = { runs, figures: measure(runs) };
+  return cached.figures;
+}
+
+/** `sim_run_s`: wall seconds of one default-scenario run (median). */
+export async function benchSimRun(options?: RateOptions): Promise<number> {
+  return (await figures(options)).wallS;
+}
+
+/** `tick_to_intent_p99_us`: market data → order intent, in-process, p99 in µs. */
+export async function benchTickToIntent(options?: RateOptions): Promise<number> {
+  const f = await figures(options);
+  cached = undefined; // the next runBenchmarks measures afresh
+  return f.p99Us;
+}
