@@ -1,9 +1,12 @@
 /**
  * The monitor actor: per agent, positions and realised/unrealised P&L from its fills, marked to
- * the clean market data; an equity curve sampled at every bar of the first symbol; the price
+ * the clean market data; an equity curve sampled at every decision step (the feature vector that
+ * follows each bar of the clock symbol — after the agents have heard it, so the monitor is never
+ * on the path from market data to an order); the price
  * series; and the risk events (risk and venue rejects, halts, kills) and alerts seen. At each sample it
- * publishes every agent's `position` and an `equity` metric. {@linkcode monitorSummary} turns
- * its state into per-agent statistics.
+ * publishes every agent's `equity` metric and changed positions. {@linkcode monitorSummary} turns
+ * its state into per-agent statistics. A `position` is published when it (or its realised P&L)
+ * changed since the last one.
  *
  * @module
  */
@@ -12,6 +15,7 @@ import type {
   Alert,
   Bar,
   Control,
+  FeatureVector,
   Fill,
   Message,
   Metric,
@@ -64,6 +68,10 @@ interface MonitorContext {
   readonly prices: Map<string, PricePoint[]>;
   readonly mids: Map<string, number>;
   readonly events: RiskEventRecord[];
+  /** The last clean bar of the clock symbol. */
+  lastBar: Bar | undefined;
+  /** The last position message per agent and symbol. */
+  readonly lastPosition: Map<string, Position>;
 }
 
 /** Events the monitor handles. */
@@ -71,6 +79,7 @@ export type MonitorEvent =
   | { readonly type: "fill"; readonly msg: Fill }
   | { readonly type: "quote"; readonly msg: Quote }
   | { readonly type: "bar"; readonly msg: Bar }
+  | { readonly type: "step"; readonly msg: FeatureVector }
   | { readonly type: "risk"; readonly msg: RiskDecision }
   | { readonly type: "order-state"; readonly msg: OrderStateChange }
   | { readonly type: "control"; readonly msg: Control }
@@ -98,7 +107,11 @@ export const monitorMachine = setup({
     },
     bar: ({ context, event }) => {
       assertEvent(event, "bar");
-      sample(context, event.msg);
+      recordBar(context, event.msg);
+    },
+    step: ({ context, event }) => {
+      assertEvent(event, "step");
+      if (event.msg.symbol === context.input.clockSymbol) sample(context, event.msg.ts);
     },
     risk: ({ context, event }) => {
       assertEvent(event, "risk");
@@ -161,6 +174,8 @@ export const monitorMachine = setup({
     prices: new Map(),
     mids: new Map(),
     events: [],
+    lastPosition: new Map(),
+    lastBar: undefined,
   }),
   initial: "running",
   states: {
@@ -169,6 +184,7 @@ export const monitorMachine = setup({
         fill: { actions: "fill" },
         quote: { actions: "quote" },
         bar: { actions: "bar" },
+        step: { actions: "step" },
         risk: { actions: "risk" },
         "order-state": { actions: "orderState" },
         control: { actions: "control" },
@@ -178,7 +194,7 @@ export const monitorMachine = setup({
   },
 });
 
-function sample(ctx: MonitorContext, bar: Bar): void {
+function recordBar(ctx: MonitorContext, bar: Bar): void {
   const ts = bar.ts + bar.intervalMs;
   let series = ctx.prices.get(bar.symbol);
   if (series === undefined) ctx.prices.set(bar.symbol, series = []);
@@ -191,7 +207,13 @@ function sample(ctx: MonitorContext, bar: Bar): void {
     mid: ctx.mids.get(bar.symbol) ?? null,
   });
   for (const a of ctx.agents.values()) a.portfolio.mark(bar.symbol, bar.close, ts);
-  if (bar.symbol !== ctx.input.clockSymbol) return;
+  if (bar.symbol === ctx.input.clockSymbol) ctx.lastBar = bar;
+}
+
+/** One point of every agent's curves, at a decision step of the clock symbol. */
+function sample(ctx: MonitorContext, ts: number): void {
+  const bar = ctx.lastBar;
+  if (bar === undefined) return;
   // First sample: the starting point of every curve, before any bar's P&L.
   for (const [agentId, a] of ctx.agents) {
     const p = a.portfolio;
@@ -211,7 +233,13 @@ function sample(ctx: MonitorContext, bar: Bar): void {
         realizedPnl: p.realizedPnl(symbol),
         unrealizedPnl: p.unrealizedPnl(symbol),
       };
-      if (qty !== 0 || p.realizedPnl(symbol) !== 0) ctx.input.publish(position);
+      // Published when the position or its realised P&L changed since the last one.
+      const key = `${agentId}/${symbol}`;
+      const last = ctx.lastPosition.get(key);
+      if (last === undefined || last.qty !== qty || last.realizedPnl !== position.realizedPnl) {
+        ctx.lastPosition.set(key, position);
+        ctx.input.publish(position);
+      }
     }
     const equity = p.equity();
     a.equity.push({ ts, equity, exposed });

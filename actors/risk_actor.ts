@@ -129,7 +129,7 @@ export const riskMachine = setup({
     bar: ({ context, event }) => {
       assertEvent(event, "bar");
       context.lastPrice.set(event.msg.symbol, event.msg.close);
-      postTrade(context);
+      postTrade(context, event.msg.symbol, event.msg.close);
     },
     control: ({ context, event }) => {
       assertEvent(event, "control");
@@ -296,15 +296,12 @@ function checkIntent(ctx: RiskContext, intent: OrderIntent, killed: boolean): vo
   ctx.input.publish(order);
 }
 
-/** Marks every portfolio to the last prices and halts agents past their loss limits. */
-function postTrade(ctx: RiskContext): void {
+/** Marks every portfolio to a bar's close and halts agents past their loss limits. */
+function postTrade(ctx: RiskContext, symbol: string, close: number): void {
   const now = ctx.input.now();
   let total = 0;
   for (const [agentId, book] of ctx.books) {
-    for (const symbol of book.portfolio.symbols) {
-      const p = ctx.lastPrice.get(symbol);
-      if (p !== undefined) book.portfolio.mark(symbol, p, now);
-    }
+    book.portfolio.mark(symbol, close, now);
     const equity = book.portfolio.equity();
     total += equity;
     const breach = equity > 0

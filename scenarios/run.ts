@@ -263,6 +263,7 @@ function runOn(scenario: Scenario, seed: number, market: Market, options: RunOpt
       { pattern: "fill.*", event: (msg) => ({ type: "fill", msg }) },
       { pattern: "md.clean.quote.*", event: (msg) => ({ type: "quote", msg }) },
       { pattern: "md.clean.bar.*", event: (msg) => ({ type: "bar", msg }) },
+      { pattern: `feat.${firstSymbol}`, event: (msg) => ({ type: "step", msg }) },
       { pattern: "risk.rejected.*", event: (msg) => ({ type: "risk", msg }) },
       { pattern: "order.state.*", event: (msg) => ({ type: "order-state", msg }) },
       { pattern: "control.*", event: (msg) => ({ type: "control", msg }) },
