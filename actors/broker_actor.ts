@@ -14,7 +14,14 @@
  * @module
  */
 import { assertEvent, setup } from "xstate";
-import type { Alert, CancelRequest, Fill, Message, Order, OrderStateChange } from "./messages.ts";
+import {
+  alertOf,
+  type CancelRequest,
+  type Fill,
+  type Message,
+  type Order,
+  type OrderStateChange,
+} from "./messages.ts";
 import { LifecycleError, type LifecycleEvent, OrderRecord } from "./order_lifecycle.ts";
 import type { AdapterUpdate, VenueAdapter } from "./venue_adapter.ts";
 
@@ -235,14 +242,5 @@ function publishState(ctx: BrokerContext, t: Tracked): void {
 }
 
 function alert(ctx: BrokerContext, code: string, message: string): void {
-  const a: Alert = {
-    kind: "alert",
-    v: 1,
-    ts: ctx.input.now(),
-    source: "broker",
-    severity: "warning",
-    code,
-    message,
-  };
-  ctx.input.publish(a);
+  ctx.input.publish(alertOf(ctx.input.now(), "broker", "warning", code, message));
 }

@@ -8,7 +8,7 @@
  */
 import { assertEvent, setup } from "xstate";
 import { type CleanerOptions, MarketDataCleaner, type MdAlert } from "./md_clean.ts";
-import type { Alert, Bar, Message, Quote, Trade } from "./messages.ts";
+import { alertOf, type Bar, type Message, type Quote, type Trade } from "./messages.ts";
 
 /** What the market-data actor is given when it starts. */
 export interface MarketDataInput {
@@ -75,16 +75,7 @@ function flushAlerts(ctx: MarketDataContext): void {
   if (ctx.alerts.length === 0) return;
   const ts = ctx.input.now();
   for (const a of ctx.alerts) {
-    const alert: Alert = {
-      kind: "alert",
-      v: 1,
-      ts,
-      source: "market-data",
-      severity: a.severity,
-      code: a.code,
-      message: a.message,
-    };
-    ctx.input.publish(alert);
+    ctx.input.publish(alertOf(ts, "market-data", a.severity, a.code, a.message));
   }
   ctx.alerts.length = 0;
 }

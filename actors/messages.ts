@@ -220,6 +220,8 @@ const OrderStatus = z.enum([
 ]);
 /** The states of an order's lifecycle. */
 export type OrderStatus = z.infer<typeof OrderStatus>;
+/** Every order status, in lifecycle order. */
+export const ORDER_STATUSES: readonly OrderStatus[] = OrderStatus.options;
 
 const OrderStateChange = z.object({
   ...envelope("order-state"),
@@ -359,3 +361,14 @@ export type DeadLetter = MessageOf<"dead-letter">;
 
 /** All kinds, in catalogue order. */
 export const KINDS = Object.keys(CATALOGUE) as Kind[];
+
+/** An `alert` message from `source` at `ts`. */
+export function alertOf(
+  ts: number,
+  source: string,
+  severity: Alert["severity"],
+  code: string,
+  message: string,
+): Alert {
+  return { kind: "alert", v: 1, ts, source, severity, code, message };
+}

@@ -23,7 +23,7 @@
  * ```
  * @module
  */
-import type { OrderStatus, Side } from "./messages.ts";
+import { ORDER_STATUSES, type OrderStatus, type Side } from "./messages.ts";
 
 /** Something the venue said about an order. */
 export type LifecycleEvent =
@@ -109,15 +109,7 @@ export class OrderRecord {
   }
 }
 
-const STATUSES: ReadonlySet<string> = new Set([
-  "new",
-  "acked",
-  "partially_filled",
-  "filled",
-  "cancelled",
-  "rejected",
-  "expired",
-]);
+const STATUSES: ReadonlySet<string> = new Set(ORDER_STATUSES);
 
 function isStatus(s: string): s is OrderStatus {
   return STATUSES.has(s);

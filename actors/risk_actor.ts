@@ -15,18 +15,19 @@
  * @module
  */
 import { assertEvent, enqueueActions, setup } from "xstate";
-import type {
-  Alert,
-  Bar,
-  CancelRequest,
-  Control,
-  Fill,
-  Message,
-  Order,
-  OrderIntent,
-  OrderStateChange,
-  Quote,
-  RiskDecision,
+import {
+  type Alert,
+  alertOf,
+  type Bar,
+  type CancelRequest,
+  type Control,
+  type Fill,
+  type Message,
+  type Order,
+  type OrderIntent,
+  type OrderStateChange,
+  type Quote,
+  type RiskDecision,
 } from "./messages.ts";
 import { isTerminal } from "./order_lifecycle.ts";
 import { Portfolio } from "./portfolio.ts";
@@ -247,16 +248,7 @@ function checkIntent(ctx: RiskContext, intent: OrderIntent, killed: boolean): vo
   }
   if (reasons.length > 0) {
     ctx.counts.rejected++;
-    const decision: RiskDecision = {
-      kind: "risk-decision",
-      v: 1,
-      ts: now,
-      agentId: intent.agentId,
-      intentId: intent.intentId,
-      outcome: "rejected",
-      reasons,
-    };
-    ctx.input.publish(decision);
+    publishDecision(ctx, intent, now, reasons, undefined);
     return;
   }
   book!.pre.recordApproved(now);
@@ -267,17 +259,7 @@ function checkIntent(ctx: RiskContext, intent: OrderIntent, killed: boolean): vo
     side: intent.side,
     remaining: intent.qty,
   });
-  const decision: RiskDecision = {
-    kind: "risk-decision",
-    v: 1,
-    ts: now,
-    agentId: intent.agentId,
-    intentId: intent.intentId,
-    outcome: "approved",
-    clientOrderId,
-    reasons: [],
-  };
-  ctx.input.publish(decision);
+  publishDecision(ctx, intent, now, [], clientOrderId);
   const order: Order = {
     kind: "order",
     v: 1,
@@ -294,6 +276,27 @@ function checkIntent(ctx: RiskContext, intent: OrderIntent, killed: boolean): vo
     postOnly: intent.postOnly,
   };
   ctx.input.publish(order);
+}
+
+/** Publishes risk's answer to an intent: approved with its client order id, or the reasons. */
+function publishDecision(
+  ctx: RiskContext,
+  intent: OrderIntent,
+  ts: number,
+  reasons: RiskReason[],
+  clientOrderId: string | undefined,
+): void {
+  const decision: RiskDecision = {
+    kind: "risk-decision",
+    v: 1,
+    ts,
+    agentId: intent.agentId,
+    intentId: intent.intentId,
+    outcome: clientOrderId === undefined ? "rejected" : "approved",
+    ...(clientOrderId === undefined ? {} : { clientOrderId }),
+    reasons,
+  };
+  ctx.input.publish(decision);
 }
 
 /** Marks every portfolio to a bar's close and halts agents past their loss limits. */
@@ -341,14 +344,5 @@ function killSwitchFired(ctx: RiskContext): boolean {
 }
 
 function alert(ctx: RiskContext, severity: Alert["severity"], code: string, message: string): void {
-  const a: Alert = {
-    kind: "alert",
-    v: 1,
-    ts: ctx.input.now(),
-    source: "risk",
-    severity,
-    code,
-    message,
-  };
-  ctx.input.publish(a);
+  ctx.input.publish(alertOf(ctx.input.now(), "risk", severity, code, message));
 }

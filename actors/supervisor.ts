@@ -22,7 +22,7 @@ import {
   type EventObject,
 } from "xstate";
 import type { Bus, Subscription } from "./bus.ts";
-import type { Alert, Message } from "./messages.ts";
+import { alertOf, type Message } from "./messages.ts";
 
 /** A bus subscription of an actor: messages on `pattern` become `event(...)` (or are ignored). */
 export interface Route {
@@ -131,18 +131,16 @@ export class Supervisor {
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     (this.#options.log ?? logCrash)({ actor: s.spec.id, restarts: s.restarts, error: text });
     const giveUp = s.restarts > max;
-    const alert: Alert = {
-      kind: "alert",
-      v: 1,
-      ts: this.#options.now(),
-      source: "supervisor",
-      severity: "critical",
-      code: giveUp ? "actor_down" : "actor_restarted",
-      message: `${s.spec.id} crashed (${text}); ${
-        giveUp ? `down after ${max} restarts` : `restart ${s.restarts} of ${max}`
-      }`,
-    };
-    this.#options.publish(alert);
+    const outcome = giveUp ? `down after ${max} restarts` : `restart ${s.restarts} of ${max}`;
+    this.#options.publish(
+      alertOf(
+        this.#options.now(),
+        "supervisor",
+        "critical",
+        giveUp ? "actor_down" : "actor_restarted",
+        `${s.spec.id} crashed (${text}); ${outcome}`,
+      ),
+    );
     if (!giveUp) this.#spawn(s);
   }
 }

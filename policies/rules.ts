@@ -72,6 +72,20 @@ export interface Policy {
 
 const Mode = z.enum(["long_only", "long_short"]);
 
+/** A refinement: field `a` must be below field `b` (checked once both are valid on their own). */
+function lessThan<A extends string, B extends string>(a: A, b: B) {
+  return (c: Record<A | B, number>, ctx: z.RefinementCtx): void => {
+    if (ctx.issues.length > 0) return;
+    if (c[a] >= c[b]) {
+      ctx.addIssue({
+        code: "custom",
+        path: [a],
+        message: `expected ${a} < ${b} (got ${a} ${c[a]}, ${b} ${c[b]})`,
+      });
+    }
+  };
+}
+
 const SmaCrossoverSchema = z.strictObject({
   kind: z.literal("sma_crossover"),
   /** Fast moving-average window, bars. */
@@ -80,16 +94,7 @@ const SmaCrossoverSchema = z.strictObject({
   slow: z.number().int().min(2).default(30),
   /** `long_only`: flat when fast < slow; `long_short`: short (stop and reverse). */
   mode: Mode.default("long_only"),
-}).superRefine((c, ctx) => {
-  if (ctx.issues.length > 0) return; // compare only fields that are valid on their own
-  if (c.fast >= c.slow) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["fast"],
-      message: `expected fast < slow (got fast ${c.fast}, slow ${c.slow})`,
-    });
-  }
-});
+}).superRefine(lessThan("fast", "slow"));
 
 const MeanReversionSchema = z.strictObject({
   kind: z.literal("mean_reversion"),
@@ -101,16 +106,7 @@ const MeanReversionSchema = z.strictObject({
   exitZ: z.number().min(0).finite().default(0.5),
   /** `long_only` never goes short. */
   mode: Mode.default("long_short"),
-}).superRefine((c, ctx) => {
-  if (ctx.issues.length > 0) return; // compare only fields that are valid on their own
-  if (c.exitZ >= c.entryZ) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["exitZ"],
-      message: `expected exitZ < entryZ (got exitZ ${c.exitZ}, entryZ ${c.entryZ})`,
-    });
-  }
-});
+}).superRefine(lessThan("exitZ", "entryZ"));
 
 const MarketMakerSchema = z.strictObject({
   kind: z.literal("market_maker"),

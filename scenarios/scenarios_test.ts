@@ -254,3 +254,23 @@ Deno.test("deno task sim runs the default scenario and writes report.json and re
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("deno task sim: bad arguments exit 2, a missing or bad scenario exits 1 naming it", async () => {
+  const error = console.error;
+  const said: string[] = [];
+  console.error = (...a: unknown[]) => said.push(a.join(" "));
+  try {
+    assertEquals(await runSimCommand(["--seed", "-1"]), 2);
+    assertEquals(await runSimCommand(["scenarios/no_such.json"]), 1);
+    await Deno.mkdir("out", { recursive: true });
+    const bad = await Deno.makeTempFile({ dir: "out", suffix: ".json" });
+    await Deno.writeTextFile(bad, JSON.stringify({ name: "b", agents: [{ id: "a", policy: {} }] }));
+    assertEquals(await runSimCommand([bad]), 1);
+    await Deno.remove(bad);
+  } finally {
+    console.error = error;
+  }
+  assert(said[0].startsWith("sim: --seed: expected an integer"), said[0]);
+  assert(said[1].includes("scenarios/no_such.json") && said[1].includes("cannot read"), said[1]);
+  assert(said[2].includes("agents[0].policy.kind"), said[2]);
+});
