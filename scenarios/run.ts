@@ -107,9 +107,11 @@ interface Market {
   readonly endTs: number;
   readonly barMs: number;
   now(): number;
-  /** Advances to `time` (or one step for a replay); false when there is nothing left. */
+  /** Advances the clock to `until` (a replay: bar by bar, `onStep` after each); returns the steps. */
   advance(until: number, onStep: () => void): number;
   readonly simEvents: () => number;
+  /** The simulator's kernel, for the feed's timers (sim venues only). */
+  readonly kernel?: Simulation["kernel"];
 }
 
 const DAY_MS = 86_400_000;
@@ -251,7 +253,7 @@ function runOn(scenario: Scenario, seed: number, market: Market, options: RunOpt
     logic: brokerMachine,
     input: { adapters, publish, now },
     routes: [
-      { pattern: "order.approved.*", event: (msg) => ({ type: "order", msg, order: msg }) },
+      { pattern: "order.approved.*", event: (msg) => ({ type: "order", order: msg }) },
       { pattern: "order.cancel.*", event: (msg) => ({ type: "cancel", cancel: msg }) },
     ],
   });
@@ -349,9 +351,8 @@ function simMarket(scenario: Scenario, seed: number): Market {
     now: () => sim.now,
     advance: (until) => sim.runUntil(until),
     simEvents: () => sim.kernel.processed,
-    // The sim kernel is needed by the feed's timers.
-    ...{ kernel: sim.kernel },
-  } as Market & { kernel: Simulation["kernel"] };
+    kernel: sim.kernel,
+  };
 }
 
 /** The scenario's recorded bars, replayed. */
@@ -467,7 +468,7 @@ function attachFeed(
     });
     return;
   }
-  const kernel = (market as Market & { kernel: Simulation["kernel"] }).kernel;
+  const kernel = market.kernel!;
   const latency = scenario.feed.latencyMs;
   const tops: (TopEvent | undefined)[] = symbols.map(() => undefined);
   market.venue.addFeed((e: MarketEvent) => {
