@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { STAT_KEYS, type Stats } from "../actors/stats.ts";
+import type { Stats } from "../actors/stats.ts";
 import type { RunResult } from "./run.ts";
 
 /** Version of the report.json layout. */
@@ -93,6 +93,3 @@ export function formatSummary(r: RunResult): string {
     } s`,
   ].join("\n");
 }
-
-/** Every statistic key a report carries per agent. */
-export const REPORT_STAT_KEYS: readonly string[] = STAT_KEYS;

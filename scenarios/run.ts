@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { parseBars, readBars } from "../env/data_reader.ts";
+import { parseBars, parseTime, readBars } from "../env/data_reader.ts";
 import { prepareReplay, ReplayVenue } from "../env/replay_venue.ts";
 import { Simulation } from "../env/simulation.ts";
 import type { TradingVenue } from "../env/trading_venue.ts";
@@ -363,10 +363,11 @@ async function replayMarket(scenario: Scenario): Promise<Market> {
   return replayOf(scenario, v.symbol, bars, v.tickSize, v.start, v.end, v.spread, v.slippage);
 }
 
-function toMs(x: string | number | undefined): number | undefined {
+/** A venue window bound: epoch ms, or a date read as UTC (env/data_reader.ts's `parseTime`). */
+function toMs(x: string | number | undefined, field: string): number | undefined {
   if (x === undefined || typeof x === "number") return x;
-  const t = Date.parse(x.length === 10 ? `${x}T00:00:00Z` : x);
-  if (!Number.isFinite(t)) throw new RangeError(`venue.start/end: "${x}" is not a date`);
+  const t = parseTime(x);
+  if (!Number.isFinite(t)) throw new RangeError(`venue.${field}: "${x}" is not a date`);
   return t;
 }
 
@@ -386,14 +387,14 @@ function replayOf(
     commission: scenario.commission,
     spread,
     slippage,
-    start: toMs(start),
-    end: toMs(end),
+    start: toMs(start, "start"),
+    end: toMs(end, "end"),
   });
   let steps = 0;
   const startTs = venue.now;
   // The window ends at the close of its last bar.
   let last = data.length - 1;
-  const endMs = toMs(end);
+  const endMs = toMs(end, "end");
   if (endMs !== undefined) { while (last > 0 && data.time[last] >= endMs) last--; }
   return {
     kind: "replay",
@@ -423,6 +424,7 @@ function recordedMarket(scenario: Scenario, messages: readonly Message[]): Marke
   if (bars.length === 0) throw new RangeError("recording: no raw bars to replay");
   const symbol = bars[0].symbol;
   const own = bars.filter((b) => b.symbol === symbol);
+  // Through the bar reader, so the recorded bars get the same checks as a data file's.
   const csv = ["time,open,high,low,close,volume"].concat(
     own.map((b) => `${b.ts},${b.open},${b.high},${b.low},${b.close},${b.volume}`),
   ).join("\n");

@@ -25,6 +25,7 @@
  * @module
  */
 import { z } from "zod";
+import { parseTime } from "../env/data_reader.ts";
 import { SimConfigSchema } from "../env/sim_config.ts";
 import { PolicyConfigSchema } from "../policies/rules.ts";
 
@@ -40,7 +41,12 @@ const SimVenue = z.strictObject({
   market: SimConfigSchema.omit({ seed: true }).prefault({}),
 });
 
-const DateOrMs = z.union([z.string().min(1), z.number().int()]);
+const DateOrMs = z.union([
+  z.string().refine((x) => Number.isFinite(parseTime(x)), {
+    message: "expected a date (2005-01-03, 2005-01-03T09:30:00Z) or epoch ms",
+  }),
+  z.number().int(),
+]);
 
 const ReplayVenue = z.strictObject({
   kind: z.literal("replay"),

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertThrows } from "../testing/assert.ts";
-import type { Message } from "../actors/messages.ts";
+import { KINDS, type Message } from "../actors/messages.ts";
 import {
   compareRecordings,
   formatDifference,
@@ -84,6 +84,15 @@ Deno.test("a bad scenario gets one error per bad field, each naming its path", (
     'agents[1].id: duplicate agent id "a" (also agents[0])',
     'agents[2].symbol: unknown symbol "NOPE" (the venue trades SIM)',
   ]);
+  const e4 = assertThrows(() =>
+    parseScenario({
+      name: "r",
+      venue: { kind: "replay", file: "x.csv", symbol: "X", start: "yesterday" },
+      agents: [{ id: "a", policy: { kind: "buy_and_hold" } }],
+    })
+  ) as ScenarioError;
+  assertEquals(e4.issues.length, 1);
+  assert(e4.issues[0].startsWith("venue.start: "), e4.issues[0]);
   const e3 = assertThrows(() => parseScenarioText("{ nope", "x.json"), ScenarioError);
   assert(e3.message.startsWith("x.json:\n  invalid JSON"), e3.message);
 });
@@ -95,23 +104,13 @@ Deno.test("the same scenario and seed give byte-identical recordings; another se
   assertEquals(compareRecordings(a, b), null);
   const c = await record(s, s.seed + 1);
   assert(compareRecordings(a, c) !== null, "a different seed changes the run");
-  // Every catalogue kind a run produces shows up.
+  // Every catalogue kind a run produces shows up (trades, controls, alerts and dead letters
+  // need events this calm run does not have).
   const kinds = new Set(a.map((l) => (JSON.parse(l) as Message).kind));
-  for (
-    const k of [
-      "quote",
-      "bar",
-      "features",
-      "intent",
-      "risk-decision",
-      "order",
-      "cancel",
-      "order-state",
-      "fill",
-      "position",
-      "metric",
-    ]
-  ) assert(kinds.has(k as Message["kind"]), `kind ${k} recorded`);
+  const quiet = ["trade", "control", "alert", "dead-letter"];
+  for (const k of KINDS.filter((k) => !quiet.includes(k))) {
+    assert(kinds.has(k), `kind ${k} recorded`);
+  }
 });
 
 for (const name of ["calm_short", "crash_short", "goog_2005"]) {
@@ -266,6 +265,16 @@ Deno.test("deno task sim: bad arguments exit 2, a missing or bad scenario exits 
     const bad = await Deno.makeTempFile({ dir: "out", suffix: ".json" });
     await Deno.writeTextFile(bad, JSON.stringify({ name: "b", agents: [{ id: "a", policy: {} }] }));
     assertEquals(await runSimCommand([bad]), 1);
+    // A data file that is not there: the run fails with its name, not a stack trace.
+    await Deno.writeTextFile(
+      bad,
+      JSON.stringify({
+        name: "m",
+        venue: { kind: "replay", file: "../shared/data/missing.csv", symbol: "X" },
+        agents: [{ id: "a", policy: { kind: "buy_and_hold" } }],
+      }),
+    );
+    assertEquals(await runSimCommand([bad, "--out", "out/never"]), 1);
     await Deno.remove(bad);
   } finally {
     console.error = error;
@@ -273,4 +282,5 @@ Deno.test("deno task sim: bad arguments exit 2, a missing or bad scenario exits 
   assert(said[0].startsWith("sim: --seed: expected an integer"), said[0]);
   assert(said[1].includes("scenarios/no_such.json") && said[1].includes("cannot read"), said[1]);
   assert(said[2].includes("agents[0].policy.kind"), said[2]);
+  assert(said[3].startsWith("sim: m: ") && said[3].includes("missing.csv"), said[3]);
 });

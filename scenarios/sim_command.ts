@@ -85,13 +85,21 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
   const dir = parsed.out ?? `out/sim/${scenario.name}${parsed.replay ? "-replay" : ""}`;
   const lines: string[] = [recordingHeader(scenario, seed ?? scenario.seed)];
   const tty = !parsed.quiet && Deno.stderr.isTerminal();
-  const result = await runScenario(scenario, {
-    seed,
-    marketData,
-    record: (line) => lines.push(line),
-    onProgress: tty ? showProgress : undefined,
-  });
-  if (tty) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
+  let result;
+  try {
+    result = await runScenario(scenario, {
+      seed,
+      marketData,
+      record: (line) => lines.push(line),
+      onProgress: tty ? showProgress : undefined,
+    });
+  } catch (error) {
+    // A data file that cannot be read or replayed, say: named, not a stack trace.
+    console.error(`sim: ${scenario.name}: ${error instanceof Error ? error.message : error}`);
+    return 1;
+  } finally {
+    if (tty) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
+  }
   await Deno.mkdir(dir, { recursive: true });
   await Deno.writeTextFile(`${dir}/recording.jsonl`, lines.join("\n") + "\n");
   await Deno.writeTextFile(`${dir}/report.json`, JSON.stringify(buildReport(result), null, 1));
