@@ -13,11 +13,13 @@ const USAGE = `Agora — self-learning automated trading, as an actor-model simu
 Usage: deno task <command>   (or: deno run main.ts <command>)
 
 Commands:
-  sim [SCENARIO] [--seed N] [--out DIR] [--replay FILE] [--quiet]
+  sim [SCENARIO] [--seed N] [--out DIR] [--replay FILE] [--quiet | --json]
                    run a scenario (a shipped name: calm, trending, flash_crash, goog_daily;
                    or a JSON file; default calm) on the in-process bus; print a summary table;
-                   write DIR/report.json and DIR/recording.jsonl (default DIR: out/sim/NAME).
-                   --replay FILE feeds a recording's market data back through the actors
+                   write DIR/report.json, DIR/report.html (charts; opens from disk) and
+                   DIR/recording.jsonl (default DIR: out/sim/NAME).
+                   --replay FILE feeds a recording's market data back through the actors;
+                   --quiet prints only errors; --json prints one JSON summary on stdout
   bench [FILTER]   run the benchmarks (those whose key contains FILTER); the last line
                    printed is one JSON object of named figures
   market [--seed N] [--days D] [--impact-seeds K]

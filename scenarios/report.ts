@@ -12,14 +12,52 @@
  *
  * @module
  */
+import type { RiskEventRecord } from "../actors/monitor_actor.ts";
+import type { ClosedTrade } from "../actors/portfolio.ts";
 import type { Stats } from "../actors/stats.ts";
+import type { SymbolInfo } from "../actors/venue_adapter.ts";
 import type { RunResult } from "./run.ts";
+import type { AgentConfig, Scenario } from "./scenario.ts";
 
 /** Version of the report.json layout. */
 export const REPORT_VERSION = 1;
 
-/** The JSON object written to report.json. */
-export function buildReport(r: RunResult): Record<string, unknown> {
+/** One agent in report.json. */
+export interface AgentReport {
+  readonly agentId: string;
+  readonly policy: AgentConfig["policy"] | undefined;
+  readonly stats: Stats;
+  readonly trades: readonly ClosedTrade[];
+  /** `[ts, equity]` per decision step. */
+  readonly equity: readonly (readonly [number, number])[];
+  /** `[ts, qty]` each time the position (in the clock symbol) changed. */
+  readonly positions: readonly (readonly [number, number])[];
+  readonly fills: number;
+}
+
+/** The object written to report.json; see the module documentation. */
+export interface Report {
+  readonly report: number;
+  readonly scenario: Scenario;
+  readonly seed: number;
+  readonly venue: RunResult["venue"];
+  readonly symbols: readonly SymbolInfo[];
+  readonly period: {
+    readonly start: string;
+    readonly end: string;
+    readonly startTs: number;
+    readonly endTs: number;
+    readonly periodsPerYear: number;
+  };
+  readonly agents: readonly AgentReport[];
+  readonly prices: RunResult["prices"];
+  readonly events: readonly RiskEventRecord[];
+  readonly counts: RunResult["counts"];
+  readonly run: { readonly wallMs: number; readonly deno: string };
+}
+
+/** The report.json object of a run. */
+export function buildReport(r: RunResult): Report {
   return {
     report: REPORT_VERSION,
     scenario: r.scenario,
@@ -38,8 +76,8 @@ export function buildReport(r: RunResult): Record<string, unknown> {
       policy: r.scenario.agents.find((c) => c.id === a.agentId)?.policy,
       stats: a.stats,
       trades: a.trades,
-      equity: a.equity.map((p) => [p.ts, round(p.equity, 6)]),
-      positions: a.positions.map((p) => [p.ts, p.qty]),
+      equity: a.equity.map((p) => [p.ts, round(p.equity, 6)] as const),
+      positions: a.positions.map((p) => [p.ts, p.qty] as const),
       fills: a.fills.length,
     })),
     prices: r.prices,

@@ -279,13 +279,33 @@ function runOn(scenario: Scenario, seed: number, market: Market, options: RunOpt
     bus.deliverPending();
   });
 
-  // Drive the clock, reporting progress about every 1%.
+  // Drive the clock, reporting progress about every 1%, with the operator's commands at their
+  // times (after the venue has reached that time).
   const total = market.endTs - market.startTs;
   const slice = Math.max(1, Math.ceil(total / 100));
+  const commands = scenario.operator;
+  let nextCommand = 0;
   for (let t = market.startTs; t < market.endTs;) {
-    const next = Math.min(market.endTs, t + slice);
+    const due = commands[nextCommand] === undefined
+      ? Infinity
+      : market.startTs + commands[nextCommand].atMs;
+    const next = Math.min(market.endTs, t + slice, Math.max(t, due));
     market.advance(next, () => bus.deliverPending());
     bus.deliverPending();
+    while (nextCommand < commands.length && market.startTs + commands[nextCommand].atMs <= next) {
+      const c = commands[nextCommand++];
+      publish({
+        kind: "control",
+        v: 1,
+        ts: now(),
+        target: c.target,
+        command: c.command,
+        ...(c.reason === undefined ? {} : { reason: c.reason }),
+        issuedBy: "operator",
+      });
+      bus.deliverPending();
+    }
+    if (next === t) continue;
     t = next;
     options.onProgress?.({
       simMs: t - market.startTs,

@@ -17,6 +17,7 @@
  * | `closeAtEnd` | close open positions at the last price at the end, counted as trades | true |
  * | `risk` | per-agent limits (see risk_rules.ts), `haltScope` (`agent` or `all`), `killDrawdownPct` (all agents together; null = off) | risk_rules defaults, agent, null |
  * | `agents[]` | `{id, symbol?, policy, sizing?, cash?}`; `sizing` is `{kind: "units", units}` or `{kind: "equity_fraction", fraction}` | symbol: the first; sizing: 10 units |
+ * | `operator[]` | scripted operator commands: `{atMs, target, command, reason?}` — at `atMs` into the run, `control.{target}` with `command` `halt`, `resume` or `kill` (`target`: an agent id or `all`), issued by `operator` | none |
  *
  * A replay venue's `file` is a CSV of bars (see env/data_reader.ts); a relative path is relative
  * to the project folder (the one holding deno.json), so a scenario means the same file wherever
@@ -107,11 +108,33 @@ export const ScenarioSchema = z.strictObject({
   closeAtEnd: z.boolean().default(true),
   risk: Risk.prefault({}),
   agents: z.array(Agent).min(1),
+  operator: z.array(z.strictObject({
+    atMs: z.number().int().min(0),
+    target: Id,
+    command: z.enum(["halt", "resume", "kill"]),
+    reason: z.string().optional(),
+  })).default([]),
 }).superRefine((s, ctx) => {
   const seen = new Map<string, number>();
   const symbols = s.venue.kind === "sim"
     ? s.venue.market.symbols.map((x) => x.name)
     : [s.venue.symbol];
+  s.operator.forEach((o, i) => {
+    if (o.target !== "all" && !s.agents.some((a) => a.id === o.target)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["operator", i, "target"],
+        message: `unknown target "${o.target}" (an agent id or "all")`,
+      });
+    }
+    if (i > 0 && o.atMs < s.operator[i - 1].atMs) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["operator", i, "atMs"],
+        message: `commands must be in time order (${o.atMs} < ${s.operator[i - 1].atMs})`,
+      });
+    }
+  });
   s.agents.forEach((a, i) => {
     const first = seen.get(a.id);
     if (first !== undefined) {

@@ -17,7 +17,7 @@ import {
   ScenarioError,
   SHIPPED_SCENARIOS,
 } from "./scenario.ts";
-import { parseSimArgs, runSimCommand } from "./sim_command.ts";
+import { parseSimArgs, runSimCommand, type SimArgs } from "./sim_command.ts";
 
 const RECORDINGS = new URL("./recordings/", import.meta.url).pathname;
 
@@ -78,9 +78,15 @@ Deno.test("a bad scenario gets one error per bad field, each naming its path", (
         { id: "a", policy: { kind: "buy_and_hold" } },
         { id: "c", symbol: "NOPE", policy: { kind: "buy_and_hold" } },
       ],
+      operator: [
+        { atMs: 500, target: "all", command: "kill" },
+        { atMs: 100, target: "zed", command: "halt" },
+      ],
     })
   ) as ScenarioError;
   assertEquals(e2.issues, [
+    'operator[1].target: unknown target "zed" (an agent id or "all")',
+    "operator[1].atMs: commands must be in time order (100 < 500)",
     'agents[1].id: duplicate agent id "a" (also agents[0])',
     'agents[2].symbol: unknown symbol "NOPE" (the venue trades SIM)',
   ]);
@@ -113,7 +119,7 @@ Deno.test("the same scenario and seed give byte-identical recordings; another se
   }
 });
 
-for (const name of ["calm_short", "crash_short", "goog_2005"]) {
+for (const name of ["calm_short", "crash_short", "kill_short", "goog_2005"]) {
   Deno.test(`recorded run ${name} replays message for message`, async () => {
     const text = await Deno.readTextFile(`${RECORDINGS}${name}.jsonl`);
     const rec = parseRecording(text, `${name}.jsonl`);
@@ -122,33 +128,6 @@ for (const name of ["calm_short", "crash_short", "goog_2005"]) {
     if (diff !== null) throw new Error(`${name}: ${formatDifference(diff)}`);
   });
 }
-
-Deno.test("the crash recording: the halt and the kill switch fire, and no order follows the kill", async () => {
-  const text = await Deno.readTextFile(`${RECORDINGS}crash_short.jsonl`);
-  const msgs = parseRecording(text).lines.map((l) => JSON.parse(l) as Message);
-  const halt = msgs.findIndex((m) => m.kind === "control" && m.command === "halt");
-  const kill = msgs.findIndex((m) => m.kind === "control" && m.command === "kill");
-  assert(halt >= 0 && kill >= halt, `halt at ${halt}, kill at ${kill}`);
-  const after = msgs.slice(kill + 1);
-  assertEquals(after.filter((m) => m.kind === "order").length, 0);
-  // Everything working at the kill is cancelled.
-  const open = new Set<string>();
-  for (const m of msgs.slice(0, kill)) {
-    if (m.kind !== "order-state") continue;
-    if (["filled", "cancelled", "rejected", "expired"].includes(m.status)) {
-      open.delete(m.clientOrderId);
-    } else open.add(m.clientOrderId);
-  }
-  for (const id of open) {
-    assert(
-      after.some((m) =>
-        m.kind === "order-state" && m.clientOrderId === id && m.status !== "new" &&
-        m.remainingQty === 0
-      ),
-      `order ${id} finished after the kill`,
-    );
-  }
-});
 
 Deno.test("a recording's market data replays through the actors, deterministically", async () => {
   const text = await Deno.readTextFile(`${RECORDINGS}calm_short.jsonl`);
@@ -197,6 +176,7 @@ Deno.test("sim arguments: defaults, options and clear errors", () => {
     out: undefined,
     replay: undefined,
     quiet: false,
+    json: false,
   });
   assertEquals(parseSimArgs(["trending", "--seed", "7", "--out", "d", "--quiet"]), {
     scenario: "trending",
@@ -204,7 +184,10 @@ Deno.test("sim arguments: defaults, options and clear errors", () => {
     out: "d",
     replay: undefined,
     quiet: true,
+    json: false,
   });
+  assertEquals((parseSimArgs(["--json"]) as SimArgs).json, true);
+  assertEquals(parseSimArgs(["--json", "--quiet"]), "--quiet and --json: choose one");
   assertEquals(
     parseSimArgs(["--seed", "x"]),
     '--seed: expected an integer in [0, 4294967295], got "x"',
@@ -214,7 +197,7 @@ Deno.test("sim arguments: defaults, options and clear errors", () => {
   assertEquals(parseSimArgs(["a", "b"]), 'unexpected argument "b" (one scenario at a time)');
 });
 
-Deno.test("deno task sim runs the default scenario and writes report.json and recording.jsonl", async () => {
+Deno.test("deno task sim runs the default scenario and writes report.json, report.html and recording.jsonl", async () => {
   await Deno.mkdir("out", { recursive: true });
   const dir = await Deno.makeTempDir({ dir: "out", prefix: "sim-test-" });
   const log = console.log;
@@ -249,6 +232,9 @@ Deno.test("deno task sim runs the default scenario and writes report.json and re
     assertEquals(rec.scenario.name, "calm");
     assert(rec.lines.length > 10_000, `${rec.lines.length} messages`);
     assert(printed.some((l) => l.includes("return %")), "a summary table is printed");
+    const html = await Deno.readTextFile(`${dir}/report.html`);
+    assert(html.includes("Lightweight Charts™ v5"), "the chart library is inlined");
+    assert(!/<script[^>]+src=|<link[^>]+href=/.test(html), "no external script or style");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

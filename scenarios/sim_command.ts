@@ -1,14 +1,20 @@
 /**
- * `deno task sim [SCENARIO] [--seed N] [--out DIR] [--replay FILE] [--quiet]`: runs a scenario,
- * shows progress on a terminal, prints the summary table, and writes `report.json` and
- * `recording.jsonl` to DIR (default `out/sim/<scenario name>`).
+ * `deno task sim [SCENARIO] [--seed N] [--out DIR] [--replay FILE] [--quiet | --json]`: runs a
+ * scenario, shows progress on a terminal (simulated time, events/s, ETA), prints the summary
+ * table, and writes `report.json`, `report.html` and `recording.jsonl` to DIR (default
+ * `out/sim/<scenario name>`).
+ *
+ * For scripts: `--quiet` prints nothing but errors; `--json` prints one JSON object on stdout
+ * (the files written, and per agent its statistics) and nothing else. The exit code is 0 for a
+ * run, 1 for a run that failed, 2 for bad arguments.
  *
  * With `--replay FILE` the market data of a recording (its raw quotes and bars) is fed back
  * through the actors instead of the scenario's venue; the scenario and seed come from the
  * recording's header, and the agents trade on a replay venue over the recorded bars.
  * @module
  */
-import { buildReport, formatSummary } from "./report.ts";
+import { buildReport, formatSummary, type Report } from "./report.ts";
+import { loadPageAssets, renderReportHtml } from "./report_html.ts";
 import { parseRecording, recordedMarketData, recordingHeader } from "./recording.ts";
 import { type Progress, runScenario } from "./run.ts";
 import { DEFAULT_SCENARIO, loadScenario, type Scenario, ScenarioError } from "./scenario.ts";
@@ -20,6 +26,7 @@ export interface SimArgs {
   readonly out: string | undefined;
   readonly replay: string | undefined;
   readonly quiet: boolean;
+  readonly json: boolean;
 }
 
 /** Parses the sim command's arguments; returns an error message on bad input. */
@@ -29,6 +36,7 @@ export function parseSimArgs(args: readonly string[]): SimArgs | string {
   let out: string | undefined;
   let replay: string | undefined;
   let quiet = false;
+  let json = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = () => {
@@ -47,6 +55,7 @@ export function parseSimArgs(args: readonly string[]): SimArgs | string {
       } else if (a === "--out") out = value();
       else if (a === "--replay") replay = value();
       else if (a === "--quiet") quiet = true;
+      else if (a === "--json") json = true;
       else if (a.startsWith("--")) return `unknown option "${a}"`;
       else if (scenario === undefined) scenario = a;
       else return `unexpected argument "${a}" (one scenario at a time)`;
@@ -54,7 +63,8 @@ export function parseSimArgs(args: readonly string[]): SimArgs | string {
       return (error as Error).message;
     }
   }
-  return { scenario: scenario ?? DEFAULT_SCENARIO, seed, out, replay, quiet };
+  if (quiet && json) return "--quiet and --json: choose one";
+  return { scenario: scenario ?? DEFAULT_SCENARIO, seed, out, replay, quiet, json };
 }
 
 /** Runs the sim command; returns the exit code. */
@@ -84,14 +94,15 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
   }
   const dir = parsed.out ?? `out/sim/${scenario.name}${parsed.replay ? "-replay" : ""}`;
   const lines: string[] = [recordingHeader(scenario, seed ?? scenario.seed)];
-  const tty = !parsed.quiet && Deno.stderr.isTerminal();
+  const tty = !parsed.quiet && !parsed.json && Deno.stderr.isTerminal();
   let result;
   try {
+    const bar = new ProgressLine(performance.now());
     result = await runScenario(scenario, {
       seed,
       marketData,
       record: (line) => lines.push(line),
-      onProgress: tty ? showProgress : undefined,
+      onProgress: tty ? (p) => bar.show(p) : undefined,
     });
   } catch (error) {
     // A data file that cannot be read or replayed, say: named, not a stack trace.
@@ -100,21 +111,93 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
   } finally {
     if (tty) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
   }
-  await Deno.mkdir(dir, { recursive: true });
-  await Deno.writeTextFile(`${dir}/recording.jsonl`, lines.join("\n") + "\n");
-  await Deno.writeTextFile(`${dir}/report.json`, JSON.stringify(buildReport(result), null, 1));
-  if (!parsed.quiet) console.log(formatSummary(result));
-  console.log(`wrote ${dir}/report.json and ${dir}/recording.jsonl (${lines.length - 1} messages)`);
+  const report = buildReport(result);
+  const files = {
+    report: `${dir}/report.json`,
+    html: `${dir}/report.html`,
+    recording: `${dir}/recording.jsonl`,
+  };
+  try {
+    const html = renderReportHtml(report, await loadPageAssets());
+    await Deno.mkdir(dir, { recursive: true });
+    await Deno.writeTextFile(files.recording, lines.join("\n") + "\n");
+    await Deno.writeTextFile(files.report, JSON.stringify(report, null, 1));
+    await Deno.writeTextFile(files.html, html);
+  } catch (error) {
+    console.error(`sim: writing ${dir}: ${error instanceof Error ? error.message : error}`);
+    return 1;
+  }
+  if (parsed.json) {
+    console.log(JSON.stringify(jsonSummary(report, files, lines.length - 1)));
+  } else if (!parsed.quiet) {
+    console.log(formatSummary(result));
+    console.log(
+      `wrote ${files.report}, ${files.html} and ${files.recording} (${lines.length - 1} messages)`,
+    );
+  }
   return 0;
 }
 
-function showProgress(p: Progress): void {
-  const width = 30;
-  const done = Math.round(p.fraction * width);
-  const h = Math.floor(p.simMs / 3_600_000);
-  const m = Math.floor((p.simMs % 3_600_000) / 60_000);
-  const text = `[${"#".repeat(done)}${".".repeat(width - done)}] ${
-    (p.fraction * 100).toFixed(0).padStart(3)
-  }%  ${h}h${String(m).padStart(2, "0")}m simulated  ${p.events} events  ${p.messages} messages`;
-  Deno.stderr.writeSync(new TextEncoder().encode(`\r${text}`));
+/** What `--json` prints: the files, the run's size, per agent its statistics, the risk events. */
+export function jsonSummary(
+  report: Report,
+  files: Readonly<Record<string, string>>,
+  messages: number,
+): Record<string, unknown> {
+  const count = (type: string) => report.events.filter((e) => e.type === type).length;
+  return {
+    scenario: report.scenario.name,
+    seed: report.seed,
+    venue: report.venue,
+    files,
+    messages,
+    wallMs: report.run.wallMs,
+    risk: { rejects: count("reject"), halts: count("halt"), kills: count("kill") },
+    agents: Object.fromEntries(report.agents.map((a) => [a.agentId, a.stats])),
+  };
+}
+
+/** The progress line on a terminal: bar, percent, simulated time, events/s and ETA. */
+export class ProgressLine {
+  readonly #start: number;
+  readonly #width: number;
+  constructor(startMs: number, width = 28) {
+    this.#start = startMs;
+    this.#width = width;
+  }
+
+  /** The line for `p` at wall time `nowMs`. */
+  format(p: Progress, nowMs: number): string {
+    const done = Math.round(p.fraction * this.#width);
+    const elapsed = Math.max(nowMs - this.#start, 1) / 1000;
+    const rate = p.events > 0 ? p.events / elapsed : p.messages / elapsed;
+    const eta = p.fraction > 0 ? elapsed * (1 - p.fraction) / p.fraction : NaN;
+    return `${"█".repeat(done)}${"░".repeat(this.#width - done)} ${
+      (p.fraction * 100).toFixed(0).padStart(3)
+    }%  ${clock(p.simMs)} simulated  ${si(rate)} ${p.events > 0 ? "events" : "msgs"}/s  ${
+      si(p.messages)
+    } msgs  ETA ${Number.isFinite(eta) ? `${eta.toFixed(1)} s` : "—"}`;
+  }
+
+  show(p: Progress): void {
+    Deno.stderr.writeSync(
+      new TextEncoder().encode(`\r${this.format(p, performance.now())}\x1b[K`),
+    );
+  }
+}
+
+/** Simulated time as `6h30m`, or `3d04h` past a day. */
+function clock(ms: number): string {
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  return h >= 24
+    ? `${Math.floor(h / 24)}d${String(h % 24).padStart(2, "0")}h`
+    : `${h}h${String(m).padStart(2, "0")}m`;
+}
+
+/** 1234567 → "1.23M". */
+function si(x: number): string {
+  if (x >= 1e6) return `${(x / 1e6).toFixed(2)}M`;
+  if (x >= 1e3) return `${(x / 1e3).toFixed(1)}k`;
+  return x.toFixed(0);
 }
