@@ -79,6 +79,9 @@ export const AGENT_COLORS: readonly string[] = [
   "#cddc39",
 ];
 
+/** Trade markers on a price chart keep their text labels up to this many. */
+export const MAX_LABELLED_MARKERS = 12;
+
 const UP = "#26a69a";
 const DOWN = "#ef5350";
 
@@ -219,7 +222,12 @@ export function pageData(report: Report): PageData {
       close: p.close,
     })));
     const times = candles.map((c) => c.time);
-    return { symbol, candles, markers: tradeMarkers(report, symbol, times) };
+    const markers = tradeMarkers(report, symbol, times);
+    // Past a few dozen, labels overlap into noise: colour and arrow say who and which way.
+    const labelled = markers.length <= MAX_LABELLED_MARKERS
+      ? markers
+      : markers.map((m) => ({ ...m, text: "" }));
+    return { symbol, candles, markers: labelled };
   });
   const agents = report.agents.map((a, i) => {
     const equity = uniqueTimes(a.equity.map(([ts, value]) => ({ time: toTime(ts), value })));

@@ -1,0 +1,100 @@
+/**
+ * Browser tests, the house way: {@linkcode browserTest} registers a `Deno.test` that launches
+ * headless Chromium (testing/chromium.ts), runs its body under a hard deadline, and always closes
+ * the browser. Where Chromium or a permission is missing the test is ignored with a note naming
+ * what is missing — except with `CI=true`, where it fails instead, so CI never skips it silently.
+ *
+ * Permissions the tests need: `--allow-read=./out,/usr/bin --allow-write=./out
+ * --allow-run=/usr/bin/chromium --allow-net=127.0.0.1 --allow-env=CI,CHROMIUM_PATH` (read
+ * access to `$CHROMIUM_PATH` too when it points elsewhere).
+ * @module
+ */
+import { Browser, findChromium } from "./chromium.ts";
+
+/** Where browser tests put their temporary profiles and files. */
+export const OUT_DIR = "./out";
+const DEADLINE_MS = 60_000;
+
+/** Whether this is a CI run (`CI=true`). */
+export const inCI: boolean =
+  Deno.permissions.querySync({ name: "env", variable: "CI" }).state === "granted" &&
+  Deno.env.get("CI") === "true";
+
+/** Why browser tests cannot run here (a missing permission or Chromium), or undefined. */
+export function browserBlocker(): string | undefined {
+  const needed: Deno.PermissionDescriptor[] = [
+    { name: "env", variable: "CHROMIUM_PATH" },
+    { name: "net", host: "127.0.0.1" },
+    { name: "read", path: OUT_DIR },
+    { name: "write", path: OUT_DIR },
+  ];
+  const missing = needed.filter((d) => Deno.permissions.querySync(d).state !== "granted");
+  if (missing.length > 0) {
+    return `missing permissions: ${missing.map((d) => JSON.stringify(d)).join(", ")}`;
+  }
+  let executable;
+  try {
+    executable = findChromium();
+  } catch (error) {
+    return `cannot look for Chromium: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  if (executable === undefined) {
+    return "no Chromium found (set CHROMIUM_PATH, or install /usr/bin/chromium)";
+  }
+  if (Deno.permissions.querySync({ name: "run", command: executable }).state !== "granted") {
+    return `missing permission to run ${executable} (--allow-run=${executable})`;
+  }
+  return undefined;
+}
+
+const blocker = browserBlocker();
+let noted = false;
+
+/** Rejects after `ms` unless `body` settles first; the timer is always cleared. */
+export async function withDeadline<T>(name: string, ms: number, body: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`"${name}" did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([body, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * A test with a launched browser, under a hard deadline (default 60 s): a body that outlives it
+ * has its browser closed under it (so its pending CDP calls reject) and the test fails instead
+ * of hanging.
+ */
+export function browserTest(
+  name: string,
+  body: (browser: Browser) => Promise<void>,
+  options: { readonly deadlineMs?: number; readonly width?: number; readonly height?: number } = {},
+): void {
+  if (blocker !== undefined && !inCI && !noted) {
+    noted = true;
+    // deno test routes this into its "pre-test output" block (on stdout) whatever the stream.
+    console.error(`skipping browser tests: ${blocker}`);
+  }
+  Deno.test({
+    name,
+    ignore: blocker !== undefined && !inCI,
+    async fn() {
+      if (blocker !== undefined) throw new Error(`CI=true but ${blocker}`);
+      const launching = Browser.launch({
+        executable: findChromium()!,
+        tempDir: OUT_DIR,
+        width: options.width,
+        height: options.height,
+      });
+      try {
+        await withDeadline(name, options.deadlineMs ?? DEADLINE_MS, launching.then(body));
+      } finally {
+        const browser = await launching.catch(() => undefined);
+        await browser?.close();
+      }
+    },
+  });
+}
