@@ -17,7 +17,7 @@ import {
   ScenarioError,
   SHIPPED_SCENARIOS,
 } from "./scenario.ts";
-import { parseSimArgs, runSimCommand, type SimArgs } from "./sim_command.ts";
+import { parseSimArgs, ProgressLine, runSimCommand, type SimArgs } from "./sim_command.ts";
 
 const RECORDINGS = new URL("./recordings/", import.meta.url).pathname;
 
@@ -269,4 +269,38 @@ Deno.test("deno task sim: bad arguments exit 2, a missing or bad scenario exits 
   assert(said[1].includes("scenarios/no_such.json") && said[1].includes("cannot read"), said[1]);
   assert(said[2].includes("agents[0].policy.kind"), said[2]);
   assert(said[3].startsWith("sim: m: ") && said[3].includes("missing.csv"), said[3]);
+});
+
+Deno.test("deno task sim --json prints one JSON object and nothing else; --quiet prints nothing", async () => {
+  await Deno.mkdir("out", { recursive: true });
+  const dir = await Deno.makeTempDir({ dir: "out", prefix: "sim-json-" });
+  const log = console.log;
+  const printed: string[] = [];
+  console.log = (...a: unknown[]) => printed.push(a.join(" "));
+  try {
+    const scenario = `${RECORDINGS}kill_short.json`;
+    assertEquals(await runSimCommand([scenario, "--out", dir, "--json"]), 0);
+    assertEquals(printed.length, 1, printed.join("\n"));
+    const out = JSON.parse(printed[0]);
+    assertEquals(out.scenario, "kill_short");
+    assertEquals(out.files.html, `${dir}/report.html`);
+    assertEquals(out.risk, { rejects: 0, halts: 1, kills: 1 });
+    const report = JSON.parse(await Deno.readTextFile(out.files.report));
+    assertEquals(Object.keys(out.agents), report.agents.map((a: { agentId: string }) => a.agentId));
+    assertEquals(out.agents.maker, report.agents[0].stats);
+    printed.length = 0;
+    assertEquals(await runSimCommand([scenario, "--out", dir, "--quiet"]), 0);
+    assertEquals(printed, []);
+  } finally {
+    console.log = log;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the progress line: bar, percent, simulated time, rate and ETA", () => {
+  const line = new ProgressLine(0, 10).format(
+    { simMs: 2 * 3_600_000 + 5 * 60_000, fraction: 0.5, messages: 12_345, events: 2_000_000 },
+    2_000,
+  );
+  assertEquals(line, "█████░░░░░  50%  2h05m simulated  1.00M events/s  12.3k msgs  ETA 2.0 s");
 });

@@ -82,7 +82,8 @@ export interface LaunchOptions {
   readonly executable: string;
   /**
    * Parent folder for the temporary `--user-data-dir` (created with
-   * `Deno.makeTempDir({ dir })` and removed on close). Default: Deno's temp dir.
+   * `Deno.makeTempDir({ dir })`, the folder itself made if missing, and removed on close).
+   * Default: Deno's temp dir.
    */
   readonly tempDir?: string;
   /** Window width in CSS pixels (default 1280). */
@@ -250,6 +251,7 @@ export class Browser {
    */
   static async launch(opts: LaunchOptions): Promise<Browser> {
     const { executable, width = 1280, height = 1600, startTimeoutMs = 20_000 } = opts;
+    if (opts.tempDir !== undefined) await Deno.mkdir(opts.tempDir, { recursive: true });
     const profileDir = await Deno.makeTempDir({ dir: opts.tempDir, prefix: "chromium-profile-" });
     const args = [
       "--headless",
