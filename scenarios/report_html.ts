@@ -280,7 +280,7 @@ export const STAT_FORMATS: Readonly<
   periods: { label: "Periods", decimals: 0 },
 };
 
-/** A duration in ms as `1d 02:03:04`, `02:03:04` or `0:00:05`. */
+/** A duration in ms as `1d 2:03:04`, `2:03:04`, `0:00:05`, or `577d` for whole days. */
 export function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   const d = Math.floor(s / 86_400);
@@ -288,7 +288,8 @@ export function formatDuration(ms: number): string {
   const m = Math.floor((s % 3600) / 60);
   const sec = s % 60;
   const hms = `${h}:${String(m).padStart(2, "0")}:${String(sec).padStart(2, "0")}`;
-  return d > 0 ? `${d}d ${hms}` : hms;
+  if (d === 0) return hms;
+  return h === 0 && m === 0 && sec === 0 ? `${d}d` : `${d}d ${hms}`;
 }
 
 /** A statistic as the page shows it: "—" for undefined, thousands separators, fixed decimals. */

@@ -81,6 +81,7 @@ Deno.test("formatStat: fixed decimals with separators, durations, and a dash for
   assertEquals(formatStat("profit_factor", null), "—");
   assertEquals(formatStat("max_drawdown_duration_ms", 7_980_000), "2:13:00");
   assertEquals(formatDuration(90_061_000), "1d 1:01:01");
+  assertEquals(formatDuration(577 * 86_400_000), "577d");
   for (const k of STAT_KEYS) assert(STAT_FORMATS[k].label.length > 0, k);
 });
 
