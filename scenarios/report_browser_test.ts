@@ -10,6 +10,8 @@ import { formatStat, STAT_FORMATS } from "./report_html.ts";
 import { runSimCommand } from "./sim_command.ts";
 
 const OUT = "out/report-browser-test";
+const money = (x: number) =>
+  x.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const SCENARIO = new URL("./recordings/crash_short.json", import.meta.url).pathname;
 
 /** Painted (non-white, non-transparent) pixels per chart container, from its canvases. */
@@ -85,6 +87,47 @@ browserTest(
     );
     assertEquals(types, report.events.map((e) => e.type));
     assert(types.includes("halt") && types.includes("kill"), `events: ${types.join(", ")}`);
+
+    // The readouts: the last values at rest; the values under the pointer when it moves.
+    const readout = (id: string) =>
+      page.evaluate<Record<string, string>>(`Object.fromEntries(
+      [...document.querySelectorAll("#readout-${id} [data-label]")]
+        .map((s) => [s.dataset.label, s.textContent]))`);
+    const atRest = await readout("equity");
+    for (const a of report.agents) {
+      const last = a.equity[a.equity.length - 1][1];
+      assertEquals(
+        atRest[a.agentId],
+        `${a.agentId} ${money(last)}`,
+      );
+    }
+    const box = await page.evaluate<{ x: number; y: number; width: number; height: number }>(
+      `(() => {
+      const el = document.getElementById("equity");
+      el.scrollIntoView({ block: "center" });
+      const r = el.getBoundingClientRect();
+      return { x: r.left, y: r.top, width: r.width, height: r.height };
+    })()`,
+    );
+    await page.hover(box.x + box.width * 0.25, box.y + box.height / 2);
+    const when = await page.evaluate<string>(`new Promise((done) =>
+    requestAnimationFrame(() => done(document.querySelector("#readout-equity .when").textContent)))`);
+    const hovered = await readout("equity");
+    assert(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(when), `the readout names a time: ${when}`);
+    assert(
+      JSON.stringify(hovered) !== JSON.stringify(atRest),
+      `the pointer a quarter in shows other values (${when})`,
+    );
+
+    const shown = new Date(`${when.replace(" ", "T")}Z`).getTime();
+    assert(shown > report.period.startTs && shown < report.period.endTs, `${when} in the run`);
+    // Each agent's value under the pointer is its equity at that time in report.json.
+    for (const a of report.agents) {
+      const point = a.equity.findLast(([ts]) => Math.floor(ts / 1000) * 1000 === shown);
+      assert(point !== undefined, `${a.agentId} has a point at ${when}`);
+      assertEquals(hovered[a.agentId], `${a.agentId} ${money(point[1])}`);
+    }
+    await page.hover(0, 0);
 
     const png = await page.screenshot();
     await Deno.writeFile(`${OUT}/report.png`, png);

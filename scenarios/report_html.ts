@@ -390,7 +390,7 @@ export function renderReportHtml(report: Report, assets: PageAssets): string {
   const charts = data.symbols.map((sym, i) =>
     `<h2>Price · ${
       escapeHtml(sym.symbol)
-    }</h2><div class="chart tall" id="price-${i}" data-chart="price"></div>`
+    }</h2><p class="muted">▲ buy (a long's entry, a short's exit) · ▼ sell · coloured by agent</p><div class="readout" id="readout-price-${i}"></div><div class="chart tall" id="price-${i}" data-chart="price"></div>`
   ).join("\n");
   return `<!doctype html>
 <html lang="en">
@@ -403,7 +403,7 @@ export function renderReportHtml(report: Report, assets: PageAssets): string {
 * { box-sizing: border-box; }
 body { margin: 0 auto; max-width: 1240px; padding: 20px 24px 40px; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: #fff; }
 header h1 { margin: 0; font-size: 22px; }
-header p { margin: 4px 0; color: var(--muted); }
+header p, h2 + p { margin: 4px 0; color: var(--muted); }
 .facts { display: flex; flex-wrap: wrap; gap: 8px 20px; margin: 10px 0 4px; }
 .facts span b { font-variant-numeric: tabular-nums; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; background: #eef1f7; }
@@ -411,6 +411,8 @@ header p { margin: 4px 0; color: var(--muted); }
 h2 { font-size: 15px; margin: 22px 0 6px; }
 .chart { position: relative; width: 100%; height: 260px; border: 1px solid var(--line); border-radius: 6px; overflow: hidden; }
 .chart.tall { height: 380px; }
+.readout { display: flex; flex-wrap: wrap; gap: 4px 16px; min-height: 20px; margin: 2px 0 4px; font-size: 12px; font-variant-numeric: tabular-nums; }
+.readout .when { color: var(--muted); }
 .legend { display: flex; flex-wrap: wrap; gap: 14px; margin: 4px 0; color: var(--muted); }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 5px; vertical-align: -1px; }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
@@ -453,9 +455,9 @@ ${statsTable(report, colors)}
     ).join("")
   }</div>
 ${charts}
-<h2>Equity · risk events on the timeline</h2><div class="chart" id="equity" data-chart="equity"></div>
-<h2>Drawdown %</h2><div class="chart" id="drawdown" data-chart="drawdown"></div>
-<h2>Position</h2><div class="chart" id="position" data-chart="position"></div>
+<h2>Equity · risk events on the timeline</h2><div class="readout" id="readout-equity"></div><div class="chart" id="equity" data-chart="equity"></div>
+<h2>Drawdown %</h2><div class="readout" id="readout-drawdown"></div><div class="chart" id="drawdown" data-chart="drawdown"></div>
+<h2>Position</h2><div class="readout" id="readout-position"></div><div class="chart" id="position" data-chart="position"></div>
 <h2>Risk events</h2>
 ${eventsTable(report.events)}
 <footer>${report.counts.messages.toLocaleString("en-US")} bus messages · ${

@@ -471,6 +471,14 @@ export class Page {
     }
   }
 
+  /**
+   * Moves the mouse pointer to (`x`, `y`), CSS pixels from the viewport's top left, as a real
+   * (trusted) input event: `Input.dispatchMouseEvent`. Scroll the target into view first.
+   */
+  async hover(x: number, y: number): Promise<void> {
+    await this.#connection.send("Input.dispatchMouseEvent", { type: "mouseMoved", x, y });
+  }
+
   /** A PNG of the full page (`Page.captureScreenshot` with `captureBeyondViewport: true`). */
   async screenshot(): Promise<Uint8Array> {
     const metrics = await this.#connection.send("Page.getLayoutMetrics");
