@@ -19,6 +19,16 @@ import type { SymbolInfo } from "../actors/venue_adapter.ts";
 import type { RunResult } from "./run.ts";
 import type { AgentConfig, Scenario } from "./scenario.ts";
 
+/** How many risk events of each type a run had. */
+export type RiskCounts = Record<RiskEventRecord["type"], number>;
+
+/** Counts `events` by type. */
+export function riskCounts(events: readonly RiskEventRecord[]): RiskCounts {
+  const counts: RiskCounts = { reject: 0, halt: 0, resume: 0, kill: 0, alert: 0 };
+  for (const e of events) counts[e.type]++;
+  return counts;
+}
+
 /** Version of the report.json layout. */
 export const REPORT_VERSION = 1;
 
@@ -116,9 +126,7 @@ export function formatSummary(r: RunResult): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
-  const halts = r.events.filter((e) => e.type === "halt" || e.type === "kill").length;
-  const rejects = r.events.filter((e) => e.type === "reject").length;
-  const alerts = r.events.filter((e) => e.type === "alert").length;
+  const n = riskCounts(r.events);
   return [
     `${r.scenario.name} (seed ${r.seed}, ${r.venue}) ${new Date(r.startTs).toISOString()} → ${
       new Date(r.endTs).toISOString()
@@ -126,7 +134,9 @@ export function formatSummary(r: RunResult): string {
     line(header),
     line(widths.map((w) => "─".repeat(w))),
     ...rows.map(line),
-    `risk: ${rejects} rejects, ${halts} halts/kills; ${alerts} alerts; ${r.counts.messages} bus messages, ${r.counts.simEvents} venue events, ${
+    `risk: ${n.reject} rejects, ${
+      n.halt + n.kill
+    } halts/kills; ${n.alert} alerts; ${r.counts.messages} bus messages, ${r.counts.simEvents} venue events, ${
       (r.wallMs / 1000).toFixed(2)
     } s`,
   ].join("\n");

@@ -17,7 +17,7 @@
  */
 import type { RiskEventRecord } from "../actors/monitor_actor.ts";
 import { STAT_KEYS, type Stats } from "../actors/stats.ts";
-import type { Report } from "./report.ts";
+import { type Report, riskCounts } from "./report.ts";
 
 /** A chart time: UTC seconds, as Lightweight Charts takes it. */
 export type ChartTime = number;
@@ -380,9 +380,7 @@ export function renderReportHtml(report: Report, assets: PageAssets): string {
   const data = pageData(report);
   const colors = new Map(data.agents.map((a) => [a.agentId, a.color]));
   const s = report.scenario;
-  const halts = report.events.filter((e) => e.type === "halt").length;
-  const kills = report.events.filter((e) => e.type === "kill").length;
-  const rejects = report.events.filter((e) => e.type === "reject").length;
+  const { halt: halts, kill: kills, reject: rejects } = riskCounts(report.events);
   const title = `${s.name} · seed ${report.seed}`;
   const period = `${report.period.start.replace("T", " ").slice(0, 16)} → ${
     report.period.end.replace("T", " ").slice(0, 16)

@@ -127,6 +127,13 @@ export const ScenarioSchema = z.strictObject({
         message: `unknown target "${o.target}" (an agent id or "all")`,
       });
     }
+    if (s.venue.kind === "sim" && o.atMs >= s.durationMs) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["operator", i, "atMs"],
+        message: `${o.atMs} is not inside the run (durationMs ${s.durationMs})`,
+      });
+    }
     if (i > 0 && o.atMs < s.operator[i - 1].atMs) {
       ctx.addIssue({
         code: "custom",

@@ -81,12 +81,14 @@ Deno.test("a bad scenario gets one error per bad field, each naming its path", (
       operator: [
         { atMs: 500, target: "all", command: "kill" },
         { atMs: 100, target: "zed", command: "halt" },
+        { atMs: 30_000_000, target: "all", command: "resume" },
       ],
     })
   ) as ScenarioError;
   assertEquals(e2.issues, [
     'operator[1].target: unknown target "zed" (an agent id or "all")',
     "operator[1].atMs: commands must be in time order (100 < 500)",
+    "operator[2].atMs: 30000000 is not inside the run (durationMs 23400000)",
     'agents[1].id: duplicate agent id "a" (also agents[0])',
     'agents[2].symbol: unknown symbol "NOPE" (the venue trades SIM)',
   ]);
@@ -261,6 +263,9 @@ Deno.test("deno task sim: bad arguments exit 2, a missing or bad scenario exits 
       }),
     );
     assertEquals(await runSimCommand([bad, "--out", "out/never"]), 1);
+    // An output folder that cannot be made (a file is in the way): named, exit 1.
+    const small = `${RECORDINGS}kill_short.json`;
+    assertEquals(await runSimCommand([small, "--out", `${bad}/sub`, "--quiet"]), 1);
     await Deno.remove(bad);
   } finally {
     console.error = error;
@@ -269,6 +274,7 @@ Deno.test("deno task sim: bad arguments exit 2, a missing or bad scenario exits 
   assert(said[1].includes("scenarios/no_such.json") && said[1].includes("cannot read"), said[1]);
   assert(said[2].includes("agents[0].policy.kind"), said[2]);
   assert(said[3].startsWith("sim: m: ") && said[3].includes("missing.csv"), said[3]);
+  assert(said[4].startsWith("sim: writing ") && said[4].includes("/sub"), said[4]);
 });
 
 Deno.test("deno task sim --json prints one JSON object and nothing else; --quiet prints nothing", async () => {

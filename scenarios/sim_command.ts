@@ -13,7 +13,7 @@
  * recording's header, and the agents trade on a replay venue over the recorded bars.
  * @module
  */
-import { buildReport, formatSummary, type Report } from "./report.ts";
+import { buildReport, formatSummary, type Report, riskCounts } from "./report.ts";
 import { loadPageAssets, renderReportHtml } from "./report_html.ts";
 import { parseRecording, recordedMarketData, recordingHeader } from "./recording.ts";
 import { type Progress, runScenario } from "./run.ts";
@@ -144,7 +144,7 @@ export function jsonSummary(
   files: Readonly<Record<string, string>>,
   messages: number,
 ): Record<string, unknown> {
-  const count = (type: string) => report.events.filter((e) => e.type === type).length;
+  const n = riskCounts(report.events);
   return {
     scenario: report.scenario.name,
     seed: report.seed,
@@ -152,7 +152,7 @@ export function jsonSummary(
     files,
     messages,
     wallMs: report.run.wallMs,
-    risk: { rejects: count("reject"), halts: count("halt"), kills: count("kill") },
+    risk: { rejects: n.reject, halts: n.halt, kills: n.kill },
     agents: Object.fromEntries(report.agents.map((a) => [a.agentId, a.stats])),
   };
 }
