@@ -40,8 +40,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from "./bus.ts";
-import type { DeadLetter } from "./messages.ts";
-import { validateMessage } from "./routing.ts";
+import { deadLetterOf, validateMessage } from "./routing.ts";
 import { parseSubject, tokensMatch } from "./subject.ts";
 
 /** Options of {@linkcode MemoryBus}. */
@@ -270,7 +269,7 @@ export class MemoryBus implements Bus {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (!targets.subs.some((s) => !s.closed) && !targets.groups.some((g) => g.members.length > 0)) {
+    if (!this.hasSubscribers(subject)) {
       this.#noResponders++;
       return Promise.reject(new NoRespondersError(subject));
     }
@@ -291,6 +290,22 @@ export class MemoryBus implements Bus {
     });
     this.publish(subject, data, replyTo);
     return promise;
+  }
+
+  /** Whether a message on the literal `subject` would reach any open subscription now. */
+  hasSubscribers(subject: string): boolean {
+    const targets = this.#cache.get(subject) ?? this.#resolve(subject);
+    return targets.subs.some((s) => !s.closed) || targets.groups.some((g) => g.members.length > 0);
+  }
+
+  /** Async handlers still running. */
+  get inflight(): number {
+    return this.#inflight.size;
+  }
+
+  /** Resolves once the async handlers running now have settled. */
+  async idle(): Promise<void> {
+    if (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
   }
 
   flush(): Promise<void> {
@@ -371,17 +386,8 @@ export class MemoryBus implements Bus {
     if (result.ok) return true;
     this.#deadLettered++;
     this.#report({ type: "dead-letter", subject, error: result.error });
-    if (result.expectedKind === "dead-letter") return false; // never dead-letter a dead letter
-    const letter: DeadLetter = {
-      kind: "dead-letter",
-      v: 1,
-      ts: Math.max(0, Math.round(this.#clock?.now() ?? Date.now())),
-      subject,
-      expectedKind: result.expectedKind,
-      error: result.error,
-      issues: [...result.issues],
-      payload: data,
-    };
+    const letter = deadLetterOf(subject, data, result, this.#clock?.now() ?? Date.now());
+    if (letter === undefined) return false; // never dead-letter a dead letter
     this.publish(`dlq.${result.expectedKind}`, letter);
     return false;
   }
@@ -440,7 +446,8 @@ function pickMember(group: Group): Sub | undefined {
   return undefined;
 }
 
-function logBusError(event: BusErrorEvent): void {
+/** The default error reporter of the buses: one JSON line on stderr. */
+export function logBusError(event: BusErrorEvent): void {
   const error = event.type === "handler-error"
     ? (event.error instanceof Error
       ? `${event.error.name}: ${event.error.message}`

@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import { CATALOGUE, type Kind, KINDS, type MessageOf } from "./messages.ts";
+import { CATALOGUE, type DeadLetter, type Kind, KINDS, type MessageOf } from "./messages.ts";
 import { isSubjectToken, parseSubject, tokensMatch } from "./subject.ts";
 
 type Placeholders<T extends string> = T extends `${string}{${infer P}}${infer Rest}`
@@ -163,5 +163,28 @@ export function validateMessage(subject: string, payload: unknown): Validation {
     expectedKind: route.kind,
     issues,
     error: `${route.kind} v${spec.version} on "${subject}": ${detail}`,
+  };
+}
+
+/**
+ * The dead letter for a message that failed validation, stamped `ts` (ms); undefined when the
+ * bad message is itself a dead letter (never dead-letter a dead letter).
+ */
+export function deadLetterOf(
+  subject: string,
+  payload: unknown,
+  result: Validation & { readonly ok: false },
+  ts: number,
+): DeadLetter | undefined {
+  if (result.expectedKind === "dead-letter") return undefined;
+  return {
+    kind: "dead-letter",
+    v: 1,
+    ts: Math.max(0, Math.round(ts)),
+    subject,
+    expectedKind: result.expectedKind,
+    error: result.error,
+    issues: [...result.issues],
+    payload,
   };
 }

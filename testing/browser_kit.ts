@@ -10,15 +10,13 @@
  * @module
  */
 import { Browser, findChromium } from "./chromium.ts";
+import { inCI, withDeadline } from "./test_kit.ts";
+
+export { inCI, withDeadline } from "./test_kit.ts";
 
 /** Where browser tests put their temporary profiles and files. */
 export const OUT_DIR = "./out";
 const DEADLINE_MS = 60_000;
-
-/** Whether this is a CI run (`CI=true`). */
-export const inCI: boolean =
-  Deno.permissions.querySync({ name: "env", variable: "CI" }).state === "granted" &&
-  Deno.env.get("CI") === "true";
 
 /** Why browser tests cannot run here (a missing permission or Chromium), or undefined. */
 export function browserBlocker(): string | undefined {
@@ -49,19 +47,6 @@ export function browserBlocker(): string | undefined {
 
 const blocker = browserBlocker();
 let noted = false;
-
-/** Rejects after `ms` unless `body` settles first; the timer is always cleared. */
-export async function withDeadline<T>(name: string, ms: number, body: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`"${name}" did not finish within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([body, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * A test with a launched browser, under a hard deadline (default 60 s): a body that outlives it
