@@ -191,7 +191,7 @@ function applyUpdate(ctx: BrokerContext, agentId: string, u: AdapterUpdate): voi
     const fill: Fill = {
       kind: "fill",
       v: 1,
-      ts: u.ts,
+      ts: Math.floor(u.ts), // venue time runs in fractions of a ms; messages carry whole ms
       agentId: t.order.agentId,
       clientOrderId: t.order.clientOrderId,
       fillId: `${t.order.clientOrderId}:f${t.fills}`,

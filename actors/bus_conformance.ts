@@ -100,7 +100,8 @@ export const CONFORMANCE: readonly ConformanceCase[] = [
     },
   },
   {
-    name: "a queue group shares messages: each goes to exactly one member; plain subscribers get all",
+    name:
+      "a queue group shares messages: each goes to exactly one member; plain subscribers get all",
     async run(make) {
       const { bus } = await make();
       const members: number[][] = [[], [], []];

@@ -143,6 +143,11 @@ export class MemoryBus implements Bus {
     this.#onError = options.onError ?? logBusError;
   }
 
+  /** Whether a delivery loop is running (a handler is on the stack). */
+  get delivering(): boolean {
+    return this.#delivering;
+  }
+
   get closed(): boolean {
     return this.#closed;
   }

@@ -282,6 +282,11 @@ export class NatsBus implements Bus {
     return this.#closed;
   }
 
+  /** Ordered mode: whether a local handler is running now (its publishes follow its message). */
+  get dispatching(): boolean {
+    return this.#local?.delivering ?? false;
+  }
+
   /** The server this bus is connected to (`host:port`). */
   get server(): string {
     return this.#nc.getServer();

@@ -82,8 +82,16 @@ export class Kernel {
   /**
    * Dispatches every event due at or before `until`, in order, then leaves the clock at
    * `until`. Returns the number of events dispatched.
+   *
+   * With `pause`, asked after every event: when it answers true the run stops there, the
+   * clock left at that event's time (call again to go on) — how a lockstep driver gets control
+   * back between two events.
    */
-  run(until: number, dispatch: (type: number, index: number) => void): number {
+  run(
+    until: number,
+    dispatch: (type: number, index: number) => void,
+    pause?: () => boolean,
+  ): number {
     const queue = this.#queue;
     const clock = this.clock;
     let n = 0;
@@ -100,6 +108,10 @@ export class Kernel {
         fn();
       } else {
         dispatch(type, index);
+      }
+      if (pause !== undefined && pause()) {
+        this.processed += n;
+        return n;
       }
     }
     if (until > clock.now() && Number.isFinite(until)) clock.advanceTo(until);

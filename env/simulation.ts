@@ -84,9 +84,12 @@ export class Simulation {
     return this.kernel.run(this.kernel.now() + ms, this.#dispatch);
   }
 
-  /** Runs every event up to `time`; returns the number of events processed. */
-  runUntil(time: number): number {
-    return this.kernel.run(time, this.#dispatch);
+  /**
+   * Runs every event up to `time`; returns the number of events processed. With `pause`, stops
+   * early after an event for which it answers true (see `Kernel.run`).
+   */
+  runUntil(time: number, pause?: () => boolean): number {
+    return this.kernel.run(time, this.#dispatch, pause);
   }
 
   /** Adds a background agent that first wakes at `firstWake` (ms since the epoch). */

@@ -28,6 +28,7 @@ import { brokerMachine } from "../actors/broker_actor.ts";
 import { featuresMachine } from "../actors/features_actor.ts";
 import { marketDataMachine } from "../actors/market_data_actor.ts";
 import { MemoryBus } from "../actors/memory_bus.ts";
+import { NatsBus } from "../actors/nats_bus.ts";
 import type { Bar, Message, Quote } from "../actors/messages.ts";
 import {
   type AgentSummary,
@@ -73,6 +74,13 @@ export interface RunOptions {
    * bar's open, as with any replay).
    */
   readonly marketData?: readonly Message[];
+  /**
+   * Run every message through a NATS server at this URL (`nats://host:port`) instead of the
+   * in-process bus, in lockstep: the venue's clock advances only once every message of the
+   * current step has come back from the server and been handled, so the run is identical,
+   * message for message, to the in-process one.
+   */
+  readonly natsUrl?: string;
 }
 
 /** Everything a run produced. */
@@ -107,8 +115,12 @@ interface Market {
   readonly endTs: number;
   readonly barMs: number;
   now(): number;
-  /** Advances the clock to `until` (a replay: bar by bar, `onStep` after each); returns the steps. */
-  advance(until: number, onStep: () => void): number;
+  /**
+   * Advances the clock towards `until`; returns true once there. Asks `pause` after every
+   * event (a replay: every bar) and returns false early, the clock at that event, when it says
+   * so — the lockstep driver's chance to let the bus catch up.
+   */
+  advance(until: number, pause: () => boolean): boolean;
   readonly simEvents: () => number;
   /** The simulator's kernel, for the feed's timers (sim venues only). */
   readonly kernel?: Simulation["kernel"];
@@ -127,13 +139,104 @@ export async function runScenario(
     : scenario.venue.kind === "sim"
     ? simMarket(scenario, seed)
     : await replayMarket(scenario);
-  return runOn(scenario, seed, market, options);
+  const wallStart = performance.now();
+  const driver = options.natsUrl === undefined
+    ? memoryDriver()
+    : await natsDriver(options.natsUrl, scenario.name, () => market.now());
+  try {
+    return await runOn(scenario, seed, market, options, driver, wallStart);
+  } finally {
+    await driver.bus.close();
+  }
 }
 
-function runOn(scenario: Scenario, seed: number, market: Market, options: RunOptions): RunResult {
-  const wallStart = performance.now();
+/**
+ * How a run hands its messages over. `step(fn)` runs `fn` — which publishes — and sees its
+ * messages and everything they cause handled before the next step: at once on the in-process
+ * bus; over NATS after the current venue event, when `catchUp` runs the queued steps one at a
+ * time, each followed by a round trip of all its messages through the server (lockstep).
+ */
+interface Driver {
+  readonly bus: MemoryBus | NatsBus;
+  step(fn: () => void): void;
+  /** Whether steps are waiting for `catchUp`. */
+  readonly waiting: () => boolean;
+  catchUp(): Promise<void>;
+  /**
+   * The venue time a queued step was taken at, while it and its messages are handled (the
+   * venue may have moved on within the event, as a replay bar does): the run's clock then.
+   */
+  readonly pinned: () => number | undefined;
+}
+
+function memoryDriver(): Driver {
   const bus = new MemoryBus({ mode: "manual" });
-  const now = () => Math.floor(market.now());
+  return {
+    bus,
+    step(fn) {
+      fn();
+      bus.deliverPending();
+    },
+    waiting: () => false,
+    catchUp() {
+      bus.deliverPending();
+      return Promise.resolve();
+    },
+    pinned: () => undefined,
+  };
+}
+
+async function natsDriver(url: string, name: string, now: () => number): Promise<Driver> {
+  const token = name.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 32) || "run";
+  const bus = await NatsBus.connect({
+    servers: url,
+    name: `agora-sim-${token}`,
+    prefix: `agora.sim.${token}.${crypto.randomUUID().slice(0, 8)}`,
+    ordered: true,
+  });
+  const queue: { fn: () => void; at: number }[] = [];
+  let running = false;
+  let pinned: number | undefined;
+  return {
+    bus,
+    step(fn) {
+      // Inside a handler or a step, publishes already follow the message being handled.
+      if (running || bus.dispatching) fn();
+      else queue.push({ fn, at: pinned ?? now() });
+    },
+    waiting: () => queue.length > 0,
+    async catchUp() {
+      try {
+        for (let s = queue.shift(); s !== undefined; s = queue.shift()) {
+          pinned = s.at;
+          running = true;
+          try {
+            s.fn();
+          } finally {
+            running = false;
+          }
+          await bus.settle();
+        }
+        await bus.settle();
+      } finally {
+        pinned = undefined;
+      }
+    },
+    pinned: () => pinned,
+  };
+}
+
+async function runOn(
+  scenario: Scenario,
+  seed: number,
+  market: Market,
+  options: RunOptions,
+  driver: Driver,
+  wallStart: number,
+): Promise<RunResult> {
+  const bus = driver.bus;
+  const step = driver.step;
+  const now = () => Math.floor(driver.pinned() ?? market.now());
   const byKind: Record<string, number> = {};
   const record = options.record;
   bus.subscribe(">", (m: Message) => {
@@ -154,11 +257,11 @@ function runOn(scenario: Scenario, seed: number, market: Market, options: RunOpt
     }
     : (m: Message): void => bus.publish(subjectFor(m), m);
   const supervisor = new Supervisor(bus, { publish, now });
-  const publishMd = (m: Quote | Bar): void => {
-    if (options.measureLatency) mdWall = performance.now();
-    publish(m);
-    bus.deliverPending();
-  };
+  const publishMd = (m: Quote | Bar): void =>
+    step(() => {
+      if (options.measureLatency) mdWall = performance.now();
+      publish(m);
+    });
 
   const symbols = market.symbols;
   const firstSymbol = symbols[0].name;
@@ -242,10 +345,8 @@ function runOn(scenario: Scenario, seed: number, market: Market, options: RunOpt
       market.kind,
       symbols,
       { cash: a.startCash, shortLimitLots: scenario.allowShort ? 1_000_000_000 : 0 },
-      (update) => {
-        supervisor.send("broker", { type: "venue", agentId: a.agentId, update });
-        bus.deliverPending();
-      },
+      (update) =>
+        step(() => supervisor.send("broker", { type: "venue", agentId: a.agentId, update })),
     ),
   ]));
   supervisor.start({
@@ -274,10 +375,13 @@ function runOn(scenario: Scenario, seed: number, market: Market, options: RunOpt
   });
 
   // Market data from the venue to the bus.
-  attachFeed(scenario, market, publishMd, () => {
-    supervisor.send("market-data", { type: "timer" });
-    bus.deliverPending();
-  });
+  attachFeed(
+    scenario,
+    market,
+    publishMd,
+    step,
+    () => supervisor.send("market-data", { type: "timer" }),
+  );
 
   // Drive the clock, reporting progress about every 1%, with the operator's commands at their
   // times (after the venue has reached that time).
@@ -290,20 +394,22 @@ function runOn(scenario: Scenario, seed: number, market: Market, options: RunOpt
       ? Infinity
       : market.startTs + commands[nextCommand].atMs;
     const next = Math.min(market.endTs, t + slice, Math.max(t, due));
-    market.advance(next, () => bus.deliverPending());
-    bus.deliverPending();
+    while (!market.advance(next, driver.waiting)) await driver.catchUp();
+    await driver.catchUp();
     while (nextCommand < commands.length && market.startTs + commands[nextCommand].atMs <= next) {
       const c = commands[nextCommand++];
-      publish({
-        kind: "control",
-        v: 1,
-        ts: now(),
-        target: c.target,
-        command: c.command,
-        ...(c.reason === undefined ? {} : { reason: c.reason }),
-        issuedBy: "operator",
-      });
-      bus.deliverPending();
+      step(() =>
+        publish({
+          kind: "control",
+          v: 1,
+          ts: now(),
+          target: c.target,
+          command: c.command,
+          ...(c.reason === undefined ? {} : { reason: c.reason }),
+          issuedBy: "operator",
+        })
+      );
+      await driver.catchUp();
     }
     if (next === t) continue;
     t = next;
@@ -314,7 +420,7 @@ function runOn(scenario: Scenario, seed: number, market: Market, options: RunOpt
       events: market.simEvents(),
     });
   }
-  bus.deliverPending();
+  await driver.catchUp();
 
   const monitor = supervisor.snapshot("monitor")!.context as MonitorState;
   const endTs = Math.floor(market.endTs);
@@ -328,7 +434,6 @@ function runOn(scenario: Scenario, seed: number, market: Market, options: RunOpt
   const restarts = supervisor.restarts();
   supervisor.stop();
   const messages = bus.stats().published;
-  void bus.close();
   return {
     scenario,
     seed,
@@ -369,7 +474,10 @@ function simMarket(scenario: Scenario, seed: number): Market {
     endTs: startTs + scenario.durationMs,
     barMs: sim.config.barMs,
     now: () => sim.now,
-    advance: (until) => sim.runUntil(until),
+    advance: (until, pause) => {
+      sim.runUntil(until, pause);
+      return !pause();
+    },
     simEvents: () => sim.kernel.processed,
     kernel: sim.kernel,
   };
@@ -424,15 +532,13 @@ function replayOf(
     endTs: data.time[last] + data.barMs,
     barMs: data.barMs,
     now: () => venue.now,
-    advance: (until, onStep) => {
-      let n = 0;
+    advance: (until, pause) => {
       while (!venue.done && venue.now < until) {
         venue.step();
-        onStep();
-        n++;
+        steps++;
+        if (pause()) return false;
       }
-      steps += n;
-      return n;
+      return true;
     },
     simEvents: () => steps,
   };
@@ -459,6 +565,7 @@ function attachFeed(
   scenario: Scenario,
   market: Market,
   publishMd: (m: Quote | Bar) => void,
+  step: (fn: () => void) => void,
   timer: () => void,
 ): void {
   const venueName = market.kind;
@@ -501,30 +608,39 @@ function attachFeed(
     }
   });
   const interval = scenario.feed.quoteIntervalMs;
+  // Each symbol's quote is its own step, read when the step runs: over NATS the steps run after
+  // this event, and a quote's consequences may move the other symbols' tops first, as they do
+  // on the in-process bus.
+  const quoteOf = (s: number): Quote | undefined => {
+    const e = tops[s];
+    if (e === undefined) return undefined;
+    tops[s] = undefined;
+    const info = symbols[s];
+    const px = (
+      ticks: number,
+    ) => (ticks > 0 ? roundTo(ticks * info.tickSize, info.tickSize) : null);
+    return {
+      kind: "quote",
+      v: 1,
+      ts: Math.floor(e.time),
+      stage: "raw",
+      venue: venueName,
+      symbol: info.name,
+      bid: px(e.bid),
+      bidQty: e.bidQty * info.lotSize,
+      ask: px(e.ask),
+      askQty: e.askQty * info.lotSize,
+    };
+  };
   const tick = (): void => {
     for (let s = 0; s < symbols.length; s++) {
-      const e = tops[s];
-      if (e === undefined) continue;
-      tops[s] = undefined;
-      const info = symbols[s];
-      const px = (
-        ticks: number,
-      ) => (ticks > 0 ? roundTo(ticks * info.tickSize, info.tickSize) : null);
-      publishMd({
-        kind: "quote",
-        v: 1,
-        ts: Math.floor(e.time),
-        stage: "raw",
-        venue: venueName,
-        symbol: info.name,
-        bid: px(e.bid),
-        bidQty: e.bidQty * info.lotSize,
-        ask: px(e.ask),
-        askQty: e.askQty * info.lotSize,
+      step(() => {
+        const quote = quoteOf(s);
+        if (quote !== undefined) publishMd(quote);
       });
     }
-    timer();
-    kernel.at(kernel.now() + interval, tick);
+    step(timer);
+    step(() => kernel.at(kernel.now() + interval, tick));
   };
   kernel.at(kernel.now() + interval + latency, tick);
 }
