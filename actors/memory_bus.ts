@@ -268,13 +268,13 @@ export class MemoryBus implements Bus {
     if (this.#closed || this.#draining) {
       return Promise.reject(new BusClosedError(`request on "${subject}": the bus is closed`));
     }
-    let targets: Targets;
+    let listening: boolean;
     try {
-      targets = this.#cache.get(subject) ?? this.#resolve(subject);
+      listening = this.hasSubscribers(subject); // throws on a malformed subject
     } catch (error) {
       return Promise.reject(error);
     }
-    if (!this.hasSubscribers(subject)) {
+    if (!listening) {
       this.#noResponders++;
       return Promise.reject(new NoRespondersError(subject));
     }

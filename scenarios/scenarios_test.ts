@@ -177,6 +177,7 @@ Deno.test("sim arguments: defaults, options and clear errors", () => {
     seed: undefined,
     out: undefined,
     replay: undefined,
+    natsUrl: undefined,
     quiet: false,
     json: false,
   });
@@ -185,9 +186,19 @@ Deno.test("sim arguments: defaults, options and clear errors", () => {
     seed: 7,
     out: "d",
     replay: undefined,
+    natsUrl: undefined,
     quiet: true,
     json: false,
   });
+  assertEquals(
+    (parseSimArgs(["--bus", "nats://127.0.0.1:4222"]) as SimArgs).natsUrl,
+    "nats://127.0.0.1:4222",
+  );
+  assertEquals((parseSimArgs(["--bus", "memory"]) as SimArgs).natsUrl, undefined);
+  assertEquals(
+    parseSimArgs(["--bus", "http://x"]),
+    '--bus: expected "memory" or nats://HOST:PORT, got "http://x"',
+  );
   assertEquals((parseSimArgs(["--json"]) as SimArgs).json, true);
   assertEquals(parseSimArgs(["--json", "--quiet"]), "--quiet and --json: choose one");
   assertEquals(

@@ -1,5 +1,6 @@
 /**
- * `deno task sim [SCENARIO] [--seed N] [--out DIR] [--replay FILE] [--quiet | --json]`: runs a
+ * `deno task sim [SCENARIO] [--seed N] [--out DIR] [--replay FILE] [--bus URL] [--quiet | --json]`:
+ * runs a
  * scenario, shows progress on a terminal (simulated time, events/s, ETA), prints the summary
  * table, and writes `report.json`, `report.html` and `recording.jsonl` to DIR (default
  * `out/sim/<scenario name>`).
@@ -11,6 +12,10 @@
  * With `--replay FILE` the market data of a recording (its raw quotes and bars) is fed back
  * through the actors instead of the scenario's venue; the scenario and seed come from the
  * recording's header, and the agents trade on a replay venue over the recorded bars.
+ *
+ * With `--bus nats://HOST:PORT` every message goes through that NATS server instead of the
+ * in-process bus, in lockstep (scenarios/run.ts), and the run is identical, message for
+ * message, to the in-process one. `--bus memory` is the default.
  * @module
  */
 import { buildReport, formatSummary, type Report, riskCounts } from "./report.ts";
@@ -25,6 +30,8 @@ export interface SimArgs {
   readonly seed: number | undefined;
   readonly out: string | undefined;
   readonly replay: string | undefined;
+  /** A NATS server URL, or undefined for the in-process bus. */
+  readonly natsUrl: string | undefined;
   readonly quiet: boolean;
   readonly json: boolean;
 }
@@ -35,6 +42,7 @@ export function parseSimArgs(args: readonly string[]): SimArgs | string {
   let seed: number | undefined;
   let out: string | undefined;
   let replay: string | undefined;
+  let natsUrl: string | undefined;
   let quiet = false;
   let json = false;
   for (let i = 0; i < args.length; i++) {
@@ -54,7 +62,12 @@ export function parseSimArgs(args: readonly string[]): SimArgs | string {
         seed = n;
       } else if (a === "--out") out = value();
       else if (a === "--replay") replay = value();
-      else if (a === "--quiet") quiet = true;
+      else if (a === "--bus") {
+        const v = value();
+        if (v === "memory") natsUrl = undefined;
+        else if (/^nats:\/\/[A-Za-z0-9_.-]+:\d{1,5}$/.test(v)) natsUrl = v;
+        else return `--bus: expected "memory" or nats://HOST:PORT, got ${JSON.stringify(v)}`;
+      } else if (a === "--quiet") quiet = true;
       else if (a === "--json") json = true;
       else if (a.startsWith("--")) return `unknown option "${a}"`;
       else if (scenario === undefined) scenario = a;
@@ -64,7 +77,7 @@ export function parseSimArgs(args: readonly string[]): SimArgs | string {
     }
   }
   if (quiet && json) return "--quiet and --json: choose one";
-  return { scenario: scenario ?? DEFAULT_SCENARIO, seed, out, replay, quiet, json };
+  return { scenario: scenario ?? DEFAULT_SCENARIO, seed, out, replay, natsUrl, quiet, json };
 }
 
 /** Runs the sim command; returns the exit code. */
@@ -101,6 +114,7 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
     result = await runScenario(scenario, {
       seed,
       marketData,
+      natsUrl: parsed.natsUrl,
       record: (line) => lines.push(line),
       onProgress: tty ? (p) => bar.show(p) : undefined,
     });
@@ -131,8 +145,11 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
     console.log(JSON.stringify(jsonSummary(report, files, lines.length - 1)));
   } else if (!parsed.quiet) {
     console.log(formatSummary(result));
+    const via = parsed.natsUrl === undefined ? "" : ` through NATS at ${parsed.natsUrl}`;
     console.log(
-      `wrote ${files.report}, ${files.html} and ${files.recording} (${lines.length - 1} messages)`,
+      `wrote ${files.report}, ${files.html} and ${files.recording} (${
+        lines.length - 1
+      } messages${via})`,
     );
   }
   return 0;
