@@ -12,6 +12,7 @@
  * @module
  */
 import { CATALOGUE, type DeadLetter, type Kind, KINDS, type MessageOf } from "./messages.ts";
+import { compileGuard, type Guard } from "./schema_guard.ts";
 import { isSubjectToken, parseSubject, tokensMatch } from "./subject.ts";
 
 type Placeholders<T extends string> = T extends `${string}{${infer P}}${infer Rest}`
@@ -86,7 +87,6 @@ export function patternOf<K extends Kind>(kind: K, params: Partial<SubjectParams
   return fill(kind, params as Record<string, string>, true);
 }
 
-const routeCache = new Map<string, Route | null>();
 const ROUTE_CACHE_LIMIT = 10_000;
 
 /** The catalogue kind whose subject template matches `subject`, or `undefined`. */
@@ -95,14 +95,45 @@ export function kindOfSubject(subject: string): Kind | undefined {
 }
 
 function routeOf(subject: string): Route | null {
-  let route = routeCache.get(subject);
-  if (route === undefined) {
+  return bindingOf(subject)?.route ?? null;
+}
+
+/**
+ * A subject bound to its route: the kind, and the fields the subject's tokens pin down (a fill
+ * on `fill.a1` must say `agentId: "a1"`). Cached per subject, so validating a message splits
+ * no strings.
+ */
+interface Binding {
+  readonly route: Route;
+  /** The kind's compiled guard (actors/schema_guard.ts), when it has one. */
+  readonly guard: Guard | undefined;
+  readonly pinned: readonly (readonly [field: string, token: string])[];
+  readonly ok: Validation;
+}
+
+const bindingCache = new Map<string, Binding | null>();
+const guards = new Map<Kind, Guard | undefined>();
+
+function guardOf(kind: Kind): Guard | undefined {
+  if (!guards.has(kind)) guards.set(kind, compileGuard(CATALOGUE[kind].schema));
+  return guards.get(kind);
+}
+
+function bindingOf(subject: string): Binding | null {
+  let binding = bindingCache.get(subject);
+  if (binding === undefined) {
     const tokens = parseSubject(subject, false);
-    route = ROUTES.find((r) => tokensMatch(r.patternTokens, tokens)) ?? null;
-    if (routeCache.size >= ROUTE_CACHE_LIMIT) routeCache.clear();
-    routeCache.set(subject, route);
+    const route = ROUTES.find((r) => tokensMatch(r.patternTokens, tokens));
+    binding = route === undefined ? null : {
+      route,
+      guard: guardOf(route.kind),
+      pinned: route.fields.flatMap((f, i) => (f === null ? [] : [[f, tokens[i]] as const])),
+      ok: { ok: true, kind: route.kind },
+    };
+    if (bindingCache.size >= ROUTE_CACHE_LIMIT) bindingCache.clear();
+    bindingCache.set(subject, binding);
   }
-  return route;
+  return binding;
 }
 
 /** One problem with a message: the field's dotted path (empty for the whole message) and what. */
@@ -127,8 +158,8 @@ export type Validation =
  * tokens agree with the message's own fields (a fill for agent `a2` on `fill.a1` is bad).
  */
 export function validateMessage(subject: string, payload: unknown): Validation {
-  const route = routeOf(subject);
-  if (route === null) {
+  const binding = bindingOf(subject);
+  if (binding === null) {
     const issues = [{ path: "", message: "no message kind in the catalogue uses this subject" }];
     return {
       ok: false,
@@ -137,26 +168,34 @@ export function validateMessage(subject: string, payload: unknown): Validation {
       error: `"${subject}": ${issues[0].message}`,
     };
   }
+  if (binding.guard !== undefined && binding.guard(payload)) {
+    // The fast path: the schema accepts it; only the subject's pinned fields are left to check.
+    const msg = payload as Record<string, unknown>;
+    let agree = true;
+    for (const [field, token] of binding.pinned) if (msg[field] !== token) agree = false;
+    if (agree) return binding.ok;
+  }
+  const route = binding.route;
   const spec = CATALOGUE[route.kind];
   const parsed = spec.schema.safeParse(payload);
-  const issues: ValidationIssue[] = [];
+  let issues: ValidationIssue[] | undefined;
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      issues.push({ path: issue.path.map(String).join("."), message: issue.message });
-    }
+    issues = parsed.error.issues.map((issue) => ({
+      path: issue.path.map(String).join("."),
+      message: issue.message,
+    }));
   } else {
     const msg = parsed.data as Record<string, unknown>;
-    const tokens = subject.split(".");
-    route.fields.forEach((field, i) => {
-      if (field !== null && msg[field] !== tokens[i]) {
-        issues.push({
+    for (const [field, token] of binding.pinned) {
+      if (msg[field] !== token) {
+        (issues ??= []).push({
           path: field,
-          message: `is ${JSON.stringify(msg[field])} but the subject says "${tokens[i]}"`,
+          message: `is ${JSON.stringify(msg[field])} but the subject says "${token}"`,
         });
       }
-    });
+    }
   }
-  if (issues.length === 0) return { ok: true, kind: route.kind };
+  if (issues === undefined) return binding.ok;
   const detail = issues.map((i) => `${i.path || "(message)"}: ${i.message}`).join("; ");
   return {
     ok: false,

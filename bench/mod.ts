@@ -4,6 +4,13 @@
  * @module
  */
 import { benchBusMemory, benchBusMemoryValidated } from "./bus_memory.ts";
+import {
+  benchBusNats,
+  benchBusNatsRtt,
+  benchJetStream,
+  benchNatsSimRun,
+  natsBenchBlocker,
+} from "./bus_nats.ts";
 import { benchEventQueue } from "./event_queue.ts";
 import { benchOrderBook } from "./order_book.ts";
 import { benchSimulation } from "./simulation.ts";
@@ -15,7 +22,10 @@ import type { RateOptions } from "./harness.ts";
 export interface Benchmark {
   readonly key: string;
   readonly unit: string;
-  readonly run: (options?: RateOptions) => number | Promise<number>;
+  /** The figure, or undefined when what it needs is missing here (see `blocker`). */
+  readonly run: (options?: RateOptions) => number | undefined | Promise<number | undefined>;
+  /** Why the benchmark cannot run on this machine, or undefined. */
+  readonly blocker?: () => string | undefined;
 }
 
 /** Every benchmark, in the order they run. Later issues add keys here. */
@@ -30,6 +40,15 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { key: "replay_bars_per_s", unit: "bar/s", run: benchReplay },
   { key: "sim_run_s", unit: "s", run: benchSimRun },
   { key: "tick_to_intent_p99_us", unit: "µs", run: benchTickToIntent },
+  { key: "bus_nats_msgs_per_s", unit: "msg/s", run: benchBusNats, blocker: natsBenchBlocker },
+  { key: "bus_nats_rtt_p99_us", unit: "µs", run: benchBusNatsRtt, blocker: natsBenchBlocker },
+  {
+    key: "bus_jetstream_msgs_per_s",
+    unit: "msg/s",
+    run: benchJetStream,
+    blocker: natsBenchBlocker,
+  },
+  { key: "nats_sim_run_s", unit: "s", run: benchNatsSimRun, blocker: natsBenchBlocker },
 ];
 
 /**
@@ -44,7 +63,13 @@ export async function runBenchmarks(
   const figures: Record<string, number> = {};
   for (const b of BENCHMARKS) {
     if (!b.key.includes(filter)) continue;
+    const blocked = b.blocker?.();
+    if (blocked !== undefined) {
+      log(`${b.key.padEnd(34)} ${"left out".padStart(14)}: ${blocked}`);
+      continue;
+    }
     const value = await b.run(options);
+    if (value === undefined) continue;
     // Small figures (seconds, µs) keep two decimals; rates are whole numbers.
     const shown = Math.abs(value) >= 100 ? Math.round(value) : Number(value.toFixed(2));
     figures[b.key] = shown;
