@@ -497,7 +497,7 @@ export class NatsBus implements Bus {
   async flush(): Promise<void> {
     if (this.#closed) return;
     if (this.#local !== undefined) await this.settle();
-    else await this.#nc.flush();
+    else await this.#flushWire();
     await this.#waitForAcks();
   }
 
@@ -813,6 +813,22 @@ export class NatsBus implements Bus {
       );
     }
   };
+
+  /**
+   * `nc.flush()`, again after a reconnect: a flush caught by a disconnect fails with
+   * DISCONNECT, though what it waits for is still on its way (the client resends its buffer).
+   */
+  async #flushWire(): Promise<void> {
+    for (let attempt = 1;; attempt++) {
+      try {
+        await this.#nc.flush();
+        return;
+      } catch (error) {
+        if (this.#closed || this.#nc.isClosed() || attempt >= 200) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  }
 
   #waitForAcks(): Promise<void> {
     if (this.#acks.size === 0 || this.#closed) return Promise.resolve();
