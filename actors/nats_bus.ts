@@ -91,6 +91,13 @@ export interface DurableOptions {
   readonly duplicateWindowMs?: number;
   /** How long one publish attempt waits for its acknowledgement. Default 5,000 ms. */
   readonly ackTimeoutMs?: number;
+  /**
+   * The subject namespace the stream keeps, when it is to hold more than this bus's own
+   * `prefix`: `agora.sim.*.*` lets one stream keep every simulation run's. Default: the prefix.
+   */
+  readonly namespace?: string;
+  /** Messages older than this are removed from the stream. Default: kept until deleted. */
+  readonly maxAgeMs?: number;
 }
 
 /** Options of {@linkcode NatsBus.connect}. */
@@ -272,6 +279,15 @@ export class NatsBus implements Bus {
    */
   static async connect(options: NatsBusOptions): Promise<NatsBus> {
     if (options.prefix !== undefined) parseSubject(options.prefix, false);
+    const space = options.durable?.namespace;
+    if (space !== undefined) {
+      const own = options.prefix === undefined ? [] : parseSubject(options.prefix, false);
+      if (!tokensMatch(parseSubject(space, true), own)) {
+        throw new TypeError(
+          `durable.namespace: "${space}" does not cover the prefix "${options.prefix ?? ""}"`,
+        );
+      }
+    }
     if (options.ordered && options.prefix === undefined) {
       throw new TypeError("prefix: an ordered NatsBus needs its own subject namespace");
     }
@@ -930,7 +946,8 @@ async function ensureStream(
   durable: DurableOptions,
   prefix: string | undefined,
 ): Promise<void> {
-  const p = prefix === undefined ? "" : `${prefix}.`;
+  const space = durable.namespace ?? prefix;
+  const p = space === undefined ? "" : `${space}.`;
   const subjects = (durable.subjects ?? DURABLE_SUBJECTS).map((s) => p + s);
   let existing: string[] | undefined;
   try {
@@ -943,6 +960,7 @@ async function ensureStream(
     subjects,
     storage: StorageType.File,
     duplicate_window: nanos(durable.duplicateWindowMs ?? 120_000),
+    ...(durable.maxAgeMs === undefined ? {} : { max_age: nanos(durable.maxAgeMs) }),
   };
   if (existing === undefined) await jsm.streams.add(config);
   else if (subjects.some((s) => !existing.includes(s))) {

@@ -1,13 +1,19 @@
 /**
  * Lockstep over NATS: the stored recordings, re-run with every message going through a real
  * nats-server (`runScenario(..., { natsUrl })`), come out identical message for message — the
- * same check the in-process re-runs pass (scenarios/risk_recordings_test.ts).
+ * same check the in-process re-runs pass (scenarios/risk_recordings_test.ts) — and every
+ * order, fill and decision of the run is stored in JetStream exactly once.
  * @module
  */
+import { connect } from "nats";
+import type { Message } from "../actors/messages.ts";
+import { DURABLE_SUBJECTS } from "../actors/nats_bus.ts";
+import { subjectFor } from "../actors/routing.ts";
+import { subjectMatches } from "../actors/subject.ts";
 import { assert, assertEquals } from "../testing/assert.ts";
 import { natsTest } from "../testing/nats_server.ts";
 import { compareRecordings, formatDifference, parseRecording } from "./recording.ts";
-import { runScenario } from "./run.ts";
+import { runScenario, SIM_STREAM } from "./run.ts";
 
 const RECORDINGS = new URL("./recordings/", import.meta.url);
 
@@ -23,6 +29,20 @@ async function rerunOverNats(name: string, url: string): Promise<number> {
   const diff = compareRecordings(rec.lines, lines);
   assert(diff === null, `${name} over NATS: ${diff && formatDifference(diff)}`);
   assertEquals(result.counts.messages, rec.lines.length);
+  // Every order, order state, fill, intent, risk decision and control is in JetStream, once.
+  const durable = rec.lines.filter((l) => {
+    const subject = subjectFor(JSON.parse(l) as Message);
+    return DURABLE_SUBJECTS.some((p) => subjectMatches(p, subject));
+  }).length;
+  assert(durable > 10, `${name}: ${durable} durable messages`);
+  assertEquals(result.counts.persisted, durable);
+  const nc = await connect({ servers: url });
+  try {
+    const info = await (await nc.jetstreamManager()).streams.info(SIM_STREAM);
+    assertEquals(info.state.messages, durable, "the stream holds each of them once");
+  } finally {
+    await nc.close();
+  }
   return lines.length;
 }
 

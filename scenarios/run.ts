@@ -100,6 +100,8 @@ export interface RunResult {
     readonly simEvents: number;
     readonly restarts: Readonly<Record<string, number>>;
     readonly byKind: Readonly<Record<string, number>>;
+    /** Over NATS: messages stored and acknowledged by JetStream (orders, fills, decisions). */
+    readonly persisted?: number;
   };
   readonly wallMs: number;
   /** Market-data → intent latencies, µs (empty unless `measureLatency`). */
@@ -127,6 +129,12 @@ interface Market {
 }
 
 const DAY_MS = 86_400_000;
+
+/**
+ * The JetStream stream a simulation run over NATS keeps its orders, fills and decisions in, on
+ * `agora.sim.<scenario>.<run>.…`.
+ */
+export const SIM_STREAM = "AGORA_SIM";
 
 /** Runs `scenario`; see the module documentation. */
 export async function runScenario(
@@ -167,6 +175,8 @@ interface Driver {
    * venue may have moved on within the event, as a replay bar does): the run's clock then.
    */
   readonly pinned: () => number | undefined;
+  /** Waits until what the run published is stored; returns how many were (NATS), or undefined. */
+  finish(): Promise<number | undefined>;
 }
 
 function memoryDriver(): Driver {
@@ -183,6 +193,7 @@ function memoryDriver(): Driver {
       return Promise.resolve();
     },
     pinned: () => undefined,
+    finish: () => Promise.resolve(undefined),
   };
 }
 
@@ -193,6 +204,9 @@ async function natsDriver(url: string, name: string, now: () => number): Promise
     name: `agora-sim-${token}`,
     prefix: `agora.sim.${token}.${crypto.randomUUID().slice(0, 8)}`,
     ordered: true,
+    // Orders, order states, fills, intents, risk decisions and controls of every run, kept a
+    // week in one stream.
+    durable: { stream: SIM_STREAM, namespace: "agora.sim.*.*", maxAgeMs: 7 * DAY_MS },
   });
   const queue: { fn: () => void; at: number }[] = [];
   let running = false;
@@ -223,6 +237,10 @@ async function natsDriver(url: string, name: string, now: () => number): Promise
       }
     },
     pinned: () => pinned,
+    async finish() {
+      await bus.flush();
+      return bus.stats().persisted;
+    },
   };
 }
 
@@ -421,6 +439,7 @@ async function runOn(
     });
   }
   await driver.catchUp();
+  const persisted = await driver.finish();
 
   const monitor = supervisor.snapshot("monitor")!.context as MonitorState;
   const endTs = Math.floor(market.endTs);
@@ -445,7 +464,13 @@ async function runOn(
     agents: summaries,
     prices: Object.fromEntries(monitor.prices),
     events: monitor.events,
-    counts: { messages, simEvents: market.simEvents(), restarts, byKind },
+    counts: {
+      messages,
+      simEvents: market.simEvents(),
+      restarts,
+      byKind,
+      ...(persisted === undefined ? {} : { persisted }),
+    },
     wallMs: performance.now() - wallStart,
     tickToIntentUs: latencies,
   };
