@@ -145,7 +145,9 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
     console.log(JSON.stringify(jsonSummary(report, files, lines.length - 1)));
   } else if (!parsed.quiet) {
     console.log(formatSummary(result));
-    const via = parsed.natsUrl === undefined ? "" : ` through NATS at ${parsed.natsUrl}`;
+    const via = parsed.natsUrl === undefined
+      ? ""
+      : ` through NATS at ${parsed.natsUrl}, ${result.counts.persisted} kept in JetStream`;
     console.log(
       `wrote ${files.report}, ${files.html} and ${files.recording} (${
         lines.length - 1
