@@ -221,7 +221,10 @@ export class NatsBus implements Bus {
   #sent = 0;
   #echoed = 0;
   #settleWaiters: (() => void)[] = [];
-  /** The last dead-lettered payload, so one bad message matching several subscriptions of this connection is dead-lettered once. */
+  /**
+   * The last dead-lettered payload: one bad message matching several subscriptions of this
+   * connection arrives once per subscription and is dead-lettered once.
+   */
   #lastBad: { subject: string; bytes: Uint8Array } | undefined;
 
   #published = 0;

@@ -431,3 +431,34 @@ natsTest(
   },
   { timeoutMs: 15_000 },
 );
+
+// ---- 7. options checked before connecting -------------------------------------------------
+
+Deno.test("nats: bad options are refused naming the option, before any connection", async () => {
+  const servers = "nats://127.0.0.1:1"; // never reached: every case fails before connecting
+  await assertRejects(
+    () => NatsBus.connect({ servers, ordered: true }),
+    TypeError,
+    "an ordered NatsBus needs its own subject namespace",
+  );
+  await assertRejects(
+    () => NatsBus.connect({ servers, prefix: "a..b" }),
+    Error,
+    "a..b",
+  );
+  await assertRejects(
+    () =>
+      NatsBus.connect({
+        servers,
+        prefix: "agora.sim.calm.r1",
+        durable: { stream: "S", namespace: "agora.live.*.*" },
+      }),
+    TypeError,
+    'durable.namespace: "agora.live.*.*" does not cover the prefix "agora.sim.calm.r1"',
+  );
+  await assertRejects(
+    () => NatsBus.connect({ servers, connectTimeoutMs: 500 }),
+    Error,
+    "NATS: cannot connect to nats://127.0.0.1:1",
+  );
+});
