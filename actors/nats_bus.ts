@@ -319,7 +319,10 @@ export class NatsBus implements Bus {
       }
     } catch (error) {
       await nc.close();
-      throw new Error(`NATS JetStream: ${errorText(error)}`);
+      const why = (error as { code?: string }).code === "503"
+        ? "JetStream is not enabled on the server (start nats-server with -js)"
+        : errorText(error);
+      throw new Error(`NATS JetStream at ${servers.join(", ")}: ${why}`);
     }
     return new NatsBus(nc, options, jetstream);
   }

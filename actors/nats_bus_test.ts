@@ -462,3 +462,13 @@ Deno.test("nats: bad options are refused naming the option, before any connectio
     "NATS: cannot connect to nats://127.0.0.1:1",
   );
 });
+
+natsTest("nats: a durable bus on a server without JetStream says how to start one", async (s) => {
+  await assertRejects(
+    () => NatsBus.connect({ servers: s.url, durable: { stream: "S" } }),
+    Error,
+    "JetStream is not enabled on the server (start nats-server with -js)",
+  );
+  const plain = await NatsBus.connect({ servers: s.url }); // core NATS still works
+  await plain.close();
+}, { jetstream: false });
