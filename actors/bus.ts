@@ -14,6 +14,7 @@
  */
 import type { Kind, MessageOf } from "./messages.ts";
 import { patternOf, subjectFor, type SubjectParams } from "./routing.ts";
+import { parseSubject } from "./subject.ts";
 
 /**
  * Receives one message. `replyTo` is set when the sender expects a reply. A returned promise is
@@ -119,6 +120,35 @@ export class NoRespondersError extends Error {
   constructor(readonly subject: string) {
     super(`request on "${subject}": no responders`);
   }
+}
+
+/**
+ * Checks the arguments of a `subscribe` as every bus does — the handler, the pattern's syntax,
+ * the queue group's name — and returns the pattern's tokens; throws a TypeError naming the bad
+ * one.
+ */
+export function checkSubscription(
+  pattern: string,
+  handler: unknown,
+  queue: string | undefined,
+): string[] {
+  if (typeof handler !== "function") {
+    throw new TypeError(`subscribe to "${pattern}": handler must be a function`);
+  }
+  const tokens = parseSubject(pattern, true);
+  if (queue !== undefined && !/^[A-Za-z0-9_:/-]+$/.test(queue)) {
+    throw new TypeError(`queue: ${JSON.stringify(queue)} is not a valid queue group name`);
+  }
+  return tokens;
+}
+
+/** A request's timeout (default 1,000 ms); a RangeError when it is not a finite number > 0. */
+export function requestTimeoutMs(options: RequestOptions): number {
+  const timeoutMs = options.timeoutMs ?? 1_000;
+  if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
+    throw new RangeError(`timeoutMs: expected a finite number > 0, got ${timeoutMs}`);
+  }
+  return timeoutMs;
 }
 
 /** Publishes a catalogued message on the subject taken from its own fields. */

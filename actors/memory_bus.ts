@@ -33,10 +33,12 @@ import {
   BusClosedError,
   type BusErrorEvent,
   type BusStats,
+  checkSubscription,
   type Handler,
   NoRespondersError,
   type RequestOptions,
   RequestTimeoutError,
+  requestTimeoutMs,
   type SubscribeOptions,
   type Subscription,
 } from "./bus.ts";
@@ -238,14 +240,8 @@ export class MemoryBus implements Bus {
         `subscribe to "${pattern}": the bus is ${this.#closed ? "closed" : "draining"}`,
       );
     }
-    if (typeof handler !== "function") {
-      throw new TypeError(`subscribe to "${pattern}": handler must be a function`);
-    }
-    const tokens = parseSubject(pattern, true);
     const queue = options.queue;
-    if (queue !== undefined && !/^[A-Za-z0-9_:/-]+$/.test(queue)) {
-      throw new TypeError(`queue: ${JSON.stringify(queue)} is not a valid queue group name`);
-    }
+    const tokens = checkSubscription(pattern, handler, queue);
     const sub = new Sub(pattern, tokens, queue, handler as Handler<never>, this);
     this.#subs = [...this.#subs, sub];
     this.#invalidate();
@@ -259,11 +255,11 @@ export class MemoryBus implements Bus {
   }
 
   request<T = unknown>(subject: string, data: unknown, options: RequestOptions = {}): Promise<T> {
-    const timeoutMs = options.timeoutMs ?? 1_000;
-    if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
-      return Promise.reject(
-        new RangeError(`timeoutMs: expected a finite number > 0, got ${timeoutMs}`),
-      );
+    let timeoutMs: number;
+    try {
+      timeoutMs = requestTimeoutMs(options);
+    } catch (error) {
+      return Promise.reject(error);
     }
     if (this.#closed || this.#draining) {
       return Promise.reject(new BusClosedError(`request on "${subject}": the bus is closed`));

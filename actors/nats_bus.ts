@@ -60,10 +60,12 @@ import {
   BusClosedError,
   type BusErrorEvent,
   type BusStats,
+  checkSubscription,
   type Handler,
   NoRespondersError,
   type RequestOptions,
   RequestTimeoutError,
+  requestTimeoutMs,
   type SubscribeOptions,
   type Subscription,
 } from "./bus.ts";
@@ -420,14 +422,9 @@ export class NatsBus implements Bus {
       );
     }
     if (this.#local !== undefined) return this.#local.subscribe(pattern, handler, options);
-    if (typeof handler !== "function") {
-      throw new TypeError(`subscribe to "${pattern}": handler must be a function`);
-    }
-    const literal = !parseSubject(pattern, true).some((t) => t === "*" || t === ">");
     const queue = options.queue;
-    if (queue !== undefined && !/^[A-Za-z0-9_:/-]+$/.test(queue)) {
-      throw new TypeError(`queue: ${JSON.stringify(queue)} is not a valid queue group name`);
-    }
+    const tokens = checkSubscription(pattern, handler, queue);
+    const literal = !tokens.some((t) => t === "*" || t === ">");
     const sub = new NatsSub(pattern, queue, this.#subs);
     sub.wire = this.#nc.subscribe(this.#prefix + pattern, {
       ...(queue === undefined ? {} : { queue }),
@@ -451,10 +448,7 @@ export class NatsBus implements Bus {
     data: unknown,
     options: RequestOptions = {},
   ): Promise<T> {
-    const timeoutMs = options.timeoutMs ?? 1_000;
-    if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
-      throw new RangeError(`timeoutMs: expected a finite number > 0, got ${timeoutMs}`);
-    }
+    const timeoutMs = requestTimeoutMs(options);
     if (this.#closed || this.#draining) {
       throw new BusClosedError(`request on "${subject}": the bus is closed`);
     }

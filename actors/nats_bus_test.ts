@@ -256,16 +256,19 @@ natsTest(
 
 // ---- 3. across connections ----------------------------------------------------------------
 
+/** Three fan-out buses on one server, sharing the prefix `x` and one error list. */
+async function threeBuses(url: string, errors: BusErrorEvent[]): Promise<NatsBus[]> {
+  const connectBus = (name: string) =>
+    NatsBus.connect({ servers: url, name, prefix: "x", onError: (e) => errors.push(e) });
+  return [await connectBus("a"), await connectBus("b"), await connectBus("c")];
+}
+
 natsTest("nats: a queue group spans buses; a plain subscriber elsewhere gets everything", async (
   server,
 ) => {
   const n = 400;
   const errors: BusErrorEvent[] = [];
-  const connectBus = (name: string) =>
-    NatsBus.connect({ servers: server.url, name, prefix: "x", onError: (e) => errors.push(e) });
-  const a = await connectBus("a");
-  const b = await connectBus("b");
-  const c = await connectBus("c");
+  const [a, b, c] = await threeBuses(server.url, errors);
   try {
     const gotA: string[] = [], gotB: string[] = [], gotC: string[] = [];
     subscribeKind(a, "fill", {}, (f) => void gotA.push(f.fillId), { queue: "book" });
@@ -289,11 +292,7 @@ natsTest("nats: a queue group spans buses; a plain subscriber elsewhere gets eve
 
 natsTest("nats: request/reply across buses, one reply per request", async (server) => {
   const errors: BusErrorEvent[] = [];
-  const connectBus = (name: string) =>
-    NatsBus.connect({ servers: server.url, name, prefix: "x", onError: (e) => errors.push(e) });
-  const a = await connectBus("a");
-  const b = await connectBus("b");
-  const c = await connectBus("c");
+  const [a, b, c] = await threeBuses(server.url, errors);
   try {
     const answered = { a: 0, b: 0 };
     const responder =

@@ -8,6 +8,20 @@ import type { Trade } from "../actors/messages.ts";
 import { subjectFor } from "../actors/routing.ts";
 import { measureRate, type RateOptions } from "./harness.ts";
 
+/** The small message the bus benchmarks send: a trade, 139 bytes as JSON. */
+export const BENCH_TRADE: Trade = {
+  kind: "trade",
+  v: 1,
+  ts: 1_700_000_000_000,
+  stage: "raw",
+  venue: "sim",
+  symbol: "BTC-USD",
+  tradeId: "1",
+  price: 42_000,
+  qty: 0.5,
+  side: "buy",
+};
+
 /** Runs the benchmark; returns messages delivered per second (median of rounds). */
 export function benchBusMemory(options?: RateOptions): number {
   return run(false, options);
@@ -23,18 +37,7 @@ export function benchBusMemoryValidated(options?: RateOptions): number {
 
 function run(validate: boolean, options?: RateOptions): number {
   const bus = new MemoryBus({ mode: "manual", validate });
-  const trade: Trade = {
-    kind: "trade",
-    v: 1,
-    ts: 1_700_000_000_000,
-    stage: "raw",
-    venue: "sim",
-    symbol: "BTC-USD",
-    tradeId: "1",
-    price: 42_000,
-    qty: 0.5,
-    side: "buy",
-  };
+  const trade = BENCH_TRADE;
   const subject = subjectFor(trade);
   let received = 0;
   bus.subscribe("md.raw.trade.*", () => {

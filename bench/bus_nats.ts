@@ -4,7 +4,7 @@
  * `deno task bench` leaves their keys out, saying so.
  *
  * - `bus_nats_msgs_per_s`: publish → deliver over two connections, a small message (a trade,
- *   126 bytes of JSON): the publisher in this thread, the subscriber in a worker (its own
+ *   139 bytes of JSON): the publisher in this thread, the subscriber in a worker (its own
  *   thread, as a separate process); the subscriber decodes and validates every message. Rate
  *   from the first publish to the last delivery, median of rounds.
  * - `bus_nats_rtt_p99_us`: request → reply → resolved, one at a time, between two connections;
@@ -16,7 +16,8 @@
  * @module
  */
 import { NatsBus } from "../actors/nats_bus.ts";
-import type { Fill, Trade } from "../actors/messages.ts";
+import type { Fill } from "../actors/messages.ts";
+import { BENCH_TRADE } from "./bus_memory.ts";
 import { subjectFor } from "../actors/routing.ts";
 import { runScenario } from "../scenarios/run.ts";
 import { DEFAULT_SCENARIO, loadScenario, parseScenarioText } from "../scenarios/scenario.ts";
@@ -44,19 +45,6 @@ export function natsBenchBlocker(): string | undefined {
   return natsBlocker();
 }
 
-const TRADE: Trade = {
-  kind: "trade",
-  v: 1,
-  ts: 1_700_000_000_000,
-  stage: "raw",
-  venue: "sim",
-  symbol: "BTC-USD",
-  tradeId: "1",
-  price: 42_000,
-  qty: 0.5,
-  side: "buy",
-};
-
 /** `bus_nats_msgs_per_s`; see the module documentation. */
 export function benchBusNats(options?: RateOptions): Promise<number | undefined> {
   return withServer(async (url) => {
@@ -80,7 +68,7 @@ export function benchBusNats(options?: RateOptions): Promise<number | undefined>
       if (ready.type !== "ready") {
         throw new Error(`bus_nats: the subscriber failed: ${ready.message}`);
       }
-      const subject = subjectFor(TRADE);
+      const subject = subjectFor(BENCH_TRADE);
       const rates: number[] = [];
       for (let r = 0; r < rounds + 1; r++) {
         reply = next();
@@ -89,7 +77,7 @@ export function benchBusNats(options?: RateOptions): Promise<number | undefined>
         const done = next();
         const t0 = performance.now();
         for (let i = 0; i < n; i++) {
-          publisher.publish(subject, TRADE);
+          publisher.publish(subject, BENCH_TRADE);
           // Let the client write out now and then, as a steady publisher would.
           if ((i & 8191) === 8191) await publisher.flush();
         }

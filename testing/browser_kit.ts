@@ -10,7 +10,7 @@
  * @module
  */
 import { Browser, findChromium } from "./chromium.ts";
-import { inCI, withDeadline } from "./test_kit.ts";
+import { guardedTest, toolBlocker } from "./test_kit.ts";
 
 export { inCI, withDeadline } from "./test_kit.ts";
 
@@ -20,33 +20,18 @@ const DEADLINE_MS = 60_000;
 
 /** Why browser tests cannot run here (a missing permission or Chromium), or undefined. */
 export function browserBlocker(): string | undefined {
-  const needed: Deno.PermissionDescriptor[] = [
-    { name: "env", variable: "CHROMIUM_PATH" },
-    { name: "net", host: "127.0.0.1" },
-    { name: "read", path: OUT_DIR },
-    { name: "write", path: OUT_DIR },
-  ];
-  const missing = needed.filter((d) => Deno.permissions.querySync(d).state !== "granted");
-  if (missing.length > 0) {
-    return `missing permissions: ${missing.map((d) => JSON.stringify(d)).join(", ")}`;
-  }
-  let executable;
-  try {
-    executable = findChromium();
-  } catch (error) {
-    return `cannot look for Chromium: ${error instanceof Error ? error.message : String(error)}`;
-  }
-  if (executable === undefined) {
-    return "no Chromium found (set CHROMIUM_PATH, or install /usr/bin/chromium)";
-  }
-  if (Deno.permissions.querySync({ name: "run", command: executable }).state !== "granted") {
-    return `missing permission to run ${executable} (--allow-run=${executable})`;
-  }
-  return undefined;
+  return toolBlocker(
+    "Chromium",
+    [
+      { name: "env", variable: "CHROMIUM_PATH" },
+      { name: "net", host: "127.0.0.1" },
+      { name: "read", path: OUT_DIR },
+      { name: "write", path: OUT_DIR },
+    ],
+    findChromium,
+    "no Chromium found (set CHROMIUM_PATH, or install /usr/bin/chromium)",
+  );
 }
-
-const blocker = browserBlocker();
-let noted = false;
 
 /**
  * A test with a launched browser, under a hard deadline (default 60 s): a body that outlives it
@@ -58,28 +43,21 @@ export function browserTest(
   body: (browser: Browser) => Promise<void>,
   options: { readonly deadlineMs?: number; readonly width?: number; readonly height?: number } = {},
 ): void {
-  if (blocker !== undefined && !inCI && !noted) {
-    noted = true;
-    // deno test routes this into its "pre-test output" block (on stdout) whatever the stream.
-    console.error(`skipping browser tests: ${blocker}`);
-  }
-  Deno.test({
-    name,
-    ignore: blocker !== undefined && !inCI,
-    async fn() {
-      if (blocker !== undefined) throw new Error(`CI=true but ${blocker}`);
-      const launching = Browser.launch({
-        executable: findChromium()!,
-        tempDir: OUT_DIR,
-        width: options.width,
-        height: options.height,
-      });
-      try {
-        await withDeadline(name, options.deadlineMs ?? DEADLINE_MS, launching.then(body));
-      } finally {
-        const browser = await launching.catch(() => undefined);
-        await browser?.close();
-      }
+  guardedTest(
+    {
+      what: "browser tests",
+      blocker: browserBlocker,
+      acquire: () =>
+        Browser.launch({
+          executable: findChromium()!,
+          tempDir: OUT_DIR,
+          width: options.width,
+          height: options.height,
+        }),
+      release: (browser) => browser.close(),
     },
-  });
+    name,
+    body,
+    options.deadlineMs ?? DEADLINE_MS,
+  );
 }

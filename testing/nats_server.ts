@@ -26,7 +26,7 @@
  * ```
  * @module
  */
-import { inCI, withDeadline } from "./test_kit.ts";
+import { guardedTest, toolBlocker } from "./test_kit.ts";
 
 const OUT_DIR = "./out";
 const HOST = "127.0.0.1";
@@ -86,30 +86,16 @@ function isFile(path: string): boolean {
  * `./out`, run of the binary — or no nats-server binary), or undefined.
  */
 export function natsBlocker(): string | undefined {
-  const needed: Deno.PermissionDescriptor[] = [
-    { name: "net", host: HOST },
-    { name: "read", path: OUT_DIR },
-    { name: "write", path: OUT_DIR },
-  ];
-  const missing = needed.filter((d) => Deno.permissions.querySync(d).state !== "granted");
-  if (missing.length > 0) {
-    return `missing permissions: ${missing.map((d) => JSON.stringify(d)).join(", ")}`;
-  }
-  let executable;
-  try {
-    executable = findNatsServer();
-  } catch (error) {
-    return `cannot look for nats-server: ${errorText(error)}`;
-  }
-  if (executable === undefined) {
-    return `no nats-server found (set NATS_SERVER_PATH, or install one of ${
-      CANDIDATES.join(", ")
-    })`;
-  }
-  if (Deno.permissions.querySync({ name: "run", command: executable }).state !== "granted") {
-    return `missing permission to run ${executable} (--allow-run=${executable})`;
-  }
-  return undefined;
+  return toolBlocker(
+    "nats-server",
+    [
+      { name: "net", host: HOST },
+      { name: "read", path: OUT_DIR },
+      { name: "write", path: OUT_DIR },
+    ],
+    findNatsServer,
+    `no nats-server found (set NATS_SERVER_PATH, or install one of ${CANDIDATES.join(", ")})`,
+  );
 }
 
 /** Options of {@linkcode NatsServer.start}. */
@@ -464,8 +450,6 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-let blocker: { readonly reason: string | undefined } | undefined;
-
 /**
  * Registers a `Deno.test` named `name` that starts a {@linkcode NatsServer} (JetStream on unless
  * `jetstream: false`), runs `body(server)` under a hard deadline (default 30 s, `timeoutMs`), and
@@ -478,25 +462,15 @@ export function natsTest(
   body: (server: NatsServer) => Promise<void>,
   options: { readonly timeoutMs?: number; readonly jetstream?: boolean } = {},
 ): void {
-  const first = blocker === undefined;
-  blocker ??= { reason: natsBlocker() };
-  const reason = blocker.reason;
-  if (reason !== undefined && !inCI && first) {
-    // deno test routes this into its "pre-test output" block (on stdout) whatever the stream.
-    console.error(`skipping NATS tests: ${reason}`);
-  }
-  Deno.test({
-    name,
-    ignore: reason !== undefined && !inCI,
-    async fn() {
-      if (reason !== undefined) throw new Error(`CI=true but ${reason}`);
-      const starting = NatsServer.start({ jetstream: options.jetstream });
-      try {
-        await withDeadline(name, options.timeoutMs ?? DEADLINE_MS, starting.then(body));
-      } finally {
-        const server = await starting.catch(() => undefined);
-        await server?.stop();
-      }
+  guardedTest(
+    {
+      what: "NATS tests",
+      blocker: natsBlocker,
+      acquire: () => NatsServer.start({ jetstream: options.jetstream }),
+      release: (server) => server.stop(),
     },
-  });
+    name,
+    body,
+    options.timeoutMs ?? DEADLINE_MS,
+  );
 }
