@@ -1,5 +1,6 @@
 /**
- * Agora's command line. Today: `sim`, `bench` and `market`. Later issues add `live`, `train`, `serve`.
+ * Agora's command line: `sim`, `train`, `models`, `bench` and `market`. Later issues add `live`
+ * and `serve`.
  *
  * Usage: `deno run main.ts <command> [args]`, or through the tasks in deno.json.
  * @module
@@ -26,6 +27,12 @@ Commands:
                    run the default simulated market (seed 1, 2 days) and print its stylized
                    facts beside real series', and the metaorder impact curve beside the same
                    curve on latent liquidity alone (K seeds per size, default 8; 0 skips both)
+  train model (--data FILE | --scenario NAME) [options]
+                   build features and labels, run a hyperparameter search scored by purged,
+                   embargoed walk-forward evaluation, print the walk-forward table and
+                   register the model (train model --help: every option)
+  models list|show|promote|rollback ...
+                   the model registry (default directory: models)
   help             show this text`;
 
 /** Runs the CLI with `args`; returns the process exit code. */
@@ -40,6 +47,23 @@ export async function main(args: readonly string[]): Promise<number> {
     }
     case "sim":
       return await runSimCommand(rest);
+    case "train":
+    case "models": {
+      // tfjs and arquero load only for these commands.
+      const { runModelsCommand, runTrainCommand, TRAIN_USAGE } = await import(
+        "./policies/train_command.ts"
+      );
+      if (rest.includes("--help") || rest.includes("-h")) {
+        console.log(TRAIN_USAGE);
+        return 0;
+      }
+      try {
+        return command === "train" ? await runTrainCommand(rest) : await runModelsCommand(rest);
+      } catch (error) {
+        console.error(`${command}: ${(error as Error).message}`);
+        return 1;
+      }
+    }
     case "market": {
       const opts = parseFlags(rest, ["seed", "days", "impact-seeds"]);
       if (typeof opts === "string") {

@@ -12,6 +12,7 @@ import {
   natsBenchBlocker,
 } from "./bus_nats.ts";
 import { benchEventQueue } from "./event_queue.ts";
+import { benchFeaturesOnline, benchPredict } from "./learning.ts";
 import { benchOrderBook } from "./order_book.ts";
 import { benchSimulation } from "./simulation.ts";
 import { benchEnv, benchReplay, benchVecEnv } from "./rl_env.ts";
@@ -40,6 +41,8 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { key: "replay_bars_per_s", unit: "bar/s", run: benchReplay },
   { key: "sim_run_s", unit: "s", run: benchSimRun },
   { key: "tick_to_intent_p99_us", unit: "µs", run: benchTickToIntent },
+  { key: "features_online_updates_per_s", unit: "update/s", run: benchFeaturesOnline },
+  { key: "predict_p99_us", unit: "µs", run: benchPredict },
   { key: "bus_nats_msgs_per_s", unit: "msg/s", run: benchBusNats, blocker: natsBenchBlocker },
   { key: "bus_nats_rtt_p99_us", unit: "µs", run: benchBusNatsRtt, blocker: natsBenchBlocker },
   {

@@ -9,6 +9,7 @@
  * | `mean_reversion` | `zscore_{window}` | fade a stretched z-score, flatten near the mean |
  * | `market_maker` | `mid`, `microprice` | two-sided quotes skewed against inventory |
  * | `buy_and_hold` | `close` | always fully long |
+ * | `model` | the model's feature set | long / short / flat from a registry model's P(up) (see model_policy.ts) |
  *
  * A policy holds while any feature it needs is still warming up (`null`).
  *
@@ -29,6 +30,7 @@
  */
 import { z } from "zod";
 import { feature, featureName, type FeatureSpec } from "./features.ts";
+import { modelPolicy, ModelPolicySchema, servedKey, type ServedModel } from "./model_policy.ts";
 
 /** What a policy sees at one decision. */
 export interface PolicyContext {
@@ -128,6 +130,7 @@ export const PolicyConfigSchema = z.discriminatedUnion("kind", [
   MeanReversionSchema,
   MarketMakerSchema,
   BuyAndHoldSchema,
+  ModelPolicySchema,
 ]);
 
 /** A validated policy configuration, every default filled in. */
@@ -153,8 +156,13 @@ export function parsePolicyConfig(input: unknown): PolicyConfig {
 /**
  * Builds the policy a configuration describes. The configuration is validated again (a
  * hand-built one may break the schema's rules), so this throws {@linkcode PolicyConfigError}.
+ * A `model` policy needs its model loaded first (`loadServedModel`), passed in `models` under
+ * its `servedKey`.
  */
-export function createPolicy(config: PolicyConfig): Policy {
+export function createPolicy(
+  config: PolicyConfig,
+  models: ReadonlyMap<string, ServedModel> = new Map(),
+): Policy {
   const c = parsePolicyConfig(config);
   switch (c.kind) {
     case "sma_crossover":
@@ -165,6 +173,15 @@ export function createPolicy(config: PolicyConfig): Policy {
       return marketMaker(c);
     case "buy_and_hold":
       return buyAndHold();
+    case "model": {
+      const served = models.get(servedKey(c));
+      if (served === undefined) {
+        throw new PolicyConfigError(
+          `model policy: model ${c.model} (${c.version}) from ${c.registry} is not loaded`,
+        );
+      }
+      return modelPolicy(c, served);
+    }
   }
 }
 

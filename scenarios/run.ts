@@ -44,6 +44,7 @@ import { subjectFor } from "../actors/routing.ts";
 import { Supervisor } from "../actors/supervisor.ts";
 import { roundTo, type SymbolInfo, TickVenueAdapter } from "../actors/venue_adapter.ts";
 import { featureSet, type FeatureSpec } from "../policies/features.ts";
+import { loadPolicyModels, type ServedModel } from "../policies/model_policy.ts";
 import { createPolicy } from "../policies/rules.ts";
 import { dataPath, type Scenario } from "./scenario.ts";
 
@@ -142,6 +143,8 @@ export async function runScenario(
   options: RunOptions = {},
 ): Promise<RunResult> {
   const seed = options.seed ?? scenario.seed;
+  // Registry models first: a missing or mismatched model fails before anything starts.
+  const models = await loadPolicyModels(scenario.agents.map((a) => a.policy), dataPath);
   const market = options.marketData !== undefined
     ? recordedMarket(scenario, options.marketData)
     : scenario.venue.kind === "sim"
@@ -152,7 +155,7 @@ export async function runScenario(
     ? memoryDriver()
     : await natsDriver(options.natsUrl, scenario.name, () => market.now());
   try {
-    return await runOn(scenario, seed, market, options, driver, wallStart);
+    return await runOn(scenario, seed, market, options, driver, wallStart, models);
   } finally {
     await driver.bus.close();
   }
@@ -251,6 +254,7 @@ async function runOn(
   options: RunOptions,
   driver: Driver,
   wallStart: number,
+  models: ReadonlyMap<string, ServedModel>,
 ): Promise<RunResult> {
   const bus = driver.bus;
   const step = driver.step;
@@ -288,7 +292,7 @@ async function runOn(
     agentId: a.id,
     symbol: a.symbol ?? firstSymbol,
     startCash: a.cash ?? scenario.cash,
-    policy: createPolicy(a.policy),
+    policy: createPolicy(a.policy, models),
   }));
   const features: FeatureSpec[] = agents.flatMap((a) => a.policy.features);
   const set = featureSet(`${scenario.name}-features`, features);
