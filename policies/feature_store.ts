@@ -27,6 +27,7 @@
  * @module
  */
 import * as aq from "arquero";
+import type { BarSeries } from "../env/data_reader.ts";
 import type { BarInput, FeatureSet, QuoteInput } from "./features.ts";
 import { FeatureError } from "./features.ts";
 import {
@@ -38,7 +39,7 @@ import {
   quotesTable,
 } from "./features_offline.ts";
 
-type Table = ReturnType<typeof aq.table>;
+type Table = aq.ColumnTable;
 
 /** What a feature file's header says. */
 export interface FeatureFrameMeta {
@@ -68,7 +69,7 @@ export interface FeatureFrame {
 
 /** The market data to materialise: bars (ts is each bar's open) and optional quotes. */
 export interface MarketInput {
-  readonly bars: readonly BarInput[];
+  readonly bars: readonly BarInput[] | BarSeries;
   readonly barMs: number;
   readonly quotes?: readonly QuoteInput[];
 }
@@ -99,16 +100,21 @@ function checkHorizons(horizons: readonly number[]): void {
   }
 }
 
-/** Adds `fwd_ret_h`, `dir_h` and `rv_h` for each horizon to a table with a `close` column. */
-export function withLabels(bars: Table, horizons: readonly number[]): Table {
+/**
+ * Adds `fwd_ret_h`, `dir_h` and `rv_h` for each horizon to a table of bars, reading the price
+ * column `price` (default `close`).
+ */
+export function withLabels(bars: Table, horizons: readonly number[], price = "close"): Table {
   checkHorizons(horizons);
+  const p = `d[${JSON.stringify(price)}]`;
   let t = bars.derive({
-    r2_: "d => op.pow(op.log(d.close / op.lag(d.close, 1)), 2)",
+    r2_: `d => op.pow(op.log(${p} / op.lag(${p}, 1)), 2)`,
   });
   for (const h of horizons) {
     t = t
       .derive({
-        [`fwd_ret_${h}`]: `d => op.log(op.lead(d.close, ${h}) / d.close)`,
+        [`fwd_ret_${h}`]:
+          `d => op.lead(${p}, ${h}) == null ? null : op.log(op.lead(${p}, ${h}) / ${p})`,
         // Σ r² over the h bars ending here, then moved back h rows: bars t+1..t+h.
         rsum_: aq.rolling(`d => op.sum(d.r2_)`, [-(h - 1), 0]),
         rcount_: aq.rolling(`d => op.valid(d.r2_)`, [-(h - 1), 0]),
@@ -148,7 +154,7 @@ export function asofJoin(left: Table, right: Table, names: readonly string[]): T
 
 /**
  * Materialises `set` over `market` with labels at `horizons`: one row per bar, columns `ts`
- * (decision time), `close`, the set's features in set order, then the labels. Quote features are
+ * (decision time), `bar_close` (the price the labels are taken from), the set's features in set order, then the labels. Quote features are
  * null when no quotes are given.
  */
 export function materialise(
@@ -163,19 +169,19 @@ export function materialise(
   const features = offlineBarFeatures(set, bars);
   let table: Table = aq.table({
     ts: Float64Array.from(bars.array("ts") as ArrayLike<number>, (t) => t + market.barMs),
-    close: bars.array("close"),
+    bar_close: bars.array("close"),
   }).assign(features.select(barNames));
   if (quoteNames.length > 0) {
     const quotes = market.quotes ?? [];
     table = quotes.length > 0
       ? asofJoin(table, offlineQuoteFeatures(set, quotesTable(quotes)), quoteNames)
       : table.assign(
-        Object.fromEntries(quoteNames.map((n) => [n, table.array("ts").map(() => null)])),
+        Object.fromEntries(quoteNames.map((n) => [n, new Array(table.numRows()).fill(null)])),
       );
   }
-  table = withLabels(table, options.horizons).select(
+  table = withLabels(table, options.horizons, "bar_close").select(
     "ts",
-    "close",
+    "bar_close",
     ...set.names,
     ...labelNames(options.horizons),
   );

@@ -43,7 +43,8 @@
  *   ts, open: close, high: close, low: close, close, volume: 1,
  * })));
  * const out = offlineBarFeatures(set, bars);
- * if (out.array("sma_2")[0] !== null || out.array("sma_2")[2] !== 11.5) throw new Error("unreachable");
+ * const sma = out.array("sma_2");
+ * if (sma[0] !== null || sma[2] !== 11.5) throw new Error("unreachable");
  * ```
  * @module
  */
@@ -383,7 +384,7 @@ const EXACT_STDEV: WindowFn = {
   },
 };
 
-/** (x − mean) / std of the frame for the current row's x; null where x is not a number or std is 0. */
+/** (x − mean) / std of the frame for the current row's x; null for a non-number x or a 0 std. */
 const EXACT_ZSCORE: WindowFn = {
   param: [1, 0],
   create() {

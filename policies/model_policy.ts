@@ -12,7 +12,7 @@
  */
 import { z } from "zod";
 import { FEATURE_SETS } from "./feature_sets.ts";
-import type { FeatureSet } from "./features.ts";
+import { feature, type FeatureSet } from "./features.ts";
 import type { Predictor } from "./models.ts";
 import { type ModelEntry, ModelRegistry, type Stage } from "./registry.ts";
 import type { Decision, Policy, PolicyContext } from "./rules.ts";
@@ -135,7 +135,8 @@ export function modelPolicy(config: ModelPolicyConfig, served: ServedModel): Pol
   const label = `${served.entry.meta.name} v${served.entry.meta.version}`;
   return {
     kind: "model",
-    features: served.set.specs,
+    // The close too: the agent marks its position and sizes orders with it.
+    features: [...served.set.specs, feature("close")],
     decide(ctx: PolicyContext): Decision {
       for (let i = 0; i < names.length; i++) {
         const v = ctx.features[names[i]];

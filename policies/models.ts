@@ -7,13 +7,16 @@
  * | kind | target | output | loss |
  * |---|---|---|---|
  * | `direction` | 1 when the forward return is > 0, else 0 | sigmoid: P(return > 0) | binary cross-entropy |
- * | `volatility` | forward realised volatility (≥ 0) | softplus: the volatility itself | MSE on volatility |
+ * | `volatility` | forward realised volatility (≥ 0) | softplus: the volatility itself | MSE / Var(y) |
  *
- * The volatility model is fitted by MSE on the volatility itself (not on its log) so that it
- * estimates the conditional mean of volatility, the quantity that an RMSE judges and that position
- * sizing uses; softplus keeps it positive. Both kinds start their output bias at the training
- * target's mean (its logit, or its softplus inverse), so training begins from the constant
- * baseline instead of spending epochs walking the bias there.
+ * The volatility model is fitted by MSE on the volatility itself (not on its log), so it estimates
+ * the conditional mean of volatility — what an RMSE judges and what position sizing uses — and
+ * softplus keeps it positive. The MSE is divided by the variance of the training targets (a
+ * fraction of variance unexplained: 1 is the predict-the-mean baseline): raw volatilities are
+ * ~0.01, so an undivided MSE (~1e-4) would be swamped by any L2 penalty and the same
+ * hyperparameters would mean different things for different units. Both kinds start their output
+ * bias at the training targets' mean (its logit, or its softplus inverse), so training starts from
+ * the constant baseline instead of spending epochs walking the bias there.
  *
  * Features are standardised with a {@linkcode Standardiser} fitted on the training rows only and
  * saved with the model. Training is deterministic given the seed and the data: initialisers and
@@ -57,7 +60,7 @@ export interface ModelHyperparameters {
   readonly patience: number;
 }
 
-/** Settings that train a 64-32 MLP in a few seconds on ~10k rows. */
+/** A 64-32 MLP with light L2 and dropout; Adam at 1e-3 for up to 100 epochs, patience 10. */
 export const DEFAULT_HYPERPARAMETERS: ModelHyperparameters = Object.freeze({
   hidden: Object.freeze([64, 32]),
   learningRate: 0.001,
@@ -83,7 +86,10 @@ export interface TrainedModel {
   readonly inputs: number;
   /** Epochs actually run (fewer than `epochs` when early stopping fired). */
   readonly epochsRun: number;
-  /** Validation loss (without the L2 penalty) of the weights kept. */
+  /**
+   * Validation loss of the weights kept, without the L2 penalty: binary cross-entropy, or MSE
+   * divided by the training targets' variance.
+   */
   readonly bestValidLoss: number;
 }
 
@@ -162,7 +168,9 @@ export async function trainModel(
   const norm = fitStandardiser(train.x, train.rows, cols);
   const trainZ = standardise(norm, train.x, train.rows);
   const validZ = standardise(norm, valid.x, valid.rows);
-  const model = buildModel(kind, cols, hp, rng, meanOf(train.y));
+  const { mean, variance } = moments(train.y);
+  const scale = kind === "volatility" && variance > 0 ? 1 / variance : 1;
+  const model = buildModel(kind, cols, hp, rng, mean);
   const dropouts = model.layers.filter((l) => l.getClassName() === "Dropout") as unknown as {
     seed: number;
   }[];
@@ -170,7 +178,10 @@ export async function trainModel(
   const optimizer = tf.train.adam(hp.learningRate);
   model.compile({
     optimizer,
-    loss: kind === "direction" ? "binaryCrossentropy" : "meanSquaredError",
+    loss: kind === "direction"
+      ? "binaryCrossentropy"
+      : (yTrue: tf.Tensor, yPred: tf.Tensor) =>
+        tf.mul(tf.losses.meanSquaredError(yTrue, yPred), scale),
   });
 
   const order = Int32Array.from({ length: train.rows }, (_, i) => i);
@@ -202,7 +213,7 @@ export async function trainModel(
         }
       }
       epochsRun = epoch + 1;
-      const validLoss = dataLoss(kind, forward(model, validZ, valid.rows, cols), valid.y);
+      const validLoss = dataLoss(kind, forward(model, validZ, valid.rows, cols), valid.y) * scale;
       onEpoch?.(epoch, lossSum / train.rows, validLoss);
       if (validLoss < bestValidLoss) {
         tf.dispose(best);
@@ -228,9 +239,11 @@ export async function trainModel(
 
 /**
  * Predicts `rows` rows of raw (unstandardised) features through tfjs: P(return > 0) for a
- * direction model, volatility for a volatility model.
+ * direction model, volatility for a volatility model. A row's prediction does not depend on the
+ * other rows in the batch.
  */
 export function predictBatch(m: TrainedModel, x: Float32Array, rows: number): Float32Array {
+  if (rows === 0 && x.length === 0) return new Float32Array(0);
   checkMatrix("x", x, rows, m.inputs);
   return forward(m.model, standardise(m.norm, x, rows), rows, m.inputs);
 }
@@ -285,11 +298,15 @@ export async function loadModel(
     throw new ModelError("model.json: expected modelTopology and weightsManifest");
   }
   const specs = modelJson.weightsManifest.flatMap((g) => g?.weights ?? []);
-  const expected = specs.reduce((n, s) => n + 4 * (s.shape ?? []).reduce((a, b) => a * b, 1), 0);
-  if (specs.some((s) => s.dtype !== "float32" || s.quantization) || expected !== weights.length) {
-    throw new ModelError(
-      `weights.bin: expected ${expected} bytes of float32 weights, got ${weights.length}`,
-    );
+  const plain = (s: tf.io.WeightsManifestEntry) =>
+    typeof s?.name === "string" && Array.isArray(s.shape) && s.shape.every(Number.isInteger) &&
+    s.dtype === "float32" && s.quantization === undefined;
+  if (!specs.every(plain)) {
+    throw new ModelError("model.json: weightsManifest: expected unquantised float32 weights");
+  }
+  const expected = specs.reduce((n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1), 0);
+  if (expected !== weights.length) {
+    throw new ModelError(`weights.bin: expected ${expected} bytes, got ${weights.length}`);
   }
   await selectBackend();
   let model: tf.LayersModel;
@@ -306,11 +323,17 @@ export async function loadModel(
     throw new ModelError(`model.json: ${error instanceof Error ? error.message : String(error)}`);
   }
   const shape = model.inputs[0]?.shape;
+  const output = model.layers.at(-1)?.getConfig().activation;
+  const want = meta.kind === "direction" ? "sigmoid" : "softplus";
   if (model.inputs.length !== 1 || shape?.length !== 2 || shape[1] !== meta.inputs) {
     model.dispose();
     throw new ModelError(
       `model.json: input shape ${JSON.stringify(shape)}, norm.json inputs ${meta.inputs}`,
     );
+  }
+  if (output !== want) {
+    model.dispose();
+    throw new ModelError(`model.json: a ${meta.kind} model ends in ${want}, got ${output}`);
   }
   const norm = { mean: Float64Array.from(meta.mean), std: Float64Array.from(meta.std) };
   return { ...meta, model, norm };
@@ -376,6 +399,8 @@ export class Predictor {
 
 // ---------------------------------------------------------------------------------------------
 
+/** Rows per tfjs call in predictBatch, bounding the activations' memory. */
+const PREDICT_BATCH = 4096;
 /** tfjs-cpu's matmul block size: partial sums over this many inputs are float64. */
 const BLOCK = 48;
 const ACTIVATIONS = ["linear", "relu", "sigmoid", "softplus"] as const;
@@ -493,7 +518,8 @@ function buildModel(
 /** Runs standardised rows through the model in one call. */
 function forward(model: tf.LayersModel, z: Float32Array, rows: number, cols: number): Float32Array {
   return tf.tidy(() => {
-    const out = model.predict(tf.tensor2d(z, [rows, cols]), { batchSize: Math.max(rows, 1) });
+    const batchSize = Math.min(rows, PREDICT_BATCH);
+    const out = model.predict(tf.tensor2d(z, [rows, cols]), { batchSize });
     return (out as tf.Tensor).dataSync().slice() as Float32Array;
   });
 }
@@ -513,7 +539,7 @@ function standardise(norm: Standardiser, x: Float32Array, rows: number): Float32
   return z;
 }
 
-/** Validation loss as tfjs defines it (binary cross-entropy clipped at 1e-7, or MSE), in float64. */
+/** Binary cross-entropy (clipped at 1e-7 as tfjs does) or MSE, in float64. */
 function dataLoss(kind: ModelKind, p: Float32Array, y: Float32Array): number {
   let sum = 0;
   for (let i = 0; i < p.length; i++) {
@@ -527,10 +553,13 @@ function dataLoss(kind: ModelKind, p: Float32Array, y: Float32Array): number {
   return sum / p.length;
 }
 
-function meanOf(y: Float32Array): number {
-  let s = 0;
-  for (const v of y) s += v;
-  return s / y.length;
+function moments(y: Float32Array): { mean: number; variance: number } {
+  let mean = 0;
+  for (const v of y) mean += v;
+  mean /= y.length;
+  let variance = 0;
+  for (const v of y) variance += (v - mean) ** 2;
+  return { mean, variance: variance / y.length };
 }
 
 /** Fisher–Yates with the caller's PRNG. */
