@@ -5,7 +5,7 @@
  *   updated by a stream of real BTC 1-minute closes, each bar followed by one quote: one update is
  *   one input (a bar updates the eight bar features, a quote the four quote features).
  * - `predict_p99_us`: the 99th percentile of one serving prediction (batch 1: standardise eight
- *   alpha_v1 features and run the default MLP through {@linkcode Predictor}), timed call by call
+ *   alpha_v1 features and run the default MLP through the tensor-free `Predictor`), timed call by call
  *   over 20,000 calls after a warm-up; the model is trained for one epoch on synthetic rows so
  *   its weights are real.
  * @module
@@ -61,7 +61,9 @@ export async function benchFeaturesOnline(options?: RateOptions): Promise<number
 export async function benchPredict(options?: RateOptions): Promise<number> {
   // tfjs loads here, not when the CLI starts.
   const { selectBackend } = await import("../policies/tf_backend.ts");
-  const { DEFAULT_HYPERPARAMETERS, Predictor, trainModel } = await import("../policies/models.ts");
+  const { DEFAULT_HYPERPARAMETERS, predictorFor, trainModel } = await import(
+    "../policies/models.ts"
+  );
   await selectBackend();
   const cols = ALPHA_V1.names.length, rows = 512;
   const x = new Float32Array(rows * cols), y = new Float32Array(rows);
@@ -77,7 +79,7 @@ export async function benchPredict(options?: RateOptions): Promise<number> {
     { ...DEFAULT_HYPERPARAMETERS, epochs: 1 },
     1,
   );
-  const predictor = new Predictor(model);
+  const predictor = predictorFor(model);
   model.model.dispose();
   const calls = options?.roundMs !== undefined && options.roundMs < 50 ? 2_000 : 20_000;
   const row = new Float64Array(cols);

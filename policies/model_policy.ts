@@ -13,7 +13,7 @@
 import { z } from "zod";
 import { FEATURE_SETS } from "./feature_sets.ts";
 import { feature, type FeatureSet } from "./features.ts";
-import type { Predictor } from "./models.ts";
+import type { Predictor } from "./predictor.ts";
 import { type ModelEntry, ModelRegistry, type Stage } from "./registry.ts";
 import type { Decision, Policy, PolicyContext } from "./rules.ts";
 
@@ -91,14 +91,14 @@ export async function loadServedModel(
   const files: Record<string, Uint8Array> = {};
   for (const file of Object.keys(meta.files)) files[file] = await registry.read(entry, file);
   // tfjs loads only when a model is served: runs without one never pay for it.
-  const { loadModel, Predictor } = await import("./models.ts");
+  const { loadModel, predictorFor } = await import("./models.ts");
   const model = await loadModel(files);
   if (model.kind !== "direction") {
     throw new ModelServingError(
       `${what} is a ${model.kind} model; the model policy needs direction`,
     );
   }
-  const predictor = new Predictor(model);
+  const predictor = predictorFor(model);
   model.model.dispose();
   if (predictor.inputs !== set.names.length) {
     throw new ModelServingError(

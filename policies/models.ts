@@ -2,7 +2,7 @@
  * Learned policies' models: small MLPs over a feature matrix (rows = samples, cols = features,
  * row-major Float32), trained with TensorFlow.js and served either through tfjs in batches
  * ({@linkcode predictBatch}) or, one row at a time, by a tensor-free forward pass
- * ({@linkcode Predictor}) that agrees with tfjs to ~1e-7.
+ * ({@linkcode predictorFor}, predictor.ts) that agrees with tfjs to ~1e-7.
  *
  * | kind | target | output | loss |
  * |---|---|---|---|
@@ -24,20 +24,30 @@
  *
  * @example
  * ```ts
- * import { Predictor, predictBatch, trainModel } from "./models.ts";
+ * import { predictBatch, predictorFor, trainModel } from "./models.ts";
  * const rows = 64;
  * const x = new Float32Array(rows * 2).map((_, i) => ((i * 7919) % 17) / 17 - 0.5);
  * const y = new Float32Array(rows).map((_, r) => (x[2 * r] > 0 ? 1 : 0));
  * const hp = { hidden: [8], learningRate: 0.01, l2: 0, dropout: 0, epochs: 3, batchSize: 16, patience: 3 };
  * const m = await trainModel("direction", { x, y, rows }, { x, y, rows }, hp, 42);
- * const p = new Predictor(m).predict([0.3, -0.1]);
+ * const p = predictorFor(m).predict([0.3, -0.1]);
  * if (Math.abs(p - predictBatch(m, Float32Array.of(0.3, -0.1), 1)[0]) > 1e-5) throw new Error();
  * m.model.dispose();
  * ```
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { Rng } from "../env/rng.ts";
 import { selectBackend } from "./tf_backend.ts";
+import {
+  type Activation,
+  ACTIVATIONS,
+  type DenseLayer,
+  ModelError,
+  Predictor,
+} from "./predictor.ts";
+
+export { ModelError, Predictor };
 
 /** What a model predicts: the sign of the forward return, or the forward realised volatility. */
 export type ModelKind = "direction" | "volatility";
@@ -100,15 +110,6 @@ export interface Dataset {
   readonly rows: number;
 }
 
-/** A model, a dataset, a saved file or an input that cannot be used; the message says why. */
-export class ModelError extends Error {
-  /** Creates the error with its message. */
-  constructor(message: string) {
-    super(message);
-    this.name = "ModelError";
-  }
-}
-
 /**
  * Fits per-column mean and (population) standard deviation; a constant column gets std 1 so that
  * it standardises to 0 instead of dividing by zero.
@@ -164,7 +165,9 @@ export async function trainModel(
   checkTargets(kind, "valid", valid);
   await selectBackend();
 
-  const rng = mulberry32(seed);
+  // The project's seeded generator (env/rng.ts), so one algorithm serves every seeded path.
+  const gen = new Rng(seed).split("model");
+  const rng = () => gen.float();
   const norm = fitStandardiser(train.x, train.rows, cols);
   const trainZ = standardise(norm, train.x, train.rows);
   const validZ = standardise(norm, valid.x, valid.rows);
@@ -339,82 +342,10 @@ export async function loadModel(
   return { ...meta, model, norm };
 }
 
-/**
- * Serves one row at a time without tfjs: the Dense layers' kernels and biases are copied out of
- * the model once, and {@linkcode Predictor.predict} standardises the row and runs the layers in
- * float32 with tfjs-cpu's summation order (float64 partial sums over blocks of 48 inputs, added
- * into a float32 accumulator), allocating nothing. Dropout is the identity at inference.
- */
-export class Predictor {
-  /** Features per row. */
-  readonly inputs: number;
-  readonly #mean: Float64Array;
-  readonly #std: Float64Array;
-  readonly #input: Float32Array;
-  readonly #layers: readonly DenseLayer[];
-
-  /** Copies the weights out of `m`; a ModelError if it has a layer other than Dense or Dropout. */
-  constructor(m: TrainedModel) {
-    this.inputs = m.inputs;
-    this.#mean = m.norm.mean;
-    this.#std = m.norm.std;
-    this.#input = new Float32Array(m.inputs);
-    this.#layers = denseLayers(m);
-  }
-
-  /** The model's output for one row of raw features; a ModelError for a wrong or non-finite row. */
-  predict(features: ArrayLike<number>): number {
-    const n = this.inputs;
-    if (features.length !== n) {
-      throw new ModelError(`features: expected ${n} values, got ${features.length}`);
-    }
-    const input = this.#input;
-    for (let i = 0; i < n; i++) {
-      const v = features[i];
-      if (!Number.isFinite(v)) {
-        throw new ModelError(`features[${i}]: expected a finite number, got ${v}`);
-      }
-      input[i] = (v - this.#mean[i]) / this.#std[i];
-    }
-    let a = input;
-    for (const layer of this.#layers) {
-      const { w, b, out, units, activation } = layer;
-      const fanIn = a.length;
-      for (let o = 0; o < units; o++) {
-        const row = o * fanIn;
-        let acc = 0;
-        for (let k0 = 0; k0 < fanIn; k0 += BLOCK) {
-          const k1 = Math.min(k0 + BLOCK, fanIn);
-          let sum = 0;
-          for (let k = k0; k < k1; k++) sum += a[k] * w[row + k];
-          acc = Math.fround(acc + sum);
-        }
-        out[o] = activate(activation, Math.fround(acc + b[o]));
-      }
-      a = out;
-    }
-    return a[0];
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 
 /** Rows per tfjs call in predictBatch, bounding the activations' memory. */
 const PREDICT_BATCH = 4096;
-/** tfjs-cpu's matmul block size: partial sums over this many inputs are float64. */
-const BLOCK = 48;
-const ACTIVATIONS = ["linear", "relu", "sigmoid", "softplus"] as const;
-type Activation = typeof ACTIVATIONS[number];
-const SOFTPLUS_THRESHOLD = Math.log(1.1920928955078125e-7) + 2;
-
-interface DenseLayer {
-  /** Kernel transposed to [units][fanIn], so each unit reads a contiguous row. */
-  readonly w: Float32Array;
-  readonly b: Float32Array;
-  readonly out: Float32Array;
-  readonly units: number;
-  readonly activation: Activation;
-}
 
 interface NormJson {
   readonly kind: ModelKind;
@@ -425,22 +356,13 @@ interface NormJson {
   readonly bestValidLoss: number;
 }
 
-/** The activations as tfjs-cpu computes them (in float64, then stored as float32). */
-function activate(activation: Activation, z: number): number {
-  switch (activation) {
-    case "relu":
-      return Math.max(0, z);
-    case "sigmoid":
-      return 1 / (1 + Math.exp(-z));
-    case "softplus":
-      return z < SOFTPLUS_THRESHOLD
-        ? Math.exp(z)
-        : z > -SOFTPLUS_THRESHOLD
-        ? z
-        : Math.log(1 + Math.exp(z));
-    default:
-      return z;
-  }
+/**
+ * The tensor-free {@linkcode Predictor} of `m`: its Dense layers' kernels and biases copied out
+ * once (so `m` may be disposed afterwards). A ModelError if it has a layer other than Dense or
+ * Dropout.
+ */
+export function predictorFor(m: TrainedModel): Predictor {
+  return new Predictor({ inputs: m.inputs, norm: m.norm, layers: denseLayers(m) });
 }
 
 function denseLayers(m: TrainedModel): DenseLayer[] {
@@ -570,17 +492,6 @@ function shuffle(order: Int32Array, rng: () => number): void {
     order[i] = order[j];
     order[j] = t;
   }
-}
-
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function nextSeed(rng: () => number): number {

@@ -16,7 +16,7 @@ import {
   type ModelHyperparameters,
   type ModelKind,
   predictBatch,
-  Predictor,
+  predictorFor,
   saveModel,
   type TrainedModel,
   trainModel,
@@ -157,7 +157,7 @@ Deno.test("save then load reproduces predictBatch and Predictor outputs exactly"
     assertEquals(manifest[0].paths, ["./weights.bin"]);
     await withModel(loadModel(files), (loaded) => {
       assertEquals(predictBatch(loaded, test.x, test.rows), predictBatch(m, test.x, test.rows));
-      const [before, after] = [new Predictor(m), new Predictor(loaded)];
+      const [before, after] = [predictorFor(m), predictorFor(loaded)];
       for (let r = 0; r < test.rows; r++) {
         assertEquals(after.predict(rowOf(test, r)), before.predict(rowOf(test, r)));
       }
@@ -174,7 +174,7 @@ for (const kind of ["direction", "volatility"] as const satisfies readonly Model
     const test = dataset(300, 13, kind === "direction" ? separable : volatility);
     await withModel(kind === "direction" ? trainDirection() : trainVolatility(), (m) => {
       const batch = predictBatch(m, test.x, test.rows);
-      const predictor = new Predictor(m);
+      const predictor = predictorFor(m);
       assertEquals(predictor.inputs, COLS);
       for (let r = 0; r < test.rows; r++) {
         assertAlmostEquals(predictor.predict(rowOf(test, r)), batch[r], 1e-5);
@@ -210,7 +210,7 @@ Deno.test("training stops before `epochs` once the validation loss stops improvi
 
 Deno.test("Predictor and predictBatch reject a wrong-length or non-finite row with ModelError; no rows is no predictions", async () => {
   await withModel(trainDirection(1, { ...HP, epochs: 1 }), (m) => {
-    const predictor = new Predictor(m);
+    const predictor = predictorFor(m);
     assertThrows(
       () => predictor.predict(new Float32Array(COLS - 1)),
       ModelError,
@@ -286,7 +286,7 @@ Deno.test("training, predicting, saving and loading leave no tensors behind once
   const test = dataset(50, 12, separable);
   await withModel(trainDirection(1, { ...HP, epochs: 2 }), async (m) => {
     predictBatch(m, test.x, test.rows);
-    new Predictor(m).predict(rowOf(test, 0));
+    predictorFor(m).predict(rowOf(test, 0));
     await withModel(loadModel(await saveModel(m)), (l) => predictBatch(l, test.x, test.rows));
   });
   assertEquals(tf.memory().numTensors, before);

@@ -288,6 +288,9 @@ export async function trainWithSearch(
 /** The walk-forward table of a trial, as aligned text. */
 export function formatWalkForward(trial: TrialResult, summary: Record<string, number>): string {
   const keys = Object.keys(trial.folds[0].metrics);
+  // Small figures (an RMSE of returns) keep three significant digits instead of vanishing.
+  const num = (v: number) =>
+    !Number.isFinite(v) ? "—" : v === 0 || Math.abs(v) >= 0.01 ? v.toFixed(4) : v.toPrecision(3);
   const day = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace("T", " ");
   const head = ["fold", "train", "test", "test from", "test to", "epochs", ...keys];
   const rows = trial.folds.map((f) => [
@@ -297,9 +300,9 @@ export function formatWalkForward(trial: TrialResult, summary: Record<string, nu
     day(f.testStart),
     day(f.testEnd),
     String(f.epochs),
-    ...keys.map((k) => f.metrics[k].toFixed(4)),
+    ...keys.map((k) => num(f.metrics[k])),
   ]);
-  rows.push(["mean", "", "", "", "", "", ...keys.map((k) => summary[k].toFixed(4))]);
+  rows.push(["mean", "", "", "", "", "", ...keys.map((k) => num(summary[k]))]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => c.padStart(widths[i])).join("  ");
   return [line(head), ...rows.map(line)].join("\n");

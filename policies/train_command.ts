@@ -185,7 +185,8 @@ export async function runTrainCommand(args: readonly string[]): Promise<number> 
   const set = namedFeatureSet(o.features);
   const data = await loadTrainingData(o);
   const frame = materialise(set, data, { horizons: [o.horizon], source: data.source });
-  const name = o.name ?? `${o.kind}-${data.source.replace(/[^A-Za-z0-9._-]+/g, "_")}`.slice(0, 64);
+  const base = data.source.replace(/\.(csv|json)$/i, "").replace(/[^A-Za-z0-9._-]+/g, "_");
+  const name = o.name ?? `${o.kind}-${base}`.slice(0, 64);
   await Deno.mkdir("out/features", { recursive: true });
   const featureFile = `out/features/${name}.arrow`;
   await writeFeatureFrame(featureFile, frame);

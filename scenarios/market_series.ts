@@ -8,7 +8,7 @@
  * import { simulatedSeries } from "./market_series.ts";
  * const scenario = await loadScenario("calm");
  * const s = await simulatedSeries({ ...scenario, durationMs: 600_000 }, { seed: 3 });
- * if (s.bars.length !== 10 || s.quotes.length === 0) throw new Error("unreachable");
+ * if (s.bars.length < 9 || s.quotes.length === 0) throw new Error("unreachable");
  * ```
  * @module
  */
