@@ -10,7 +10,7 @@
  *   its weights are real.
  * @module
  */
-import { readBars } from "../env/data_reader.ts";
+import { barRows, readBars } from "../env/data_reader.ts";
 import { SHARED_DATA_DIR } from "../env/real_series.ts";
 import { ALPHA_V1 } from "../policies/feature_sets.ts";
 import { DEFAULT_FEATURES, featureSet, OnlineFeatures } from "../policies/features.ts";
@@ -31,14 +31,7 @@ export async function benchFeaturesOnline(options?: RateOptions): Promise<number
       askQty: 1 + (i % 5),
     };
   });
-  const barInputs = Array.from({ length: n }, (_, i) => ({
-    ts: bars.time[i],
-    open: bars.open[i],
-    high: bars.high[i],
-    low: bars.low[i],
-    close: bars.close[i],
-    volume: bars.volume[i],
-  }));
+  const barInputs = barRows(bars);
   const set = featureSet("default", DEFAULT_FEATURES);
   let online = new OnlineFeatures(set);
   let i = 0;

@@ -71,6 +71,28 @@ export interface BarSeries {
   readonly volume: Float64Array;
 }
 
+/** One bar as an object (what per-bar consumers such as the online features take). */
+export interface BarRow {
+  readonly ts: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+}
+
+/** The bars of a series as objects, `ts` being the bar's start. */
+export function barRows(s: BarSeries): BarRow[] {
+  return Array.from({ length: s.length }, (_, i) => ({
+    ts: s.time[i],
+    open: s.open[i],
+    high: s.high[i],
+    low: s.low[i],
+    close: s.close[i],
+    volume: s.volume[i],
+  }));
+}
+
 /** Trades, column-wise; `side` is the aggressor, 0 buy and 1 sell. */
 export interface TradeSeries {
   readonly length: number;

@@ -1,5 +1,11 @@
 import { assert, assertEquals, assertThrows } from "../testing/assert.ts";
-import { type BarSeries, barsFromTrades, readBars, readTrades } from "../env/data_reader.ts";
+import {
+  barRows,
+  type BarSeries,
+  barsFromTrades,
+  readBars,
+  readTrades,
+} from "../env/data_reader.ts";
 import { SHARED_DATA_DIR } from "../env/real_series.ts";
 import { simulatedSeries } from "../scenarios/market_series.ts";
 import { loadScenario } from "../scenarios/scenario.ts";
@@ -90,16 +96,7 @@ function assertAgrees(online: Values, offline: ColumnTable, what: string): numbe
   return worst;
 }
 
-function barInputs(s: BarSeries): BarInput[] {
-  return Array.from({ length: s.length }, (_, i) => ({
-    ts: s.time[i],
-    open: s.open[i],
-    high: s.high[i],
-    low: s.low[i],
-    close: s.close[i],
-    volume: s.volume[i],
-  }));
-}
+const barInputs: (s: BarSeries) => BarInput[] = barRows;
 
 function bar(close: number, ts = 0): BarInput {
   return { ts, open: close, high: close, low: close, close, volume: 1 };

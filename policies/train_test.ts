@@ -14,7 +14,8 @@ import {
 import { predictBatch, saveModel } from "./models.ts";
 import { ModelRegistry } from "./registry.ts";
 import { createPolicy, PolicyConfigError } from "./rules.ts";
-import { parseTrainArgs, runTrainCommand } from "./train_command.ts";
+import { parseTrainArgs, runModelsCommand, runTrainCommand } from "./train_command.ts";
+import { SHARED_DATA_DIR } from "../env/real_series.ts";
 import {
   datasetFrom,
   sampleHyperparameters,
@@ -263,4 +264,54 @@ Deno.test("saving a trained model is what the registry stores: a loaded model pr
     r.model.model.dispose();
     await Deno.remove(registry, { recursive: true });
   }
+});
+
+Deno.test({
+  name:
+    "train model on a real bar file registers candidates; models list, promote and rollback manage them",
+  sanitizeResources: false, // tfjs's wasm backend keeps its module loaded
+  fn: async () => {
+    const registry = await Deno.makeTempDir({ dir: "./out" });
+    const log = console.log;
+    const lines: string[] = [];
+    console.log = (...a: unknown[]) => lines.push(a.join(" "));
+    try {
+      const args = [
+        "model",
+        "--data",
+        `${SHARED_DATA_DIR}GOOG-1d-backtesting-py.csv`,
+        "--kind",
+        "volatility",
+        "--horizon",
+        "5",
+        "--trials",
+        "1",
+        "--folds",
+        "2",
+        "--epochs",
+        "2",
+        "--registry",
+        registry,
+        "--quiet",
+      ];
+      assertEquals(await runTrainCommand(args), 0);
+      assertEquals(await runTrainCommand(args), 0);
+      const table = lines.join("\n");
+      assert(/rmse\s+qlike\s+ic/.test(table), table);
+      assert(table.includes("registered volatility-GOOG-1d-backtesting-py v2 (candidate)"), table);
+      const name = "volatility-GOOG-1d-backtesting-py";
+      const models = ["--registry", registry];
+      assertEquals(await runModelsCommand(["promote", name, "1", ...models]), 0);
+      assertEquals(await runModelsCommand(["promote", name, "2", ...models]), 0);
+      assertEquals(await runModelsCommand(["rollback", name, ...models]), 0);
+      lines.length = 0;
+      assertEquals(await runModelsCommand(["list", name, ...models, "--json"]), 0);
+      const listed = JSON.parse(lines[0]) as { version: number; stage: string }[];
+      assertEquals(listed.map((m) => [m.version, m.stage]), [[1, "production"], [2, "archived"]]);
+      assertEquals(await runModelsCommand(["promote", name, "x", ...models]), 2);
+    } finally {
+      console.log = log;
+      await Deno.remove(registry, { recursive: true });
+    }
+  },
 });
