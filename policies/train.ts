@@ -183,19 +183,47 @@ function derivedSeed(seed: number, trial: number, fold: number): number {
   return new Rng(seed).split(`train/${trial}/${fold}`).nextU32();
 }
 
-/** The test metrics of predictions `p` against labels `y`. */
+/**
+ * The test metrics of predictions `p` against labels `y`, beside those of the constant baseline
+ * `base` (the training labels' mean: the base rate of ups, or the mean volatility), which is what
+ * a model has to beat: `accuracy` against `baseAccuracy` (always the majority class), `logLoss`
+ * against `baseLogLoss`; `rmse` and `qlike` against `baseRmse` and `baseQlike`.
+ */
 export function foldMetrics(
   kind: ModelKind,
   y: Float32Array,
   p: Float32Array,
+  base: number,
 ): Record<string, number> {
+  const constant = new Float32Array(y.length).fill(base);
   if (kind === "direction") {
     const m = classificationMetrics(y, p);
-    return { accuracy: m.accuracy, auc: m.auc, logLoss: m.logLoss, ic: m.ic };
+    const b = classificationMetrics(y, constant);
+    return {
+      accuracy: m.accuracy,
+      baseAccuracy: b.accuracy,
+      auc: m.auc,
+      logLoss: m.logLoss,
+      baseLogLoss: b.logLoss,
+      ic: m.ic,
+    };
   }
   const m = regressionMetrics(y, p);
-  // QLIKE compares variances and needs both > 0: a horizon without a price change (common in
-  // thin markets) has a realised volatility of 0 and is left out of it.
+  const b = regressionMetrics(y, constant);
+  return {
+    rmse: m.rmse,
+    baseRmse: b.rmse,
+    qlike: volatilityQlike(y, p),
+    baseQlike: volatilityQlike(y, constant),
+    ic: m.ic,
+  };
+}
+
+/**
+ * QLIKE of volatility forecasts, on variances. It needs both > 0: a horizon without a price change
+ * (common in thin markets) has a realised volatility of 0 and is left out of it.
+ */
+function volatilityQlike(y: Float32Array, p: Float32Array): number {
   const r: number[] = [], f: number[] = [];
   for (let i = 0; i < y.length; i++) {
     if (y[i] > 0 && p[i] > 0) {
@@ -203,7 +231,7 @@ export function foldMetrics(
       f.push(p[i] * p[i]);
     }
   }
-  return { rmse: m.rmse, qlike: r.length > 0 ? qlike(r, f) : NaN, ic: m.ic };
+  return r.length > 0 ? qlike(r, f) : NaN;
 }
 
 function mean(xs: readonly number[]): number {
@@ -228,9 +256,10 @@ export async function trainWithSearch(
       const split = purgedHoldout(trainIndices(fold), s.validFraction, s.horizon, s.embargo);
       const report = (epoch: number, _train: number, validLoss: number) =>
         onProgress?.({ done, total, trial: t + 1, fold: fold.index + 1, epoch, validLoss });
+      const fit = take(ds, split.fit);
       const model = await trainModel(
         s.kind,
-        take(ds, split.fit),
+        fit,
         take(ds, split.valid),
         hp,
         derivedSeed(s.seed, t, fold.index),
@@ -247,7 +276,7 @@ export async function trainWithSearch(
         testEnd: ds.ts[b - 1],
         epochs: model.epochsRun,
         validLoss: model.bestValidLoss,
-        metrics: foldMetrics(s.kind, test.y, p),
+        metrics: foldMetrics(s.kind, test.y, p, mean(Array.from(fit.y))),
       });
       model.model.dispose();
       done++;

@@ -18,6 +18,7 @@ import { parseTrainArgs, runModelsCommand, runTrainCommand } from "./train_comma
 import { SHARED_DATA_DIR } from "../env/real_series.ts";
 import {
   datasetFrom,
+  foldMetrics,
   sampleHyperparameters,
   SEARCH_SPACE,
   type TrainSettings,
@@ -104,6 +105,23 @@ Deno.test("training with search is deterministic given the seed: same metrics, s
     a.model.model.dispose();
     b.model.model.dispose();
   }
+});
+
+Deno.test("fold metrics stand beside the constant baseline's: majority-class accuracy, base-rate log loss, mean-volatility RMSE", () => {
+  const y = Float32Array.of(1, 1, 0, 1);
+  const d = foldMetrics("direction", y, Float32Array.of(0.9, 0.8, 0.2, 0.7), 0.75);
+  assertEquals([d.accuracy, d.baseAccuracy], [1, 0.75]);
+  const baseLogLoss = -(3 * Math.log(0.75) + Math.log(0.25)) / 4;
+  assert(Math.abs(d.baseLogLoss - baseLogLoss) < 1e-6, `${d.baseLogLoss} vs ${baseLogLoss}`);
+  assert(d.logLoss < d.baseLogLoss);
+  const v = foldMetrics(
+    "volatility",
+    Float32Array.of(0.01, 0.03),
+    Float32Array.of(0.01, 0.03),
+    0.02,
+  );
+  assertEquals(v.rmse, 0);
+  assert(Math.abs(v.baseRmse - 0.01) < 1e-9 && v.qlike === 0 && v.baseQlike > 0, JSON.stringify(v));
 });
 
 Deno.test("train arguments are validated naming the option", () => {
@@ -297,7 +315,7 @@ Deno.test({
       assertEquals(await runTrainCommand(args), 0);
       assertEquals(await runTrainCommand(args), 0);
       const table = lines.join("\n");
-      assert(/rmse\s+qlike\s+ic/.test(table), table);
+      assert(/rmse\s+baseRmse\s+qlike\s+baseQlike\s+ic/.test(table), table);
       assert(table.includes("registered volatility-GOOG-1d-backtesting-py v2 (candidate)"), table);
       const name = "volatility-GOOG-1d-backtesting-py";
       const models = ["--registry", registry];
