@@ -2,6 +2,10 @@ import { readBars } from "../env/data_reader.ts";
 import { SHARED_DATA_DIR } from "../env/real_series.ts";
 import { assert, assertEquals, assertRejects, assertThrows } from "../testing/assert.ts";
 import * as aq from "arquero";
+import type { Bar, FeatureVector, Message, Quote } from "../actors/messages.ts";
+import { runScenario } from "../scenarios/run.ts";
+import { loadScenario } from "../scenarios/scenario.ts";
+import { createPolicy } from "./rules.ts";
 import { ALPHA_V1, FEATURE_SETS } from "./feature_sets.ts";
 import { FeatureError, featureSet } from "./features.ts";
 import {
@@ -97,4 +101,36 @@ Deno.test("a feature file round-trips through Arrow IPC and refuses another feat
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("no training/serving skew: the features actor's vectors in a simulated run equal the feature store's rows", async () => {
+  const calm = await loadScenario("calm");
+  const scenario = { ...calm, durationMs: 2 * 3_600_000 };
+  const messages: Message[] = [];
+  await runScenario(scenario, { seed: 3, record: (line) => messages.push(JSON.parse(line)) });
+  const bars = messages.filter((m): m is Bar => m.kind === "bar" && m.stage === "clean");
+  const quotes = messages.filter((m): m is Quote => m.kind === "quote" && m.stage === "clean");
+  const served = messages.filter((m): m is FeatureVector => m.kind === "features");
+  // The set the run served: every agent's features.
+  const set = featureSet("served", scenario.agents.flatMap((a) => createPolicy(a.policy).features));
+  const frame = materialise(set, { bars, barMs: bars[0].intervalMs, quotes }, {
+    horizons: [1],
+    source: "calm",
+  });
+  assertEquals(served.length, frame.meta.rows);
+  assertEquals(served[0].featureSetHash, set.hash);
+  const ts = frame.table.array("ts") as ArrayLike<number>;
+  let compared = 0;
+  served.forEach((v, i) => {
+    assertEquals(v.ts, ts[i], `row ${i} ts`);
+    for (const name of set.names) {
+      const online = v.values[name], offline = frame.table.get(name, i) as number | null;
+      const same = online === offline ||
+        (online !== null && offline !== null &&
+          Math.abs(online - offline) <= 1e-9 * Math.max(1, Math.abs(online)));
+      assert(same, `row ${i} ${name}: served ${online}, store ${offline}`);
+      compared++;
+    }
+  });
+  assert(compared > 500 && set.names.includes("mid") && set.names.includes("zscore_20"));
 });
