@@ -1,7 +1,8 @@
 /**
- * Supervised training with honest evaluation: a feature frame becomes a dataset, a random search
+ * Supervised training with honest evaluation: a feature frame becomes a dataset, a seeded search
  * draws hyperparameters from {@linkcode SEARCH_SPACE}, and each draw is scored by purged,
- * embargoed walk-forward evaluation. The draw with the best mean *validation* loss (the inner
+ * embargoed walk-forward evaluation — on every fold (random search), or on more folds as fewer
+ * draws survive (successive halving, {@linkcode searchRounds}). The draw with the best mean *validation* loss (the inner
  * hold-out that early stopping watches, never the test folds) wins; its per-fold test metrics are
  * the walk-forward table. The final model is trained on every row with the same hyperparameters.
  *
@@ -121,6 +122,8 @@ export interface TrainSettings {
   readonly patience: number;
   /** Share of each training set held out (purged) for early stopping. */
   readonly validFraction: number;
+  /** `random` (default): every draw on every fold; `halving`: successive halving over folds. */
+  readonly search?: "random" | "halving";
   readonly seed: number;
 }
 
@@ -140,8 +143,9 @@ export interface FoldResult {
 export interface TrialResult {
   readonly trial: number;
   readonly hyperparameters: ModelHyperparameters;
-  /** Mean validation loss over the folds: what selects the winner. */
+  /** Mean validation loss over the folds it was scored on: what selects the winner. */
   readonly score: number;
+  /** The folds it was scored on (all of them for the winner; fewer for a draw halving dropped). */
   readonly folds: readonly FoldResult[];
 }
 
@@ -238,6 +242,32 @@ function mean(xs: readonly number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
+/**
+ * Which folds each round of the search scores its surviving draws on, and how many survive. With
+ * `random`, one round: every draw on every fold. With `halving` (successive halving), round r
+ * scores the survivors on the last min(2^r, folds) folds and keeps the better half (at least one),
+ * until one draw has been scored on every fold; results carry over between rounds, so a draw that
+ * survives is never retrained on a fold it has seen.
+ */
+export function searchRounds(
+  search: "random" | "halving",
+  draws: number,
+  folds: number,
+): { folds: number; keep: number }[] {
+  if (search === "random") return [{ folds, keep: 1 }];
+  const rounds: { folds: number; keep: number }[] = [];
+  let alive = draws;
+  for (let r = 0;; r++) {
+    const k = Math.min(2 ** r, folds);
+    if (k === folds || alive === 1) {
+      rounds.push({ folds, keep: 1 });
+      return rounds;
+    }
+    alive = Math.max(1, Math.ceil(alive / 2));
+    rounds.push({ folds: k, keep: alive });
+  }
+}
+
 /** Runs the search and the final training; see the module documentation. */
 export async function trainWithSearch(
   ds: Dataset,
@@ -247,48 +277,68 @@ export async function trainWithSearch(
   if (ds.rows < 50) throw new TrainError(`only ${ds.rows} usable rows; need at least 50`);
   const folds = walkForward(ds.rows, { folds: s.folds, horizon: s.horizon, embargo: s.embargo });
   const draws = sampleHyperparameters(s.trials, s.seed, { epochs: s.epochs, patience: s.patience });
-  const total = draws.length * folds.length + 1;
-  let done = 0;
-  const trials: TrialResult[] = [];
-  for (const [t, hp] of draws.entries()) {
-    const results: FoldResult[] = [];
-    for (const fold of folds) {
-      const split = purgedHoldout(trainIndices(fold), s.validFraction, s.horizon, s.embargo);
-      const report = (epoch: number, _train: number, validLoss: number) =>
-        onProgress?.({ done, total, trial: t + 1, fold: fold.index + 1, epoch, validLoss });
-      const fit = take(ds, split.fit);
-      const model = await trainModel(
-        s.kind,
-        fit,
-        take(ds, split.valid),
-        hp,
-        derivedSeed(s.seed, t, fold.index),
-        report,
-      );
-      const [a, b] = fold.test;
-      const test = take(ds, range(a, b));
-      const p = predictBatch(model, test.x, test.rows);
-      results.push({
-        fold: fold.index + 1,
-        trainRows: split.fit.length + split.valid.length,
-        testRows: test.rows,
-        testStart: ds.ts[a],
-        testEnd: ds.ts[b - 1],
-        epochs: model.epochsRun,
-        validLoss: model.bestValidLoss,
-        metrics: foldMetrics(s.kind, test.y, p, mean(Array.from(fit.y))),
-      });
-      model.model.dispose();
-      done++;
-    }
-    trials.push({
-      trial: t + 1,
-      hyperparameters: hp,
-      score: mean(results.map((r) => r.validLoss)),
-      folds: results,
-    });
+  const rounds = searchRounds(s.search ?? "random", draws.length, folds.length);
+  // Trainings the plan needs: each round trains its draws on the folds they have not seen yet.
+  let total = 1, alive = draws.length, seen = 0;
+  for (const r of rounds) {
+    total += alive * (r.folds - seen);
+    seen = r.folds;
+    alive = r.keep;
   }
-  const best = trials.reduce((a, b) => (b.score < a.score ? b : a));
+  let done = 0;
+  const results = draws.map(() => new Map<number, FoldResult>());
+  const evaluate = async (t: number, fold: (typeof folds)[number]): Promise<void> => {
+    if (results[t].has(fold.index)) return;
+    const hp = draws[t];
+    const split = purgedHoldout(trainIndices(fold), s.validFraction, s.horizon, s.embargo);
+    const report = (epoch: number, _train: number, validLoss: number) =>
+      onProgress?.({ done, total, trial: t + 1, fold: fold.index + 1, epoch, validLoss });
+    const fit = take(ds, split.fit);
+    const model = await trainModel(
+      s.kind,
+      fit,
+      take(ds, split.valid),
+      hp,
+      derivedSeed(s.seed, t, fold.index),
+      report,
+    );
+    const [a, b] = fold.test;
+    const test = take(ds, range(a, b));
+    const p = predictBatch(model, test.x, test.rows);
+    results[t].set(fold.index, {
+      fold: fold.index + 1,
+      trainRows: split.fit.length + split.valid.length,
+      testRows: test.rows,
+      testStart: ds.ts[a],
+      testEnd: ds.ts[b - 1],
+      epochs: model.epochsRun,
+      validLoss: model.bestValidLoss,
+      metrics: foldMetrics(s.kind, test.y, p, mean(Array.from(fit.y))),
+    });
+    model.model.dispose();
+    done++;
+  };
+  const trialOf = (t: number): TrialResult => {
+    const fs = [...results[t].values()].sort((a, b) => a.fold - b.fold);
+    return {
+      trial: t + 1,
+      hyperparameters: draws[t],
+      score: mean(fs.map((r) => r.validLoss)),
+      folds: fs,
+    };
+  };
+  let survivors = draws.map((_, t) => t);
+  for (const round of rounds) {
+    for (const t of survivors) {
+      for (const fold of folds.slice(folds.length - round.folds)) await evaluate(t, fold);
+    }
+    // Ties go to the earlier draw, so the defaults win a tie.
+    survivors = [...survivors]
+      .sort((a, b) => trialOf(a).score - trialOf(b).score || a - b)
+      .slice(0, round.keep);
+  }
+  const trials = draws.map((_, t) => trialOf(t));
+  const best = trials[survivors[0]];
   const all = purgedHoldout(range(0, ds.rows), s.validFraction, s.horizon, s.embargo);
   const model = await trainModel(
     s.kind,

@@ -33,6 +33,8 @@ export const TRAIN_USAGE = `train model (--data FILE | --scenario NAME) [options
   --folds K           walk-forward test folds (default 4)
   --embargo E         bars left out between training and test beyond the horizon (default 5)
   --trials T          hyperparameter draws (default 4; 1 = the defaults only)
+  --search S          random (every draw on every fold, default) or halving (successive halving:
+                      draws scored on the last 1, 2, 4, ... folds, the better half kept each round)
   --epochs N          at most N epochs per training (default 30), stopping early after
   --patience P        P epochs without a better validation loss (default 4)
   --seed S            seed of everything (default 1)
@@ -56,6 +58,7 @@ const TrainOptions = z.strictObject({
   folds: Int(1).max(50).default(4),
   embargo: Int(0).default(5),
   trials: Int(1).max(200).default(4),
+  search: z.enum(["random", "halving"]).default("random"),
   epochs: Int(1).max(10_000).default(30),
   patience: Int(1).default(4),
   seed: Int(0).max(0xffffffff).default(1),
@@ -85,6 +88,7 @@ export function parseTrainArgs(args: readonly string[]): TrainOptions | string {
       "folds",
       "embargo",
       "trials",
+      "search",
       "epochs",
       "patience",
       "seed",
@@ -201,6 +205,7 @@ export async function runTrainCommand(args: readonly string[]): Promise<number> 
     folds: o.folds,
     embargo: o.embargo,
     trials: o.trials,
+    search: o.search,
     epochs: o.epochs,
     patience: o.patience,
     validFraction: 0.2,
@@ -218,9 +223,9 @@ export async function runTrainCommand(args: readonly string[]): Promise<number> 
     const hp = t.hyperparameters;
     log(
       `trial ${t.trial}: hidden [${hp.hidden}] lr ${hp.learningRate} l2 ${hp.l2} dropout ${hp.dropout} ` +
-        `batch ${hp.batchSize} → mean validation loss ${t.score.toFixed(5)}${
-          t === outcome.best ? "  (best)" : ""
-        }`,
+        `batch ${hp.batchSize} → mean validation loss ${
+          t.score.toFixed(5)
+        } over ${t.folds.length} fold(s)${t === outcome.best ? "  (best)" : ""}`,
     );
   }
   console.log(
@@ -236,12 +241,29 @@ export async function runTrainCommand(args: readonly string[]): Promise<number> 
     kind: o.kind,
     featureSet: { id: set.id, hash: set.hash, names: [...set.names] },
     dataRange: { source: data.source, start: frame.meta.start, end: frame.meta.end, rows: ds.rows },
-    hyperparameters: { ...hp, hidden: hp.hidden.join("-"), horizon: o.horizon, embargo: o.embargo },
+    hyperparameters: {
+      ...hp,
+      hidden: hp.hidden.join("-"),
+      horizon: o.horizon,
+      embargo: o.embargo,
+      folds: o.folds,
+      search: o.search,
+      trials: o.trials,
+    },
     // Through JSON: a metric that is undefined on a fold (NaN) is stored as null.
     metrics: JSON.parse(JSON.stringify({
       summary: outcome.summary,
       folds: outcome.best.folds,
-      trials: outcome.trials.map((t) => ({ trial: t.trial, score: t.score })),
+      trials: outcome.trials.map((t) => ({
+        trial: t.trial,
+        score: t.score,
+        folds: t.folds.length,
+        hidden: t.hyperparameters.hidden.join("-"),
+        learningRate: t.hyperparameters.learningRate,
+        l2: t.hyperparameters.l2,
+        dropout: t.hyperparameters.dropout,
+        batchSize: t.hyperparameters.batchSize,
+      })),
       backend: backend.name,
       trainSeconds: Number(seconds.toFixed(2)),
     })),

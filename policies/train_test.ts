@@ -21,6 +21,7 @@ import {
   foldMetrics,
   sampleHyperparameters,
   SEARCH_SPACE,
+  searchRounds,
   type TrainSettings,
   trainWithSearch,
 } from "./train.ts";
@@ -122,6 +123,40 @@ Deno.test("fold metrics stand beside the constant baseline's: majority-class acc
   );
   assertEquals(v.rmse, 0);
   assert(Math.abs(v.baseRmse - 0.01) < 1e-9 && v.qlike === 0 && v.baseQlike > 0, JSON.stringify(v));
+});
+
+Deno.test("successive halving scores more folds as fewer draws survive, and the winner on all of them", () => {
+  assertEquals(searchRounds("random", 8, 4), [{ folds: 4, keep: 1 }]);
+  assertEquals(searchRounds("halving", 8, 4), [
+    { folds: 1, keep: 4 },
+    { folds: 2, keep: 2 },
+    { folds: 4, keep: 1 },
+  ]);
+  assertEquals(searchRounds("halving", 1, 4), [{ folds: 4, keep: 1 }]);
+  assertEquals(searchRounds("halving", 3, 8), [
+    { folds: 1, keep: 2 },
+    { folds: 2, keep: 1 },
+    { folds: 8, keep: 1 },
+  ]);
+});
+
+Deno.test("a halving search trains fewer models than random search and reports the winner on every fold", async () => {
+  await selectBackend();
+  const frame = materialise(ALPHA_V1, { bars: walk(700, 3), barMs: 60_000 }, {
+    horizons: [1],
+    source: "walk",
+  });
+  const ds = datasetFrom(frame, "direction", 1);
+  const settings = { ...SMALL, trials: 4, folds: 4, epochs: 2, search: "halving" as const };
+  let total = 0;
+  const r = await trainWithSearch(ds, settings, (p) => (total = p.total));
+  try {
+    assertEquals(total, 4 * 1 + 2 * 1 + 1 * 2 + 1); // 4 draws on fold 4, 2 on fold 3, 1 on folds 1-2, final
+    assertEquals(r.best.folds.map((f) => f.fold), [1, 2, 3, 4]);
+    assertEquals(r.trials.map((t) => t.folds.length).sort(), [1, 1, 2, 4]);
+  } finally {
+    r.model.model.dispose();
+  }
 });
 
 Deno.test("train arguments are validated naming the option", () => {
