@@ -30,6 +30,7 @@ import * as aq from "arquero";
 import type { BarSeries } from "../env/data_reader.ts";
 import type { BarInput, FeatureSet, QuoteInput } from "./features.ts";
 import { FeatureError } from "./features.ts";
+import { writeFileAtomic } from "./durable_file.ts";
 import {
   barFeatureNames,
   barsTable,
@@ -208,8 +209,11 @@ export function materialise(
  */
 export async function writeFeatureFrame(path: string, frame: FeatureFrame): Promise<void> {
   const ipc = aq.toArrowIPC(frame.table);
-  await atomicWrite(path, ipc);
-  await atomicWrite(`${path}.json`, new TextEncoder().encode(JSON.stringify(frame.meta, null, 2)));
+  await writeFileAtomic(path, ipc);
+  await writeFileAtomic(
+    `${path}.json`,
+    new TextEncoder().encode(JSON.stringify(frame.meta, null, 2)),
+  );
 }
 
 /**
@@ -242,22 +246,4 @@ export async function readFeatureFrame(
     throw new FeatureStoreError(`${path}: ${table.numRows()} rows, header says ${meta.rows}`);
   }
   return { meta, table };
-}
-
-async function atomicWrite(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${crypto.randomUUID().slice(0, 8)}`;
-  try {
-    const f = await Deno.open(tmp, { write: true, create: true, truncate: true });
-    try {
-      let off = 0;
-      while (off < bytes.length) off += await f.write(bytes.subarray(off));
-      await f.sync();
-    } finally {
-      f.close();
-    }
-    await Deno.rename(tmp, path);
-  } catch (error) {
-    await Deno.remove(tmp).catch(() => {});
-    throw error;
-  }
 }

@@ -46,6 +46,7 @@
  * @module
  */
 import { join } from "node:path";
+import { syncDir, writeDurably, writeFileAtomic } from "./durable_file.ts";
 import { z } from "zod";
 
 /** Where a model version stands in its life. */
@@ -207,22 +208,6 @@ function isStage(s: unknown): s is Stage {
 async function sha256(data: Uint8Array): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data as BufferSource));
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-async function writeDurably(path: string, data: Uint8Array): Promise<void> {
-  using file = await Deno.open(path, { write: true, createNew: true });
-  for (let off = 0; off < data.length;) off += await file.write(data.subarray(off));
-  await file.sync();
-}
-
-/** A directory's entries are durable only once the directory itself is fsync'd. */
-async function syncDir(dir: string): Promise<void> {
-  try {
-    using handle = await Deno.open(dir, { read: true });
-    await handle.sync();
-  } catch {
-    // Not every platform can open a directory; the rename is still atomic there.
-  }
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -537,13 +522,10 @@ export class ModelRegistry {
 
   async #writeStages(name: string, stages: Stages): Promise<void> {
     const modelDir = join(this.#root, name);
-    const tmp = join(modelDir, `${TMP}${STAGES}-${crypto.randomUUID()}`);
+    const bytes = new TextEncoder().encode(JSON.stringify(stages, null, 2));
     try {
-      await this.#write(tmp, new TextEncoder().encode(JSON.stringify(stages, null, 2)));
-      await Deno.rename(tmp, join(modelDir, STAGES));
-      await syncDir(modelDir);
+      await writeFileAtomic(join(modelDir, STAGES), bytes, this.#write);
     } catch (e) {
-      await Deno.remove(tmp).catch(() => {});
       const why = e instanceof Error ? e.message : String(e);
       throw new RegistryError(`writing ${join(modelDir, STAGES)} failed: ${why}`, { cause: e });
     }
