@@ -19,16 +19,10 @@
  * ```
  * @module
  */
+import type { BarRow } from "../env/data_reader.ts";
 
-/** One bar of a symbol; the features read its close. */
-export interface BarInput {
-  readonly ts: number;
-  readonly open: number;
-  readonly high: number;
-  readonly low: number;
-  readonly close: number;
-  readonly volume: number;
-}
+/** One bar of a symbol (ts is its start); the features read its close. */
+export type BarInput = BarRow;
 
 /** Top of the book of a symbol; a `null` price is a missing side. */
 export interface QuoteInput {

@@ -41,6 +41,22 @@ function walk(n: number, seed: number): BarInput[] {
   return out;
 }
 
+/** Runs `body` with a fresh registry directory and console.log captured into `lines`. */
+async function withRegistry(
+  body: (registry: string, lines: string[]) => Promise<void>,
+): Promise<void> {
+  const registry = await Deno.makeTempDir({ dir: "./out" });
+  const log = console.log;
+  const lines: string[] = [];
+  console.log = (...a: unknown[]) => lines.push(a.join(" "));
+  try {
+    await body(registry, lines);
+  } finally {
+    console.log = log;
+    await Deno.remove(registry, { recursive: true });
+  }
+}
+
 const SMALL: TrainSettings = {
   kind: "direction",
   horizon: 1,
@@ -210,11 +226,7 @@ Deno.test({
     "deno task train model trains on simulated data, registers the model, and a scenario's agent trades with it; a feature-set hash mismatch is refused",
   sanitizeResources: false, // tfjs's wasm backend keeps its module loaded
   fn: async () => {
-    const registry = await Deno.makeTempDir({ dir: "./out" });
-    const log = console.log;
-    const lines: string[] = [];
-    console.log = (...a: unknown[]) => lines.push(a.join(" "));
-    try {
+    await withRegistry(async (registry, lines) => {
       const code = await runTrainCommand([
         "model",
         "--scenario",
@@ -235,7 +247,6 @@ Deno.test({
         "--seed",
         "5",
       ]);
-      console.log = log;
       assertEquals(code, 0, lines.join("\n"));
       const out = lines.join("\n");
       assert(out.includes("walk-forward"), out);
@@ -279,10 +290,7 @@ Deno.test({
         ModelServingError,
         "hash mismatch",
       );
-    } finally {
-      console.log = log;
-      await Deno.remove(registry, { recursive: true });
-    }
+    });
   },
 });
 
@@ -324,11 +332,7 @@ Deno.test({
     "train model on a real bar file registers candidates; models list, promote and rollback manage them",
   sanitizeResources: false, // tfjs's wasm backend keeps its module loaded
   fn: async () => {
-    const registry = await Deno.makeTempDir({ dir: "./out" });
-    const log = console.log;
-    const lines: string[] = [];
-    console.log = (...a: unknown[]) => lines.push(a.join(" "));
-    try {
+    await withRegistry(async (registry, lines) => {
       const args = [
         "model",
         "--data",
@@ -362,9 +366,6 @@ Deno.test({
       const listed = JSON.parse(lines[0]) as { version: number; stage: string }[];
       assertEquals(listed.map((m) => [m.version, m.stage]), [[1, "production"], [2, "archived"]]);
       assertEquals(await runModelsCommand(["promote", name, "x", ...models]), 2);
-    } finally {
-      console.log = log;
-      await Deno.remove(registry, { recursive: true });
-    }
+    });
   },
 });
