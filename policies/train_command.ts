@@ -130,11 +130,23 @@ interface TrainingData {
 
 async function loadTrainingData(o: TrainOptions): Promise<TrainingData> {
   if (o.data !== undefined) {
-    const head = (await Deno.readTextFile(o.data)).slice(0, 200).split("\n")[0];
+    let head: string;
+    try {
+      head = (await Deno.readTextFile(o.data)).slice(0, 200).split("\n")[0];
+    } catch (error) {
+      throw new Error(`--data ${o.data}: cannot read it: ${(error as Error).message}`);
+    }
     const isTrades = /\bside\b/.test(head) && /\bprice\b/.test(head);
-    const bars = isTrades
-      ? barsFromTrades((await readTrades(o.data)).trades, o["bar-ms"])
-      : (await readBars(o.data)).bars;
+    const read = isTrades ? await readTrades(o.data) : await readBars(o.data);
+    const { report } = read;
+    if (report.skipped > 0) {
+      const first = report.issues[0];
+      console.error(
+        `--data ${o.data}: ${report.skipped} of ${report.rows} rows skipped` +
+          (first ? ` (first: line ${first.line}, ${first.column}: ${first.message})` : ""),
+      );
+    }
+    const bars = "trades" in read ? barsFromTrades(read.trades, o["bar-ms"]) : read.bars;
     const source = o.data.split("/").pop()!;
     return { source, barMs: isTrades ? o["bar-ms"] : medianStep(bars.time), bars };
   }
