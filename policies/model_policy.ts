@@ -73,7 +73,16 @@ export async function loadServedModel(
   sets: Readonly<Record<string, FeatureSet>> = FEATURE_SETS,
 ): Promise<ServedModel> {
   const registry = new ModelRegistry(config.registry);
-  const entry = await registry.show(config.model, config.version as number | Stage | "latest");
+  let entry: ModelEntry;
+  try {
+    entry = await registry.show(config.model, config.version as number | Stage | "latest");
+  } catch (error) {
+    throw new ModelServingError(
+      `${(error as Error).message} (version ${config.version}) in registry ${config.registry}; ` +
+        `train one with: deno task train model --data FILE --name ${config.model} --promote`,
+      { cause: error },
+    );
+  }
   const { meta } = entry;
   const set = Object.hasOwn(sets, meta.featureSet.id) ? sets[meta.featureSet.id] : undefined;
   const what = `model ${meta.name} v${meta.version}`;
