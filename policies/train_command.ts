@@ -132,7 +132,11 @@ async function loadTrainingData(o: TrainOptions): Promise<TrainingData> {
   if (o.data !== undefined) {
     let head: string;
     try {
-      head = (await Deno.readTextFile(o.data)).slice(0, 200).split("\n")[0];
+      // The header line tells bars from trades; the reader streams the rest once.
+      using file = await Deno.open(o.data);
+      const buf = new Uint8Array(512);
+      const n = await file.read(buf) ?? 0;
+      head = new TextDecoder().decode(buf.subarray(0, n)).split("\n")[0];
     } catch (error) {
       throw new Error(`--data ${o.data}: cannot read it: ${(error as Error).message}`);
     }

@@ -22,6 +22,7 @@ import {
   sampleHyperparameters,
   SEARCH_SPACE,
   searchRounds,
+  TrainError,
   type TrainSettings,
   trainWithSearch,
 } from "./train.ts";
@@ -173,6 +174,41 @@ Deno.test("a halving search trains fewer models than random search and reports t
   } finally {
     r.model.model.dispose();
   }
+});
+
+Deno.test("bad training data is named: an unreadable --data file, skipped rows, too few rows; a missing serving model says how to train one", async () => {
+  await withRegistry(async (registry, lines) => {
+    await assertRejects(
+      () => runTrainCommand(["model", "--data", `${registry}/none.csv`, "--registry", registry]),
+      Error,
+      `--data ${registry}/none.csv: cannot read it`,
+    );
+    const file = `${registry}/bad.csv`;
+    await Deno.writeTextFile(
+      file,
+      "timestamp_ms,open,high,low,close,volume\n60000,1,1,1,1,1\n120000,1,1,1,x,1\n",
+    );
+    const error = console.error;
+    const errors: string[] = [];
+    console.error = (...a: unknown[]) => errors.push(a.join(" "));
+    lines.length = 0;
+    try {
+      await assertRejects(
+        () => runTrainCommand(["model", "--data", file, "--registry", registry, "--quiet"]),
+        TrainError,
+        "only 0 usable rows",
+      );
+    } finally {
+      console.error = error;
+    }
+    assert(errors[0].includes("1 of 2 rows skipped (first: line 3, close"), errors.join("\n"));
+    assertEquals(lines.length, 0); // --quiet
+    await assertRejects(
+      () => loadServedModel({ registry, model: "absent", version: "production" }),
+      ModelServingError,
+      "train one with: deno task train model",
+    );
+  });
 });
 
 Deno.test("train arguments are validated naming the option", () => {
