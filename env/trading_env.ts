@@ -9,9 +9,12 @@
  *   the target position as a fraction of `maxPosition` in [-1, 1] (clipped; rounded to whole
  *   lots). The difference from the current position is sent as one market order.
  * - **Observation** ({@linkcode TradingEnv.observationSpace}), float32: the last `window` log
- *   returns of the mid between decisions (percent, oldest first), the position as a fraction
- *   of `maxPosition`, the episode's return so far (percent), the spread (basis points of the
- *   mid) and the share of the episode left.
+ *   returns of the mid between decisions (percent, oldest first), then the `extras` in order
+ *   (default all four: the position as a fraction of `maxPosition`, the episode's return so far
+ *   (percent), the spread (basis points of the mid) and the share of the episode left), then
+ *   one value per span in `trends`: the mid's log distance from its exponential moving average
+ *   over that many decisions (percent; the average starts at the mid when the episode starts
+ *   and moves at every decision, the history window's included).
  * - **Reward**: pluggable ({@linkcode Reward}); the default is the P&L in percent of the
  *   starting equity.
  * - **Episode end**: `terminated` when equity falls below `ruin` × the starting equity;
@@ -77,6 +80,12 @@ export const EnvConfigSchema = z.object({
   allowShort: z.boolean().default(true),
   /** Past returns in the observation. */
   window: z.number().int().min(1).max(1_024).default(16),
+  /** The account and episode values in the observation, in this order. */
+  extras: z.array(z.enum(["position", "episode_return_pct", "spread_bps", "time_left"]))
+    .refine((a) => new Set(a).size === a.length, "expected no repeated extra")
+    .default(["position", "episode_return_pct", "spread_bps", "time_left"]),
+  /** Spans (decisions) of the moving averages whose distance from the mid is observed. */
+  trends: z.array(z.number().int().min(2).max(100_000)).max(16).default([]),
   episodeSteps: z.number().int().min(1).default(1_000),
   /** Starting cash, notional units. Default: 2 × maxPosition × the reference price. */
   cash: z.number().int().positive().optional(),
@@ -165,12 +174,21 @@ export function actionError(kind: EnvConfig["action"], action: number): string |
     : `action: expected a target position in [-1, 1], got ${action}`;
 }
 
-const EXTRA = ["position", "episode_return_pct", "spread_bps", "time_left"];
-
 /** Length of one observation under `config`. */
 export function observationSizeOf(config: EnvConfig): number {
-  return config.window + EXTRA.length;
+  return config.window + config.extras.length + config.trends.length;
 }
+
+/** The name of every element of an observation under `config`, in order. */
+export function observationNames(config: EnvConfig): string[] {
+  return [
+    ...Array.from({ length: config.window }, (_, i) => `ret_${i}`),
+    ...config.extras,
+    ...config.trends.map((s) => `trend_${s}`),
+  ];
+}
+
+const EXTRA_CODES = { position: 0, episode_return_pct: 1, spread_bps: 2, time_left: 3 } as const;
 
 /** The RL environment; see the module documentation. */
 export class TradingEnv {
@@ -193,6 +211,9 @@ export class TradingEnv {
   #peak = 0;
   #started = false;
   #discrete: boolean;
+  #extras: Uint8Array;
+  #alphas: Float64Array;
+  #emas: Float64Array;
   #outcome = { equity: 0, prevEquity: 0, initialEquity: 0, peakEquity: 0, cost: 0 };
 
   constructor(input: EnvConfigInput = {}, options: EnvOptions = {}) {
@@ -212,7 +233,10 @@ export class TradingEnv {
     this.reward = options.reward ?? makeReward(config.reward);
     this.#discrete = config.action === "discrete";
     this.#returns = new Float64Array(config.window);
-    const names = [...Array.from({ length: config.window }, (_, i) => `ret_${i}`), ...EXTRA];
+    this.#extras = Uint8Array.from(config.extras, (e) => EXTRA_CODES[e]);
+    this.#alphas = Float64Array.from(config.trends, (s) => 2 / (s + 1));
+    this.#emas = new Float64Array(config.trends.length);
+    const names = observationNames(config);
     this.observationSpace = {
       type: "box",
       shape: [names.length],
@@ -269,6 +293,7 @@ export class TradingEnv {
     this.#returns.fill(0);
     this.#head = 0;
     this.#mid = m.mid();
+    this.#emas.fill(this.#mid);
     for (let i = 0; i < c.window; i++) {
       if (m.exhausted()) break;
       m.advance();
@@ -336,6 +361,8 @@ export class TradingEnv {
     this.#returns[this.#head] = prev > 0 && mid > 0 ? 100 * Math.log(mid / prev) : 0;
     this.#head = (this.#head + 1) % this.#returns.length;
     if (mid > 0) this.#mid = mid;
+    const e = this.#emas, a = this.#alphas;
+    for (let i = 0; i < e.length; i++) e[i] += a[i] * (this.#mid - e[i]);
   }
 
   #observe(out: Float32Array, offset: number): void {
@@ -346,9 +373,25 @@ export class TradingEnv {
     for (let i = 0; i < this.#head; i++) out[j++] = r[i];
     const c = this.config;
     const m = this.market;
-    out[j++] = m.position() / c.maxPosition;
-    out[j++] = 100 * (this.equity / this.#initial - 1);
-    out[j++] = this.#mid > 0 ? 10_000 * m.spread() / this.#mid : 0;
-    out[j] = 1 - this.#t / c.episodeSteps;
+    const x = this.#extras;
+    for (let i = 0; i < x.length; i++) {
+      switch (x[i]) {
+        case 0:
+          out[j++] = m.position() / c.maxPosition;
+          break;
+        case 1:
+          out[j++] = 100 * (this.equity / this.#initial - 1);
+          break;
+        case 2:
+          out[j++] = this.#mid > 0 ? 10_000 * m.spread() / this.#mid : 0;
+          break;
+        default:
+          out[j++] = 1 - this.#t / c.episodeSteps;
+      }
+    }
+    const e = this.#emas;
+    for (let i = 0; i < e.length; i++) {
+      out[j++] = e[i] > 0 && this.#mid > 0 ? 100 * Math.log(this.#mid / e[i]) : 0;
+    }
   }
 }

@@ -169,3 +169,57 @@ Deno.test("recorded trades replay as 1-minute bars under the env", async () => {
   assertEquals(r.info.step, 100);
   assertEquals(r.info.position, env.config.maxPosition);
 });
+
+Deno.test("extras are chosen and ordered; trends are the mid's distance from its moving averages", () => {
+  const env = new TradingEnv({ ...SIM, extras: ["spread_bps", "position"], trends: [3, 10] });
+  assertEquals(env.observationSpace.names, [
+    "ret_0",
+    "ret_1",
+    "ret_2",
+    "ret_3",
+    "spread_bps",
+    "position",
+    "trend_3",
+    "trend_10",
+  ]);
+  // Recompute the averages from the mids the env moved through (reset, history window, steps).
+  const mids: number[] = [];
+  const market = env.market;
+  const advance = market.advance.bind(market);
+  market.advance = () => {
+    advance();
+    mids.push(market.mid());
+  };
+  let obs = env.reset(3);
+  const emas = [0, 0];
+  let first = true;
+  const check = () => {
+    for (const [k, span] of [3, 10].entries()) {
+      const want = 100 * Math.log(mids.at(-1)! / emas[k]);
+      assert(Math.abs(obs[6 + k] - want) < 1e-4, `trend_${span}: ${obs[6 + k]} vs ${want}`);
+    }
+    assertEquals(obs[5], env.market.position() / env.config.maxPosition);
+  };
+  const fold = (start: number) => {
+    for (const [k, span] of [3, 10].entries()) {
+      if (first) emas[k] = start;
+      for (const m of mids.slice(first ? 0 : -1)) emas[k] += (2 / (span + 1)) * (m - emas[k]);
+    }
+    first = false;
+  };
+  // The env seeds the averages at the mid before the history window.
+  const startMid = Math.exp(Math.log(mids[0]) - obs[0] / 100);
+  fold(startMid);
+  check();
+  for (let t = 0; t < 10; t++) {
+    obs = env.step(t % 3).observation;
+    fold(0);
+    check();
+  }
+  assertThrows(
+    () => new TradingEnv({ ...SIM, extras: ["position", "position"] }),
+    EnvError,
+    "extras",
+  );
+  assertThrows(() => new TradingEnv({ ...SIM, trends: [1] }), EnvError, "trends.0");
+});
