@@ -160,6 +160,7 @@ function decide(ctx: AgentContext, fv: FeatureVector): void {
     features: fv.values,
     position,
     size,
+    equity: portfolio.equity(),
   });
   // A quote being cancelled is as good as gone; a target waits until it is.
   const working = [...ctx.pending.values(), ...ctx.working.values()].filter((w) =>

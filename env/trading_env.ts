@@ -44,6 +44,9 @@ import { type EnvMarket, ReplayMarket, SimMarket } from "./env_markets.ts";
 import type { ReplayData } from "./replay_venue.ts";
 import { makeReward, type Reward } from "./rewards.ts";
 import type { SimConfigInput } from "./sim_config.ts";
+import { type AccountView, EXTRAS, MarketObservation, observationNames } from "./observation.ts";
+
+export { observationNames };
 
 const RewardSpecSchema = z.object({
   kind: z.enum(["pnl", "sharpe"]).default("pnl"),
@@ -81,7 +84,7 @@ export const EnvConfigSchema = z.object({
   /** Past returns in the observation. */
   window: z.number().int().min(1).max(1_024).default(16),
   /** The account and episode values in the observation, in this order. */
-  extras: z.array(z.enum(["position", "episode_return_pct", "spread_bps", "time_left"]))
+  extras: z.array(z.enum(EXTRAS))
     .refine((a) => new Set(a).size === a.length, "expected no repeated extra")
     .default(["position", "episode_return_pct", "spread_bps", "time_left"]),
   /** Spans (decisions) of the moving averages whose distance from the mid is observed. */
@@ -179,17 +182,6 @@ export function observationSizeOf(config: EnvConfig): number {
   return config.window + config.extras.length + config.trends.length;
 }
 
-/** The name of every element of an observation under `config`, in order. */
-export function observationNames(config: EnvConfig): string[] {
-  return [
-    ...Array.from({ length: config.window }, (_, i) => `ret_${i}`),
-    ...config.extras,
-    ...config.trends.map((s) => `trend_${s}`),
-  ];
-}
-
-const EXTRA_CODES = { position: 0, episode_return_pct: 1, spread_bps: 2, time_left: 3 } as const;
-
 /** The RL environment; see the module documentation. */
 export class TradingEnv {
   readonly config: EnvConfig;
@@ -203,17 +195,14 @@ export class TradingEnv {
   /** Last step's figures (valid after a step). */
   equity = 0;
   cost = 0;
-  #returns: Float64Array;
-  #head = 0;
+  #obs: MarketObservation;
+  #account: AccountView = { position: 0, episodeReturnPct: 0, spreadBps: 0, timeLeft: 1 };
   #t = 0;
   #mid = 0;
   #initial = 0;
   #peak = 0;
   #started = false;
   #discrete: boolean;
-  #extras: Uint8Array;
-  #alphas: Float64Array;
-  #emas: Float64Array;
   #outcome = { equity: 0, prevEquity: 0, initialEquity: 0, peakEquity: 0, cost: 0 };
 
   constructor(input: EnvConfigInput = {}, options: EnvOptions = {}) {
@@ -232,10 +221,7 @@ export class TradingEnv {
     }
     this.reward = options.reward ?? makeReward(config.reward);
     this.#discrete = config.action === "discrete";
-    this.#returns = new Float64Array(config.window);
-    this.#extras = Uint8Array.from(config.extras, (e) => EXTRA_CODES[e]);
-    this.#alphas = Float64Array.from(config.trends, (s) => 2 / (s + 1));
-    this.#emas = new Float64Array(config.trends.length);
+    this.#obs = new MarketObservation(config);
     const names = observationNames(config);
     this.observationSpace = {
       type: "box",
@@ -290,10 +276,8 @@ export class TradingEnv {
     m.reset(seed >>> 0, c.episodeSteps + c.window);
     const cash = c.cash ?? 2 * c.maxPosition * m.referencePrice();
     m.openAccount(cash, c.allowShort ? c.maxPosition : 0);
-    this.#returns.fill(0);
-    this.#head = 0;
     this.#mid = m.mid();
-    this.#emas.fill(this.#mid);
+    this.#obs.reset(this.#mid);
     for (let i = 0; i < c.window; i++) {
       if (m.exhausted()) break;
       m.advance();
@@ -357,41 +341,18 @@ export class TradingEnv {
   }
 
   #pushReturn(mid: number): void {
-    const prev = this.#mid;
-    this.#returns[this.#head] = prev > 0 && mid > 0 ? 100 * Math.log(mid / prev) : 0;
-    this.#head = (this.#head + 1) % this.#returns.length;
-    if (mid > 0) this.#mid = mid;
-    const e = this.#emas, a = this.#alphas;
-    for (let i = 0; i < e.length; i++) e[i] += a[i] * (this.#mid - e[i]);
+    this.#obs.push(mid);
+    this.#mid = this.#obs.mid;
   }
 
   #observe(out: Float32Array, offset: number): void {
-    const w = this.#returns.length;
-    const r = this.#returns;
-    let j = offset;
-    for (let i = this.#head; i < w; i++) out[j++] = r[i];
-    for (let i = 0; i < this.#head; i++) out[j++] = r[i];
     const c = this.config;
     const m = this.market;
-    const x = this.#extras;
-    for (let i = 0; i < x.length; i++) {
-      switch (x[i]) {
-        case 0:
-          out[j++] = m.position() / c.maxPosition;
-          break;
-        case 1:
-          out[j++] = 100 * (this.equity / this.#initial - 1);
-          break;
-        case 2:
-          out[j++] = this.#mid > 0 ? 10_000 * m.spread() / this.#mid : 0;
-          break;
-        default:
-          out[j++] = 1 - this.#t / c.episodeSteps;
-      }
-    }
-    const e = this.#emas;
-    for (let i = 0; i < e.length; i++) {
-      out[j++] = e[i] > 0 && this.#mid > 0 ? 100 * Math.log(this.#mid / e[i]) : 0;
-    }
+    const v = this.#account;
+    v.position = m.position() / c.maxPosition;
+    v.episodeReturnPct = 100 * (this.equity / this.#initial - 1);
+    v.spreadBps = this.#mid > 0 ? 10_000 * m.spread() / this.#mid : 0;
+    v.timeLeft = 1 - this.#t / c.episodeSteps;
+    this.#obs.write(out, offset, v);
   }
 }

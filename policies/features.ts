@@ -176,7 +176,8 @@ export function featureSet(id: string, specs: readonly FeatureSpec[]): FeatureSe
 }
 
 // FNV-1a 64 over the UTF-8 bytes; easy to reproduce in any language.
-function fnv1a64(text: string): string {
+/** The 64-bit FNV-1a hash of `text` (UTF-16 code units), as 16 hex digits. */
+export function fnv1a64(text: string): string {
   let h = 0xcbf29ce484222325n;
   for (const byte of new TextEncoder().encode(text)) {
     h = ((h ^ BigInt(byte)) * 0x100000001b3n) & 0xffffffffffffffffn;

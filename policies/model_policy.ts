@@ -15,6 +15,7 @@ import { FEATURE_SETS } from "./feature_sets.ts";
 import { feature, type FeatureSet } from "./features.ts";
 import type { Predictor } from "./predictor.ts";
 import { type ModelEntry, ModelRegistry, type Stage } from "./registry.ts";
+import { findCheckpoint, loadAgentModel, type RlAgentModel } from "./rl/checkpoint.ts";
 import type { Decision, Policy, PolicyContext } from "./rules.ts";
 
 /** The `model` policy's configuration. */
@@ -124,16 +125,39 @@ export async function loadServedModel(
 export async function loadPolicyModels(
   configs: readonly { readonly kind: string }[],
   resolvePath: (registry: string) => string = (registry) => registry,
-): Promise<Map<string, ServedModel>> {
-  const out = new Map<string, ServedModel>();
+): Promise<Map<string, ServedModel | RlAgentModel>> {
+  const out = new Map<string, ServedModel | RlAgentModel>();
   for (const c of configs) {
-    if (c.kind !== "model") continue;
+    if (c.kind !== "model" && c.kind !== "rl") continue;
     const config = c as ModelPolicyConfig;
     const key = servedKey(config);
     if (out.has(key)) continue;
-    out.set(key, await loadServedModel({ ...config, registry: resolvePath(config.registry) }));
+    const at = { ...config, registry: resolvePath(config.registry) };
+    out.set(key, c.kind === "model" ? await loadServedModel(at) : await loadRlAgent(at));
   }
   return out;
+}
+
+/** Loads the RL agent an `rl` policy names (see rl/checkpoint.ts). */
+export async function loadRlAgent(
+  config: Pick<ModelPolicyConfig, "registry" | "model" | "version">,
+): Promise<RlAgentModel> {
+  const registry = new ModelRegistry(config.registry);
+  let entry: ModelEntry;
+  try {
+    entry = await findCheckpoint(
+      registry,
+      config.model,
+      config.version as number | Stage | "latest",
+    );
+  } catch (error) {
+    throw new ModelServingError(
+      `${(error as Error).message} (version ${config.version}) in registry ${config.registry}; ` +
+        `train one with: deno task train rl --algo ppo --scenario FILE --name ${config.model} --promote`,
+      { cause: error },
+    );
+  }
+  return await loadAgentModel(registry, entry);
 }
 
 /** The policy of `config` over the loaded `served` model. */

@@ -31,6 +31,8 @@
 import { z } from "zod";
 import { feature, featureName, type FeatureSpec } from "./features.ts";
 import { modelPolicy, ModelPolicySchema, servedKey, type ServedModel } from "./model_policy.ts";
+import type { RlAgentModel } from "./rl/checkpoint.ts";
+import { rlPolicy, RlPolicySchema } from "./rl/rl_policy.ts";
 
 /** What a policy sees at one decision. */
 export interface PolicyContext {
@@ -44,6 +46,8 @@ export interface PolicyContext {
   readonly position: number;
   /** The agent's size in units (what exposure 1 means). */
   readonly size: number;
+  /** The agent's equity (cash plus positions at the last price), when the caller knows it. */
+  readonly equity?: number;
 }
 
 /**
@@ -131,6 +135,7 @@ export const PolicyConfigSchema = z.discriminatedUnion("kind", [
   MarketMakerSchema,
   BuyAndHoldSchema,
   ModelPolicySchema,
+  RlPolicySchema,
 ]);
 
 /** A validated policy configuration, every default filled in. */
@@ -161,7 +166,7 @@ export function parsePolicyConfig(input: unknown): PolicyConfig {
  */
 export function createPolicy(
   config: PolicyConfig,
-  models: ReadonlyMap<string, ServedModel> = new Map(),
+  models: ReadonlyMap<string, ServedModel | RlAgentModel> = new Map(),
 ): Policy {
   const c = parsePolicyConfig(config);
   switch (c.kind) {
@@ -180,7 +185,19 @@ export function createPolicy(
           `model policy: model ${c.model} (${c.version}) from ${c.registry} is not loaded`,
         );
       }
+      if (!("predictor" in served)) {
+        throw new PolicyConfigError(`model policy: ${c.model} is an RL agent; use kind "rl"`);
+      }
       return modelPolicy(c, served);
+    }
+    case "rl": {
+      const agent = models.get(servedKey(c));
+      if (agent === undefined || !("model" in agent)) {
+        throw new PolicyConfigError(
+          `rl policy: agent ${c.model} (${c.version}) from ${c.registry} is not loaded`,
+        );
+      }
+      return rlPolicy(c, agent);
     }
   }
 }

@@ -45,6 +45,7 @@ import { Supervisor } from "../actors/supervisor.ts";
 import { roundTo, type SymbolInfo, TickVenueAdapter } from "../actors/venue_adapter.ts";
 import { featureSet, type FeatureSpec } from "../policies/features.ts";
 import { loadPolicyModels, type ServedModel } from "../policies/model_policy.ts";
+import type { RlAgentModel } from "../policies/rl/checkpoint.ts";
 import { createPolicy } from "../policies/rules.ts";
 import { dataPath, type Scenario } from "./scenario.ts";
 
@@ -254,7 +255,7 @@ async function runOn(
   options: RunOptions,
   driver: Driver,
   wallStart: number,
-  models: ReadonlyMap<string, ServedModel>,
+  models: ReadonlyMap<string, ServedModel | RlAgentModel>,
 ): Promise<RunResult> {
   const bus = driver.bus;
   const step = driver.step;

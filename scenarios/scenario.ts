@@ -17,6 +17,7 @@
  * | `closeAtEnd` | close open positions at the last price at the end, counted as trades | true |
  * | `risk` | per-agent limits (see risk_rules.ts), `haltScope` (`agent` or `all`), `killDrawdownPct` (all agents together; null = off) | risk_rules defaults, agent, null |
  * | `agents[]` | `{id, symbol?, policy, sizing?, cash?}`; `sizing` is `{kind: "units", units}` or `{kind: "equity_fraction", fraction}` | symbol: the first; sizing: 10 units |
+ * | `rl` | how `deno task train rl` trains an agent on this (simulated) market: decision interval, observation, position limit, reward (see policies/rl/rl_env.ts) | none |
  * | `operator[]` | scripted operator commands: `{atMs, target, command, reason?}` — at `atMs` into the run, `control.{target}` with `command` `halt`, `resume` or `kill` (`target`: an agent id or `all`), issued by `operator` | none |
  *
  * A replay venue's `file` is a CSV of bars (see env/data_reader.ts); a relative path is relative
@@ -29,6 +30,7 @@ import { z } from "zod";
 import { parseTime } from "../env/data_reader.ts";
 import { SimConfigSchema } from "../env/sim_config.ts";
 import { PolicyConfigSchema } from "../policies/rules.ts";
+import { RlEnvSchema } from "../policies/rl/rl_env.ts";
 
 const Id = z.string().regex(/^[A-Za-z0-9_:-]{1,64}$/, {
   message: "expected 1-64 of A-Z a-z 0-9 _ - : (no '.', spaces or wildcards)",
@@ -114,6 +116,8 @@ export const ScenarioSchema = z.strictObject({
     command: z.enum(["halt", "resume", "kill"]),
     reason: z.string().optional(),
   })).default([]),
+  /** How an RL agent sees and trades this market in training (policies/rl/rl_env.ts). */
+  rl: RlEnvSchema.optional(),
 }).superRefine((s, ctx) => {
   const seen = new Map<string, number>();
   const symbols = s.venue.kind === "sim"
