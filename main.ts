@@ -31,6 +31,10 @@ Commands:
                    build features and labels, run a hyperparameter search scored by purged,
                    embargoed walk-forward evaluation, print the walk-forward table and
                    register the model (train model --help: every option)
+  train rl --algo ppo|dqn --scenario FILE [options]
+                   train an RL agent on the scenario's simulated market (its rl block), evaluate
+                   it on held-out seeds against buy-and-hold, flat, random and SMA crossover,
+                   checkpoint it in the registry (train rl --help: every option)
   models list|show|promote|rollback ...
                    the model registry (default directory: models)
   help             show this text`;

@@ -13,6 +13,7 @@ import {
 } from "./bus_nats.ts";
 import { benchEventQueue } from "./event_queue.ts";
 import { benchFeaturesOnline, benchPredict } from "./learning.ts";
+import { benchPolicyAct, benchPpo } from "./rl.ts";
 import { benchOrderBook } from "./order_book.ts";
 import { benchSimulation } from "./simulation.ts";
 import { benchEnv, benchReplay, benchVecEnv } from "./rl_env.ts";
@@ -43,6 +44,8 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { key: "tick_to_intent_p99_us", unit: "µs", run: benchTickToIntent },
   { key: "features_online_updates_per_s", unit: "update/s", run: benchFeaturesOnline },
   { key: "predict_p99_us", unit: "µs", run: benchPredict },
+  { key: "ppo_env_steps_per_s", unit: "step/s", run: benchPpo },
+  { key: "policy_act_p99_us", unit: "µs", run: benchPolicyAct },
   { key: "bus_nats_msgs_per_s", unit: "msg/s", run: benchBusNats, blocker: natsBenchBlocker },
   { key: "bus_nats_rtt_p99_us", unit: "µs", run: benchBusNatsRtt, blocker: natsBenchBlocker },
   {

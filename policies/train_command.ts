@@ -15,6 +15,7 @@ import type { BarInput, QuoteInput } from "./features.ts";
 import { materialise, writeFeatureFrame } from "./feature_store.ts";
 import { codeRevision, type ModelEntry, ModelRegistry } from "./registry.ts";
 import { saveModel } from "./models.ts";
+import { RL_USAGE } from "./rl/rl_command.ts";
 import { selectBackend } from "./tf_backend.ts";
 import {
   datasetFrom,
@@ -44,6 +45,7 @@ export const TRAIN_USAGE = `train model (--data FILE | --scenario NAME) [options
   --bar-ms MS         bar length for trade files (default 60000)
   --promote           promote the new version to production
   --quiet             print only the table and the registration
+${RL_USAGE}
 models list [NAME] | show NAME [VERSION|STAGE] | promote NAME VERSION [STAGE] | rollback NAME
                       [--registry DIR]`;
 
@@ -186,9 +188,13 @@ function progressLine(p: TrainProgress, startMs: number): string {
 
 /** Runs `train model ...`; returns the exit code. */
 export async function runTrainCommand(args: readonly string[]): Promise<number> {
+  if (args[0] === "rl") {
+    const { runRlCommand } = await import("./rl/rl_command.ts");
+    return await runRlCommand(args.slice(1));
+  }
   if (args[0] !== "model") {
     console.error(
-      `train: expected "model", got ${JSON.stringify(args[0] ?? "")}\n\n${TRAIN_USAGE}`,
+      `train: expected "model" or "rl", got ${JSON.stringify(args[0] ?? "")}\n\n${TRAIN_USAGE}`,
     );
     return 2;
   }

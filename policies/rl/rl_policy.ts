@@ -15,6 +15,7 @@
  */
 import { z } from "zod";
 import { MarketObservation } from "../../env/observation.ts";
+import type { EnvConfig } from "../../env/trading_env.ts";
 import { feature } from "../features.ts";
 import type { Decision, Policy, PolicyContext } from "../rules.ts";
 import { ActingPolicy } from "./acting.ts";
@@ -37,44 +38,85 @@ export const RlPolicySchema = z.strictObject({
 /** A validated `rl` policy configuration. */
 export type RlPolicyConfig = z.output<typeof RlPolicySchema>;
 
+/**
+ * Rebuilds an environment's observation from a stream of market updates: samples the mid every
+ * `decisionMs` (the first update starts the history), and gives the observation at each sample
+ * once `window` returns are in, exactly as the environment would after the same mids.
+ */
+export class RlObserver {
+  readonly env: EnvConfig;
+  readonly decisionMs: number;
+  #observation: MarketObservation;
+  #out: Float32Array;
+  #account = { position: 0, episodeReturnPct: 0, spreadBps: 0, timeLeft: 1 };
+  #next = -Infinity;
+  #samples = -1;
+  #startEquity = 0;
+
+  constructor(env: EnvConfig) {
+    this.env = env;
+    this.decisionMs = env.market.kind === "sim" ? env.market.decisionMs : 60_000;
+    this.#observation = new MarketObservation(env);
+    this.#out = new Float32Array(this.#observation.size);
+  }
+
+  /**
+   * One update at `ts`: "between" before the next sample time, "warming up" while the history
+   * fills, else the observation (a reused array). `position` is a fraction of the largest.
+   */
+  update(
+    ts: number,
+    mid: number,
+    spreadBps: number,
+    position: number,
+    equity?: number,
+  ): Float32Array | "between" | "warming up" {
+    if (ts < this.#next) return "between";
+    if (this.#samples < 0) {
+      this.#observation.reset(mid);
+      this.#startEquity = equity ?? 0;
+    } else this.#observation.push(mid);
+    this.#samples++;
+    this.#next = (Number.isFinite(this.#next) ? this.#next : ts) + this.decisionMs;
+    if (this.#next <= ts) this.#next = ts + this.decisionMs;
+    if (this.#samples < this.env.window) return "warming up";
+    const a = this.#account;
+    a.position = position;
+    a.episodeReturnPct = equity !== undefined && this.#startEquity > 0
+      ? 100 * (equity / this.#startEquity - 1)
+      : 0;
+    a.spreadBps = spreadBps;
+    a.timeLeft = Math.max(0, 1 - (this.#samples - this.env.window) / this.env.episodeSteps);
+    this.#observation.write(this.#out, 0, a);
+    return this.#out;
+  }
+}
+
 /** The policy of `config` over the loaded agent; see the module documentation. */
 export function rlPolicy(config: RlPolicyConfig, agent: RlAgentModel): Policy {
   const env = agent.env;
-  const decisionMs = env.market.kind === "sim" ? env.market.decisionMs : 60_000;
   const acting = new ActingPolicy(agent.model);
-  const observation = new MarketObservation(env);
-  const obs = new Float32Array(observation.size);
-  const account = { position: 0, episodeReturnPct: 0, spreadBps: 0, timeLeft: 1 };
+  const observer = new RlObserver(env);
   const label = `${agent.entry.meta.name} v${agent.entry.meta.version}`;
   const floor = env.allowShort ? -1 : 0;
-  let next = -Infinity;
-  let samples = -1;
-  let startEquity = 0;
   const between: Decision = { kind: "hold", reason: "between decisions" };
+  const warming: Decision = { kind: "hold", reason: "warming up" };
   return {
     kind: "rl",
     features: [feature("mid"), feature("spread_bps")],
     decide(ctx: PolicyContext): Decision {
       const mid = ctx.features["mid"];
       if (typeof mid !== "number" || !(mid > 0)) return { kind: "hold", reason: "no mid yet" };
-      if (ctx.ts < next) return between;
-      if (samples < 0) {
-        observation.reset(mid);
-        startEquity = ctx.equity ?? 0;
-      } else observation.push(mid);
-      samples++;
-      next = (Number.isFinite(next) ? next : ctx.ts) + decisionMs;
-      if (next <= ctx.ts) next = ctx.ts + decisionMs;
-      if (samples < env.window) return { kind: "hold", reason: "warming up" };
-      const decisions = samples - env.window;
       const spread = ctx.features["spread_bps"];
-      account.position = ctx.size > 0 ? ctx.position / ctx.size : 0;
-      account.episodeReturnPct = ctx.equity !== undefined && startEquity > 0
-        ? 100 * (ctx.equity / startEquity - 1)
-        : 0;
-      account.spreadBps = typeof spread === "number" && Number.isFinite(spread) ? spread : 0;
-      account.timeLeft = Math.max(0, 1 - decisions / env.episodeSteps);
-      observation.write(obs, 0, account);
+      const obs = observer.update(
+        ctx.ts,
+        mid,
+        typeof spread === "number" && Number.isFinite(spread) ? spread : 0,
+        ctx.size > 0 ? ctx.position / ctx.size : 0,
+        ctx.equity,
+      );
+      if (obs === "between") return between;
+      if (obs === "warming up") return warming;
       const a = acting.actOne(obs);
       if (acting.action.kind === "continuous") {
         const target = Math.max(floor, a);

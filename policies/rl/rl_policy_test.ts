@@ -1,0 +1,195 @@
+import { assert, assertEquals, assertRejects, assertThrows } from "../../testing/assert.ts";
+import { runScenario } from "../../scenarios/run.ts";
+import { parseScenario } from "../../scenarios/scenario.ts";
+import { ModelRegistry } from "../registry.ts";
+import { createPolicy, type PolicyContext } from "../rules.ts";
+import { type RlAgentModel, saveCheckpoint } from "./checkpoint.ts";
+import { type MlpWeights, widths } from "./mlp.ts";
+import { observationKey, rlEnvConfig } from "./rl_env.ts";
+import { RlObserver, rlPolicy, RlPolicySchema } from "./rl_policy.ts";
+import { TradingEnv } from "../../env/trading_env.ts";
+import { RunningNorm } from "./running_norm.ts";
+import type { ServingModel } from "./vec.ts";
+
+const MARKET = { population: { noise: { count: 20 } } };
+
+/** A network that ignores its input and always prefers `action` (zero kernels, one bias). */
+function constantNet(inputs: number, action: number): MlpWeights {
+  const spec = { inputs, hidden: [4], outputs: 3, activation: "tanh" as const };
+  const w = widths(spec);
+  return {
+    spec,
+    layers: [0, 1].map((l) => {
+      const bias = new Float32Array(w[l + 1]);
+      if (l === 1) bias[action] = 1;
+      return { fanIn: w[l], units: w[l + 1], kernel: new Float32Array(w[l] * w[l + 1]), bias };
+    }),
+  };
+}
+
+function agentOf(action: number, allowShort = true): RlAgentModel {
+  const env = rlEnvConfig({
+    venue: { kind: "sim", market: MARKET },
+    rl: {
+      decisionMs: 5_000,
+      window: 3,
+      extras: ["position", "spread_bps"],
+      trends: [4],
+      allowShort,
+    },
+  }, "test");
+  const inputs = observationKey(env).names.length;
+  const model: ServingModel = {
+    algo: "ppo",
+    action: { kind: "discrete", n: 3 },
+    net: constantNet(inputs, action),
+    norm: new RunningNorm(inputs).save(),
+  };
+  const entry = {
+    meta: { name: "const", version: 1 },
+    stage: "production",
+    dir: "",
+  } as unknown as RlAgentModel["entry"];
+  return { entry, env, model };
+}
+
+const CONFIG = RlPolicySchema.parse({ kind: "rl", model: "const" });
+
+function ctx(ts: number, mid: number, position = 0): PolicyContext {
+  return {
+    ts,
+    symbol: "SIM",
+    features: { mid, spread_bps: 2 },
+    position,
+    size: 10,
+    equity: 1_000,
+  };
+}
+
+Deno.test("the rl policy samples every decisionMs, warms up `window` samples, then acts", () => {
+  const policy = rlPolicy(CONFIG, agentOf(1));
+  assertEquals(policy.features.map((f) => f.kind), ["mid", "spread_bps"]);
+  const kinds: string[] = [];
+  for (let t = 0; t <= 30_000; t += 1_000) kinds.push(policy.decide(ctx(t, 100 + t / 1e4)).kind);
+  // Samples at 0, 5 s, 10 s, 15 s: the first starts the history, three more fill the window.
+  assertEquals(kinds.slice(0, 15).every((k) => k === "hold"), true);
+  assertEquals(kinds[15], "exposure");
+  assertEquals(kinds.slice(16, 20), ["hold", "hold", "hold", "hold"]);
+  assertEquals(kinds[20], "exposure");
+});
+
+Deno.test("discrete actions become exposures as in training; sell is flat without shorts", () => {
+  const decideAt = (agent: RlAgentModel) => {
+    const p = rlPolicy(CONFIG, agent);
+    let d = p.decide(ctx(0, 100));
+    for (let t = 5_000; t <= 15_000; t += 5_000) d = p.decide(ctx(t, 100));
+    return d;
+  };
+  assertEquals(decideAt(agentOf(0)).kind, "hold");
+  const buy = decideAt(agentOf(1));
+  assert(buy.kind === "exposure" && buy.target === 1);
+  const sell = decideAt(agentOf(2));
+  assert(sell.kind === "exposure" && sell.target === -1);
+  const flat = decideAt(agentOf(2, false));
+  assert(flat.kind === "exposure" && flat.target === 0);
+});
+
+Deno.test("the observer rebuilds the environment's observations from the same mids", () => {
+  const env = rlEnvConfig({
+    venue: { kind: "sim", market: MARKET },
+    rl: {
+      decisionMs: 2_000,
+      window: 5,
+      extras: ["spread_bps", "position", "time_left", "episode_return_pct"],
+      trends: [3, 20],
+      episodeSteps: 60,
+    },
+  }, "test");
+  const trading = new TradingEnv(env);
+  const mids: number[] = [];
+  const market = trading.market;
+  const advance = market.advance.bind(market);
+  market.advance = () => {
+    advance();
+    mids.push(market.mid());
+  };
+  let m0 = 0;
+  const reset = market.reset.bind(market);
+  market.reset = (seed: number, steps: number) => {
+    reset(seed, steps);
+    m0 = market.mid();
+  };
+  let obs = trading.reset(4);
+  const observer = new RlObserver(env);
+  const names = observationKey(env).names;
+  const at = (name: string) => obs[names.indexOf(name)];
+  const feed = (k: number, mid: number) =>
+    observer.update(k * 2_000, mid, at("spread_bps"), at("position"), trading.equity);
+  assertEquals(feed(0, m0), "warming up");
+  for (let k = 1; k < 5; k++) assertEquals(feed(k, mids[k - 1]), "warming up");
+  // The observer's first observation gets the equity it started with: no return yet.
+  let got = feed(5, mids[4]);
+  assert(typeof got !== "string");
+  for (let t = 0; t < 40; t++) {
+    assertEquals(Array.from(got), Array.from(obs), `decision ${t}`);
+    obs = trading.step(t % 7 === 0 ? 1 : t % 5 === 0 ? 2 : 0).observation;
+    assertEquals(observer.update(6_000 + t * 2_000 + 1_000, 1, 0, 0), "between");
+    got = feed(6 + t, mids.at(-1)!);
+    assert(typeof got !== "string");
+  }
+});
+
+Deno.test("an rl agent from the registry trades in a simulated scenario", async () => {
+  const dir = await Deno.makeTempDir({ dir: "./out" });
+  try {
+    const agent = agentOf(1);
+    const registry = new ModelRegistry(dir);
+    await saveCheckpoint(
+      registry,
+      {
+        name: "always-long",
+        source: "test",
+        envSteps: 0,
+        seed: 1,
+        hyperparameters: {},
+        metrics: {},
+      },
+      agent.env,
+      agent.model,
+      { algo: "ppo", json: {}, blobs: {} },
+    );
+    const scenario = parseScenario({
+      name: "rl-smoke",
+      durationMs: 600_000,
+      venue: { kind: "sim", market: MARKET },
+      agents: [{
+        id: "rl",
+        policy: { kind: "rl", model: "always-long", version: "latest", registry: dir },
+        sizing: { kind: "units", units: 10 },
+      }],
+    });
+    const run = await runScenario(scenario, { seed: 3 });
+    const me = run.agents[0];
+    assert(me.fills.length > 0, "the agent should have bought");
+    assertEquals(me.positions.at(-1)?.qty ?? me.fills.reduce((s, f) => s + f.qty, 0), 10);
+    await assertRejects(
+      () =>
+        runScenario(parseScenario({
+          ...scenario,
+          agents: [{
+            ...scenario.agents[0],
+            policy: { kind: "rl", model: "missing", registry: dir },
+          }],
+        })),
+      Error,
+      "train one with: deno task train rl",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  assertThrows(
+    () => createPolicy({ kind: "rl", model: "x", version: "production", registry: "m" }),
+    Error,
+    "not loaded",
+  );
+});
