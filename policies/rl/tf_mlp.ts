@@ -22,10 +22,13 @@ export class TfMlp {
     this.#net = net;
     this.variables = [];
     net.layers.forEach((l, i) => {
+      const k = tf.tensor2d(l.kernel, [l.fanIn, l.units]), b = tf.tensor1d(l.bias);
       this.variables.push(
-        tf.variable(tf.tensor2d(l.kernel, [l.fanIn, l.units]), true, `${name}/k${i}`),
-        tf.variable(tf.tensor1d(l.bias), true, `${name}/b${i}`),
+        tf.variable(k, true, `${name}/k${i}`),
+        tf.variable(b, true, `${name}/b${i}`),
       );
+      k.dispose();
+      b.dispose();
     });
   }
 
@@ -63,9 +66,11 @@ export class TfMlp {
   /** Overwrites the variables with `net`'s weights (same shapes). */
   assign(net: MlpWeights): void {
     const tf = this.#tf;
-    net.layers.forEach((l, i) => {
-      this.variables[2 * i].assign(tf.tensor2d(l.kernel, [l.fanIn, l.units]));
-      this.variables[2 * i + 1].assign(tf.tensor1d(l.bias));
+    tf.tidy(() => {
+      net.layers.forEach((l, i) => {
+        this.variables[2 * i].assign(tf.tensor2d(l.kernel, [l.fanIn, l.units]));
+        this.variables[2 * i + 1].assign(tf.tensor1d(l.bias));
+      });
     });
   }
 

@@ -1,0 +1,720 @@
+/**
+ * Deep Q-learning (DQN; Mnih et al. 2015, with the double-DQN target of van Hasselt et al.
+ * 2016) over a vectorised environment ({@linkcode RlVecEnv}), for discrete actions.
+ *
+ * One {@linkcode DqnTrainer.iterate} call:
+ * 1. **Collects** `stepsPerIteration` vec steps. Each step runs one tensor-free batched
+ *    forward pass ({@linkcode MlpForward}) of the Q-network over every env's normalised
+ *    observation and acts ε-greedily with the trainer's seeded {@linkcode Rng}; every
+ *    transition goes to the {@linkcode ReplayBuffer} with its **raw** observations. `done` is
+ *    set only on termination: a truncated episode's next observation is the env's
+ *    `finalObservations` row and its target still bootstraps.
+ * 2. **Learns** after each vec step once `learningStarts` transitions were collected:
+ *    `gradientStepsPerVecStep` gradient steps per vec step (a fraction such as 0.5 means one
+ *    step every other vec step; steps taken = ⌊learning vec steps × rate⌋). A gradient step
+ *    samples `batchSize` transitions uniformly, normalises both observations with the *current*
+ *    statistics, and minimises the Huber (δ = 1) or squared error between Q(s, a) and
+ *    `r + γ (1 − done) Q_target(s', a*)`, with `a* = argmax_a Q_online(s', a)` (double DQN) or
+ *    `argmax_a Q_target(s', a)`; the gradient is clipped to a global norm of `maxGradNorm` and
+ *    applied by Adam. The target network is a hard copy of the online one, refreshed every
+ *    `targetUpdateInterval` gradient steps.
+ * 3. **Syncs** the online weights into the acting network once, at the end of the iteration
+ *    (not after every gradient step: that would cost a GPU/WASM read-back per step). Within one
+ *    iteration the collection therefore acts with the weights the iteration started with.
+ *
+ * ε decays linearly from `epsilonStart` to `epsilonEnd` over the first `epsilonDecaySteps`
+ * transitions (all envs counted) and then stays at `epsilonEnd` ({@linkcode epsilonAt}).
+ * With `normaliseObservations` the {@linkcode RunningNorm} statistics are updated from every
+ * collected observation; without it they stay at mean 0, variance 1, but the normaliser's clip
+ * (±10) still applies, in training and at serving time alike.
+ *
+ * Checkpoints ({@linkcode DqnTrainer.save} / {@linkcode DqnTrainer.restore}) hold the
+ * networks, Adam's moments, the replay buffer, the normaliser, the PRNG and every counter.
+ * Episodes in progress are not saved: a restored trainer restarts every env's episode (see
+ * {@linkcode DqnTrainer.restartEpisodes}).
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { selectBackend } from "../tf_backend.ts";
+ * import { DqnTrainer } from "./dqn.ts";
+ * import { ToyVecEnv } from "./toy_env.ts";
+ * await selectBackend();
+ * const env = new ToyVecEnv("chain", 4, 5);
+ * const trainer = new DqnTrainer(tf, env, env.action, {
+ *   hidden: [16], batchSize: 16, learningStarts: 16, stepsPerIteration: 8, bufferSize: 1000,
+ * }, 1);
+ * try {
+ *   trainer.iterate();
+ *   const stats = trainer.iterate();
+ *   if (stats.envSteps !== 64 || stats.gradientSteps === 0 || stats.loss === null) {
+ *     throw new Error("unreachable");
+ *   }
+ *   const model = trainer.servingModel(); // for ActingPolicy, evaluation, serving
+ *   if (model.algo !== "dqn" || model.net.spec.outputs !== 3) throw new Error("unreachable");
+ * } finally {
+ *   trainer.dispose();
+ * }
+ * ```
+ * @module
+ */
+import type * as tfNs from "@tensorflow/tfjs";
+import { Rng, type RngState } from "../../env/rng.ts";
+import {
+  checkMlpSpec,
+  initMlp,
+  MlpForward,
+  mlpFromBytes,
+  type MlpSpec,
+  mlpToBytes,
+  type MlpWeights,
+} from "./mlp.ts";
+import { ReplayBuffer, type ReplaySample } from "./replay_buffer.ts";
+import { RunningNorm, type RunningNormState } from "./running_norm.ts";
+import { clipByGlobalNorm, type Tf, TfMlp } from "./tf_mlp.ts";
+import type { ActionSpec, RlVecEnv, ServingModel, TrainerCheckpoint } from "./vec.ts";
+
+export type { Tf } from "./tf_mlp.ts";
+
+/** DQN hyperparameters; see the module documentation. */
+export interface DqnConfig {
+  /** Hidden layer widths (relu). */
+  hidden: number[];
+  /** Replay capacity, in transitions. */
+  bufferSize: number;
+  batchSize: number;
+  /** Adam's step size. */
+  learningRate: number;
+  /** Discount factor. */
+  gamma: number;
+  /** Transitions collected (all envs) before the first gradient step. */
+  learningStarts: number;
+  /** Vec steps per {@linkcode DqnTrainer.iterate}. */
+  stepsPerIteration: number;
+  /** Gradient steps per vec step once learning; may be fractional (0.5: every other step). */
+  gradientStepsPerVecStep: number;
+  /** Hard copy online → target every this many gradient steps. */
+  targetUpdateInterval: number;
+  /** Double DQN: the online network picks the next action, the target network values it. */
+  double: boolean;
+  epsilonStart: number;
+  epsilonEnd: number;
+  /** Transitions (all envs) over which ε decays linearly from start to end. */
+  epsilonDecaySteps: number;
+  /** Huber loss (δ = 1); false: mean squared error. */
+  huber: boolean;
+  /** Global gradient-norm clip. */
+  maxGradNorm: number;
+  /** Update the observation statistics from collected observations. */
+  normaliseObservations: boolean;
+}
+
+/** The defaults (as in common DQN implementations, scaled for small vectorised tasks). */
+export const DEFAULT_DQN: Readonly<DqnConfig> = Object.freeze({
+  hidden: [64, 64],
+  bufferSize: 100_000,
+  batchSize: 128,
+  learningRate: 5e-4,
+  gamma: 0.99,
+  learningStarts: 1_000,
+  stepsPerIteration: 32,
+  gradientStepsPerVecStep: 1,
+  targetUpdateInterval: 250,
+  double: true,
+  epsilonStart: 1,
+  epsilonEnd: 0.05,
+  epsilonDecaySteps: 50_000,
+  huber: true,
+  maxGradNorm: 10,
+  normaliseObservations: true,
+});
+
+/** Thrown for a bad configuration, action spec or checkpoint; the message names the field. */
+export class DqnError extends Error {
+  override name = "DqnError";
+}
+
+type Check = (v: unknown) => string | null;
+
+const int = (min: number, max: number): Check => (v) =>
+  typeof v === "number" && Number.isInteger(v) && v >= min && v <= max
+    ? null
+    : `expected an integer in [${min}, ${max}]`;
+const num = (min: number, max: number, openMin = false): Check => (v) =>
+  typeof v === "number" && Number.isFinite(v) && (openMin ? v > min : v >= min) && v <= max
+    ? null
+    : `expected a number in ${openMin ? "(" : "["}${min}, ${max}]`;
+const bool: Check = (v) => typeof v === "boolean" ? null : "expected true or false";
+
+const CHECKS: { readonly [K in keyof DqnConfig]: Check } = {
+  hidden: (v) =>
+    Array.isArray(v) && v.length <= 8 &&
+      v.every((h) => typeof h === "number" && Number.isInteger(h) && h >= 1 && h <= 4096)
+      ? null
+      : "expected at most 8 layer widths, each an integer in [1, 4096]",
+  bufferSize: int(1, 1 << 26),
+  batchSize: int(1, 65_536),
+  learningRate: num(0, 1, true),
+  gamma: num(0, 1),
+  learningStarts: int(0, Number.MAX_SAFE_INTEGER),
+  stepsPerIteration: int(1, 1_000_000),
+  gradientStepsPerVecStep: num(0, 1000, true),
+  targetUpdateInterval: int(1, Number.MAX_SAFE_INTEGER),
+  double: bool,
+  epsilonStart: num(0, 1),
+  epsilonEnd: num(0, 1),
+  epsilonDecaySteps: int(0, Number.MAX_SAFE_INTEGER),
+  huber: bool,
+  maxGradNorm: num(0, Number.MAX_VALUE, true),
+  normaliseObservations: bool,
+};
+
+/**
+ * Fills `input` with {@linkcode DEFAULT_DQN} and validates it; an unknown field or a bad value
+ * is a {@linkcode DqnError} naming the field.
+ */
+export function parseDqnConfig(input: Partial<DqnConfig>): DqnConfig {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    throw new DqnError("config: expected an object");
+  }
+  for (const key of Object.keys(input)) {
+    if (!(key in CHECKS)) throw new DqnError(`${key}: unknown DQN option`);
+  }
+  const out = { ...DEFAULT_DQN, hidden: [...DEFAULT_DQN.hidden] } as DqnConfig;
+  for (const key of Object.keys(CHECKS) as (keyof DqnConfig)[]) {
+    const v = (input as Record<string, unknown>)[key];
+    if (v === undefined) continue;
+    const problem = CHECKS[key](v);
+    if (problem !== null) throw new DqnError(`${key}: ${problem}, got ${JSON.stringify(v)}`);
+    (out as unknown as Record<string, unknown>)[key] = key === "hidden" ? [...(v as number[])] : v;
+  }
+  return out;
+}
+
+/** ε after `transitions` collected transitions: linear from start to end, then constant. */
+export function epsilonAt(config: DqnConfig, transitions: number): number {
+  const { epsilonStart: a, epsilonEnd: b, epsilonDecaySteps: n } = config;
+  return transitions >= n ? b : a + (b - a) * (transitions / n);
+}
+
+/** One {@linkcode DqnTrainer.iterate}'s report. */
+export interface DqnIterationStats {
+  /** Iterations completed, this one included (1 for the first). */
+  iteration: number;
+  /** Transitions collected so far, all envs and iterations. */
+  envSteps: number;
+  /** Episodes that ended (terminated or truncated) during this iteration. */
+  episodes: number;
+  /** Their mean undiscounted return; null if none ended. */
+  meanEpisodeReturn: number | null;
+  /** Mean loss over this iteration's gradient steps; null if none. */
+  loss: number | null;
+  /** Mean Q(s, a) of the sampled transitions over this iteration's gradient steps; null if none. */
+  meanQ: number | null;
+  /** ε for the next transition (after this iteration's). */
+  epsilon: number;
+  /** Gradient steps so far, all iterations. */
+  gradientSteps: number;
+  /** Wall-clock seconds of this iteration: collection, and learning (with the weight sync). */
+  seconds: { rollout: number; update: number };
+}
+
+const CHECKPOINT_VERSION = 1;
+let trainerIds = 0;
+
+type AdamGradients = Parameters<tfNs.AdamOptimizer["applyGradients"]>[0];
+type AdamWeights = Parameters<tfNs.AdamOptimizer["setWeights"]>[0];
+
+interface OptimizerEntry {
+  name: string;
+  shape: number[];
+}
+
+/**
+ * Adam's running powers β₁ᵗ⁺¹ and β₂ᵗ⁺¹ (its bias corrections), or null. tfjs 4.22 keeps them
+ * in the private variables `accBeta1` / `accBeta2`, multiplied by β in float32 after every
+ * step, while `setWeights` recomputes them as `pow(β, t + 1)`, which can differ in the last
+ * bit. Checkpoints therefore save them and restore puts them back, so that a restored trainer
+ * continues bit-identically; should a tfjs version lack the fields, restore falls back to
+ * tfjs's recomputation (continuing then agrees to float32 rounding only).
+ */
+function adamPowers(opt: tfNs.AdamOptimizer): [tfNs.Variable, tfNs.Variable] | null {
+  const o = opt as unknown as { accBeta1?: unknown; accBeta2?: unknown };
+  const ok = (v: unknown): v is tfNs.Variable =>
+    typeof v === "object" && v !== null && typeof (v as tfNs.Variable).assign === "function" &&
+    (v as tfNs.Variable).size === 1;
+  return ok(o.accBeta1) && ok(o.accBeta2) ? [o.accBeta1, o.accBeta2] : null;
+}
+
+/** A DQN learner over a vectorised env; see the module documentation. */
+export class DqnTrainer {
+  readonly config: DqnConfig;
+  readonly action: ActionSpec;
+  readonly seed: number;
+  readonly spec: MlpSpec;
+  #tf: Tf;
+  #env: RlVecEnv;
+  #n: number; // actions
+  #rng: Rng;
+  #norm: RunningNorm;
+  #q: TfMlp;
+  #target: TfMlp;
+  #acting: MlpForward;
+  #opt: tfNs.AdamOptimizer;
+  #replay: ReplayBuffer;
+  // Preallocated buffers.
+  #sample: ReplaySample;
+  #obsN: Float32Array;
+  #nextN: Float32Array;
+  #prevObs: Float32Array;
+  #actIn: Float32Array;
+  #actions: Int32Array;
+  #epReturn: Float64Array;
+  // Counters.
+  #iteration = 0;
+  #envSteps = 0;
+  #learnVecSteps = 0;
+  #gradientSteps = 0;
+  #disposed = false;
+
+  /**
+   * A fresh trainer: networks initialised from `seed`, the env reset with `seed`. Only discrete
+   * actions (n ≥ 2) are supported; anything else, or a bad config, is a {@linkcode DqnError}.
+   * `tf` is the tfjs namespace, after `selectBackend()`.
+   */
+  constructor(
+    tf: Tf,
+    env: RlVecEnv,
+    action: ActionSpec,
+    config: Partial<DqnConfig>,
+    seed: number,
+  ) {
+    if (action.kind !== "discrete") {
+      throw new DqnError(`action: DQN needs discrete actions, got "${action.kind}"`);
+    }
+    if (!Number.isInteger(action.n) || action.n < 2) {
+      throw new DqnError(`action.n: expected an integer >= 2, got ${action.n}`);
+    }
+    if (!Number.isInteger(seed)) throw new DqnError(`seed: expected an integer, got ${seed}`);
+    if (!Number.isInteger(env.num) || env.num < 1) {
+      throw new DqnError(`env.num: expected an integer >= 1, got ${env.num}`);
+    }
+    this.config = parseDqnConfig(config);
+    this.action = { kind: "discrete", n: action.n };
+    this.seed = seed;
+    this.#tf = tf;
+    this.#env = env;
+    this.#n = action.n;
+    const c = this.config, obsSize = env.observationSize;
+    this.spec = { inputs: obsSize, hidden: [...c.hidden], outputs: action.n, activation: "relu" };
+    try {
+      checkMlpSpec(this.spec);
+    } catch (e) {
+      throw new DqnError(`network: ${(e as Error).message}`);
+    }
+    const root = new Rng(seed);
+    this.#rng = root.split("dqn/train");
+    const init = initMlp(this.spec, root.split("dqn/q-init"));
+    const id = ++trainerIds;
+    // TfMlp's constructor leaves its upload tensors undisposed: the tidy collects them.
+    let q: TfMlp | undefined, target: TfMlp | undefined;
+    tf.tidy(() => {
+      q = new TfMlp(tf, init, `dqn${id}/q`);
+      target = new TfMlp(tf, init, `dqn${id}/target`);
+    });
+    this.#q = q!;
+    this.#target = target!;
+    this.#acting = new MlpForward(init);
+    this.#opt = tf.train.adam(c.learningRate);
+    this.#norm = new RunningNorm(obsSize);
+    this.#replay = new ReplayBuffer(c.bufferSize, obsSize);
+    this.#sample = ReplayBuffer.allocSample(c.batchSize, obsSize);
+    this.#obsN = new Float32Array(c.batchSize * obsSize);
+    this.#nextN = new Float32Array(c.batchSize * obsSize);
+    this.#prevObs = new Float32Array(env.num * obsSize);
+    this.#actIn = new Float32Array(env.num * obsSize);
+    this.#actions = new Int32Array(env.num);
+    this.#epReturn = new Float64Array(env.num);
+    env.reset(seed);
+  }
+
+  /** Transitions collected so far. */
+  get envSteps(): number {
+    return this.#envSteps;
+  }
+
+  /** Iterations completed. */
+  get iteration(): number {
+    return this.#iteration;
+  }
+
+  /** Collects `stepsPerIteration` vec steps, learning as it goes; see the module documentation. */
+  iterate(): DqnIterationStats {
+    this.#alive();
+    const c = this.config;
+    let rollout = 0, update = 0;
+    let lossSum = 0, qSum = 0, steps = 0, episodes = 0, returnSum = 0;
+    for (let s = 0; s < c.stepsPerIteration; s++) {
+      const t0 = performance.now();
+      const ended = this.#collectStep();
+      episodes += ended.count;
+      returnSum += ended.sum;
+      const t1 = performance.now();
+      rollout += t1 - t0;
+      if (this.#envSteps >= c.learningStarts) {
+        this.#learnVecSteps++;
+        // Integer bookkeeping (not a float accumulator): exact for rates such as 1/3.
+        const due = Math.floor(this.#learnVecSteps * c.gradientStepsPerVecStep + 1e-9);
+        while (this.#gradientSteps < due) {
+          const r = this.#gradientStep();
+          lossSum += r.loss;
+          qSum += r.meanQ;
+          steps++;
+          this.#gradientSteps++;
+          if (this.#gradientSteps % c.targetUpdateInterval === 0) this.#syncTarget();
+        }
+        update += performance.now() - t1;
+      }
+    }
+    if (steps > 0) {
+      const t = performance.now();
+      this.#acting.setWeights(this.#q.read());
+      update += performance.now() - t;
+    }
+    this.#iteration++;
+    return {
+      iteration: this.#iteration,
+      envSteps: this.#envSteps,
+      episodes,
+      meanEpisodeReturn: episodes > 0 ? returnSum / episodes : null,
+      loss: steps > 0 ? lossSum / steps : null,
+      meanQ: steps > 0 ? qSum / steps : null,
+      epsilon: epsilonAt(c, this.#envSteps),
+      gradientSteps: this.#gradientSteps,
+      seconds: { rollout: rollout / 1000, update: update / 1000 },
+    };
+  }
+
+  /** One vec step: act ε-greedily, step, store the transitions; returns the episodes ended. */
+  #collectStep(): { count: number; sum: number } {
+    const env = this.#env, num = env.num, size = env.observationSize, nA = this.#n;
+    const obs = env.observations;
+    if (this.config.normaliseObservations) this.#norm.update(obs, num);
+    this.#prevObs.set(obs.subarray(0, num * size));
+    this.#norm.normalise(this.#prevObs, this.#actIn, num);
+    const q = this.#acting.forward(this.#actIn, num);
+    const eps = epsilonAt(this.config, this.#envSteps);
+    const rng = this.#rng, actions = this.#actions;
+    for (let i = 0; i < num; i++) {
+      if (rng.float() < eps) {
+        actions[i] = rng.int(0, nA - 1);
+      } else {
+        let best = 0;
+        for (let j = 1; j < nA; j++) if (q[i * nA + j] > q[i * nA + best]) best = j;
+        actions[i] = best;
+      }
+    }
+    env.step(actions);
+    let count = 0, sum = 0;
+    const epReturn = this.#epReturn;
+    for (let i = 0; i < num; i++) {
+      const term = env.terminated[i] === 1, ended = term || env.truncated[i] === 1;
+      const r = env.rewards[i];
+      this.#replay.add(
+        this.#prevObs,
+        i * size,
+        actions[i],
+        r,
+        ended ? env.finalObservations : env.observations,
+        i * size,
+        term,
+      );
+      epReturn[i] += r;
+      if (ended) {
+        count++;
+        sum += epReturn[i];
+        epReturn[i] = 0;
+      }
+    }
+    this.#envSteps += num;
+    return { count, sum };
+  }
+
+  /** One gradient step on a sampled batch; returns its loss and mean Q(s, a). */
+  #gradientStep(): { loss: number; meanQ: number } {
+    const tf = this.#tf, c = this.config, b = c.batchSize, size = this.spec.inputs;
+    const nA = this.#n, sample = this.#sample;
+    this.#replay.sample(b, this.#rng, sample);
+    this.#norm.normalise(sample.obs, this.#obsN, b);
+    this.#norm.normalise(sample.nextObs, this.#nextN, b);
+    let meanQ: tfNs.Scalar | undefined;
+    // oneHot then cast: tfjs-backend-wasm 4.22's OneHot ignores a float32 dtype and writes
+    // int32 bits into a float32 tensor (1 reads as 1.4e-45).
+    const oneHot = (idx: tfNs.Tensor) => tf.cast(tf.oneHot(idx, nA), "float32");
+    const { value, grads } = tf.tidy(() => {
+      const x = tf.tensor2d(this.#obsN, [b, size]);
+      const next = tf.tensor2d(this.#nextN, [b, size]);
+      const mask = oneHot(tf.tensor1d(sample.actions, "int32"));
+      // The target is computed outside variableGrads, so no gradient flows through it.
+      const qNextTarget = this.#target.apply(next);
+      const nextAction = c.double ? tf.argMax(this.#q.apply(next), 1) : tf.argMax(qNextTarget, 1);
+      const qNext = tf.sum(tf.mul(qNextTarget, oneHot(nextAction)), 1);
+      const notDone = tf.sub(1, tf.tensor1d(sample.dones));
+      const y = tf.add(tf.tensor1d(sample.rewards), tf.mul(c.gamma, tf.mul(notDone, qNext)));
+      return tf.variableGrads(() => {
+        const qsa = tf.sum(tf.mul(this.#q.apply(x), mask), 1);
+        meanQ = tf.keep(tf.mean(qsa));
+        const d = tf.sub(qsa, y);
+        if (!c.huber) return tf.mean(tf.square(d));
+        const abs = tf.abs(d);
+        const quad = tf.minimum(abs, 1);
+        return tf.mean(tf.add(tf.mul(0.5, tf.square(quad)), tf.sub(abs, quad)));
+      }, this.#q.variables);
+    });
+    const clipped = clipByGlobalNorm(tf, grads, c.maxGradNorm);
+    tf.dispose(grads);
+    this.#opt.applyGradients(clipped.grads as AdamGradients);
+    tf.dispose(clipped.grads);
+    const loss = (value.dataSync() as Float32Array)[0];
+    const q = (meanQ!.dataSync() as Float32Array)[0];
+    tf.dispose([value, meanQ!]);
+    return { loss, meanQ: q };
+  }
+
+  /** Target ← online (the variables share the online values' immutable buffers). */
+  #syncTarget(): void {
+    const qv = this.#q.variables;
+    this.#target.variables.forEach((v, i) => v.assign(qv[i]));
+  }
+
+  /** The greedy agent: the online Q-network (a copy), the observation statistics, the action. */
+  servingModel(): ServingModel {
+    this.#alive();
+    return { algo: "dqn", action: this.action, net: this.#q.read(), norm: this.#norm.save() };
+  }
+
+  /** A copy of the target network's weights (for inspection and tests). */
+  targetWeights(): MlpWeights {
+    this.#alive();
+    return this.#target.read();
+  }
+
+  /**
+   * Resets every env from a seed derived from (seed, iterations completed) and zeroes the
+   * episode-return accumulators. {@linkcode restore} calls it: episodes that were in progress
+   * when the checkpoint was saved restart from scratch. Learning state is untouched.
+   */
+  restartEpisodes(): void {
+    this.#alive();
+    const seed = new Rng(this.seed).split(`dqn/restart/${this.#iteration}`).nextU32();
+    this.#env.reset(seed);
+    this.#epReturn.fill(0);
+  }
+
+  /**
+   * The full training state: JSON (config, action, seed, counters, PRNG, normaliser, ε
+   * progress, network spec, Adam's weight names and shapes) and blobs `q.bin`, `target.bin`
+   * ({@linkcode mlpToBytes}), `optimizer.bin` (Adam's `getWeights()` values — the iteration
+   * count, then first and second moments — as concatenated float32) and `replay.bin`
+   * ({@linkcode ReplayBuffer.toBytes}).
+   */
+  async save(): Promise<TrainerCheckpoint> {
+    this.#alive();
+    const weights = await this.#opt.getWeights();
+    let optimizer: Uint8Array, entries: OptimizerEntry[];
+    try {
+      // Names without the trainer's unique prefix, so equal runs give equal checkpoints.
+      entries = weights.map((w) => ({
+        name: w.name.replace(/^dqn\d+\//, ""),
+        shape: [...w.tensor.shape],
+      }));
+      const all = new Float32Array(weights.reduce((t, w) => t + w.tensor.size, 0));
+      let at = 0;
+      for (const w of weights) {
+        all.set(await w.tensor.data(), at);
+        at += w.tensor.size;
+      }
+      optimizer = new Uint8Array(all.buffer);
+    } finally {
+      weights[0].tensor.dispose(); // the iteration count is a fresh tensor; moments are live
+    }
+    const json = {
+      version: CHECKPOINT_VERSION,
+      config: { ...this.config, hidden: [...this.config.hidden] },
+      action: this.action,
+      seed: this.seed,
+      observationSize: this.spec.inputs,
+      spec: { ...this.spec, hidden: [...this.spec.hidden] },
+      counters: {
+        iteration: this.#iteration,
+        envSteps: this.#envSteps,
+        learnVecSteps: this.#learnVecSteps,
+        gradientSteps: this.#gradientSteps,
+      },
+      epsilon: { transitions: this.#envSteps, value: epsilonAt(this.config, this.#envSteps) },
+      rng: this.#rng.save(),
+      norm: this.#norm.save(),
+      optimizer: {
+        kind: "adam",
+        learningRate: this.config.learningRate,
+        weights: entries,
+        powers: adamPowers(this.#opt)?.map((v) => (v.dataSync() as Float32Array)[0]) ?? null,
+      },
+    };
+    return {
+      algo: "dqn",
+      json,
+      blobs: {
+        "q.bin": mlpToBytes(this.#q.read()),
+        "target.bin": mlpToBytes(this.#target.read()),
+        "optimizer.bin": optimizer,
+        "replay.bin": this.#replay.toBytes(),
+      },
+    };
+  }
+
+  /**
+   * A trainer continuing from `checkpoint` on `env` (same observation size): networks, Adam
+   * state, replay buffer, normaliser, PRNG and counters restored, then
+   * {@linkcode restartEpisodes} (episodes in progress at save time restart). A malformed or
+   * mismatched checkpoint is a {@linkcode DqnError}.
+   */
+  static async restore(tf: Tf, env: RlVecEnv, checkpoint: TrainerCheckpoint): Promise<DqnTrainer> {
+    if (checkpoint.algo !== "dqn") {
+      throw new DqnError(`algo: expected a "dqn" checkpoint, got "${checkpoint.algo}"`);
+    }
+    const j = checkpoint.json as Record<string, unknown>;
+    if (j.version !== CHECKPOINT_VERSION) {
+      throw new DqnError(`version: expected ${CHECKPOINT_VERSION}, got ${j.version}`);
+    }
+    const action = j.action as ActionSpec;
+    if (typeof action !== "object" || action === null) throw new DqnError("action: missing");
+    if (j.observationSize !== env.observationSize) {
+      throw new DqnError(
+        `observationSize: the checkpoint has ${j.observationSize}, the env ${env.observationSize}`,
+      );
+    }
+    const trainer = new DqnTrainer(
+      tf,
+      env,
+      action,
+      j.config as Partial<DqnConfig>,
+      j.seed as number,
+    );
+    try {
+      await trainer.#load(checkpoint);
+    } catch (e) {
+      trainer.dispose();
+      if (e instanceof DqnError) throw e;
+      throw new DqnError(`checkpoint: ${(e as Error).message}`);
+    }
+    trainer.restartEpisodes();
+    return trainer;
+  }
+
+  async #load(checkpoint: TrainerCheckpoint): Promise<void> {
+    const tf = this.#tf, j = checkpoint.json as Record<string, unknown>, c = this.config;
+    const blob = (name: string) => {
+      const b = checkpoint.blobs[name];
+      if (!(b instanceof Uint8Array)) throw new DqnError(`blobs: "${name}" is missing`);
+      return b;
+    };
+    const spec = j.spec as MlpSpec;
+    if (JSON.stringify(spec) !== JSON.stringify(this.spec)) {
+      throw new DqnError(`spec: ${JSON.stringify(spec)} does not match the config and env`);
+    }
+    const q = mlpFromBytes(blob("q.bin"), this.spec);
+    const target = mlpFromBytes(blob("target.bin"), this.spec);
+    const counters = j.counters as Record<string, unknown>;
+    for (const k of ["iteration", "envSteps", "learnVecSteps", "gradientSteps"]) {
+      const v = counters?.[k];
+      if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
+        throw new DqnError(`counters.${k}: expected an integer >= 0, got ${v}`);
+      }
+    }
+    const replay = ReplayBuffer.fromBytes(blob("replay.bin"));
+    if (replay.capacity !== c.bufferSize || replay.obsSize !== this.spec.inputs) {
+      throw new DqnError(
+        `replay.bin: capacity ${replay.capacity} × ${replay.obsSize} does not match the config`,
+      );
+    }
+    const norm = RunningNorm.restore(j.norm as RunningNormState);
+    if (norm.size !== this.spec.inputs) throw new DqnError(`norm: size ${norm.size}`);
+    const rng = Rng.restore(j.rng as RngState);
+    const named = this.#optimizerWeights(j.optimizer, blob("optimizer.bin"));
+    try {
+      await this.#opt.setWeights(named);
+    } finally {
+      tf.dispose(named.map((w) => w.tensor));
+    }
+    const saved = (j.optimizer as { powers?: unknown }).powers;
+    const powers = adamPowers(this.#opt);
+    if (Array.isArray(saved) && powers !== null) {
+      if (saved.length !== 2 || !saved.every((p) => typeof p === "number" && p > 0 && p <= 1)) {
+        throw new DqnError(`optimizer.powers: expected two numbers in (0, 1], got ${saved}`);
+      }
+      tf.tidy(() => powers.forEach((v, i) => v.assign(tf.scalar(saved[i] as number))));
+    }
+    tf.tidy(() => {
+      this.#q.assign(q);
+      this.#target.assign(target);
+    });
+    this.#acting.setWeights(q);
+    this.#replay = replay;
+    this.#norm = norm;
+    this.#rng = rng;
+    this.#iteration = counters.iteration as number;
+    this.#envSteps = counters.envSteps as number;
+    this.#learnVecSteps = counters.learnVecSteps as number;
+    this.#gradientSteps = counters.gradientSteps as number;
+  }
+
+  /** Adam's saved weights as tensors, checked against the online network's variables. */
+  #optimizerWeights(meta: unknown, bytes: Uint8Array): AdamWeights {
+    const tf = this.#tf;
+    const entries = (meta as { weights?: unknown })?.weights as OptimizerEntry[] | undefined;
+    if (!Array.isArray(entries) || entries.length === 0 || entries[0].name !== "iter") {
+      throw new DqnError("optimizer.weights: expected the iteration count then the moments");
+    }
+    const vars = this.#q.variables;
+    const moments = entries.length - 1;
+    if (moments !== 0 && moments !== 2 * vars.length) {
+      throw new DqnError(`optimizer.weights: ${moments} moments for ${vars.length} variables`);
+    }
+    for (let i = 1; i < entries.length; i++) {
+      const want = vars[(i - 1) % vars.length].shape;
+      if (JSON.stringify(entries[i].shape) !== JSON.stringify(want)) {
+        throw new DqnError(`optimizer.weights[${i}]: shape ${entries[i].shape}, expected ${want}`);
+      }
+    }
+    const sizes = entries.map((e) => e.shape.reduce((a, b) => a * b, 1));
+    const total = sizes.reduce((a, b) => a + b, 0);
+    if (bytes.byteLength !== 4 * total) {
+      throw new DqnError(`optimizer.bin: expected ${4 * total} bytes, got ${bytes.byteLength}`);
+    }
+    const all = new Float32Array(total);
+    new Uint8Array(all.buffer).set(bytes);
+    let at = 0;
+    return entries.map((e, i) => {
+      const values = all.subarray(at, at + sizes[i]);
+      at += sizes[i];
+      return {
+        name: e.name,
+        tensor: i === 0 ? tf.scalar(values[0], "int32") : tf.tensor(values, e.shape, "float32"),
+      };
+    });
+  }
+
+  /** Frees the tfjs variables and the optimizer's state; the trainer is unusable afterwards. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#q.dispose();
+    this.#target.dispose();
+    this.#opt.dispose();
+  }
+
+  #alive(): void {
+    if (this.#disposed) throw new DqnError("the trainer was disposed");
+  }
+}
