@@ -31,6 +31,8 @@ import {
   heldOutSeeds,
 } from "./evaluate.ts";
 import { observationKey, rlEnvConfig } from "./rl_env.ts";
+import type { DqnIterationStats } from "./dqn.ts";
+import type { PpoIterationStats } from "./ppo.ts";
 import type { ActionSpec, RlVecEnv, ServingModel, TrainerCheckpoint } from "./vec.ts";
 
 /** `train rl` usage. */
@@ -42,7 +44,7 @@ export const RL_USAGE = `train rl --algo ppo|dqn --scenario FILE [options]
   --steps N           env-step budget (default: none; training stops at whichever comes first)
   --envs N            environments stepped together (default 64)
   --threads T         worker threads stepping them besides this one (default: one per spare core)
-  --eval-every K      evaluate and checkpoint every K iterations (default 10)
+  --eval-every S      evaluate and checkpoint every S seconds of training (default 60)
   --eval-seeds N      held-out seeds per evaluation (default 10)
   --lr X              learning rate (default: 3e-4 PPO, 5e-4 DQN)
   --hidden A,B        hidden layer widths (default 64,64)
@@ -63,7 +65,7 @@ const RlOptions = z.strictObject({
   steps: Int(1).optional(),
   envs: Int(1).max(4096).default(64),
   threads: Int(0).max(64).optional(),
-  "eval-every": Int(1).default(10),
+  "eval-every": z.coerce.number().positive().default(60),
   "eval-seeds": Int(1).max(1000).default(10),
   lr: z.coerce.number().positive().max(1).optional(),
   hidden: z.string().regex(/^\d+(,\d+)*$/, "expected widths like 64,64").optional(),
@@ -127,15 +129,8 @@ export function parseRlArgs(args: readonly string[]): RlOptions | string {
   return r.data;
 }
 
-/** What both trainers report per iteration (PPO and DQN add their own losses). */
-export interface IterationStats {
-  readonly iteration: number;
-  readonly envSteps: number;
-  readonly episodes: number;
-  readonly meanEpisodeReturn: number | null;
-  readonly seconds: { readonly rollout: number; readonly update: number };
-  readonly [key: string]: unknown;
-}
+/** What a trainer reports per iteration. */
+export type IterationStats = PpoIterationStats | DqnIterationStats;
 
 /** What the command needs of a trainer. */
 export interface Trainer {
@@ -254,6 +249,7 @@ export async function runRlCommand(args: readonly string[]): Promise<number> {
   let evalLine = "";
   let entry: ModelEntry | null = null;
   let report: EvalReport = baselines;
+  let nextEval = o["eval-every"] * 1000;
   const checkpoint = async (final: boolean) => {
     const serving = trainer.servingModel();
     const agent = evaluateAgents(env, [servingAgent(o.algo, serving)], seeds);
@@ -303,7 +299,10 @@ export async function runRlCommand(args: readonly string[]): Promise<number> {
       const byTime = elapsed >= budgetMs;
       const bySteps = o.steps !== undefined && last.envSteps >= o.steps;
       const done = byTime || bySteps;
-      if (last.iteration % o["eval-every"] === 0 && !done) await checkpoint(false);
+      if (elapsed >= nextEval && !done) {
+        await checkpoint(false);
+        nextEval = performance.now() - start + o["eval-every"] * 1000;
+      }
       const fraction = Math.max(
         elapsed / budgetMs,
         o.steps !== undefined ? last.envSteps / o.steps : 0,
