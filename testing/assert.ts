@@ -71,3 +71,12 @@ export function assertAlmostEquals(actual: number, expected: number, tolerance =
     });
   }
 }
+
+/** Throws unless `actual` contains `expected`. */
+export function assertStringIncludes(actual: string, expected: string): void {
+  if (typeof actual !== "string" || !actual.includes(expected)) {
+    throw new AssertionError({
+      message: `expected ${JSON.stringify(actual)} to include ${JSON.stringify(expected)}`,
+    });
+  }
+}
