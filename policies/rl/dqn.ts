@@ -59,143 +59,40 @@
  * @module
  */
 import type * as tfNs from "@tensorflow/tfjs";
-import { Rng, type RngState } from "../../env/rng.ts";
+import { Rng } from "../../env/rng.ts";
+import {
+  checkAdamMoments,
+  type NamedShape,
+  packFloat32,
+  readAdam,
+  unpackFloat32,
+  writeAdam,
+} from "./adam_state.ts";
+import {
+  blob,
+  checkAction,
+  count,
+  field,
+  readNet,
+  restoreState,
+  resumeSeed,
+} from "./checkpoint_fields.ts";
 import {
   checkMlpSpec,
   initMlp,
   MlpForward,
-  mlpFromBytes,
   type MlpSpec,
   mlpToBytes,
   type MlpWeights,
 } from "./mlp.ts";
+import { type DqnConfig, DqnError, epsilonAt, parseDqnConfig } from "./dqn_config.ts";
 import { ReplayBuffer, type ReplaySample } from "./replay_buffer.ts";
-import { RunningNorm, type RunningNormState } from "./running_norm.ts";
+import { RunningNorm } from "./running_norm.ts";
 import { clipByGlobalNorm, type Tf, TfMlp } from "./tf_mlp.ts";
 import type { ActionSpec, RlVecEnv, ServingModel, TrainerCheckpoint } from "./vec.ts";
 
 export type { Tf } from "./tf_mlp.ts";
-
-/** DQN hyperparameters; see the module documentation. */
-export interface DqnConfig {
-  /** Hidden layer widths (relu). */
-  hidden: number[];
-  /** Replay capacity, in transitions. */
-  bufferSize: number;
-  batchSize: number;
-  /** Adam's step size. */
-  learningRate: number;
-  /** Discount factor. */
-  gamma: number;
-  /** Transitions collected (all envs) before the first gradient step. */
-  learningStarts: number;
-  /** Vec steps per {@linkcode DqnTrainer.iterate}. */
-  stepsPerIteration: number;
-  /** Gradient steps per vec step once learning; may be fractional (0.5: every other step). */
-  gradientStepsPerVecStep: number;
-  /** Hard copy online → target every this many gradient steps. */
-  targetUpdateInterval: number;
-  /** Double DQN: the online network picks the next action, the target network values it. */
-  double: boolean;
-  epsilonStart: number;
-  epsilonEnd: number;
-  /** Transitions (all envs) over which ε decays linearly from start to end. */
-  epsilonDecaySteps: number;
-  /** Huber loss (δ = 1); false: mean squared error. */
-  huber: boolean;
-  /** Global gradient-norm clip. */
-  maxGradNorm: number;
-  /** Update the observation statistics from collected observations. */
-  normaliseObservations: boolean;
-}
-
-/** The defaults (as in common DQN implementations, scaled for small vectorised tasks). */
-export const DEFAULT_DQN: Readonly<DqnConfig> = Object.freeze({
-  hidden: [64, 64],
-  bufferSize: 100_000,
-  batchSize: 128,
-  learningRate: 5e-4,
-  gamma: 0.99,
-  learningStarts: 1_000,
-  stepsPerIteration: 32,
-  gradientStepsPerVecStep: 1,
-  targetUpdateInterval: 250,
-  double: true,
-  epsilonStart: 1,
-  epsilonEnd: 0.05,
-  epsilonDecaySteps: 50_000,
-  huber: true,
-  maxGradNorm: 10,
-  normaliseObservations: true,
-});
-
-/** Thrown for a bad configuration, action spec or checkpoint; the message names the field. */
-export class DqnError extends Error {
-  override name = "DqnError";
-}
-
-type Check = (v: unknown) => string | null;
-
-const int = (min: number, max: number): Check => (v) =>
-  typeof v === "number" && Number.isInteger(v) && v >= min && v <= max
-    ? null
-    : `expected an integer in [${min}, ${max}]`;
-const num = (min: number, max: number, openMin = false): Check => (v) =>
-  typeof v === "number" && Number.isFinite(v) && (openMin ? v > min : v >= min) && v <= max
-    ? null
-    : `expected a number in ${openMin ? "(" : "["}${min}, ${max}]`;
-const bool: Check = (v) => typeof v === "boolean" ? null : "expected true or false";
-
-const CHECKS: { readonly [K in keyof DqnConfig]: Check } = {
-  hidden: (v) =>
-    Array.isArray(v) && v.length <= 8 &&
-      v.every((h) => typeof h === "number" && Number.isInteger(h) && h >= 1 && h <= 4096)
-      ? null
-      : "expected at most 8 layer widths, each an integer in [1, 4096]",
-  bufferSize: int(1, 1 << 26),
-  batchSize: int(1, 65_536),
-  learningRate: num(0, 1, true),
-  gamma: num(0, 1),
-  learningStarts: int(0, Number.MAX_SAFE_INTEGER),
-  stepsPerIteration: int(1, 1_000_000),
-  gradientStepsPerVecStep: num(0, 1000, true),
-  targetUpdateInterval: int(1, Number.MAX_SAFE_INTEGER),
-  double: bool,
-  epsilonStart: num(0, 1),
-  epsilonEnd: num(0, 1),
-  epsilonDecaySteps: int(0, Number.MAX_SAFE_INTEGER),
-  huber: bool,
-  maxGradNorm: num(0, Number.MAX_VALUE, true),
-  normaliseObservations: bool,
-};
-
-/**
- * Fills `input` with {@linkcode DEFAULT_DQN} and validates it; an unknown field or a bad value
- * is a {@linkcode DqnError} naming the field.
- */
-export function parseDqnConfig(input: Partial<DqnConfig>): DqnConfig {
-  if (typeof input !== "object" || input === null || Array.isArray(input)) {
-    throw new DqnError("config: expected an object");
-  }
-  for (const key of Object.keys(input)) {
-    if (!(key in CHECKS)) throw new DqnError(`${key}: unknown DQN option`);
-  }
-  const out = { ...DEFAULT_DQN, hidden: [...DEFAULT_DQN.hidden] } as DqnConfig;
-  for (const key of Object.keys(CHECKS) as (keyof DqnConfig)[]) {
-    const v = (input as Record<string, unknown>)[key];
-    if (v === undefined) continue;
-    const problem = CHECKS[key](v);
-    if (problem !== null) throw new DqnError(`${key}: ${problem}, got ${JSON.stringify(v)}`);
-    (out as unknown as Record<string, unknown>)[key] = key === "hidden" ? [...(v as number[])] : v;
-  }
-  return out;
-}
-
-/** ε after `transitions` collected transitions: linear from start to end, then constant. */
-export function epsilonAt(config: DqnConfig, transitions: number): number {
-  const { epsilonStart: a, epsilonEnd: b, epsilonDecaySteps: n } = config;
-  return transitions >= n ? b : a + (b - a) * (transitions / n);
-}
+export { DEFAULT_DQN, type DqnConfig, DqnError, epsilonAt, parseDqnConfig } from "./dqn_config.ts";
 
 /** One {@linkcode DqnTrainer.iterate}'s report. */
 export interface DqnIterationStats {
@@ -220,31 +117,10 @@ export interface DqnIterationStats {
 }
 
 const CHECKPOINT_VERSION = 1;
+const COUNTERS = ["iteration", "envSteps", "learnVecSteps", "gradientSteps"] as const;
 let trainerIds = 0;
 
 type AdamGradients = Parameters<tfNs.AdamOptimizer["applyGradients"]>[0];
-type AdamWeights = Parameters<tfNs.AdamOptimizer["setWeights"]>[0];
-
-interface OptimizerEntry {
-  name: string;
-  shape: number[];
-}
-
-/**
- * Adam's running powers β₁ᵗ⁺¹ and β₂ᵗ⁺¹ (its bias corrections), or null. tfjs 4.22 keeps them
- * in the private variables `accBeta1` / `accBeta2`, multiplied by β in float32 after every
- * step, while `setWeights` recomputes them as `pow(β, t + 1)`, which can differ in the last
- * bit. Checkpoints therefore save them and restore puts them back, so that a restored trainer
- * continues bit-identically; should a tfjs version lack the fields, restore falls back to
- * tfjs's recomputation (continuing then agrees to float32 rounding only).
- */
-function adamPowers(opt: tfNs.AdamOptimizer): [tfNs.Variable, tfNs.Variable] | null {
-  const o = opt as unknown as { accBeta1?: unknown; accBeta2?: unknown };
-  const ok = (v: unknown): v is tfNs.Variable =>
-    typeof v === "object" && v !== null && typeof (v as tfNs.Variable).assign === "function" &&
-    (v as tfNs.Variable).size === 1;
-  return ok(o.accBeta1) && ok(o.accBeta2) ? [o.accBeta1, o.accBeta2] : null;
-}
 
 /** A DQN learner over a vectorised env; see the module documentation. */
 export class DqnTrainer {
@@ -261,6 +137,8 @@ export class DqnTrainer {
   #target: TfMlp;
   #acting: MlpForward;
   #opt: tfNs.AdamOptimizer;
+  /** The tfjs variables' name prefix, unique per trainer (tfjs variable names are global). */
+  #prefix: string;
   #replay: ReplayBuffer;
   // Preallocated buffers.
   #sample: ReplaySample;
@@ -289,24 +167,22 @@ export class DqnTrainer {
     config: Partial<DqnConfig>,
     seed: number,
   ) {
-    if (action.kind !== "discrete") {
-      throw new DqnError(`action: DQN needs discrete actions, got "${action.kind}"`);
-    }
-    if (!Number.isInteger(action.n) || action.n < 2) {
-      throw new DqnError(`action.n: expected an integer >= 2, got ${action.n}`);
+    const checked = checkAction(DqnError, action);
+    if (checked.kind !== "discrete") {
+      throw new DqnError(`action: DQN needs discrete actions, got "${checked.kind}"`);
     }
     if (!Number.isInteger(seed)) throw new DqnError(`seed: expected an integer, got ${seed}`);
     if (!Number.isInteger(env.num) || env.num < 1) {
       throw new DqnError(`env.num: expected an integer >= 1, got ${env.num}`);
     }
     this.config = parseDqnConfig(config);
-    this.action = { kind: "discrete", n: action.n };
+    this.action = checked;
     this.seed = seed;
     this.#tf = tf;
     this.#env = env;
-    this.#n = action.n;
+    this.#n = checked.n;
     const c = this.config, obsSize = env.observationSize;
-    this.spec = { inputs: obsSize, hidden: [...c.hidden], outputs: action.n, activation: "relu" };
+    this.spec = { inputs: obsSize, hidden: [...c.hidden], outputs: checked.n, activation: "relu" };
     try {
       checkMlpSpec(this.spec);
     } catch (e) {
@@ -315,12 +191,12 @@ export class DqnTrainer {
     const root = new Rng(seed);
     this.#rng = root.split("dqn/train");
     const init = initMlp(this.spec, root.split("dqn/q-init"));
-    const id = ++trainerIds;
+    const prefix = this.#prefix = `dqn${++trainerIds}`;
     // TfMlp's constructor leaves its upload tensors undisposed: the tidy collects them.
     let q: TfMlp | undefined, target: TfMlp | undefined;
     tf.tidy(() => {
-      q = new TfMlp(tf, init, `dqn${id}/q`);
-      target = new TfMlp(tf, init, `dqn${id}/target`);
+      q = new TfMlp(tf, init, `${prefix}/q`);
+      target = new TfMlp(tf, init, `${prefix}/target`);
     });
     this.#q = q!;
     this.#target = target!;
@@ -506,8 +382,7 @@ export class DqnTrainer {
    */
   restartEpisodes(): void {
     this.#alive();
-    const seed = new Rng(this.seed).split(`dqn/restart/${this.#iteration}`).nextU32();
-    this.#env.reset(seed);
+    this.#env.reset(resumeSeed(this.seed, "dqn/restart", this.#iteration));
     this.#epReturn.fill(0);
   }
 
@@ -520,24 +395,10 @@ export class DqnTrainer {
    */
   async save(): Promise<TrainerCheckpoint> {
     this.#alive();
-    const weights = await this.#opt.getWeights();
-    let optimizer: Uint8Array, entries: OptimizerEntry[];
-    try {
-      // Names without the trainer's unique prefix, so equal runs give equal checkpoints.
-      entries = weights.map((w) => ({
-        name: w.name.replace(/^dqn\d+\//, ""),
-        shape: [...w.tensor.shape],
-      }));
-      const all = new Float32Array(weights.reduce((t, w) => t + w.tensor.size, 0));
-      let at = 0;
-      for (const w of weights) {
-        all.set(await w.tensor.data(), at);
-        at += w.tensor.size;
-      }
-      optimizer = new Uint8Array(all.buffer);
-    } finally {
-      weights[0].tensor.dispose(); // the iteration count is a fresh tensor; moments are live
-    }
+    const adam = await readAdam(this.#opt, this.#prefix);
+    // The iteration count first (float32, in the blob), then the moments.
+    const iter = { name: "iter", shape: [], values: [adam.iterations] };
+    const { entries, bytes } = packFloat32([iter, ...adam.moments]);
     const json = {
       version: CHECKPOINT_VERSION,
       config: { ...this.config, hidden: [...this.config.hidden] },
@@ -558,7 +419,7 @@ export class DqnTrainer {
         kind: "adam",
         learningRate: this.config.learningRate,
         weights: entries,
-        powers: adamPowers(this.#opt)?.map((v) => (v.dataSync() as Float32Array)[0]) ?? null,
+        powers: adam.powers,
       },
     };
     return {
@@ -567,7 +428,7 @@ export class DqnTrainer {
       blobs: {
         "q.bin": mlpToBytes(this.#q.read()),
         "target.bin": mlpToBytes(this.#target.read()),
-        "optimizer.bin": optimizer,
+        "optimizer.bin": bytes,
         "replay.bin": this.#replay.toBytes(),
       },
     };
@@ -587,8 +448,7 @@ export class DqnTrainer {
     if (j.version !== CHECKPOINT_VERSION) {
       throw new DqnError(`version: expected ${CHECKPOINT_VERSION}, got ${j.version}`);
     }
-    const action = j.action as ActionSpec;
-    if (typeof action !== "object" || action === null) throw new DqnError("action: missing");
+    const action = field(DqnError, j, "action", "object") as ActionSpec;
     if (j.observationSize !== env.observationSize) {
       throw new DqnError(
         `observationSize: the checkpoint has ${j.observationSize}, the env ${env.observationSize}`,
@@ -614,47 +474,39 @@ export class DqnTrainer {
 
   async #load(checkpoint: TrainerCheckpoint): Promise<void> {
     const tf = this.#tf, j = checkpoint.json as Record<string, unknown>, c = this.config;
-    const blob = (name: string) => {
-      const b = checkpoint.blobs[name];
-      if (!(b instanceof Uint8Array)) throw new DqnError(`blobs: "${name}" is missing`);
-      return b;
-    };
+    const E = DqnError; // what the checkpoint helpers throw
     const spec = j.spec as MlpSpec;
     if (JSON.stringify(spec) !== JSON.stringify(this.spec)) {
       throw new DqnError(`spec: ${JSON.stringify(spec)} does not match the config and env`);
     }
-    const q = mlpFromBytes(blob("q.bin"), this.spec);
-    const target = mlpFromBytes(blob("target.bin"), this.spec);
-    const counters = j.counters as Record<string, unknown>;
-    for (const k of ["iteration", "envSteps", "learnVecSteps", "gradientSteps"]) {
-      const v = counters?.[k];
-      if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
-        throw new DqnError(`counters.${k}: expected an integer >= 0, got ${v}`);
-      }
-    }
-    const replay = ReplayBuffer.fromBytes(blob("replay.bin"));
+    const q = readNet(E, checkpoint, "q", this.spec);
+    const target = readNet(E, checkpoint, "target", this.spec);
+    const saved = (j.counters ?? {}) as Record<string, unknown>;
+    const counters = COUNTERS.map((k) => count(E, saved, `counters.${k}`, k));
+    const replay = ReplayBuffer.fromBytes(blob(E, checkpoint, "replay.bin"));
     if (replay.capacity !== c.bufferSize || replay.obsSize !== this.spec.inputs) {
       throw new DqnError(
         `replay.bin: capacity ${replay.capacity} × ${replay.obsSize} does not match the config`,
       );
     }
-    const norm = RunningNorm.restore(j.norm as RunningNormState);
+    const norm = restoreState(E, j, "norm", RunningNorm.restore);
     if (norm.size !== this.spec.inputs) throw new DqnError(`norm: size ${norm.size}`);
-    const rng = Rng.restore(j.rng as RngState);
-    const named = this.#optimizerWeights(j.optimizer, blob("optimizer.bin"));
-    try {
-      await this.#opt.setWeights(named);
-    } finally {
-      tf.dispose(named.map((w) => w.tensor));
+    const rng = restoreState(E, j, "rng", Rng.restore);
+    // Adam: the weights list the iteration count, then the moments (as the blob holds them).
+    const bytes = blob(E, checkpoint, "optimizer.bin");
+    const opt = j.optimizer as { weights?: unknown; powers?: unknown } | undefined;
+    const entries = opt?.weights as NamedShape[] | undefined;
+    if (!Array.isArray(entries) || entries.length === 0 || entries[0].name !== "iter") {
+      throw new DqnError("optimizer.weights: expected the iteration count then the moments");
     }
-    const saved = (j.optimizer as { powers?: unknown }).powers;
-    const powers = adamPowers(this.#opt);
-    if (Array.isArray(saved) && powers !== null) {
-      if (saved.length !== 2 || !saved.every((p) => typeof p === "number" && p > 0 && p <= 1)) {
-        throw new DqnError(`optimizer.powers: expected two numbers in (0, 1], got ${saved}`);
-      }
-      tf.tidy(() => powers.forEach((v, i) => v.assign(tf.scalar(saved[i] as number))));
+    checkAdamMoments(E, entries.slice(1), this.#q.variables, this.#prefix, 1);
+    const [iter, ...moments] = unpackFloat32(E, entries, bytes, "optimizer.bin");
+    const powers = Array.isArray(opt!.powers) ? opt!.powers : null; // null: tfjs recomputes them
+    const power = (p: unknown) => typeof p === "number" && p > 0 && p <= 1;
+    if (powers !== null && (powers.length !== 2 || !powers.every(power))) {
+      throw new DqnError(`optimizer.powers: expected two numbers in (0, 1], got ${powers}`);
     }
+    await writeAdam(tf, this.#opt, this.#prefix, iter.values[0], moments, powers);
     tf.tidy(() => {
       this.#q.assign(q);
       this.#target.assign(target);
@@ -663,46 +515,7 @@ export class DqnTrainer {
     this.#replay = replay;
     this.#norm = norm;
     this.#rng = rng;
-    this.#iteration = counters.iteration as number;
-    this.#envSteps = counters.envSteps as number;
-    this.#learnVecSteps = counters.learnVecSteps as number;
-    this.#gradientSteps = counters.gradientSteps as number;
-  }
-
-  /** Adam's saved weights as tensors, checked against the online network's variables. */
-  #optimizerWeights(meta: unknown, bytes: Uint8Array): AdamWeights {
-    const tf = this.#tf;
-    const entries = (meta as { weights?: unknown })?.weights as OptimizerEntry[] | undefined;
-    if (!Array.isArray(entries) || entries.length === 0 || entries[0].name !== "iter") {
-      throw new DqnError("optimizer.weights: expected the iteration count then the moments");
-    }
-    const vars = this.#q.variables;
-    const moments = entries.length - 1;
-    if (moments !== 0 && moments !== 2 * vars.length) {
-      throw new DqnError(`optimizer.weights: ${moments} moments for ${vars.length} variables`);
-    }
-    for (let i = 1; i < entries.length; i++) {
-      const want = vars[(i - 1) % vars.length].shape;
-      if (JSON.stringify(entries[i].shape) !== JSON.stringify(want)) {
-        throw new DqnError(`optimizer.weights[${i}]: shape ${entries[i].shape}, expected ${want}`);
-      }
-    }
-    const sizes = entries.map((e) => e.shape.reduce((a, b) => a * b, 1));
-    const total = sizes.reduce((a, b) => a + b, 0);
-    if (bytes.byteLength !== 4 * total) {
-      throw new DqnError(`optimizer.bin: expected ${4 * total} bytes, got ${bytes.byteLength}`);
-    }
-    const all = new Float32Array(total);
-    new Uint8Array(all.buffer).set(bytes);
-    let at = 0;
-    return entries.map((e, i) => {
-      const values = all.subarray(at, at + sizes[i]);
-      at += sizes[i];
-      return {
-        name: e.name,
-        tensor: i === 0 ? tf.scalar(values[0], "int32") : tf.tensor(values, e.shape, "float32"),
-      };
-    });
+    [this.#iteration, this.#envSteps, this.#learnVecSteps, this.#gradientSteps] = counters;
   }
 
   /** Frees the tfjs variables and the optimizer's state; the trainer is unusable afterwards. */

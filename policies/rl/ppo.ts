@@ -20,7 +20,8 @@
  *    statistics apply from the next rollout.
  * 3. **Advantages**: GAE(gamma, lambda) ({@linkcode computeGae}); value targets = advantages +
  *    values.
- * 4. **Update**: `epochs` passes over the rollout in `minibatches` shuffled minibatches; each
+ * 4. **Update** ({@linkcode PpoLearner}, in ppo_learner.ts, with the networks as tfjs variables
+ *    and Adam): `epochs` passes over the rollout in `minibatches` shuffled minibatches; each
  *    minibatch minimises `−mean(min(ρA, clip(ρ, 1 ± clip)A)) + valueCoef·mean((V − R)²) −
  *    entropyCoef·entropy` (advantages normalised per minibatch when `normaliseAdvantages`),
  *    with the gradient clipped to a global norm of `maxGradNorm` and one Adam step. Actor and
@@ -57,143 +58,41 @@
  * ```
  * @module
  */
-import type * as tfNs from "@tensorflow/tfjs";
-import { Rng, type RngState } from "../../env/rng.ts";
-import { computeGae } from "./gae.ts";
+import { Rng } from "../../env/rng.ts";
 import {
-  checkMlpSpec,
-  cloneMlp,
-  initMlp,
-  MlpForward,
-  mlpFromBytes,
-  type MlpSpec,
-  mlpToBytes,
-  type MlpWeights,
-} from "./mlp.ts";
-import { RunningNorm, type RunningNormState } from "./running_norm.ts";
-import { clipByGlobalNorm, type Tf, TfMlp } from "./tf_mlp.ts";
+  checkAdamMoments,
+  type NamedShape,
+  packFloat32,
+  readAdam,
+  unpackFloat32,
+  writeAdam,
+} from "./adam_state.ts";
+import {
+  blob,
+  checkAction,
+  count,
+  field,
+  numbers,
+  readNet,
+  restoreState,
+  resumeSeed,
+} from "./checkpoint_fields.ts";
+import { computeGae } from "./gae.ts";
+import { cloneMlp, initMlp, MlpForward, type MlpSpec, mlpToBytes, type MlpWeights } from "./mlp.ts";
+import { parsePpoConfig, type PpoConfig, PpoError } from "./ppo_config.ts";
+import { HALF_LOG_2PI, PpoLearner, type PpoUpdateStats } from "./ppo_learner.ts";
+import { RunningNorm } from "./running_norm.ts";
+import type { Tf } from "./tf_mlp.ts";
 import type { ActionSpec, RlVecEnv, ServingModel, TrainerCheckpoint } from "./vec.ts";
 
 export type { Tf } from "./tf_mlp.ts";
-
-/** PPO's settings; see the module documentation. */
-export interface PpoConfig {
-  /** Hidden layer widths of the actor and of the critic (tanh); default [64, 64]. */
-  hidden: number[];
-  /** Rollout length per env per iteration; default 128. */
-  stepsPerEnv: number;
-  /** Passes over each rollout; default 4. */
-  epochs: number;
-  /** Minibatches per epoch; default 4. */
-  minibatches: number;
-  /** Adam's step size; default 3e-4. */
-  learningRate: number;
-  /** Discount; default 0.99. */
-  gamma: number;
-  /** GAE's lambda; default 0.95. */
-  lambda: number;
-  /** The ratio's clip range ε (ρ is clipped to [1 − ε, 1 + ε]); default 0.2. */
-  clip: number;
-  /** Weight of the entropy bonus; default 0.01. */
-  entropyCoef: number;
-  /** Weight of the value loss; default 0.5. */
-  valueCoef: number;
-  /** Global gradient norm clip; default 0.5. */
-  maxGradNorm: number;
-  /** Standardise advantages per minibatch; default true. */
-  normaliseAdvantages: boolean;
-  /**
-   * Normalise observations with running statistics, updated from each rollout's observations
-   * before the update; default true. When false the normaliser stays the identity (mean 0,
-   * variance 1, and no clipping).
-   */
-  normaliseObservations: boolean;
-  /** Continuous head only: the initial (trainable, state-independent) log std; default −0.5. */
-  initLogStd: number;
-}
-
-/** The defaults (those of common PPO implementations for small control tasks). */
-export const DEFAULT_PPO: PpoConfig = Object.freeze({
-  hidden: Object.freeze([64, 64]) as number[],
-  stepsPerEnv: 128,
-  epochs: 4,
-  minibatches: 4,
-  learningRate: 3e-4,
-  gamma: 0.99,
-  lambda: 0.95,
-  clip: 0.2,
-  entropyCoef: 0.01,
-  valueCoef: 0.5,
-  maxGradNorm: 0.5,
-  normaliseAdvantages: true,
-  normaliseObservations: true,
-  initLogStd: -0.5,
-});
-
-/** A bad configuration, checkpoint, action spec or environment; the message names the field. */
-export class PpoError extends Error {
-  override name = "PpoError";
-}
+export { DEFAULT_PPO, parsePpoConfig, type PpoConfig, PpoError } from "./ppo_config.ts";
 
 /**
- * Fills in {@linkcode DEFAULT_PPO} for missing fields and validates every field; a bad or
- * unknown field is a PpoError naming it.
+ * What one {@linkcode PpoTrainer.iterate} did: the update's statistics (policy and value loss,
+ * entropy, approximate KL, clip fraction, gradient norm; means over its minibatches) and these.
  */
-export function parsePpoConfig(input: Partial<PpoConfig>): PpoConfig {
-  if (typeof input !== "object" || input === null || Array.isArray(input)) {
-    throw new PpoError("config: expected an object");
-  }
-  for (const key of Object.keys(input)) {
-    if (!(key in DEFAULT_PPO)) throw new PpoError(`${key}: not a PPO setting`);
-  }
-  const c = { ...DEFAULT_PPO, ...stripUndefined(input) };
-  if (!Array.isArray(c.hidden) || c.hidden.length > 8) {
-    throw new PpoError(`hidden: expected an array of at most 8 layer widths`);
-  }
-  c.hidden.forEach((h, i) => {
-    if (!Number.isInteger(h) || h < 1 || h > 4096) {
-      throw new PpoError(`hidden[${i}]: expected an integer in [1, 4096], got ${h}`);
-    }
-  });
-  const int = (name: keyof PpoConfig, max: number) => {
-    const v = c[name] as number;
-    if (!Number.isInteger(v) || v < 1 || v > max) {
-      throw new PpoError(`${name}: expected an integer in [1, ${max}], got ${v}`);
-    }
-  };
-  int("stepsPerEnv", 1_000_000);
-  int("epochs", 1000);
-  int("minibatches", 1_000_000);
-  const num = (name: keyof PpoConfig, lo: number, hi: number, loOpen: boolean) => {
-    const v = c[name] as number;
-    if (typeof v !== "number" || !(loOpen ? v > lo : v >= lo) || !(v <= hi)) {
-      throw new PpoError(
-        `${name}: expected a number in ${loOpen ? "(" : "["}${lo}, ${hi}], got ${v}`,
-      );
-    }
-  };
-  num("learningRate", 0, 1, true);
-  num("gamma", 0, 1, false);
-  num("lambda", 0, 1, false);
-  num("clip", 0, 1, true);
-  num("entropyCoef", 0, 1e6, false);
-  num("valueCoef", 0, 1e6, false);
-  num("maxGradNorm", 0, 1e12, true);
-  num("initLogStd", -20, 2, false);
-  for (const name of ["normaliseAdvantages", "normaliseObservations"] as const) {
-    if (typeof c[name] !== "boolean") {
-      throw new PpoError(`${name}: expected true or false, got ${c[name]}`);
-    }
-  }
-  return { ...c, hidden: [...c.hidden] };
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/** What one {@linkcode PpoTrainer.iterate} did. */
-export interface PpoIterationStats {
+export interface PpoIterationStats extends PpoUpdateStats {
   /** Iterations done so far (1 after the first). */
   iteration: number;
   /** Env steps so far (all envs). */
@@ -202,13 +101,6 @@ export interface PpoIterationStats {
   episodes: number;
   /** Mean return (sum of raw env rewards) of the episodes finished in this rollout. */
   meanEpisodeReturn: number | null;
-  policyLoss: number;
-  valueLoss: number;
-  entropy: number;
-  approxKl: number;
-  clipFraction: number;
-  /** Mean global gradient norm before clipping. */
-  gradNorm: number;
   explainedVariance: number;
   /** Wall time of the rollout and of the update (GAE, statistics and the Adam steps). */
   seconds: { rollout: number; update: number };
@@ -225,7 +117,6 @@ export interface PpoRestoreOptions {
   readonly continueEpisodes?: boolean;
 }
 
-const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 const FORMAT = "ppo/1";
 
 /** Internal: what {@linkcode PpoTrainer.restore} hands the constructor. */
@@ -244,23 +135,12 @@ interface Restored {
 let pendingRestore: Restored | null = null;
 let trainerCount = 0;
 
-type GradientMap = Parameters<tfNs.AdamOptimizer["applyGradients"]>[0];
-type NamedTensors = Parameters<tfNs.AdamOptimizer["setWeights"]>[0];
-
-/** Adam's running products beta^(step+1) (private in tfjs's typings). */
-interface AdamInternals {
-  accBeta1: tfNs.Variable;
-  accBeta2: tfNs.Variable;
-}
-
 /** A PPO learner on one vectorised environment; see the module documentation. */
 export class PpoTrainer {
   readonly config: PpoConfig;
   readonly action: ActionSpec;
   readonly seed: number;
-  #tf: Tf;
   #env: RlVecEnv;
-  #prefix: string;
   #iteration = 0;
   #envSteps = 0;
   #sample: Rng;
@@ -269,13 +149,8 @@ export class PpoTrainer {
   #actorWeights: MlpWeights;
   #actor: MlpForward;
   #critic: MlpForward;
-  #actorTf: TfMlp;
-  #criticTf: TfMlp;
-  #logStdVar: tfNs.Variable | null;
   #logStd: number;
-  #vars: tfNs.Variable[];
-  #optimizer: tfNs.AdamOptimizer;
-  #dense: FastDense;
+  #learner: PpoLearner;
   #disposed = false;
 
   // Rollout buffers, [T][N] step-major.
@@ -297,13 +172,6 @@ export class PpoTrainer {
   #truncIdx: Int32Array;
   #envActions: Int32Array | Float32Array;
   #probs: Float64Array;
-  // Update scratch.
-  #order: Int32Array;
-  #mbObs: Float32Array;
-  #mbAct: Float32Array;
-  #mbLogp: Float32Array;
-  #mbAdv: Float32Array;
-  #mbRet: Float32Array;
 
   /**
    * Builds the networks (seeded from `seed`) and resets `env` with `seed`. `tf` is the tfjs
@@ -319,7 +187,7 @@ export class PpoTrainer {
     const restored = pendingRestore;
     pendingRestore = null;
     this.config = parsePpoConfig(config);
-    this.action = checkAction(action);
+    this.action = checkAction(PpoError, action);
     if (!Number.isSafeInteger(seed) || seed < 0) {
       throw new PpoError(`seed: expected an integer >= 0, got ${seed}`);
     }
@@ -345,8 +213,6 @@ export class PpoTrainer {
       activation: "tanh",
     };
     const criticSpec: MlpSpec = { ...actorSpec, outputs: 1 };
-    this.#tf = tf;
-    this.#dense = new FastDense(tf);
     this.#env = env;
     const root = new Rng(seed);
     let actor: MlpWeights, critic: MlpWeights;
@@ -400,39 +266,25 @@ export class PpoTrainer {
     this.#truncIdx = new Int32Array(N);
     this.#envActions = action.kind === "discrete" ? new Int32Array(N) : new Float32Array(N);
     this.#probs = new Float64Array(outputs);
-    this.#order = Int32Array.from({ length: total }, (_, i) => i);
-    const mb = Math.ceil(total / this.config.minibatches);
-    this.#mbObs = new Float32Array(mb * S);
-    this.#mbAct = new Float32Array(mb * (action.kind === "discrete" ? action.n : 1));
-    this.#mbLogp = new Float32Array(mb);
-    this.#mbAdv = new Float32Array(mb);
-    this.#mbRet = new Float32Array(mb);
-
     // Variable names are global in tfjs: a per-trainer prefix lets trainers coexist.
-    this.#prefix = `ppo${++trainerCount}`;
-    const prefix = this.#prefix;
-    // Inside tidy, so the tensors the variables were initialised from are released.
-    let actorTf!: TfMlp, criticTf!: TfMlp, logStdVar: tfNs.Variable | null = null;
-    tf.tidy(() => {
-      actorTf = new TfMlp(tf, actor, `${prefix}/actor`);
-      criticTf = new TfMlp(tf, critic, `${prefix}/critic`);
-      if (action.kind === "continuous") {
-        logStdVar = tf.variable(tf.tensor1d([this.#logStd]), true, `${prefix}/logStd`);
-      }
-    });
-    this.#actorTf = actorTf;
-    this.#criticTf = criticTf;
-    this.#logStdVar = logStdVar;
-    this.#vars = [...this.#actorTf.variables, ...this.#criticTf.variables];
-    if (this.#logStdVar !== null) this.#vars.push(this.#logStdVar);
-    this.#optimizer = tf.train.adam(this.config.learningRate);
+    const prefix = `ppo${++trainerCount}`;
+    this.#learner = new PpoLearner(
+      tf,
+      this.config,
+      this.action,
+      actor,
+      critic,
+      this.#logStd,
+      total,
+      prefix,
+    );
 
     if (restored === null) {
       env.reset(seed);
     } else if (restored.episodeReturns !== null) {
       this.#episodeReturns.set(restored.episodeReturns);
     } else {
-      env.reset(resumeSeed(seed, restored.iteration));
+      env.reset(resumeSeed(seed, "ppo/resume", restored.iteration));
     }
   }
 
@@ -467,7 +319,14 @@ export class PpoTrainer {
       this.#returns,
     );
     const explainedVariance = explained(this.#returns, this.#values, total);
-    const u = this.#update();
+    const rollout = {
+      obs: this.#obsNorm,
+      actions: this.#actions,
+      logp: this.#logp,
+      advantages: this.#advantages,
+      returns: this.#returns,
+    };
+    const u = this.#learner.update(rollout, this.#shuffle);
     this.#sync();
     const t2 = performance.now();
     this.#iteration++;
@@ -568,127 +427,13 @@ export class PpoTrainer {
     return { episodes, returnSum };
   }
 
-  #update(): Omit<
-    PpoIterationStats,
-    "iteration" | "envSteps" | "episodes" | "meanEpisodeReturn" | "explainedVariance" | "seconds"
-  > {
-    const N = this.#env.num, S = this.#env.observationSize, T = this.config.stepsPerEnv;
-    const total = N * T, M = this.config.minibatches;
-    const discrete = this.action.kind === "discrete";
-    const n = discrete ? (this.action as { n: number }).n : 1;
-    const order = this.#order, rng = this.#shuffle;
-    const sums = new Float64Array(6);
-    let count = 0;
-    for (let epoch = 0; epoch < this.config.epochs; epoch++) {
-      // A fresh permutation of the identity each epoch (Fisher–Yates), so the order depends
-      // only on the shuffle PRNG's state, which checkpoints save.
-      for (let i = 0; i < total; i++) order[i] = i;
-      for (let i = total - 1; i > 0; i--) {
-        const j = rng.int(0, i);
-        const tmp = order[i];
-        order[i] = order[j];
-        order[j] = tmp;
-      }
-      for (let mb = 0; mb < M; mb++) {
-        const start = Math.floor(mb * total / M), end = Math.floor((mb + 1) * total / M);
-        const b = end - start;
-        if (discrete) this.#mbAct.fill(0, 0, b * n);
-        let sum = 0;
-        for (let j = 0; j < b; j++) {
-          const r = order[start + j];
-          for (let c = 0, src = r * S, dst = j * S; c < S; c++) {
-            this.#mbObs[dst + c] = this.#obsNorm[src + c];
-          }
-          if (discrete) this.#mbAct[j * n + this.#actions[r]] = 1;
-          else this.#mbAct[j] = this.#actions[r];
-          this.#mbLogp[j] = this.#logp[r];
-          this.#mbAdv[j] = this.#advantages[r];
-          this.#mbRet[j] = this.#returns[r];
-          sum += this.#advantages[r];
-        }
-        if (this.config.normaliseAdvantages) {
-          const mean = sum / b;
-          let sq = 0;
-          for (let j = 0; j < b; j++) sq += (this.#mbAdv[j] - mean) ** 2;
-          const scale = 1 / (Math.sqrt(sq / b) + 1e-8);
-          for (let j = 0; j < b; j++) this.#mbAdv[j] = (this.#mbAdv[j] - mean) * scale;
-        }
-        const s = this.#step(b);
-        for (let q = 0; q < 6; q++) sums[q] += s[q];
-        count++;
-      }
-    }
-    return {
-      policyLoss: sums[0] / count,
-      valueLoss: sums[1] / count,
-      entropy: sums[2] / count,
-      approxKl: sums[3] / count,
-      clipFraction: sums[4] / count,
-      gradNorm: sums[5] / count,
-    };
-  }
-
-  /** One Adam step on the first `b` rows of the minibatch buffers; returns the statistics. */
-  #step(b: number): number[] {
-    const tf = this.#tf;
-    const S = this.#env.observationSize;
-    const c = this.config;
-    const discrete = this.action.kind === "discrete";
-    const n = discrete ? (this.action as { n: number }).n : 1;
-    return tf.tidy(() => {
-      const x = tf.tensor2d(this.#mbObs.subarray(0, b * S), [b, S]);
-      const act = discrete
-        ? tf.tensor2d(this.#mbAct.subarray(0, b * n), [b, n])
-        : tf.tensor1d(this.#mbAct.subarray(0, b));
-      const oldLogp = tf.tensor1d(this.#mbLogp.subarray(0, b));
-      const adv = tf.tensor1d(this.#mbAdv.subarray(0, b));
-      const ret = tf.tensor1d(this.#mbRet.subarray(0, b));
-      const kept: { stats?: tfNs.Tensor } = {};
-      const { grads } = tf.variableGrads(() => {
-        const out = this.#dense.apply(this.#actorTf, x);
-        let logp: tfNs.Tensor, entropy: tfNs.Tensor;
-        if (discrete) {
-          const lsm = tf.logSoftmax(out);
-          logp = tf.sum(tf.mul(lsm, act), 1);
-          entropy = tf.neg(tf.mean(tf.sum(tf.mul(tf.exp(lsm), lsm), 1)));
-        } else {
-          const ls = this.#logStdVar!;
-          const z = tf.mul(tf.sub(act, tf.reshape(out, [b])), tf.exp(tf.neg(ls)));
-          logp = tf.sub(tf.sub(tf.mul(tf.square(z), -0.5), ls), HALF_LOG_2PI);
-          entropy = tf.sum(tf.add(ls, 0.5 + HALF_LOG_2PI));
-        }
-        const logRatio = tf.sub(logp, oldLogp);
-        const ratio = tf.exp(logRatio);
-        const clipped = tf.clipByValue(ratio, 1 - c.clip, 1 + c.clip);
-        const policyLoss = tf.neg(tf.mean(tf.minimum(tf.mul(ratio, adv), tf.mul(clipped, adv))));
-        const v = tf.reshape(this.#dense.apply(this.#criticTf, x), [b]);
-        const valueLoss = tf.mean(tf.square(tf.sub(v, ret)));
-        const loss = tf.sub(
-          tf.add(policyLoss, tf.mul(valueLoss, c.valueCoef)),
-          tf.mul(entropy, c.entropyCoef),
-        );
-        const kl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
-        const clipFraction = tf.mean(
-          tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), c.clip), "float32"),
-        );
-        kept.stats = tf.keep(tf.stack([policyLoss, valueLoss, entropy, kl, clipFraction]));
-        return loss as tfNs.Scalar;
-      }, this.#vars);
-      const clipped = clipByGlobalNorm(tf, grads, c.maxGradNorm);
-      this.#optimizer.applyGradients(clipped.grads as GradientMap);
-      const stats = Array.from(kept.stats!.dataSync());
-      kept.stats!.dispose();
-      stats.push(clipped.norm);
-      return stats;
-    });
-  }
-
   /** Copies the trained variables back to the rollout's forward passes. */
   #sync(): void {
-    this.#actorWeights = this.#actorTf.read();
+    const learner = this.#learner;
+    this.#actorWeights = learner.actor.read();
     this.#actor.setWeights(this.#actorWeights);
-    this.#critic.setWeights(this.#criticTf.read());
-    if (this.#logStdVar !== null) this.#logStd = this.#logStdVar.dataSync()[0];
+    this.#critic.setWeights(learner.critic.read());
+    if (learner.logStd !== null) this.#logStd = learner.logStd.dataSync()[0];
   }
 
   /** What a deterministic agent acts with: a copy of the actor and the normaliser's state. */
@@ -709,23 +454,9 @@ export class PpoTrainer {
    */
   async save(): Promise<TrainerCheckpoint> {
     if (this.#disposed) throw new PpoError("trainer: disposed");
-    const named = await this.#optimizer.getWeights();
-    const [iter, ...moments] = named;
-    const iterations = (await iter.tensor.data())[0];
-    iter.tensor.dispose();
-    const weights: { name: string; shape: number[] }[] = [];
-    let size = 0;
-    for (const m of moments) {
-      weights.push({ name: this.#relativeName(m.name), shape: m.tensor.shape });
-      size += m.tensor.size;
-    }
-    const values = new Float32Array(size);
-    let at = 0;
-    for (const m of moments) {
-      values.set(await m.tensor.data() as Float32Array, at);
-      at += m.tensor.size;
-    }
-    const adam = this.#optimizer as unknown as AdamInternals;
+    const learner = this.#learner;
+    const adam = await readAdam(learner.optimizer, learner.prefix);
+    const { entries: weights, bytes } = packFloat32(adam.moments);
     const json = {
       format: FORMAT,
       config: this.config,
@@ -735,14 +466,14 @@ export class PpoTrainer {
       envSteps: this.#envSteps,
       rng: { sample: this.#sample.save(), shuffle: this.#shuffle.save() },
       norm: this.#norm.save(),
-      logStd: this.#logStdVar === null ? [] : [this.#logStd],
+      logStd: learner.logStd === null ? [] : [this.#logStd],
       episodeReturns: Array.from(this.#episodeReturns),
       actorSpec: this.#actorWeights.spec,
       criticSpec: this.#critic.spec,
       optimizer: {
-        iterations,
-        accBeta1: adam.accBeta1.dataSync()[0],
-        accBeta2: adam.accBeta2.dataSync()[0],
+        iterations: adam.iterations,
+        accBeta1: adam.powers?.[0] ?? null,
+        accBeta2: adam.powers?.[1] ?? null,
         weights,
       },
     };
@@ -751,14 +482,10 @@ export class PpoTrainer {
       json: JSON.parse(JSON.stringify(json)),
       blobs: {
         "actor.bin": mlpToBytes(this.#actorWeights),
-        "critic.bin": mlpToBytes(this.#criticTf.read()),
-        "optimizer.bin": new Uint8Array(values.buffer),
+        "critic.bin": mlpToBytes(learner.critic.read()),
+        "optimizer.bin": bytes,
       },
     };
-  }
-
-  #relativeName(name: string): string {
-    return name.startsWith(this.#prefix + "/") ? name.slice(this.#prefix.length + 1) : name;
   }
 
   /**
@@ -783,31 +510,27 @@ export class PpoTrainer {
     }
     const j = checkpoint.json as Record<string, unknown>;
     if (j.format !== FORMAT) throw new PpoError(`format: expected ${FORMAT}, got ${j.format}`);
-    const config = parsePpoConfig(field(j, "config", "object") as Partial<PpoConfig>);
-    const action = checkAction(field(j, "action", "object") as ActionSpec);
-    const seed = field(j, "seed", "number") as number;
-    const iteration = count(j, "iteration");
-    const envSteps = count(j, "envSteps");
-    const rng = field(j, "rng", "object") as Record<string, unknown>;
-    const sample = restoreRng(rng, "sample"), shuffle = restoreRng(rng, "shuffle");
-    let norm: RunningNorm;
-    try {
-      norm = RunningNorm.restore(field(j, "norm", "object") as RunningNormState);
-    } catch (error) {
-      throw new PpoError(`norm: ${(error as Error).message}`);
-    }
-    const logStd = numbers(j, "logStd");
+    const E = PpoError; // what the checkpoint helpers throw
+    const config = parsePpoConfig(field(E, j, "config", "object") as Partial<PpoConfig>);
+    const action = checkAction(E, field(E, j, "action", "object") as ActionSpec);
+    const seed = field(E, j, "seed", "number") as number;
+    const iteration = count(E, j, "iteration");
+    const envSteps = count(E, j, "envSteps");
+    const rng = field(E, j, "rng", "object") as Record<string, unknown>;
+    const sample = restoreState(E, rng, "sample", Rng.restore, "rng.sample");
+    const shuffle = restoreState(E, rng, "shuffle", Rng.restore, "rng.shuffle");
+    const norm = restoreState(E, j, "norm", RunningNorm.restore);
+    const logStd = numbers(E, j, "logStd");
     if (logStd.length !== (action.kind === "continuous" ? 1 : 0)) {
       throw new PpoError(`logStd: expected ${action.kind === "continuous" ? 1 : 0} values`);
     }
-    const episodeReturns = numbers(j, "episodeReturns");
-    const actor = readNet(checkpoint, "actor", field(j, "actorSpec", "object") as MlpSpec);
-    const critic = readNet(checkpoint, "critic", field(j, "criticSpec", "object") as MlpSpec);
-    const opt = field(j, "optimizer", "object") as Record<string, unknown>;
-    const iterations = count(opt, "optimizer.iterations", "iterations");
-    const accBeta1 = field(opt, "accBeta1", "number") as number;
-    const accBeta2 = field(opt, "accBeta2", "number") as number;
-    const weights = field(opt, "weights", "object") as { name: string; shape: number[] }[];
+    const episodeReturns = numbers(E, j, "episodeReturns");
+    const actor = readNet(E, checkpoint, "actor", field(E, j, "actorSpec", "object") as MlpSpec);
+    const critic = readNet(E, checkpoint, "critic", field(E, j, "criticSpec", "object") as MlpSpec);
+    const opt = field(E, j, "optimizer", "object") as Record<string, unknown>;
+    const iterations = count(E, opt, "optimizer.iterations", "iterations");
+    const powers = [field(E, opt, "accBeta1", "number"), field(E, opt, "accBeta2", "number")];
+    const weights = field(E, opt, "weights", "object") as NamedShape[];
     if (!Array.isArray(weights)) throw new PpoError("optimizer.weights: expected an array");
 
     pendingRestore = {
@@ -828,13 +551,11 @@ export class PpoTrainer {
       pendingRestore = null;
     }
     try {
-      await trainer.#restoreOptimizer(
-        checkpoint.blobs["optimizer.bin"],
-        weights,
-        iterations,
-        accBeta1,
-        accBeta2,
-      );
+      const { optimizer, prefix, variables } = trainer.#learner;
+      const bytes = blob(E, checkpoint, "optimizer.bin");
+      checkAdamMoments(E, weights, variables, prefix);
+      const moments = unpackFloat32(E, weights, bytes, "optimizer.bin");
+      await writeAdam(tf, optimizer, prefix, iterations, moments, powers as number[]);
     } catch (error) {
       trainer.dispose();
       throw error;
@@ -842,144 +563,12 @@ export class PpoTrainer {
     return trainer;
   }
 
-  async #restoreOptimizer(
-    blob: Uint8Array | undefined,
-    weights: readonly { name: string; shape: number[] }[],
-    iterations: number,
-    accBeta1: number,
-    accBeta2: number,
-  ): Promise<void> {
-    const tf = this.#tf;
-    if (!(blob instanceof Uint8Array)) throw new PpoError("optimizer.bin: missing");
-    if (weights.length !== 0 && weights.length !== 2 * this.#vars.length) {
-      throw new PpoError(
-        `optimizer.weights: ${weights.length} moments for ${this.#vars.length} variables`,
-      );
-    }
-    let size = 0;
-    weights.forEach((w, i) => {
-      const v = this.#vars[i % this.#vars.length];
-      const want = `${this.#relativeName(v.name)}/${i < this.#vars.length ? "m" : "v"}`;
-      if (w.name !== want || w.shape.join() !== v.shape.join()) {
-        throw new PpoError(`optimizer.weights[${i}]: expected ${want} [${v.shape}]`);
-      }
-      size += v.size;
-    });
-    if (blob.byteLength !== 4 * size) {
-      throw new PpoError(`optimizer.bin: expected ${4 * size} bytes, got ${blob.byteLength}`);
-    }
-    const values = new Float32Array(size);
-    new Uint8Array(values.buffer).set(blob);
-    if (weights.length === 0) return; // saved before the first update: a fresh optimizer.
-    const named: NamedTensors = [{ name: "iter", tensor: tf.scalar(iterations, "int32") }];
-    let at = 0;
-    for (const w of weights) {
-      const n = w.shape.reduce((a, b) => a * b, 1);
-      named.push({
-        name: `${this.#prefix}/${w.name}`,
-        tensor: tf.tensor(values.subarray(at, at + n), w.shape),
-      });
-      at += n;
-    }
-    try {
-      await this.#optimizer.setWeights(named);
-    } finally {
-      tf.dispose(named.map((w) => w.tensor));
-    }
-    // setWeights recomputes beta^(step+1) with pow, which can differ in the last bit from the
-    // running product the optimizer keeps; restore the saved products for an exact resume.
-    const adam = this.#optimizer as unknown as AdamInternals;
-    tf.tidy(() => {
-      adam.accBeta1.assign(tf.scalar(accBeta1));
-      adam.accBeta2.assign(tf.scalar(accBeta2));
-    });
-  }
-
   /** Releases the tfjs variables and the optimizer. */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#actorTf.dispose();
-    this.#criticTf.dispose();
-    this.#logStdVar?.dispose();
-    this.#optimizer.dispose();
+    this.#learner.dispose();
   }
-}
-
-/**
- * {@linkcode TfMlp.apply}'s network with hand-written gradients, about 3.5× faster on the wasm
- * backend: tanh is computed as 2·sigmoid(2z) − 1 inside a fused matMul (wasm's tanh kernel is
- * ~6× slower than its sigmoid), the weight gradient as transpose(x)·dz and the bias gradient as
- * 1ᵀ·dz (wasm's transposed matMul and axis-0 sum are slow). Same values to float32 rounding
- * (the rollout's {@linkcode MlpForward} uses Math.tanh; the difference is ~1e-7).
- */
-class FastDense {
-  #tf: Tf;
-  #hidden: (x: tfNs.Tensor, w: tfNs.Tensor, b: tfNs.Tensor) => tfNs.Tensor2D;
-  #output: (x: tfNs.Tensor, w: tfNs.Tensor, b: tfNs.Tensor) => tfNs.Tensor2D;
-
-  constructor(tf: Tf) {
-    this.#tf = tf;
-    this.#hidden = this.#layer(true);
-    this.#output = this.#layer(false);
-  }
-
-  #layer(tanh: boolean): (x: tfNs.Tensor, w: tfNs.Tensor, b: tfNs.Tensor) => tfNs.Tensor2D {
-    const tf = this.#tf;
-    return tf.customGrad((...args: (tfNs.Tensor | ((save: tfNs.Tensor[]) => void))[]) => {
-      const [x, w, b] = args as tfNs.Tensor2D[];
-      const save = args[3] as (save: tfNs.Tensor[]) => void;
-      const y = (tanh
-        ? tf.sub(
-          tf.mul(
-            tf.fused.matMul({ a: x, b: tf.mul(w, 2), bias: tf.mul(b, 2), activation: "sigmoid" }),
-            2,
-          ),
-          1,
-        )
-        : tf.fused.matMul({ a: x, b: w, bias: b })) as tfNs.Tensor2D;
-      save([x, w, y]);
-      return {
-        value: y,
-        gradFunc: (dy: tfNs.Tensor2D, saved: tfNs.Tensor[]) => {
-          const [x, w, y] = saved as tfNs.Tensor2D[];
-          const dz = tanh ? tf.mul(dy, tf.sub(1, tf.square(y))) : dy;
-          const [rows, units] = dz.shape;
-          return [
-            tf.matMul(dz, tf.transpose(w)),
-            tf.matMul(tf.transpose(x), dz),
-            tf.reshape(tf.matMul(tf.ones([1, rows]), dz), [units]),
-          ];
-        },
-      };
-    });
-  }
-
-  /** The network's output for a batch `[rows, inputs]` (inside a `tf.tidy`). */
-  apply(net: TfMlp, x: tfNs.Tensor2D): tfNs.Tensor2D {
-    const v = net.variables, n = v.length / 2;
-    let a = x;
-    for (let i = 0; i < n; i++) {
-      a = (i + 1 < n ? this.#hidden : this.#output)(a, v[2 * i], v[2 * i + 1]);
-    }
-    return a;
-  }
-}
-
-function checkAction(action: ActionSpec): ActionSpec {
-  if (typeof action !== "object" || action === null) {
-    throw new PpoError("action: expected an action spec");
-  }
-  if (action.kind === "discrete") {
-    if (!Number.isInteger(action.n) || action.n < 2 || action.n > 4096) {
-      throw new PpoError(`action.n: expected an integer in [2, 4096], got ${action.n}`);
-    }
-    return { kind: "discrete", n: action.n };
-  }
-  if (action.kind === "continuous") return { kind: "continuous" };
-  throw new PpoError(
-    `action.kind: expected "discrete" or "continuous", got ${(action as { kind: unknown }).kind}`,
-  );
 }
 
 function checkNet(name: string, got: MlpSpec, want: MlpSpec): void {
@@ -998,11 +587,6 @@ function checkNet(name: string, got: MlpSpec, want: MlpSpec): void {
   }
 }
 
-/** The env seed a resumed run resets with: a function of the run's seed and the iteration. */
-function resumeSeed(seed: number, iteration: number): number {
-  return new Rng(seed).split(`ppo/resume/${iteration}`).nextU32();
-}
-
 /** 1 − Var(y − pred)/Var(y) over the first `n` values; NaN when Var(y) is 0. */
 function explained(y: Float32Array, pred: Float32Array, n: number): number {
   let my = 0, md = 0;
@@ -1018,51 +602,4 @@ function explained(y: Float32Array, pred: Float32Array, n: number): number {
     vd += (y[i] - pred[i] - md) ** 2;
   }
   return vy > 0 ? 1 - vd / vy : NaN;
-}
-
-function field(o: Record<string, unknown>, name: string, type: "object" | "number"): unknown {
-  const v = o[name];
-  if (
-    type === "number"
-      ? typeof v !== "number" || !Number.isFinite(v)
-      : typeof v !== "object" || v === null
-  ) {
-    throw new PpoError(`${name}: expected ${type === "number" ? "a finite number" : "an object"}`);
-  }
-  return v;
-}
-
-function count(o: Record<string, unknown>, label: string, name = label): number {
-  const v = o[name];
-  if (!Number.isSafeInteger(v) || (v as number) < 0) {
-    throw new PpoError(`${label}: expected an integer >= 0, got ${v}`);
-  }
-  return v as number;
-}
-
-function numbers(o: Record<string, unknown>, name: string): number[] {
-  const v = o[name];
-  if (!Array.isArray(v) || !v.every((x) => typeof x === "number" && Number.isFinite(x))) {
-    throw new PpoError(`${name}: expected an array of finite numbers`);
-  }
-  return v;
-}
-
-function restoreRng(o: Record<string, unknown>, name: string): Rng {
-  try {
-    return Rng.restore(field(o, name, "object") as RngState);
-  } catch (error) {
-    throw new PpoError(`rng.${name}: ${(error as Error).message}`);
-  }
-}
-
-function readNet(checkpoint: TrainerCheckpoint, name: string, spec: MlpSpec): MlpWeights {
-  const blob = checkpoint.blobs[`${name}.bin`];
-  if (!(blob instanceof Uint8Array)) throw new PpoError(`${name}.bin: missing`);
-  try {
-    checkMlpSpec(spec);
-    return mlpFromBytes(blob, spec);
-  } catch (error) {
-    throw new PpoError(`${name}: ${(error as Error).message}`);
-  }
 }

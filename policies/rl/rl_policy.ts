@@ -93,7 +93,7 @@ export class RlObserver {
 }
 
 /** The policy of `config` over the loaded agent; see the module documentation. */
-export function rlPolicy(config: RlPolicyConfig, agent: RlAgentModel): Policy {
+export function rlPolicy(_config: RlPolicyConfig, agent: RlAgentModel): Policy {
   const env = agent.env;
   const acting = new ActingPolicy(agent.model);
   const observer = new RlObserver(env);

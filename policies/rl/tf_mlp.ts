@@ -6,7 +6,7 @@
  * @module
  */
 import type * as tfNs from "@tensorflow/tfjs";
-import type { MlpLayer, MlpWeights } from "./mlp.ts";
+import type { MlpLayer, MlpSpec, MlpWeights } from "./mlp.ts";
 
 /** The tfjs namespace (imported by the caller, after `selectBackend`). */
 export type Tf = typeof tfNs;
@@ -30,6 +30,11 @@ export class TfMlp {
       k.dispose();
       b.dispose();
     });
+  }
+
+  /** The network's shape. */
+  get spec(): MlpSpec {
+    return this.#net.spec;
   }
 
   /** The network's output for a batch `[rows, inputs]` (inside a `tf.tidy`). */
