@@ -14,22 +14,14 @@ import { z } from "zod";
 import { FEATURE_SETS } from "./feature_sets.ts";
 import { feature, type FeatureSet } from "./features.ts";
 import type { Predictor } from "./predictor.ts";
-import { type ModelEntry, ModelRegistry, type Stage } from "./registry.ts";
+import { type ModelEntry, ModelRefFields, ModelRegistry, type Stage } from "./registry.ts";
 import { findCheckpoint, loadAgentModel, type RlAgentModel } from "./rl/checkpoint.ts";
 import type { Decision, Policy, PolicyContext } from "./rules.ts";
 
 /** The `model` policy's configuration. */
 export const ModelPolicySchema = z.strictObject({
   kind: z.literal("model"),
-  /** The model's name in the registry. */
-  model: z.string().min(1),
-  /** A version number, a stage, or `latest`; default the production version. */
-  version: z.union([
-    z.number().int().min(1),
-    z.enum(["production", "candidate", "archived", "latest"]),
-  ]).default("production"),
-  /** The registry directory. */
-  registry: z.string().min(1).default("models"),
+  ...ModelRefFields,
   /** Go long when P(up) is at least this. */
   long: z.number().gt(0).lt(1).default(0.55),
   /** Go short (flat when long-only) when P(up) is at most this. */

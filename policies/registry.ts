@@ -49,6 +49,23 @@ import { join } from "node:path";
 import { syncDir, writeDurably, writeFileAtomic } from "./durable_file.ts";
 import { z } from "zod";
 
+/**
+ * How a policy names a registry model: its name, a version selector (a number, a stage or
+ * `latest`; default the production version) and the registry directory. Zod fields to spread
+ * into a policy schema.
+ */
+export const ModelRefFields = {
+  /** The model's name in the registry. */
+  model: z.string().min(1),
+  /** A version number, a stage, or `latest`; default the production version. */
+  version: z.union([
+    z.number().int().min(1),
+    z.enum(["production", "candidate", "archived", "latest"]),
+  ]).default("production"),
+  /** The registry directory. */
+  registry: z.string().min(1).default("models"),
+};
+
 /** Where a model version stands in its life. */
 export type Stage = "candidate" | "production" | "archived";
 

@@ -278,7 +278,7 @@ Deno.test("PpoTrainer rejects a bad config, action spec or env, and a mismatched
     terminated: new Uint8Array(2),
     truncated: new Uint8Array(2),
     reset: () => new Float32Array(0),
-    step: () => {},
+    step: () => empty,
   };
   assertThrows(
     () => new PpoTrainer(tf, empty, { kind: "discrete", n: 2 }, FAST, 1),

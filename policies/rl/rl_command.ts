@@ -134,6 +134,8 @@ export type IterationStats = PpoIterationStats | DqnIterationStats;
 
 /** What the command needs of a trainer. */
 export interface Trainer {
+  /** The validated settings (recorded as the checkpoint's hyperparameters). */
+  readonly config: object;
   iterate(): IterationStats;
   servingModel(): ServingModel;
   save(): Promise<TrainerCheckpoint>;
@@ -339,7 +341,7 @@ export async function runRlCommand(args: readonly string[]): Promise<number> {
 }
 
 function hyperparameters(trainer: Trainer): Record<string, number | string | boolean> {
-  const config = (trainer as unknown as { config?: Record<string, unknown> }).config ?? {};
+  const config = trainer.config as Record<string, unknown>;
   const out: Record<string, number | string | boolean> = {};
   for (const [k, v] of Object.entries(config)) {
     if (typeof v === "number" || typeof v === "string" || typeof v === "boolean") out[k] = v;

@@ -17,23 +17,13 @@ import { z } from "zod";
 import { MarketObservation } from "../../env/observation.ts";
 import type { EnvConfig } from "../../env/trading_env.ts";
 import { feature } from "../features.ts";
+import { ModelRefFields } from "../registry.ts";
 import type { Decision, Policy, PolicyContext } from "../rules.ts";
 import { ActingPolicy } from "./acting.ts";
 import type { RlAgentModel } from "./checkpoint.ts";
 
 /** The `rl` policy's configuration. */
-export const RlPolicySchema = z.strictObject({
-  kind: z.literal("rl"),
-  /** The agent's name in the registry. */
-  model: z.string().min(1),
-  /** A version number, a stage, or `latest`; default the production version. */
-  version: z.union([
-    z.number().int().min(1),
-    z.enum(["production", "candidate", "archived", "latest"]),
-  ]).default("production"),
-  /** The registry directory. */
-  registry: z.string().min(1).default("models"),
-});
+export const RlPolicySchema = z.strictObject({ kind: z.literal("rl"), ...ModelRefFields });
 
 /** A validated `rl` policy configuration. */
 export type RlPolicyConfig = z.output<typeof RlPolicySchema>;

@@ -21,51 +21,39 @@
  * ```
  * @module
  */
-import { episodeSeed } from "../../env/vec_env.ts";
+import { episodeSeed, vecBuffers, VecEnvBase, type VecStep } from "../../env/vec_env.ts";
 import type { ActionSpec, RlVecEnv } from "./vec.ts";
 
 /** The toy tasks; see the module documentation. */
 export type ToyTask = "chain" | "target";
 
 /** A vectorised toy environment; see the module documentation. */
-export class ToyVecEnv implements RlVecEnv {
-  readonly observationSize: number;
-  readonly observations: Float32Array;
-  readonly finalObservations: Float32Array;
-  readonly rewards: Float32Array;
-  readonly terminated: Uint8Array;
-  readonly truncated: Uint8Array;
+export class ToyVecEnv extends VecEnvBase implements RlVecEnv {
   readonly action: ActionSpec;
   #state: Float64Array;
   #t: Uint32Array;
-  #episodes: Uint32Array;
   #seed = 0;
   #limit: number;
 
-  constructor(readonly task: ToyTask, readonly num: number, readonly length = 5) {
-    this.observationSize = task === "chain" ? length : 1;
+  constructor(readonly task: ToyTask, num: number, readonly length = 5) {
+    const size = task === "chain" ? length : 1;
+    super(num, size, vecBuffers(num, size));
     this.action = task === "chain" ? { kind: "discrete", n: 3 } : { kind: "continuous" };
-    this.observations = new Float32Array(num * this.observationSize);
-    this.finalObservations = new Float32Array(num * this.observationSize);
-    this.rewards = new Float32Array(num);
-    this.terminated = new Uint8Array(num);
-    this.truncated = new Uint8Array(num);
     this.#state = new Float64Array(num);
     this.#t = new Uint32Array(num);
-    this.#episodes = new Uint32Array(num);
     this.#limit = task === "chain" ? 2 * length : 10;
   }
 
   reset(seed: number): Float32Array {
     this.#seed = seed;
     for (let i = 0; i < this.num; i++) {
-      this.#episodes[i] = 0;
+      this.episodes[i] = 0;
       this.#start(i);
     }
     return this.observations;
   }
 
-  step(actions: ArrayLike<number>): void {
+  step(actions: ArrayLike<number>): VecStep {
     for (let i = 0; i < this.num; i++) {
       const a = actions[i];
       let reward: number, term = false;
@@ -88,17 +76,18 @@ export class ToyVecEnv implements RlVecEnv {
       if (term || trunc) {
         const n = this.observationSize;
         this.finalObservations.set(this.observations.subarray(i * n, (i + 1) * n), i * n);
-        this.#episodes[i]++;
+        this.episodes[i]++;
         this.#start(i);
       }
     }
+    return this;
   }
 
   #start(i: number): void {
     this.#t[i] = 0;
     this.#state[i] = this.task === "chain"
       ? 0
-      : (episodeSeed(this.#seed, i, this.#episodes[i]) % 6283) / 1000;
+      : (episodeSeed(this.#seed, i, this.episodes[i]) % 6283) / 1000;
     this.#observe(i, this.observations);
   }
 

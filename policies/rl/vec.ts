@@ -4,21 +4,21 @@
  * they learn.
  * @module
  */
+import type { VecEnvBase } from "../../env/vec_env.ts";
 
-/** N environments stepped in one call, auto-resetting; see env/vec_env.ts. */
-export interface RlVecEnv {
-  readonly num: number;
-  readonly observationSize: number;
-  /** `num × observationSize`: each env's current observation (the next episode's first after an end). */
-  readonly observations: Float32Array;
-  /** The observation that ended an episode, for envs whose flag is set this step. */
-  readonly finalObservations: Float32Array;
-  readonly rewards: Float32Array;
-  readonly terminated: Uint8Array;
-  readonly truncated: Uint8Array;
-  reset(seed: number): Float32Array;
-  step(actions: ArrayLike<number>): unknown;
-}
+/** N environments stepped in one call, auto-resetting: what the trainers use of env/vec_env.ts. */
+export type RlVecEnv = Pick<
+  VecEnvBase,
+  | "num"
+  | "observationSize"
+  | "observations"
+  | "finalObservations"
+  | "rewards"
+  | "terminated"
+  | "truncated"
+  | "reset"
+  | "step"
+>;
 
 /** The action kind: `n` discrete actions, or one continuous value in [-1, 1]. */
 export type ActionSpec =
