@@ -302,13 +302,21 @@ export async function runTrainCommand(args: readonly string[]): Promise<number> 
 
 function describe(e: ModelEntry): string {
   const m = e.meta;
-  const summary = (m.metrics as { summary?: Record<string, number> }).summary ?? {};
+  const metrics = m.metrics as {
+    summary?: Record<string, number>;
+    eval?: Record<string, Record<string, number>>;
+  };
+  // An RL agent's figures are its held-out evaluation (its own row, listed first).
+  const rl = metrics.eval ? Object.values(metrics.eval)[0] : undefined;
+  const summary = metrics.summary ??
+    (rl ? { eval_return_pct: rl.return_pct, eval_sharpe: rl.sharpe } : {});
   const figures = Object.entries(summary).map(([k, v]) => `${k} ${Number(v).toFixed(4)}`).join(
     ", ",
   );
+  const rows = m.kind.startsWith("rl-") ? "env steps" : "rows";
   return `${m.name} v${m.version} ${e.stage.padEnd(10)} ${
     m.kind.padEnd(10)
-  } ${m.featureSet.id}@${m.featureSet.hash} ${m.dataRange.source} (${m.dataRange.rows} rows) ${m.createdAt}  ${figures}`;
+  } ${m.featureSet.id}@${m.featureSet.hash} ${m.dataRange.source} (${m.dataRange.rows} ${rows}) ${m.createdAt}  ${figures}`;
 }
 
 /** Runs `models list|show|promote|rollback ...`; returns the exit code. */

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../../testing/assert.ts";
 import { ModelRegistry } from "../registry.ts";
+import { runModelsCommand } from "../train_command.ts";
 import { parseRlArgs, runRlCommand } from "./rl_command.ts";
 
 const SCENARIO = {
@@ -92,6 +93,11 @@ Deno.test({
         assertStringIncludes(table, name);
       }
       assertStringIncludes(table, "registered ppo-rl-tiny v1 (candidate)");
+      lines.length = 0;
+      assertEquals(await runModelsCommand(["list", "--registry", `${dir}/models`]), 0);
+      assertStringIncludes(lines.join("\n"), "ppo-rl-tiny v1 candidate  rl-ppo");
+      assertStringIncludes(lines.join("\n"), "env steps");
+      assertStringIncludes(lines.join("\n"), "eval_return_pct");
       // Resume: training goes on from the checkpoint's step count, as a new version.
       assertEquals(await runRlCommand([...common(dir, "ppo", 1_200), "--resume", "--promote"]), 0);
       const second = await registry.show("ppo-rl-tiny");
