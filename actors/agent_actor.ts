@@ -26,6 +26,7 @@ import type {
 } from "./messages.ts";
 import { isTerminal } from "./order_lifecycle.ts";
 import { Portfolio } from "./portfolio.ts";
+import { type ActorRoute, route } from "./routing.ts";
 
 /** What an agent is given when it starts. */
 export interface AgentInput {
@@ -214,4 +215,19 @@ function cancel(ctx: AgentContext, clientOrderId: string, reason: string): void 
     reason,
   };
   ctx.input.publish(msg);
+}
+
+/**
+ * A trading agent's subscriptions: its symbol's features, its own fills, order states and risk
+ * decisions, and controls addressed to it or to everyone.
+ */
+export function agentRoutes(agentId: string, symbol: string): ActorRoute[] {
+  return [
+    route("features", { symbol }, (msg) => ({ type: "features", msg })),
+    route("fill", { agentId }, (msg) => ({ type: "fill", msg })),
+    route("order-state", { agentId }, (msg) => ({ type: "order-state", msg })),
+    route("risk-decision", { agentId }, (msg) => ({ type: "risk", msg })),
+    route("control", { target: agentId }, (msg) => ({ type: "control", msg })),
+    route("control", { target: "all" }, (msg) => ({ type: "control", msg })),
+  ];
 }

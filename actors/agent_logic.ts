@@ -24,7 +24,7 @@
  */
 import type { Decision } from "../policies/rules.ts";
 import type { Side } from "./messages.ts";
-import { roundTo } from "./venue_adapter.ts";
+import { roundTo } from "./venues/mod.ts";
 
 /** How big the agent trades: what exposure 1 means. */
 export type Sizing =

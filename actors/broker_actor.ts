@@ -8,6 +8,9 @@
  *   (counted as `duplicates`), so a republished approval never becomes a second order.
  * - Cancels (`order.cancel.*`) go to the venue for live orders; unknown or finished orders are
  *   answered with nothing (counted).
+ * - Venue adapters are asynchronous (actors/venues/venue_adapter.ts): the order is handed over,
+ *   and its `sent`, `ack`, `reject`, `fill`, `cancel` and `expire` arrive later as `venue` events
+ *   naming it by client order id, in any order the venue chooses.
  * - A venue update that the lifecycle does not allow (a fill after a cancel, say) is refused,
  *   raised as an alert and counted; the order keeps its state.
  *
@@ -23,7 +26,8 @@ import {
   type OrderStateChange,
 } from "./messages.ts";
 import { LifecycleError, type LifecycleEvent, OrderRecord } from "./order_lifecycle.ts";
-import type { AdapterUpdate, VenueAdapter } from "./venue_adapter.ts";
+import { type ActorRoute, route } from "./routing.ts";
+import type { AdapterUpdate, VenueAdapter } from "./venues/mod.ts";
 
 /** What the broker is given when it starts. */
 export interface BrokerInput {
@@ -55,10 +59,8 @@ interface Tracked {
 
 interface BrokerContext {
   readonly input: BrokerInput;
+  /** Every order by client order id: the key every venue update names. */
   readonly orders: Map<string, Tracked>;
-  readonly byVenueId: Map<string, Tracked>;
-  /** Recently finished orders by venue id, oldest first. */
-  readonly finished: Map<string, Tracked>;
   readonly counts: BrokerCounts;
 }
 
@@ -92,7 +94,7 @@ export const brokerMachine = setup({
       }
       t.cancelSent = true;
       context.counts.cancelsSent++;
-      context.input.adapters.get(t.order.agentId)!.cancel(t.venueOrderId);
+      context.input.adapters.get(t.order.agentId)!.cancel(t.order.clientOrderId);
     },
     apply: ({ context, event }) => {
       assertEvent(event, "venue");
@@ -104,8 +106,6 @@ export const brokerMachine = setup({
   context: ({ input }) => ({
     input,
     orders: new Map(),
-    byVenueId: new Map(),
-    finished: new Map(),
     counts: {
       sent: 0,
       duplicates: 0,
@@ -137,41 +137,47 @@ function sendOrder(ctx: BrokerContext, order: Order): void {
   const t: Tracked = { order, record, venueOrderId: undefined, fills: 0, cancelSent: false };
   ctx.orders.set(order.clientOrderId, t);
   const adapter = ctx.input.adapters.get(order.agentId);
-  const result = adapter === undefined
-    ? { error: `no venue account for agent ${order.agentId}` }
-    : adapter.submit(order);
-  if ("error" in result) {
+  if (adapter === undefined) {
     ctx.counts.rejectedLocally++;
-    record.apply({ type: "reject", reason: result.error });
+    record.apply({ type: "reject", reason: `no venue account for agent ${order.agentId}` });
     publishState(ctx, t);
     return;
   }
-  ctx.counts.sent++;
-  t.venueOrderId = result.venueOrderId;
-  ctx.byVenueId.set(`${order.agentId}/${result.venueOrderId}`, t);
-  publishState(ctx, t); // status "new": sent, not yet acknowledged
+  // What the venue makes of it arrives later, as updates.
+  adapter.submit(order);
 }
 
 function applyUpdate(ctx: BrokerContext, agentId: string, u: AdapterUpdate): void {
-  const key = `${agentId}/${u.venueOrderId}`;
-  const t = ctx.byVenueId.get(key) ?? ctx.finished.get(key);
-  // The venue refuses a cancel of an order it has already finished, or that is past its
-  // acknowledgement: the order keeps its state.
-  if (u.type === "reject" && t !== undefined && t.record.status !== "new") {
-    ctx.counts.cancelsTooLate++;
-    t.cancelSent = false; // a later cancel may be tried again
-    return;
-  }
-  // An acknowledgement may arrive after the first fill: nothing left to change.
-  if (u.type === "ack" && t !== undefined && t.record.status !== "new") return;
-  if (t === undefined) {
+  const t = ctx.orders.get(u.clientOrderId);
+  if (t === undefined || t.order.agentId !== agentId) {
     ctx.counts.illegalUpdates++;
+    const venueId = u.venueOrderId === undefined ? "" : ` (venue order ${u.venueOrderId})`;
     alert(
       ctx,
       "unknown_order",
-      `${agentId}: update ${u.type} for unknown venue order ${u.venueOrderId}`,
+      `${agentId}: update ${u.type} for unknown order ${u.clientOrderId}${venueId}`,
     );
     return;
+  }
+  if (u.venueOrderId !== undefined && t.venueOrderId === undefined) t.venueOrderId = u.venueOrderId;
+  switch (u.type) {
+    case "sent":
+      // Handed over, not yet acknowledged: status "new".
+      ctx.counts.sent++;
+      publishState(ctx, t);
+      return;
+    case "cancel-failed":
+      // The venue refused a cancel of an order it had already finished: it keeps its state.
+      ctx.counts.cancelsTooLate++;
+      t.cancelSent = false; // a later cancel may be tried again
+      return;
+    case "ack":
+      // An acknowledgement may arrive after the first fill: nothing left to change.
+      if (t.record.status !== "new") return;
+      break;
+    case "reject":
+      if (u.venueOrderId === undefined && t.record.status === "new") ctx.counts.rejectedLocally++;
+      break;
   }
   const event: LifecycleEvent = u.type === "fill"
     ? { type: "fill", qty: u.qty, price: u.price }
@@ -206,21 +212,7 @@ function applyUpdate(ctx: BrokerContext, agentId: string, u: AdapterUpdate): voi
     ctx.input.publish(fill);
   }
   publishState(ctx, t);
-  if (t.record.remainingQty === 0) {
-    ctx.byVenueId.delete(key);
-    rememberFinished(ctx, key, t);
-  }
 }
-
-/** Keeps the last few finished orders, to recognise a late cancel's reject. */
-function rememberFinished(ctx: BrokerContext, key: string, t: Tracked): void {
-  ctx.finished.set(key, t);
-  if (ctx.finished.size > FINISHED_KEPT) {
-    ctx.finished.delete(ctx.finished.keys().next().value!);
-  }
-}
-
-const FINISHED_KEPT = 1_024;
 
 function publishState(ctx: BrokerContext, t: Tracked): void {
   const r = t.record;
@@ -243,4 +235,12 @@ function publishState(ctx: BrokerContext, t: Tracked): void {
 
 function alert(ctx: BrokerContext, code: string, message: string): void {
   ctx.input.publish(alertOf(ctx.input.now(), "broker", "warning", code, message));
+}
+
+/** The broker's subscriptions: approved orders and cancel requests of every agent. */
+export function brokerRoutes(): ActorRoute[] {
+  return [
+    route("order", {}, (order) => ({ type: "order", order })),
+    route("cancel", {}, (cancel) => ({ type: "cancel", cancel })),
+  ];
 }

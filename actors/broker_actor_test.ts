@@ -3,26 +3,44 @@ import { assertEquals } from "../testing/assert.ts";
 import { SAMPLES } from "../testing/samples.ts";
 import { brokerMachine } from "./broker_actor.ts";
 import type { CancelRequest, Message, Order } from "./messages.ts";
-import type { AdapterUpdate, VenueAdapter } from "./venue_adapter.ts";
+import type { AdapterUpdate, Reconciliation, VenueAdapter } from "./venues/mod.ts";
 
 const NOW = 1_000;
 
-/** Records what the broker sends; venue order ids are "v1", "v2", ... */
+/**
+ * Records what the broker sends and answers a submit at once with `sent` (venue order ids "v1",
+ * "v2", ...), or with a local reject when `error` is set, as the simulator's adapter does.
+ */
 class FakeAdapter implements VenueAdapter {
   readonly venue = "sim";
   readonly feeCurrency = "USD";
+  readonly markets = [{ symbol: "XYZ", tickSize: 0.01, lotSize: 1, base: "XYZ", quote: "USD" }];
   readonly submits: Order[] = [];
   readonly cancels: string[] = [];
   error: string | undefined;
+  emit: (u: AdapterUpdate) => void = () => {};
 
-  submit(order: Order): { venueOrderId: string } | { error: string } {
-    if (this.error !== undefined) return { error: this.error };
+  submit(order: Order): void {
+    const { clientOrderId, ts } = order;
+    if (this.error !== undefined) {
+      return this.emit({ type: "reject", clientOrderId, ts, reason: this.error });
+    }
     this.submits.push(order);
-    return { venueOrderId: `v${this.submits.length}` };
+    this.emit({ type: "sent", clientOrderId, venueOrderId: `v${this.submits.length}`, ts });
   }
 
-  cancel(venueOrderId: string): void {
-    this.cancels.push(venueOrderId);
+  cancel(clientOrderId: string): void {
+    this.cancels.push(clientOrderId);
+  }
+
+  reconcile(): Promise<Reconciliation> {
+    return Promise.resolve({
+      openOrders: [],
+      balances: {},
+      fills: [],
+      cursor: "0",
+      truncated: false,
+    });
   }
 }
 
@@ -56,12 +74,24 @@ function setup() {
   });
   actor.start();
   const venue = (update: AdapterUpdate) => actor.send({ type: "venue", agentId: "a", update });
+  adapter.emit = venue;
   const statuses = () => published.flatMap((m) => m.kind === "order-state" ? [m.status] : []);
   return { adapter, published, actor, venue, statuses };
 }
 
+let trades = 0;
 function fillUpdate(qty: number, price: number, ts = 2_000): AdapterUpdate {
-  return { type: "fill", venueOrderId: "v1", ts, price, qty, fee: 0.5, liquidity: "maker" };
+  return {
+    type: "fill",
+    clientOrderId: "a:1",
+    venueOrderId: "v1",
+    tradeId: `t${++trades}`,
+    ts,
+    price,
+    qty,
+    fee: 0.5,
+    liquidity: "maker",
+  };
 }
 
 Deno.test("an order is sent to the venue and published as order-state new", () => {
@@ -97,7 +127,7 @@ Deno.test("an order with a client order id seen before is not sent again", () =>
 Deno.test("venue ack, partial fill and the rest become order states and fills", () => {
   const { published, actor, venue, statuses } = setup();
   actor.send({ type: "order", order: order() });
-  venue({ type: "ack", venueOrderId: "v1", ts: 1_500 });
+  venue({ type: "ack", clientOrderId: "a:1", venueOrderId: "v1", ts: 1_500 });
   assertEquals(statuses(), ["new", "acked"]);
 
   published.length = 0;
@@ -147,14 +177,20 @@ Deno.test("venue ack, partial fill and the rest become order states and fills", 
 Deno.test("a cancel of a live order reaches the venue once, even when requested twice", () => {
   const { adapter, actor, venue, statuses } = setup();
   actor.send({ type: "order", order: order() });
-  venue({ type: "ack", venueOrderId: "v1", ts: 1_500 });
+  venue({ type: "ack", clientOrderId: "a:1", venueOrderId: "v1", ts: 1_500 });
   actor.send({ type: "cancel", cancel: cancel() });
   actor.send({ type: "cancel", cancel: cancel() });
-  assertEquals(adapter.cancels, ["v1"]);
+  assertEquals(adapter.cancels, ["a:1"]);
   const counts = actor.getSnapshot().context.counts;
   assertEquals([counts.cancelsSent, counts.cancelsIgnored], [1, 1]);
 
-  venue({ type: "cancel", venueOrderId: "v1", ts: 1_600, reason: "cancelled" });
+  venue({
+    type: "cancel",
+    clientOrderId: "a:1",
+    venueOrderId: "v1",
+    ts: 1_600,
+    reason: "cancelled",
+  });
   assertEquals(statuses(), ["new", "acked", "cancelled"]);
 });
 
@@ -171,8 +207,14 @@ Deno.test("a cancel of an unknown or finished order is ignored", () => {
 Deno.test("a fill after a cancel is refused with an illegal_transition alert", () => {
   const { published, actor, venue } = setup();
   actor.send({ type: "order", order: order() });
-  venue({ type: "ack", venueOrderId: "v1", ts: 1_500 });
-  venue({ type: "cancel", venueOrderId: "v1", ts: 1_600, reason: "cancelled" });
+  venue({ type: "ack", clientOrderId: "a:1", venueOrderId: "v1", ts: 1_500 });
+  venue({
+    type: "cancel",
+    clientOrderId: "a:1",
+    venueOrderId: "v1",
+    ts: 1_600,
+    reason: "cancelled",
+  });
   published.length = 0;
 
   venue(fillUpdate(4, 100));
@@ -191,13 +233,19 @@ Deno.test("a fill after a cancel is refused with an illegal_transition alert", (
   assertEquals(ctx.counts.illegalUpdates, 1);
 });
 
-Deno.test("a venue reject of an order already acked (a late cancel) changes nothing", () => {
+Deno.test("a cancel the venue refused (the order had finished) changes nothing", () => {
   const { published, actor, venue } = setup();
   actor.send({ type: "order", order: order() });
-  venue({ type: "ack", venueOrderId: "v1", ts: 1_500 });
+  venue({ type: "ack", clientOrderId: "a:1", venueOrderId: "v1", ts: 1_500 });
   published.length = 0;
 
-  venue({ type: "reject", venueOrderId: "v1", ts: 1_600, reason: "too late to cancel" });
+  venue({
+    type: "cancel-failed",
+    clientOrderId: "a:1",
+    venueOrderId: "v1",
+    ts: 1_600,
+    reason: "too late to cancel",
+  });
   assertEquals(published, []);
   const ctx = actor.getSnapshot().context;
   assertEquals(ctx.orders.get("a:1")!.record.status, "acked");
@@ -208,7 +256,13 @@ Deno.test("a venue reject of a new order rejects it with the venue's reason", ()
   const { published, actor, venue } = setup();
   actor.send({ type: "order", order: order() });
   published.length = 0;
-  venue({ type: "reject", venueOrderId: "v1", ts: 1_500, reason: "insufficient funds" });
+  venue({
+    type: "reject",
+    clientOrderId: "a:1",
+    venueOrderId: "v1",
+    ts: 1_500,
+    reason: "insufficient funds",
+  });
   assertEquals(published.length, 1);
   const [state] = published;
   assertEquals(

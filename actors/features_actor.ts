@@ -9,6 +9,7 @@
 import { assertEvent, setup } from "xstate";
 import { type FeatureSet, OnlineFeatures } from "../policies/features.ts";
 import type { Bar, FeatureVector, Message, Quote } from "./messages.ts";
+import { type ActorRoute, route } from "./routing.ts";
 
 /** What the features actor is given when it starts. */
 export interface FeaturesInput {
@@ -73,3 +74,11 @@ export const featuresMachine = setup({
     running: { on: { quote: { actions: "quote" }, bar: { actions: "bar" } } },
   },
 });
+
+/** The features actor's subscriptions: clean quotes and bars of every symbol. */
+export function featuresRoutes(): ActorRoute[] {
+  return [
+    route("quote", { stage: "clean" }, (msg) => ({ type: "quote", msg })),
+    route("bar", { stage: "clean" }, (msg) => ({ type: "bar", msg })),
+  ];
+}

@@ -9,6 +9,7 @@
 import { assertEvent, setup } from "xstate";
 import { type CleanerOptions, MarketDataCleaner, type MdAlert } from "./md_clean.ts";
 import { alertOf, type Bar, type Message, type Quote, type Trade } from "./messages.ts";
+import { type ActorRoute, route } from "./routing.ts";
 
 /** What the market-data actor is given when it starts. */
 export interface MarketDataInput {
@@ -78,4 +79,12 @@ function flushAlerts(ctx: MarketDataContext): void {
     ctx.input.publish(alertOf(ts, "market-data", a.severity, a.code, a.message));
   }
   ctx.alerts.length = 0;
+}
+
+/** The market-data actor's subscriptions: the venues' raw quotes and bars. */
+export function marketDataRoutes(): ActorRoute[] {
+  return [
+    route("quote", { stage: "raw" }, (msg) => ({ type: "raw", msg })),
+    route("bar", { stage: "raw" }, (msg) => ({ type: "raw", msg })),
+  ];
 }

@@ -4,8 +4,10 @@
  */
 export * from "./messages.ts";
 export {
+  type ActorRoute,
   kindOfSubject,
   patternOf,
+  route,
   subjectFor,
   subjectOf,
   SubjectParamError,
@@ -37,7 +39,7 @@ export {
 } from "./bus.ts";
 export { MemoryBus, type MemoryBusOptions } from "./memory_bus.ts";
 export * from "./order_lifecycle.ts";
-export * from "./venue_adapter.ts";
+export * from "./venues/mod.ts";
 export * from "./portfolio.ts";
 export * from "./stats.ts";
 export * from "./risk_rules.ts";
@@ -64,4 +66,4 @@ export {
   brokerMachine,
 } from "./broker_actor.ts";
 export * from "./monitor_actor.ts";
-export * from "./supervisor.ts";
+export * from "./system/mod.ts";

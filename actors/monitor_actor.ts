@@ -25,6 +25,7 @@ import type {
   RiskDecision,
 } from "./messages.ts";
 import { type ClosedTrade, Portfolio } from "./portfolio.ts";
+import { type ActorRoute, route } from "./routing.ts";
 import { computeStats, type EquityPoint, type Stats } from "./stats.ts";
 
 /** What the monitor is given when it starts. */
@@ -308,3 +309,20 @@ export function monitorSummary(
 
 /** The monitor's context type, for readers of its snapshot. */
 export type MonitorState = MonitorContext;
+
+/**
+ * The monitor's subscriptions: fills, clean quotes and bars (marks), the clock symbol's features
+ * (one equity point per step), risk rejections, order states, controls and alerts.
+ */
+export function monitorRoutes(clockSymbol: string): ActorRoute[] {
+  return [
+    route("fill", {}, (msg) => ({ type: "fill", msg })),
+    route("quote", { stage: "clean" }, (msg) => ({ type: "quote", msg })),
+    route("bar", { stage: "clean" }, (msg) => ({ type: "bar", msg })),
+    route("features", { symbol: clockSymbol }, (msg) => ({ type: "step", msg })),
+    route("risk-decision", { outcome: "rejected" }, (msg) => ({ type: "risk", msg })),
+    route("order-state", {}, (msg) => ({ type: "order-state", msg })),
+    route("control", {}, (msg) => ({ type: "control", msg })),
+    route("alert", {}, (msg) => ({ type: "alert", msg })),
+  ];
+}

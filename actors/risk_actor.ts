@@ -31,6 +31,7 @@ import {
 } from "./messages.ts";
 import { isTerminal } from "./order_lifecycle.ts";
 import { Portfolio } from "./portfolio.ts";
+import { type ActorRoute, route } from "./routing.ts";
 import { LossGuard, PreTradeRisk, type RiskLimits, type RiskReason } from "./risk_rules.ts";
 
 /** Limits of the whole book beyond each agent's. */
@@ -345,4 +346,19 @@ function killSwitchFired(ctx: RiskContext): boolean {
 
 function alert(ctx: RiskContext, severity: Alert["severity"], code: string, message: string): void {
   ctx.input.publish(alertOf(ctx.input.now(), "risk", severity, code, message));
+}
+
+/**
+ * The risk actor's subscriptions: every intent, fill and order state, clean quotes and bars
+ * (marks), and every control.
+ */
+export function riskRoutes(): ActorRoute[] {
+  return [
+    route("intent", {}, (msg) => ({ type: "intent", msg })),
+    route("fill", {}, (msg) => ({ type: "fill", msg })),
+    route("order-state", {}, (msg) => ({ type: "order-state", msg })),
+    route("quote", { stage: "clean" }, (msg) => ({ type: "quote", msg })),
+    route("bar", { stage: "clean" }, (msg) => ({ type: "bar", msg })),
+    route("control", {}, (msg) => ({ type: "control", msg })),
+  ];
 }

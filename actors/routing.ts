@@ -87,6 +87,35 @@ export function patternOf<K extends Kind>(kind: K, params: Partial<SubjectParams
   return fill(kind, params as Record<string, string>, true);
 }
 
+/**
+ * One bus subscription of an actor: messages on `pattern` become the event `event` returns (or
+ * are ignored when it returns undefined). Each actor module declares its own, from the
+ * catalogue, with {@linkcode route}.
+ */
+export interface ActorRoute {
+  readonly pattern: string;
+  readonly event: (data: never, subject: string) => { readonly type: string } | undefined;
+}
+
+/**
+ * The route of messages of `kind` (narrowed by subject parameters; those left out match any
+ * value), each turned into an event by `event`.
+ *
+ * @example
+ * ```ts
+ * import { route } from "./routing.ts";
+ * const r = route("fill", { agentId: "a1" }, (msg) => ({ type: "fill", msg }));
+ * if (r.pattern !== "fill.a1") throw new Error("unreachable");
+ * ```
+ */
+export function route<K extends Kind, E extends { readonly type: string }>(
+  kind: K,
+  params: Partial<SubjectParams<K>>,
+  event: (msg: MessageOf<K>) => E | undefined,
+): ActorRoute {
+  return { pattern: patternOf(kind, params), event: event as ActorRoute["event"] };
+}
+
 const ROUTE_CACHE_LIMIT = 10_000;
 
 /** The catalogue kind whose subject template matches `subject`, or `undefined`. */

@@ -19,7 +19,7 @@ import { NatsBus } from "../actors/nats_bus.ts";
 import type { Fill } from "../actors/messages.ts";
 import { BENCH_TRADE } from "./bus_memory.ts";
 import { subjectFor } from "../actors/routing.ts";
-import { runScenario } from "../scenarios/run.ts";
+import { runScenario } from "../scenarios/run/mod.ts";
 import { DEFAULT_SCENARIO, loadScenario, parseScenarioText } from "../scenarios/scenario.ts";
 import { natsBlocker, NatsServer } from "../testing/nats_server.ts";
 import type { RateOptions } from "./harness.ts";

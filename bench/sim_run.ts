@@ -9,7 +9,7 @@
  * @module
  */
 import type { RateOptions } from "./harness.ts";
-import { runScenario } from "../scenarios/run.ts";
+import { runScenario } from "../scenarios/run/mod.ts";
 import { DEFAULT_SCENARIO, loadScenario } from "../scenarios/scenario.ts";
 
 /** Measured runs by default (the bench test asks for fewer through `rounds`). */

@@ -34,6 +34,16 @@ export interface AccountSpec {
   readonly shortLimit?: number;
 }
 
+/** One account's holdings, in venue units (notional units of cash, lots per symbol index). */
+export interface AccountView {
+  readonly cash: number;
+  /** Cash held back by open buy orders. */
+  readonly cashHeld: number;
+  readonly positions: readonly number[];
+  /** Lots held back by open sell orders, per symbol index. */
+  readonly qtyHeld: readonly number[];
+}
+
 /** Thrown for an account spec that is not usable; the message names the field. */
 export class AccountSpecError extends RangeError {
   override name = "AccountSpecError";
@@ -153,6 +163,17 @@ export class Accounts {
   /** Position of account `a` in `symbol`, lots. */
   positionOf(a: number, symbol: number): number {
     return this.position[a * this.symbols + symbol];
+  }
+
+  /** A copy of account `a`'s cash and positions, and what open orders hold of them. */
+  view(a: number): AccountView {
+    const from = a * this.symbols;
+    return {
+      cash: this.cash[a],
+      cashHeld: this.cashHeld[a],
+      positions: Array.from(this.position.subarray(from, from + this.symbols)),
+      qtyHeld: Array.from(this.qtyHeld.subarray(from, from + this.symbols)),
+    };
   }
 
   #grow(): void {

@@ -30,7 +30,7 @@
  * ```
  * @module
  */
-import { Accounts, buyHold } from "./accounts.ts";
+import { Accounts, type AccountView, buyHold } from "./accounts.ts";
 import { OrderKind, Side } from "./book_events.ts";
 import type { BarSeries } from "./data_reader.ts";
 import { commissionOf, type FillCosts, fillPrice } from "./fill_rules.ts";
@@ -310,6 +310,11 @@ export class ReplayVenue implements TradingVenue {
       return this.#reject(account, symbol, id, o.side, price, qty, `replace: ${hold}`);
     }
     this.#post(o, "replaced", price, qty, 0, "", "");
+  }
+
+  /** A copy of one account's holdings (venue units). */
+  account(account: number): AccountView {
+    return this.accounts.view(account);
   }
 
   isLive(id: number): boolean {

@@ -4,7 +4,7 @@
  * without knowing which. Prices are integer ticks, quantities integer lots.
  * @module
  */
-import type { Accounts } from "./accounts.ts";
+import type { Accounts, AccountView } from "./accounts.ts";
 import type { OrderKind, Side } from "./book_events.ts";
 import type { AccountOptions, VenueStats } from "./venue.ts";
 import type { MarketEvent } from "./venue_events.ts";
@@ -12,8 +12,10 @@ import type { MarketEvent } from "./venue_events.ts";
 /** The trading surface shared by the simulated and the replay venue. */
 export interface TradingVenue {
   readonly symbols: readonly { readonly name: string }[];
-  /** Cash and positions of every account. */
+  /** Cash and positions of every account (the venue's own bookkeeping, for env code). */
   readonly accounts: Accounts;
+  /** A copy of one account's holdings: what an exchange's balance query returns. */
+  account(account: number): AccountView;
   /** Counts of what the venue did so far. */
   readonly stats: VenueStats;
   /** Opens an account; returns its index. */

@@ -17,7 +17,7 @@
  * Prices are integer ticks and quantities integer lots; cash is in notional units (tick × lot).
  * @module
  */
-import { Accounts, type AccountSpec } from "./accounts.ts";
+import { Accounts, type AccountSpec, type AccountView } from "./accounts.ts";
 import { EventKind, OrderBook, OrderKind, Reason, reasonText, Side } from "./order_book.ts";
 import { EventType, type Kernel } from "./kernel.ts";
 import { Rng } from "./rng.ts";
@@ -205,6 +205,11 @@ export class Venue implements TradingVenue {
   /** Sends a cancel/replace of order `id` to a new price and quantity. */
   replace(account: number, symbol: number, id: number, price: number, qty: number): void {
     this.#send(REPLACE, account, symbol, id, 0, 0, price, qty);
+  }
+
+  /** A copy of one account's holdings (venue units). */
+  account(account: number): AccountView {
+    return this.accounts.view(account);
   }
 
   /** True while order `id` is live at the venue (arrived, not yet done). */

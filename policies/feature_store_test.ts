@@ -3,7 +3,7 @@ import { SHARED_DATA_DIR } from "../env/real_series.ts";
 import { assert, assertEquals, assertRejects, assertThrows } from "../testing/assert.ts";
 import * as aq from "arquero";
 import type { Bar, FeatureVector, Message, Quote } from "../actors/messages.ts";
-import { runScenario } from "../scenarios/run.ts";
+import { runScenario } from "../scenarios/run/mod.ts";
 import { loadScenario } from "../scenarios/scenario.ts";
 import { createPolicy } from "./rules.ts";
 import { ALPHA_V1, FEATURE_SETS } from "./feature_sets.ts";

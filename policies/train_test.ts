@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "../testing/assert.ts";
 import { loadScenario } from "../scenarios/scenario.ts";
-import { runScenario } from "../scenarios/run.ts";
+import { runScenario } from "../scenarios/run/mod.ts";
 import { ALPHA_V1 } from "./feature_sets.ts";
 import { materialise } from "./feature_store.ts";
 import type { BarInput } from "./features.ts";

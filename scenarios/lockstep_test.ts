@@ -13,7 +13,7 @@ import { subjectMatches } from "../actors/subject.ts";
 import { assert, assertEquals } from "../testing/assert.ts";
 import { natsTest } from "../testing/nats_server.ts";
 import { compareRecordings, formatDifference, parseRecording } from "./recording.ts";
-import { runScenario, SIM_STREAM } from "./run.ts";
+import { runScenario, SIM_STREAM } from "./run/mod.ts";
 
 const RECORDINGS = new URL("./recordings/", import.meta.url);
 

@@ -14,7 +14,7 @@
  */
 import type { Bar, Quote } from "../actors/messages.ts";
 import type { BarInput, QuoteInput } from "../policies/features.ts";
-import { runScenario } from "./run.ts";
+import { runScenario } from "./run/mod.ts";
 import type { Scenario } from "./scenario.ts";
 
 /** One symbol's bars (ts is the bar's open) and quotes, in delivery order. */

@@ -3,7 +3,7 @@
  * @module
  */
 export * from "./scenario.ts";
-export * from "./run.ts";
+export * from "./run/mod.ts";
 export * from "./report.ts";
 export * from "./recording.ts";
 export { parseSimArgs, runSimCommand, type SimArgs } from "./sim_command.ts";

@@ -15,8 +15,8 @@
 import type { RiskEventRecord } from "../actors/monitor_actor.ts";
 import type { ClosedTrade } from "../actors/portfolio.ts";
 import type { Stats } from "../actors/stats.ts";
-import type { SymbolInfo } from "../actors/venue_adapter.ts";
-import type { RunResult } from "./run.ts";
+import type { SymbolInfo } from "../actors/venues/mod.ts";
+import type { RunResult } from "./run/mod.ts";
 import type { AgentConfig, Scenario } from "./scenario.ts";
 
 /** How many risk events of each type a run had. */

@@ -16,7 +16,7 @@ import {
   STAT_FORMATS,
   uniqueTimes,
 } from "./report_html.ts";
-import { runScenario } from "./run.ts";
+import { runScenario } from "./run/mod.ts";
 import { loadScenario } from "./scenario.ts";
 
 Deno.test("snapTime: a time goes to the first bar time at or after it, or the last", () => {

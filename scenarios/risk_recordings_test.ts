@@ -9,7 +9,7 @@
 import { assert, assertEquals } from "../testing/assert.ts";
 import type { Control, Message, OrderStateChange } from "../actors/messages.ts";
 import { compareRecordings, formatDifference, parseRecording } from "./recording.ts";
-import { type RunResult, runScenario } from "./run.ts";
+import { type RunResult, runScenario } from "./run/mod.ts";
 
 const RECORDINGS = new URL("./recordings/", import.meta.url);
 const TERMINAL = new Set(["filled", "cancelled", "rejected", "expired"]);

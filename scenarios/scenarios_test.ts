@@ -7,7 +7,7 @@ import {
   recordedMarketData,
   recordingHeader,
 } from "./recording.ts";
-import { runScenario } from "./run.ts";
+import { runScenario } from "./run/mod.ts";
 import {
   DEFAULT_SCENARIO,
   loadScenario,

@@ -21,7 +21,7 @@
 import { buildReport, formatSummary, type Report, riskCounts } from "./report.ts";
 import { loadPageAssets, renderReportHtml } from "./report_html.ts";
 import { parseRecording, recordedMarketData, recordingHeader } from "./recording.ts";
-import { type Progress, runScenario } from "./run.ts";
+import { type Progress, runScenario } from "./run/mod.ts";
 import { DEFAULT_SCENARIO, loadScenario, type Scenario, ScenarioError } from "./scenario.ts";
 
 /** Parsed arguments of the sim command. */

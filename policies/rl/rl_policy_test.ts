@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "../../testing/assert.ts";
-import { runScenario } from "../../scenarios/run.ts";
+import { runScenario } from "../../scenarios/run/mod.ts";
 import { parseScenario } from "../../scenarios/scenario.ts";
 import { ModelRegistry } from "../registry.ts";
 import { createPolicy, type PolicyContext } from "../rules.ts";

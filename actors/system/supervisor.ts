@@ -21,14 +21,12 @@ import {
   createActor,
   type EventObject,
 } from "xstate";
-import type { Bus, Subscription } from "./bus.ts";
-import { alertOf, type Message } from "./messages.ts";
+import type { Bus, Subscription } from "../bus.ts";
+import { alertOf, type Message } from "../messages.ts";
+import type { ActorRoute } from "../routing.ts";
 
-/** A bus subscription of an actor: messages on `pattern` become `event(...)` (or are ignored). */
-export interface Route {
-  readonly pattern: string;
-  readonly event: (data: never, subject: string) => EventObject | undefined;
-}
+/** A bus subscription of an actor (declared by the actor's module, from the catalogue). */
+export type Route = ActorRoute;
 
 /** One actor to supervise. */
 export interface ActorSpec {

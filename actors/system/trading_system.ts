@@ -1,0 +1,195 @@
+/**
+ * The composition root: builds a running trading system from its parts — a bus, a clock, a
+ * venue adapter per agent, the trading agents, risk limits — as started actors under a
+ * {@linkcode Supervisor}, each subscribed to the routes its own module declares.
+ *
+ * Sim, paper and live differ only in what they pass in: the venue adapters (the simulator's, a
+ * ccxt exchange's), where market data comes from (anything publishing `md.raw.*` on the bus), the
+ * clock, and `schedule` — how an event from outside the bus (a venue update, a timer) enters:
+ * at once by default; the simulator's NATS lockstep queues it.
+ *
+ * ```
+ * market data ─md.raw.*─▶ market-data ─md.clean.*─▶ features ─feat.*─▶ agents ─intent.*─▶ risk
+ * risk ─order.approved.*─▶ broker ─▶ venue adapter;  agents ─order.cancel.*─▶ broker
+ * venue adapter ─updates─▶ broker ─order.state.* / fill.*─▶ agents, risk, monitor
+ * risk ─control.* / alert.*─▶ all;  monitor keeps the books and the equity curves
+ * ```
+ *
+ * @module
+ */
+import type { Bus } from "../bus.ts";
+import type { Message } from "../messages.ts";
+import { subjectFor } from "../routing.ts";
+import type { CleanerOptions } from "../md_clean.ts";
+import type { Sizing } from "../agent_logic.ts";
+import type { RiskLimits } from "../risk_rules.ts";
+import { agentMachine, agentRoutes } from "../agent_actor.ts";
+import { brokerMachine, brokerRoutes } from "../broker_actor.ts";
+import { featuresMachine, featuresRoutes } from "../features_actor.ts";
+import { marketDataMachine, marketDataRoutes } from "../market_data_actor.ts";
+import { monitorMachine, monitorRoutes, type MonitorState } from "../monitor_actor.ts";
+import { type GlobalLimits, riskMachine, riskRoutes } from "../risk_actor.ts";
+import type { AdapterUpdate, VenueAdapter } from "../venues/mod.ts";
+import type { FeatureSet } from "../../policies/features.ts";
+import type { Policy } from "../../policies/rules.ts";
+import { Supervisor, type SupervisorOptions } from "./supervisor.ts";
+
+/** One trading agent of a system. */
+export interface AgentPlan {
+  readonly agentId: string;
+  readonly symbol: string;
+  readonly policy: Policy;
+  readonly sizing: Sizing;
+  /** Cash the agent starts with (its account's cash at the venue). */
+  readonly startCash: number;
+}
+
+/** Everything a trading system is built from. */
+export interface TradingSystemConfig {
+  readonly bus: Bus;
+  /** The system's clock, ms (the simulator's, or the wall clock). */
+  readonly now: () => number;
+  readonly agents: readonly AgentPlan[];
+  /**
+   * Opens the agent's account at its venue. `onUpdate` takes the venue's updates into the
+   * broker; adapters may call it at any time, during `submit` included.
+   */
+  readonly venue: (agent: AgentPlan, onUpdate: (u: AdapterUpdate) => void) => VenueAdapter;
+  /** Whether agents may sell what they do not hold. */
+  readonly allowShort: boolean;
+  readonly risk: { readonly limits: RiskLimits; readonly global: GlobalLimits };
+  /** The features the agents' policies read (computed once per symbol). */
+  readonly features: FeatureSet;
+  /** The symbol whose steps sample the equity curves. Default: the first agent's. */
+  readonly clockSymbol?: string;
+  readonly marketData?: Partial<CleanerOptions>;
+  /** How every message is published. Default: on `bus`, on its catalogue subject. */
+  readonly publish?: (m: Message) => void;
+  /** How an event from outside the bus enters the system. Default: at once. */
+  readonly schedule?: (fn: () => void) => void;
+  /** Restart policy and crash log. */
+  readonly supervision?: Pick<SupervisorOptions, "maxRestarts" | "log">;
+  /**
+   * Called by `stop()` before the actors stop: lets in-flight messages finish (the sim's
+   * drivers deliver what is queued). Default: nothing.
+   */
+  readonly drain?: () => Promise<void>;
+}
+
+/** A running trading system. */
+export interface TradingSystem {
+  readonly supervisor: Supervisor;
+  /** Each agent's venue adapter. */
+  readonly adapters: ReadonlyMap<string, VenueAdapter>;
+  /** The market-data actor's staleness timer: call it on the clock's beat. */
+  timer(): void;
+  /** The monitor's books: positions, equity curves, prices and events so far. */
+  monitor(): MonitorState;
+  /** Drains, then unsubscribes every route and stops every actor. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Starts a trading system; see the module documentation. */
+export function startTradingSystem(config: TradingSystemConfig): TradingSystem {
+  const { bus, now, agents } = config;
+  if (agents.length === 0) throw new RangeError("agents: a trading system needs at least one");
+  const publish = config.publish ?? ((m: Message) => bus.publish(subjectFor(m), m));
+  const schedule = config.schedule ?? ((fn: () => void) => fn());
+  const supervisor = new Supervisor(bus, { publish, now, ...config.supervision });
+  const clockSymbol = config.clockSymbol ?? agents[0].symbol;
+  const accounts = agents.map((a) => ({ agentId: a.agentId, startCash: a.startCash }));
+
+  // Venue accounts first (at a simulated venue their order fixes account numbers, so it is part
+  // of a run's determinism); the agents take their symbol's tick size from the venue's markets.
+  const adapters = new Map<string, VenueAdapter>();
+  for (const a of agents) {
+    const adapter = config.venue(
+      a,
+      (update) =>
+        schedule(() => supervisor.send("broker", { type: "venue", agentId: a.agentId, update })),
+    );
+    adapters.set(a.agentId, adapter);
+  }
+  const tickSizeOf = (a: AgentPlan): number => {
+    const adapter = adapters.get(a.agentId)!;
+    const market = adapter.markets.find((m) => m.symbol === a.symbol);
+    if (market === undefined) {
+      throw new RangeError(
+        `agents: ${a.agentId} trades ${a.symbol}, which venue ${adapter.venue} does not list`,
+      );
+    }
+    return market.tickSize;
+  };
+
+  // Each message reaches the actors in the order they start.
+  supervisor.start({
+    id: "market-data",
+    logic: marketDataMachine,
+    input: { cleaner: config.marketData, publish, now },
+    routes: marketDataRoutes(),
+  });
+  supervisor.start({
+    id: "features",
+    logic: featuresMachine,
+    input: { set: config.features, publish },
+    routes: featuresRoutes(),
+  });
+  for (const a of agents) {
+    supervisor.start({
+      id: `agent:${a.agentId}`,
+      logic: agentMachine,
+      input: {
+        agentId: a.agentId,
+        symbol: a.symbol,
+        policy: a.policy,
+        sizing: a.sizing,
+        allowShort: config.allowShort,
+        tickSize: tickSizeOf(a),
+        startCash: a.startCash,
+        publish,
+        now,
+      },
+      routes: agentRoutes(a.agentId, a.symbol),
+    });
+  }
+  supervisor.start({
+    id: "risk",
+    logic: riskMachine,
+    input: {
+      agents: accounts,
+      limits: config.risk.limits,
+      global: config.risk.global,
+      publish,
+      now,
+    },
+    routes: riskRoutes(),
+  });
+  supervisor.start({
+    id: "broker",
+    logic: brokerMachine,
+    input: { adapters, publish, now },
+    routes: brokerRoutes(),
+  });
+  supervisor.start({
+    id: "monitor",
+    logic: monitorMachine,
+    input: { agents: accounts, clockSymbol, publish },
+    routes: monitorRoutes(clockSymbol),
+  });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    supervisor,
+    adapters,
+    timer: () => supervisor.send("market-data", { type: "timer" }),
+    monitor: () => supervisor.snapshot("monitor")!.context as MonitorState,
+    stop: () =>
+      stopping ??= (async () => {
+        try {
+          await config.drain?.();
+        } finally {
+          supervisor.stop();
+        }
+      })(),
+  };
+}

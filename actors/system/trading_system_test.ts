@@ -1,0 +1,240 @@
+import { assertEquals } from "../../testing/assert.ts";
+import { SAMPLES } from "../../testing/samples.ts";
+import { MemoryBus } from "../memory_bus.ts";
+import type { Bar, CancelRequest, Message, Order, OrderIntent } from "../messages.ts";
+import { subjectFor } from "../routing.ts";
+import { validateLimits } from "../risk_rules.ts";
+import type { AdapterUpdate, Reconciliation, VenueAdapter } from "../venues/mod.ts";
+import { featureSet } from "../../policies/features.ts";
+import { createPolicy, parsePolicyConfig } from "../../policies/rules.ts";
+import { startTradingSystem } from "./trading_system.ts";
+
+/**
+ * An exchange that answers only when the test says so: submits and cancels are recorded, and
+ * the test delivers acks, rejects, fills and cancels later, in any order.
+ */
+class FakeAsyncVenue implements VenueAdapter {
+  readonly venue = "fake";
+  readonly feeCurrency = "USD";
+  readonly markets = [{ symbol: "XYZ", tickSize: 0.01, lotSize: 1, base: "XYZ", quote: "USD" }];
+  readonly submitted: Order[] = [];
+  readonly cancels: string[] = [];
+  #trades = 0;
+
+  constructor(readonly onUpdate: (u: AdapterUpdate) => void) {}
+
+  submit(order: Order): void {
+    this.submitted.push(order);
+    // Like a ccxt createOrder in flight: it left, its venue id is not known yet.
+    this.onUpdate({ type: "sent", clientOrderId: order.clientOrderId, ts: order.ts });
+  }
+
+  cancel(clientOrderId: string): void {
+    this.cancels.push(clientOrderId);
+  }
+
+  reconcile(): Promise<Reconciliation> {
+    return Promise.resolve({
+      openOrders: [],
+      balances: {},
+      fills: [],
+      cursor: "0",
+      truncated: false,
+    });
+  }
+
+  ack(clientOrderId: string, venueOrderId: string, ts: number): void {
+    this.onUpdate({ type: "ack", clientOrderId, venueOrderId, ts });
+  }
+
+  fill(clientOrderId: string, venueOrderId: string, qty: number, price: number, ts: number): void {
+    this.onUpdate({
+      type: "fill",
+      clientOrderId,
+      venueOrderId,
+      tradeId: `t${++this.#trades}`,
+      ts,
+      price,
+      qty,
+      fee: 0.1,
+      liquidity: "maker",
+    });
+  }
+}
+
+const T0 = 1_700_000_000_000;
+
+function setup() {
+  const bus = new MemoryBus({ mode: "manual" });
+  const published: Message[] = [];
+  bus.subscribe(">", (m: Message) => void published.push(m));
+  let now = T0;
+  let venue: FakeAsyncVenue | undefined;
+  const agents = [{
+    agentId: "a1",
+    symbol: "XYZ",
+    // Warming up for the whole test: the intents below are the test's own.
+    policy: createPolicy(parsePolicyConfig({ kind: "sma_crossover", fast: 5, slow: 20 })),
+    sizing: { kind: "units" as const, units: 10 },
+    startCash: 100_000,
+  }];
+  const system = startTradingSystem({
+    bus,
+    now: () => now,
+    agents,
+    venue: (_, onUpdate) => (venue = new FakeAsyncVenue(onUpdate)),
+    allowShort: false,
+    risk: {
+      limits: validateLimits({ maxPosition: 1_000 }),
+      global: { haltScope: "agent", killDrawdownPct: null },
+    },
+    features: featureSet("test", agents.flatMap((a) => a.policy.features)),
+    drain: () => Promise.resolve(void bus.deliverPending()),
+  });
+  const send = (m: Message) => {
+    bus.publish(subjectFor(m), m);
+    bus.deliverPending();
+  };
+  const at = (ts: number, fn: () => void) => {
+    now = ts;
+    fn();
+    bus.deliverPending();
+  };
+  return { bus, system, venue: venue!, published, send, at };
+}
+
+function intent(intentId: string, qty: number, limitPrice: number): OrderIntent {
+  return {
+    kind: "intent",
+    v: 1,
+    ts: T0,
+    agentId: "a1",
+    intentId,
+    symbol: "XYZ",
+    side: "buy",
+    type: "limit",
+    qty,
+    limitPrice,
+    tif: "gtc",
+    postOnly: false,
+  };
+}
+
+function cancel(clientOrderId: string): CancelRequest {
+  return { ...SAMPLES.cancel, ts: T0, agentId: "a1", clientOrderId };
+}
+
+const bar: Bar = {
+  ...SAMPLES.bar,
+  ts: T0 - 60_000,
+  venue: "fake",
+  symbol: "XYZ",
+  open: 100,
+  high: 101,
+  low: 99,
+  close: 100,
+  volume: 1_000,
+};
+
+Deno.test("a system on an asynchronous venue: late and out-of-order acks and fills, a reject, a cancel racing a fill", async () => {
+  const { system, venue, published, send, at } = setup();
+  send(bar);
+  send(intent("i1", 10, 100)); // a1:1 — filled in two parts, the first before its ack
+  send(intent("i2", 5, 99)); // a1:2 — refused by the venue
+  send(intent("i3", 4, 101)); // a1:3 — its cancel loses the race with its fill
+  send(intent("i4", 2, 95)); // a1:4 — its cancel wins
+  assertEquals(venue.submitted.map((o) => o.clientOrderId), ["a1:1", "a1:2", "a1:3", "a1:4"]);
+
+  at(T0 + 10, () => venue.fill("a1:1", "V1", 6, 100, T0 + 10));
+  at(T0 + 11, () => venue.ack("a1:3", "V3", T0 + 11));
+  at(T0 + 12, () => venue.ack("a1:1", "V1", T0 + 5)); // the ack of a1:1 arrives after its fill
+  at(T0 + 13, () =>
+    venue.onUpdate({
+      type: "reject",
+      clientOrderId: "a1:2",
+      venueOrderId: "V2",
+      ts: T0 + 13,
+      reason: "insufficient balance",
+    }));
+  at(T0 + 14, () => venue.ack("a1:4", "V4", T0 + 14));
+  send(cancel("a1:3"));
+  send(cancel("a1:4"));
+  assertEquals(venue.cancels, ["a1:3", "a1:4"]);
+  at(T0 + 15, () => venue.fill("a1:3", "V3", 4, 101, T0 + 15)); // filled before the cancel arrived
+  at(T0 + 16, () =>
+    venue.onUpdate({
+      type: "cancel-failed",
+      clientOrderId: "a1:3",
+      venueOrderId: "V3",
+      ts: T0 + 16,
+      reason: "order already filled",
+    }));
+  at(T0 + 17, () =>
+    venue.onUpdate({
+      type: "cancel",
+      clientOrderId: "a1:4",
+      venueOrderId: "V4",
+      ts: T0 + 17,
+      reason: "user cancel",
+    }));
+  at(T0 + 18, () => venue.fill("a1:1", "V1", 4, 100, T0 + 18));
+  // An update for an order nobody sent is alerted on, and changes nothing.
+  at(T0 + 19, () => venue.fill("zz:9", "V9", 1, 100, T0 + 19));
+
+  // Broker: each order's final state, the venue ids learnt from the updates.
+  const states = new Map<string, [string, number, string | undefined]>();
+  for (const m of published) {
+    if (m.kind === "order-state") {
+      states.set(m.clientOrderId, [m.status, m.filledQty, m.venueOrderId]);
+    }
+  }
+  assertEquals(Object.fromEntries(states), {
+    "a1:1": ["filled", 10, "V1"],
+    "a1:2": ["rejected", 0, "V2"],
+    "a1:3": ["filled", 4, "V3"],
+    "a1:4": ["cancelled", 0, "V4"],
+  });
+  const a1 = published.flatMap((m) =>
+    m.kind === "order-state" && m.clientOrderId === "a1:1" ? [m.status] : []
+  );
+  assertEquals(a1, ["new", "partially_filled", "filled"]);
+  const broker = system.supervisor.snapshot("broker")!.context;
+  assertEquals(
+    [
+      broker.counts.sent,
+      broker.counts.cancelsSent,
+      broker.counts.cancelsTooLate,
+      broker.counts.illegalUpdates,
+    ],
+    [4, 2, 1, 1],
+  );
+  const alerts = published.flatMap((m) => m.kind === "alert" ? [m.code] : []);
+  assertEquals(alerts, ["unknown_order"]);
+
+  // Risk: the position of both fills, nothing left working, every intent approved.
+  const risk = system.supervisor.snapshot("risk")!.context;
+  const book = risk.books.get("a1");
+  assertEquals(book.portfolio.position("XYZ"), 14);
+  assertEquals(book.working.size, 0);
+  assertEquals([risk.counts.approved, risk.counts.rejected], [4, 0]);
+
+  // Monitor: the same fills, the same position and cash.
+  const monitor = system.monitor();
+  const rec = monitor.agents.get("a1")!;
+  assertEquals(rec.fills.map((f) => [f.clientOrderId, f.qty]), [["a1:1", 6], ["a1:3", 4], [
+    "a1:1",
+    4,
+  ]]);
+  assertEquals(rec.portfolio.position("XYZ"), 14);
+  assertEquals(Math.round(rec.portfolio.cash * 100) / 100, 98_595.7); // 100,000 − 1,000 − 404 − 3 fees of 0.1
+  assertEquals(system.supervisor.restarts(), {
+    "market-data": 0,
+    features: 0,
+    "agent:a1": 0,
+    risk: 0,
+    broker: 0,
+    monitor: 0,
+  });
+  await system.stop();
+  await system.stop(); // idempotent
+});

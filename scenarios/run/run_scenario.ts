@@ -1,0 +1,228 @@
+/**
+ * Runs a scenario: builds its venue (the simulator or a replay of recorded bars), the transport
+ * driver (in-process, or NATS in lockstep), and the trading system on them (the composition
+ * root, actors/system); feeds the venue's market data to the bus; drives the simulated clock to
+ * the end; returns everything the report needs. The run is deterministic: the scenario and its
+ * seed fix every message, in order, so two runs give byte-identical recordings.
+ *
+ * @module
+ */
+import type { Bar, Message, Quote } from "../../actors/messages.ts";
+import {
+  type AgentSummary,
+  monitorSummary,
+  type PricePoint,
+  type RiskEventRecord,
+} from "../../actors/monitor_actor.ts";
+import { validateLimits } from "../../actors/risk_rules.ts";
+import { subjectFor } from "../../actors/routing.ts";
+import { startTradingSystem } from "../../actors/system/mod.ts";
+import { type SymbolInfo, TickVenueAdapter } from "../../actors/venues/mod.ts";
+import { featureSet } from "../../policies/features.ts";
+import { loadPolicyModels, type ServedModel } from "../../policies/model_policy.ts";
+import type { RlAgentModel } from "../../policies/rl/checkpoint.ts";
+import { createPolicy } from "../../policies/rules.ts";
+import { dataPath, type Scenario } from "../scenario.ts";
+import { type Driver, memoryDriver, natsDriver } from "./drivers.ts";
+import { attachFeed } from "./feed.ts";
+import { type Market, recordedMarket, replayMarket, simMarket } from "./markets.ts";
+import { driveClock, type Progress } from "./sim_clock.ts";
+
+const DAY_MS = 86_400_000;
+
+/** Options of {@linkcode runScenario}. */
+export interface RunOptions {
+  /** Overrides the scenario's seed. */
+  readonly seed?: number;
+  /** Receives every bus message of the run, in order, as one JSON line (no newline). */
+  readonly record?: (line: string) => void;
+  readonly onProgress?: (p: Progress) => void;
+  /** Measure market-data → intent latency (wall-clock µs per intent). Default false. */
+  readonly measureLatency?: boolean;
+  /**
+   * Recorded market data to replay instead of the scenario's venue: the raw quotes and bars of
+   * a recording. The agents trade on a replay venue built from those bars (fills at the next
+   * bar's open, as with any replay).
+   */
+  readonly marketData?: readonly Message[];
+  /**
+   * Run every message through a NATS server at this URL (`nats://host:port`) instead of the
+   * in-process bus, in lockstep: the venue's clock advances only once every message of the
+   * current step has come back from the server and been handled, so the run is identical,
+   * message for message, to the in-process one.
+   */
+  readonly natsUrl?: string;
+}
+
+/** Everything a run produced. */
+export interface RunResult {
+  readonly scenario: Scenario;
+  readonly seed: number;
+  readonly venue: "sim" | "replay";
+  readonly symbols: readonly SymbolInfo[];
+  readonly startTs: number;
+  readonly endTs: number;
+  readonly periodsPerYear: number;
+  readonly agents: readonly AgentSummary[];
+  readonly prices: Readonly<Record<string, readonly PricePoint[]>>;
+  readonly events: readonly RiskEventRecord[];
+  readonly counts: {
+    readonly messages: number;
+    readonly simEvents: number;
+    readonly restarts: Readonly<Record<string, number>>;
+    readonly byKind: Readonly<Record<string, number>>;
+    /** Over NATS: messages stored and acknowledged by JetStream (orders, fills, decisions). */
+    readonly persisted?: number;
+  };
+  readonly wallMs: number;
+  /** Market-data → intent latencies, µs (empty unless `measureLatency`). */
+  readonly tickToIntentUs: readonly number[];
+}
+
+/** Runs `scenario`; see the module documentation. */
+export async function runScenario(
+  scenario: Scenario,
+  options: RunOptions = {},
+): Promise<RunResult> {
+  const seed = options.seed ?? scenario.seed;
+  // Registry models first: a missing or mismatched model fails before anything starts.
+  const models = await loadPolicyModels(scenario.agents.map((a) => a.policy), dataPath);
+  const market = options.marketData !== undefined
+    ? recordedMarket(scenario, options.marketData)
+    : scenario.venue.kind === "sim"
+    ? simMarket(scenario, seed)
+    : await replayMarket(scenario);
+  const wallStart = performance.now();
+  const driver = options.natsUrl === undefined
+    ? memoryDriver()
+    : await natsDriver(options.natsUrl, scenario.name, () => market.now());
+  try {
+    return await runOn(scenario, seed, market, options, driver, wallStart, models);
+  } finally {
+    await driver.bus.close();
+  }
+}
+
+async function runOn(
+  scenario: Scenario,
+  seed: number,
+  market: Market,
+  options: RunOptions,
+  driver: Driver,
+  wallStart: number,
+  models: ReadonlyMap<string, ServedModel | RlAgentModel>,
+): Promise<RunResult> {
+  const bus = driver.bus;
+  const step = driver.step;
+  const now = () => Math.floor(driver.pinned() ?? market.now());
+  const byKind: Record<string, number> = {};
+  const record = options.record;
+  bus.subscribe(">", (m: Message) => {
+    byKind[m.kind] = (byKind[m.kind] ?? 0) + 1;
+    if (record !== undefined) record(JSON.stringify(m));
+  });
+  // Latency probe: the wall time a raw market-data message was published, read when the first
+  // intent after it is published.
+  const latencies: number[] = [];
+  let mdWall = 0;
+  const publish = options.measureLatency
+    ? (m: Message): void => {
+      if (m.kind === "intent" && mdWall !== 0) {
+        latencies.push((performance.now() - mdWall) * 1000);
+        mdWall = 0;
+      }
+      bus.publish(subjectFor(m), m);
+    }
+    : (m: Message): void => bus.publish(subjectFor(m), m);
+  const publishMd = (m: Quote | Bar): void =>
+    step(() => {
+      if (options.measureLatency) mdWall = performance.now();
+      publish(m);
+    });
+
+  const symbols = market.symbols;
+  const firstSymbol = symbols[0].name;
+  const agents = scenario.agents.map((a) => ({
+    agentId: a.id,
+    symbol: a.symbol ?? firstSymbol,
+    startCash: a.cash ?? scenario.cash,
+    sizing: a.sizing,
+    policy: createPolicy(a.policy, models),
+  }));
+  const { haltScope, killDrawdownPct, ...limitFields } = scenario.risk;
+  const system = startTradingSystem({
+    bus,
+    now,
+    publish,
+    schedule: step,
+    agents,
+    venue: (a, onUpdate) =>
+      new TickVenueAdapter(market.venue, {
+        venue: market.kind,
+        symbols,
+        account: {
+          cash: a.startCash,
+          shortLimitLots: scenario.allowShort ? 1_000_000_000 : 0,
+        },
+        onUpdate,
+      }),
+    allowShort: scenario.allowShort,
+    risk: { limits: validateLimits(limitFields), global: { haltScope, killDrawdownPct } },
+    features: featureSet(`${scenario.name}-features`, agents.flatMap((a) => a.policy.features)),
+    clockSymbol: firstSymbol,
+    marketData: scenario.marketData,
+    drain: () => driver.catchUp(),
+  });
+
+  attachFeed(scenario, market, publishMd, step, () => system.timer());
+  await driveClock(market, driver, {
+    commands: scenario.operator,
+    issue: (c) =>
+      publish({
+        kind: "control",
+        v: 1,
+        ts: now(),
+        target: c.target,
+        command: c.command,
+        ...(c.reason === undefined ? {} : { reason: c.reason }),
+        issuedBy: "operator",
+      }),
+    onProgress: options.onProgress,
+    messages: () => bus.stats().published,
+  });
+  const persisted = await driver.finish();
+
+  const monitor = system.monitor();
+  const endTs = Math.floor(market.endTs);
+  const barMs = market.barMs;
+  const periodsPerYear = barMs >= DAY_MS ? 252 * (DAY_MS / barMs) : (365 * DAY_MS) / barMs;
+  const summaries = monitorSummary(monitor, {
+    closeAtEnd: scenario.closeAtEnd,
+    endTs,
+    periodsPerYear,
+  });
+  const restarts = system.supervisor.restarts();
+  await system.stop();
+  const messages = bus.stats().published;
+  return {
+    scenario,
+    seed,
+    venue: market.kind,
+    symbols,
+    startTs: market.startTs,
+    endTs,
+    periodsPerYear,
+    agents: summaries,
+    prices: Object.fromEntries(monitor.prices),
+    events: monitor.events,
+    counts: {
+      messages,
+      simEvents: market.simEvents(),
+      restarts,
+      byKind,
+      ...(persisted === undefined ? {} : { persisted }),
+    },
+    wallMs: performance.now() - wallStart,
+    tickToIntentUs: latencies,
+  };
+}
