@@ -218,6 +218,8 @@ export const SHIPPED_SCENARIOS: readonly string[] = [
   "trending",
   "flash_crash",
   "goog_daily",
+  "meanrev",
+  "model_calm",
 ];
 
 /** The scenario `deno task sim` runs when none is given. */
@@ -238,9 +240,14 @@ export function dataPath(file: string): string {
 
 /** Reads a scenario file, or a shipped scenario by name. */
 export async function loadScenario(nameOrPath: string): Promise<Scenario> {
-  const path = SHIPPED_SCENARIOS.includes(nameOrPath)
-    ? shippedScenarioPath(nameOrPath)
-    : nameOrPath;
+  const shipped = SHIPPED_SCENARIOS.includes(nameOrPath);
+  if (!shipped && !/[/\\.]/.test(nameOrPath)) {
+    throw new ScenarioError(nameOrPath, [
+      `no shipped scenario of that name; shipped: ${SHIPPED_SCENARIOS.join(", ")} ` +
+      `(or give a path to a JSON file)`,
+    ]);
+  }
+  const path = shipped ? shippedScenarioPath(nameOrPath) : nameOrPath;
   let text: string;
   try {
     text = await Deno.readTextFile(path);
