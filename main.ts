@@ -7,6 +7,7 @@
  */
 import { runBenchmarks } from "./bench/mod.ts";
 import { formatMarketReport, marketReport } from "./env/market_report.ts";
+import { type CommandSpec, helpText, parseCommandArgs } from "./scenarios/commands/args.ts";
 import { runSimCommand } from "./scenarios/sim_command.ts";
 
 const USAGE = `Agora — self-learning automated trading, as an actor-model simulation
@@ -54,11 +55,11 @@ export async function main(args: readonly string[]): Promise<number> {
     case "train":
     case "models": {
       // tfjs and arquero load only for these commands.
-      const { runModelsCommand, runTrainCommand, TRAIN_USAGE } = await import(
+      const { MODELS_USAGE, runModelsCommand, runTrainCommand, TRAIN_USAGE } = await import(
         "./policies/train_command.ts"
       );
       if (rest.includes("--help") || rest.includes("-h")) {
-        console.log(TRAIN_USAGE);
+        console.log(command === "train" ? TRAIN_USAGE : MODELS_USAGE);
         return 0;
       }
       try {
@@ -69,11 +70,16 @@ export async function main(args: readonly string[]): Promise<number> {
       }
     }
     case "market": {
-      const opts = parseFlags(rest, ["seed", "days", "impact-seeds"]);
-      if (typeof opts === "string") {
-        console.error(`market: ${opts}\n\n${USAGE}`);
+      const parsed = parseCommandArgs(MARKET_SPEC, rest);
+      if (parsed.kind === "help") {
+        console.log(helpText(MARKET_SPEC));
+        return 0;
+      }
+      if (parsed.kind === "error") {
+        console.error(`market: ${parsed.message}`);
         return 2;
       }
+      const opts = parsed.values as Record<string, number | undefined>;
       const report = marketReport({
         seed: opts["seed"],
         days: opts["days"],
@@ -94,22 +100,23 @@ export async function main(args: readonly string[]): Promise<number> {
   }
 }
 
-/** Parses `--name value` pairs of numbers; returns an error message on bad input. */
-function parseFlags(
-  args: readonly string[],
-  names: readonly string[],
-): Record<string, number | undefined> | string {
-  const out: Record<string, number | undefined> = {};
-  for (let i = 0; i < args.length; i += 2) {
-    const name = args[i].replace(/^--/, "");
-    if (!args[i].startsWith("--") || !names.includes(name)) return `unknown option "${args[i]}"`;
-    const value = Number(args[i + 1]);
-    if (args[i + 1] === undefined || !Number.isFinite(value)) {
-      return `--${name}: expected a number, got ${JSON.stringify(args[i + 1] ?? "")}`;
-    }
-    out[name] = value;
-  }
-  return out;
-}
+/** The market command's arguments. */
+const MARKET_SPEC: CommandSpec = {
+  name: "market",
+  summary:
+    "The default simulated market's stylized facts beside real series', and the metaorder\n" +
+    "impact curve beside the same curve on latent liquidity alone.",
+  options: [
+    { name: "seed", kind: "int", min: 0, max: 0xffffffff, help: "the market's seed (default 1)" },
+    { name: "days", kind: "number", min: 0.01, max: 60, help: "simulated days (default 2)" },
+    {
+      name: "impact-seeds",
+      kind: "int",
+      min: 0,
+      max: 64,
+      help: "seeds per metaorder size (default 8; 0 skips the impact curves)",
+    },
+  ],
+};
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

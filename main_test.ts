@@ -26,11 +26,23 @@ Deno.test("market prints the stylized facts, and names a bad option", async () =
     assertEquals(await main(["market", "--days", "0.02", "--impact-seeds", "0"]), 0);
     assertEquals(await main(["market", "--days", "two"]), 2);
     assertEquals(await main(["market", "--speed", "1"]), 2);
+    assertEquals(await main(["market", "--days", "-1"]), 2);
+    assertEquals(await main(["market", "--seed", "0x10"]), 2);
+    assertEquals(await main(["market", "--help"]), 0);
   } finally {
     console.log = log;
     console.error = error;
   }
   assertEquals(out[0].includes("sim 1m mid (n=27)"), true);
-  assertEquals(out[1].startsWith('market: --days: expected a number, got "two"'), true);
+  assertEquals(
+    out[1],
+    'market: --days: expected a number in [0.01, 60], got "two" (market --help lists the options)',
+  );
   assertEquals(out[2].startsWith('market: unknown option "--speed"'), true);
+  assertEquals(out[3].startsWith("market: --days: expected a number in [0.01, 60], got -1"), true);
+  assertEquals(
+    out[4].startsWith('market: --seed: expected an integer in [0, 4294967295], got "0x10"'),
+    true,
+  );
+  assertEquals(out[5].includes("--impact-seeds N"), true);
 });

@@ -8,7 +8,11 @@ Deno.test("every benchmark runs and yields a positive finite figure under its ke
     roundMs: 5,
     warmupMs: 0,
   });
-  assertEquals(Object.keys(figures), BENCHMARKS.map((b) => b.key));
+  // A benchmark whose tool is missing here (nats-server) is left out with its reason, unless in
+  // CI, where everything must run.
+  const ci = Deno.env.get("CI") === "true";
+  const runnable = BENCHMARKS.filter((b) => ci || b.blocker?.() === undefined);
+  assertEquals(Object.keys(figures), runnable.map((b) => b.key));
   for (const [key, value] of Object.entries(figures)) {
     assert(Number.isFinite(value) && value > 0, `${key} = ${value}`);
   }

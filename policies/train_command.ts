@@ -319,6 +319,20 @@ function describe(e: ModelEntry): string {
   } ${m.featureSet.id}@${m.featureSet.hash} ${m.dataRange.source} (${m.dataRange.rows} ${rows}) ${m.createdAt}  ${figures}`;
 }
 
+/** The `models` command's help. */
+export const MODELS_USAGE = `The model registry: trained models, their versions and stages.
+
+Usage: deno task models [list [NAME] | show NAME [VERSION|STAGE] | promote NAME VERSION [STAGE] |
+                         rollback NAME] [options]
+
+  list [NAME]                    every model (or one model's versions) with its stage; the default
+  show NAME [VERSION|STAGE]      one version's metadata (default: the production one)
+  promote NAME VERSION [STAGE]   set a version's stage: candidate, production (default), archived
+  rollback NAME                  production goes back to the previous production version
+  --registry DIR                 the registry's folder (default models)
+  --json                         print JSON
+  -h, --help                     show this help`;
+
 /** Runs `models list|show|promote|rollback ...`; returns the exit code. */
 export async function runModelsCommand(args: readonly string[]): Promise<number> {
   let parsed;
@@ -330,11 +344,11 @@ export async function runModelsCommand(args: readonly string[]): Promise<number>
       options: { registry: { type: "string" }, json: { type: "boolean" } },
     });
   } catch (error) {
-    console.error(`models: ${(error as Error).message}\n\n${TRAIN_USAGE}`);
+    console.error(`models: ${(error as Error).message} (models --help lists the options)`);
     return 2;
   }
   const registry = new ModelRegistry(parsed.values.registry ?? "models");
-  const [verb, name, arg, stageArg] = parsed.positionals;
+  const [verb = "list", name, arg, stageArg] = parsed.positionals;
   const json = parsed.values.json === true;
   const print = (entries: ModelEntry[]) => {
     if (json) console.log(JSON.stringify(entries.map((e) => ({ ...e.meta, stage: e.stage }))));
@@ -371,6 +385,8 @@ export async function runModelsCommand(args: readonly string[]): Promise<number>
       print([await registry.rollback(name)]);
       return 0;
   }
-  console.error(`models: bad arguments ${JSON.stringify(parsed.positionals)}\n\n${TRAIN_USAGE}`);
+  console.error(
+    `models: bad arguments ${JSON.stringify(parsed.positionals.join(" "))}\n\n${MODELS_USAGE}`,
+  );
   return 2;
 }

@@ -203,11 +203,31 @@ Deno.test("sim arguments: defaults, options and clear errors", () => {
   assertEquals(parseSimArgs(["--json", "--quiet"]), "--quiet and --json: choose one");
   assertEquals(
     parseSimArgs(["--seed", "x"]),
-    '--seed: expected an integer in [0, 4294967295], got "x"',
+    '--seed: expected an integer in [0, 4294967295], got "x" (sim --help lists the options)',
   );
-  assertEquals(parseSimArgs(["--out"]), "--out: expected a value");
-  assertEquals(parseSimArgs(["--bogus"]), 'unknown option "--bogus"');
-  assertEquals(parseSimArgs(["a", "b"]), 'unexpected argument "b" (one scenario at a time)');
+  assertEquals(
+    parseSimArgs(["--out"]),
+    "--out: expected a value, got nothing (sim --help lists the options)",
+  );
+  assertEquals(
+    parseSimArgs(["--seed", "0x10"]),
+    '--seed: expected an integer in [0, 4294967295], got "0x10" (sim --help lists the options)',
+  );
+  assertEquals(
+    parseSimArgs(["--seed", ""]),
+    '--seed: expected an integer in [0, 4294967295], got "" (sim --help lists the options)',
+  );
+  assertEquals(parseSimArgs(["--seed=5"]), { ...parseSimArgs([]) as SimArgs, seed: 5 });
+  assertEquals(parseSimArgs(["-h"]), "help");
+  assertEquals(parseSimArgs(["meanrev", "--help"]), "help");
+  assertEquals(
+    parseSimArgs(["--bogus"]),
+    'unknown option "--bogus" (sim --help lists the options)',
+  );
+  assertEquals(
+    parseSimArgs(["a", "b"]),
+    'unexpected argument "b" (at most 1: SCENARIO) (sim --help lists the options)',
+  );
 });
 
 Deno.test("deno task sim runs the default scenario and writes report.json, report.html and recording.jsonl", async () => {

@@ -22,7 +22,14 @@ import { buildReport, formatSummary, type Report, riskCounts } from "./report.ts
 import { loadPageAssets, renderReportHtml } from "./report_html.ts";
 import { parseRecording, recordedMarketData, recordingHeader } from "./recording.ts";
 import { type Progress, runScenario } from "./run/mod.ts";
-import { DEFAULT_SCENARIO, loadScenario, type Scenario, ScenarioError } from "./scenario.ts";
+import {
+  DEFAULT_SCENARIO,
+  loadScenario,
+  type Scenario,
+  ScenarioError,
+  SHIPPED_SCENARIOS,
+} from "./scenario.ts";
+import { type CommandSpec, helpText, parseCommandArgs } from "./commands/args.ts";
 
 /** Parsed arguments of the sim command. */
 export interface SimArgs {
@@ -36,53 +43,81 @@ export interface SimArgs {
   readonly json: boolean;
 }
 
-/** Parses the sim command's arguments; returns an error message on bad input. */
+/** The sim command's arguments, as data (its `--help` is made from them). */
+export const SIM_SPEC: CommandSpec = {
+  name: "sim",
+  summary: "Run a scenario through the actors; print a summary table; write report.json, " +
+    "report.html (charts)\nand recording.jsonl (every bus message).",
+  positionals: [{
+    name: "SCENARIO",
+    help: `a shipped scenario (${
+      SHIPPED_SCENARIOS.join(", ")
+    }) or a JSON file; default ${DEFAULT_SCENARIO}`,
+  }],
+  options: [
+    {
+      name: "seed",
+      kind: "int",
+      min: 0,
+      max: 0xffffffff,
+      help: "the run's seed (default: the scenario's)",
+    },
+    { name: "out", kind: "string", value: "DIR", help: "where to write (default out/sim/NAME)" },
+    {
+      name: "replay",
+      kind: "string",
+      value: "FILE",
+      help: "feed a recording's market data back through the actors",
+    },
+    {
+      name: "bus",
+      kind: "string",
+      value: "URL",
+      help: "memory (default), or nats://HOST:PORT: every message through NATS, in lockstep",
+    },
+    { name: "quiet", kind: "flag", help: "print only errors" },
+    { name: "json", kind: "flag", help: "print one JSON summary on stdout, nothing else" },
+  ],
+  notes: `Shipped scenarios: ${SHIPPED_SCENARIOS.join(", ")}.\n` +
+    "Exit codes: 0 a run, 1 a run that failed, 2 bad arguments.",
+};
+
+/**
+ * Parses the sim command's arguments; returns an error message on bad input, or "help" when
+ * the help was asked for.
+ */
 export function parseSimArgs(args: readonly string[]): SimArgs | string {
-  let scenario: string | undefined;
-  let seed: number | undefined;
-  let out: string | undefined;
-  let replay: string | undefined;
+  const r = parseCommandArgs(SIM_SPEC, args);
+  if (r.kind === "help") return "help";
+  if (r.kind === "error") return r.message;
+  const v = r.values;
   let natsUrl: string | undefined;
-  let quiet = false;
-  let json = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const value = () => {
-      const v = args[++i];
-      if (v === undefined || v.startsWith("--")) throw new SyntaxError(`${a}: expected a value`);
-      return v;
-    };
-    try {
-      if (a === "--seed") {
-        const v = value();
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) {
-          return `--seed: expected an integer in [0, 4294967295], got ${JSON.stringify(v)}`;
-        }
-        seed = n;
-      } else if (a === "--out") out = value();
-      else if (a === "--replay") replay = value();
-      else if (a === "--bus") {
-        const v = value();
-        if (v === "memory") natsUrl = undefined;
-        else if (/^nats:\/\/[A-Za-z0-9_.-]+:\d{1,5}$/.test(v)) natsUrl = v;
-        else return `--bus: expected "memory" or nats://HOST:PORT, got ${JSON.stringify(v)}`;
-      } else if (a === "--quiet") quiet = true;
-      else if (a === "--json") json = true;
-      else if (a.startsWith("--")) return `unknown option "${a}"`;
-      else if (scenario === undefined) scenario = a;
-      else return `unexpected argument "${a}" (one scenario at a time)`;
-    } catch (error) {
-      return (error as Error).message;
+  const bus = v.bus as string | undefined;
+  if (bus !== undefined && bus !== "memory") {
+    if (!/^nats:\/\/[A-Za-z0-9_.-]+:\d{1,5}$/.test(bus)) {
+      return `--bus: expected "memory" or nats://HOST:PORT, got ${JSON.stringify(bus)}`;
     }
+    natsUrl = bus;
   }
-  if (quiet && json) return "--quiet and --json: choose one";
-  return { scenario: scenario ?? DEFAULT_SCENARIO, seed, out, replay, natsUrl, quiet, json };
+  if (v.quiet && v.json) return "--quiet and --json: choose one";
+  return {
+    scenario: r.positionals[0] ?? DEFAULT_SCENARIO,
+    seed: v.seed as number | undefined,
+    out: v.out as string | undefined,
+    replay: v.replay as string | undefined,
+    natsUrl,
+    quiet: v.quiet === true,
+    json: v.json === true,
+  };
 }
 
 /** Runs the sim command; returns the exit code. */
 export async function runSimCommand(args: readonly string[]): Promise<number> {
   const parsed = parseSimArgs(args);
+  if (parsed === "help") {
+    console.log(helpText(SIM_SPEC));
+    return 0;
+  }
   if (typeof parsed === "string") {
     console.error(`sim: ${parsed}`);
     return 2;
