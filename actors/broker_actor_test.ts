@@ -3,46 +3,10 @@ import { assertEquals } from "../testing/assert.ts";
 import { SAMPLES } from "../testing/samples.ts";
 import { brokerMachine } from "./broker_actor.ts";
 import type { CancelRequest, Message, Order } from "./messages.ts";
-import type { AdapterUpdate, Reconciliation, VenueAdapter } from "./venues/mod.ts";
+import type { AdapterUpdate } from "./venues/mod.ts";
+import { FakeVenue } from "../testing/fake_venue.ts";
 
 const NOW = 1_000;
-
-/**
- * Records what the broker sends and answers a submit at once with `sent` (venue order ids "v1",
- * "v2", ...), or with a local reject when `error` is set, as the simulator's adapter does.
- */
-class FakeAdapter implements VenueAdapter {
-  readonly venue = "sim";
-  readonly feeCurrency = "USD";
-  readonly markets = [{ symbol: "XYZ", tickSize: 0.01, lotSize: 1, base: "XYZ", quote: "USD" }];
-  readonly submits: Order[] = [];
-  readonly cancels: string[] = [];
-  error: string | undefined;
-  emit: (u: AdapterUpdate) => void = () => {};
-
-  submit(order: Order): void {
-    const { clientOrderId, ts } = order;
-    if (this.error !== undefined) {
-      return this.emit({ type: "reject", clientOrderId, ts, reason: this.error });
-    }
-    this.submits.push(order);
-    this.emit({ type: "sent", clientOrderId, venueOrderId: `v${this.submits.length}`, ts });
-  }
-
-  cancel(clientOrderId: string): void {
-    this.cancels.push(clientOrderId);
-  }
-
-  reconcile(): Promise<Reconciliation> {
-    return Promise.resolve({
-      openOrders: [],
-      balances: {},
-      fills: [],
-      cursor: "0",
-      truncated: false,
-    });
-  }
-}
 
 function order(clientOrderId = "a:1"): Order {
   return {
@@ -63,7 +27,7 @@ function cancel(clientOrderId = "a:1"): CancelRequest {
 }
 
 function setup() {
-  const adapter = new FakeAdapter();
+  const adapter = new FakeVenue("sim", "XYZ", { assignIds: true });
   const published: Message[] = [];
   const actor = createActor(brokerMachine, {
     input: {
@@ -74,7 +38,7 @@ function setup() {
   });
   actor.start();
   const venue = (update: AdapterUpdate) => actor.send({ type: "venue", agentId: "a", update });
-  adapter.emit = venue;
+  adapter.update = venue;
   const statuses = () => published.flatMap((m) => m.kind === "order-state" ? [m.status] : []);
   return { adapter, published, actor, venue, statuses };
 }
@@ -97,7 +61,7 @@ function fillUpdate(qty: number, price: number, ts = 2_000): AdapterUpdate {
 Deno.test("an order is sent to the venue and published as order-state new", () => {
   const { adapter, published, actor } = setup();
   actor.send({ type: "order", order: order() });
-  assertEquals(adapter.submits, [order()]);
+  assertEquals(adapter.submitted, [order()]);
   assertEquals(published, [{
     kind: "order-state",
     v: 1,
@@ -118,7 +82,7 @@ Deno.test("an order with a client order id seen before is not sent again", () =>
   const { adapter, published, actor } = setup();
   actor.send({ type: "order", order: order() });
   actor.send({ type: "order", order: order() });
-  assertEquals(adapter.submits.length, 1);
+  assertEquals(adapter.submitted.length, 1);
   assertEquals(published.length, 1);
   const counts = actor.getSnapshot().context.counts;
   assertEquals([counts.sent, counts.duplicates], [1, 1]);
@@ -295,7 +259,7 @@ Deno.test("an order the adapter cannot express is rejected locally with its reas
 Deno.test("an order of an agent without a venue account is rejected locally", () => {
   const { adapter, published, actor } = setup();
   actor.send({ type: "order", order: { ...order("b:1"), agentId: "b" } });
-  assertEquals(adapter.submits, []);
+  assertEquals(adapter.submitted, []);
   const [state] = published;
   assertEquals(
     state.kind === "order-state" && [state.status, state.reason],

@@ -101,26 +101,25 @@ export function startTradingSystem(config: TradingSystemConfig): TradingSystem {
 
   // Venue accounts first (at a simulated venue their order fixes account numbers, so it is part
   // of a run's determinism); the agents take their symbol's tick size from the venue's markets.
+  // Checked before any actor starts, so a bad plan leaves nothing running.
   const adapters = new Map<string, VenueAdapter>();
+  const tickSizes = new Map<string, number>();
   for (const a of agents) {
+    if (adapters.has(a.agentId)) throw new RangeError(`agents: ${a.agentId} appears twice`);
     const adapter = config.venue(
       a,
       (update) =>
         schedule(() => supervisor.send("broker", { type: "venue", agentId: a.agentId, update })),
     );
-    adapters.set(a.agentId, adapter);
-  }
-  const tickSizeOf = (a: AgentPlan): number => {
-    const adapter = adapters.get(a.agentId)!;
     const market = adapter.markets.find((m) => m.symbol === a.symbol);
     if (market === undefined) {
       throw new RangeError(
         `agents: ${a.agentId} trades ${a.symbol}, which venue ${adapter.venue} does not list`,
       );
     }
-    return market.tickSize;
-  };
-
+    adapters.set(a.agentId, adapter);
+    tickSizes.set(a.agentId, market.tickSize);
+  }
   // Each message reaches the actors in the order they start.
   supervisor.start({
     id: "market-data",
@@ -144,7 +143,7 @@ export function startTradingSystem(config: TradingSystemConfig): TradingSystem {
         policy: a.policy,
         sizing: a.sizing,
         allowShort: config.allowShort,
-        tickSize: tickSizeOf(a),
+        tickSize: tickSizes.get(a.agentId)!,
         startCash: a.startCash,
         publish,
         now,

@@ -1,66 +1,13 @@
-import { assertEquals } from "../../testing/assert.ts";
+import { assertEquals, assertThrows } from "../../testing/assert.ts";
 import { SAMPLES } from "../../testing/samples.ts";
 import { MemoryBus } from "../memory_bus.ts";
 import type { Bar, CancelRequest, Message, Order, OrderIntent } from "../messages.ts";
 import { subjectFor } from "../routing.ts";
 import { validateLimits } from "../risk_rules.ts";
-import type { AdapterUpdate, Reconciliation, VenueAdapter } from "../venues/mod.ts";
+import { FakeVenue } from "../../testing/fake_venue.ts";
 import { featureSet } from "../../policies/features.ts";
 import { createPolicy, parsePolicyConfig } from "../../policies/rules.ts";
 import { startTradingSystem } from "./trading_system.ts";
-
-/**
- * An exchange that answers only when the test says so: submits and cancels are recorded, and
- * the test delivers acks, rejects, fills and cancels later, in any order.
- */
-class FakeAsyncVenue implements VenueAdapter {
-  readonly venue = "fake";
-  readonly feeCurrency = "USD";
-  readonly markets = [{ symbol: "XYZ", tickSize: 0.01, lotSize: 1, base: "XYZ", quote: "USD" }];
-  readonly submitted: Order[] = [];
-  readonly cancels: string[] = [];
-  #trades = 0;
-
-  constructor(readonly onUpdate: (u: AdapterUpdate) => void) {}
-
-  submit(order: Order): void {
-    this.submitted.push(order);
-    // Like a ccxt createOrder in flight: it left, its venue id is not known yet.
-    this.onUpdate({ type: "sent", clientOrderId: order.clientOrderId, ts: order.ts });
-  }
-
-  cancel(clientOrderId: string): void {
-    this.cancels.push(clientOrderId);
-  }
-
-  reconcile(): Promise<Reconciliation> {
-    return Promise.resolve({
-      openOrders: [],
-      balances: {},
-      fills: [],
-      cursor: "0",
-      truncated: false,
-    });
-  }
-
-  ack(clientOrderId: string, venueOrderId: string, ts: number): void {
-    this.onUpdate({ type: "ack", clientOrderId, venueOrderId, ts });
-  }
-
-  fill(clientOrderId: string, venueOrderId: string, qty: number, price: number, ts: number): void {
-    this.onUpdate({
-      type: "fill",
-      clientOrderId,
-      venueOrderId,
-      tradeId: `t${++this.#trades}`,
-      ts,
-      price,
-      qty,
-      fee: 0.1,
-      liquidity: "maker",
-    });
-  }
-}
 
 const T0 = 1_700_000_000_000;
 
@@ -69,7 +16,7 @@ function setup() {
   const published: Message[] = [];
   bus.subscribe(">", (m: Message) => void published.push(m));
   let now = T0;
-  let venue: FakeAsyncVenue | undefined;
+  let venue: FakeVenue | undefined;
   const agents = [{
     agentId: "a1",
     symbol: "XYZ",
@@ -82,7 +29,7 @@ function setup() {
     bus,
     now: () => now,
     agents,
-    venue: (_, onUpdate) => (venue = new FakeAsyncVenue(onUpdate)),
+    venue: (_, update) => (venue = new FakeVenue("fake", "XYZ", { update })),
     allowShort: false,
     risk: {
       limits: validateLimits({ maxPosition: 1_000 }),
@@ -149,7 +96,7 @@ Deno.test("a system on an asynchronous venue: late and out-of-order acks and fil
   at(T0 + 11, () => venue.ack("a1:3", "V3", T0 + 11));
   at(T0 + 12, () => venue.ack("a1:1", "V1", T0 + 5)); // the ack of a1:1 arrives after its fill
   at(T0 + 13, () =>
-    venue.onUpdate({
+    venue.update({
       type: "reject",
       clientOrderId: "a1:2",
       venueOrderId: "V2",
@@ -162,7 +109,7 @@ Deno.test("a system on an asynchronous venue: late and out-of-order acks and fil
   assertEquals(venue.cancels, ["a1:3", "a1:4"]);
   at(T0 + 15, () => venue.fill("a1:3", "V3", 4, 101, T0 + 15)); // filled before the cancel arrived
   at(T0 + 16, () =>
-    venue.onUpdate({
+    venue.update({
       type: "cancel-failed",
       clientOrderId: "a1:3",
       venueOrderId: "V3",
@@ -170,7 +117,7 @@ Deno.test("a system on an asynchronous venue: late and out-of-order acks and fil
       reason: "order already filled",
     }));
   at(T0 + 17, () =>
-    venue.onUpdate({
+    venue.update({
       type: "cancel",
       clientOrderId: "a1:4",
       venueOrderId: "V4",
@@ -237,4 +184,46 @@ Deno.test("a system on an asynchronous venue: late and out-of-order acks and fil
   });
   await system.stop();
   await system.stop(); // idempotent
+});
+
+Deno.test("a bad plan is refused naming the agent, before any actor starts", () => {
+  const bus = new MemoryBus({ mode: "manual" });
+  const agent = {
+    agentId: "a1",
+    symbol: "ABC",
+    policy: createPolicy(parsePolicyConfig({ kind: "sma_crossover", fast: 5, slow: 20 })),
+    sizing: { kind: "units" as const, units: 10 },
+    startCash: 1_000,
+  };
+  const config = {
+    bus,
+    now: () => T0,
+    venue: () => new FakeVenue("fake", "XYZ"),
+    allowShort: false,
+    risk: {
+      limits: validateLimits({}),
+      global: { haltScope: "agent" as const, killDrawdownPct: null },
+    },
+    features: featureSet("test", agent.policy.features),
+  };
+  assertThrows(
+    () => startTradingSystem({ ...config, agents: [agent] }),
+    RangeError,
+    "agents: a1 trades ABC, which venue fake does not list",
+  );
+  assertThrows(
+    () => startTradingSystem({ ...config, agents: [] }),
+    RangeError,
+    "agents: a trading system needs at least one",
+  );
+  const xyz = { ...agent, symbol: "XYZ" };
+  assertThrows(
+    () => startTradingSystem({ ...config, agents: [xyz, xyz] }),
+    RangeError,
+    "agents: a1 appears twice",
+  );
+  // Nothing subscribed: a market-data message reaches nobody.
+  bus.publish(subjectFor(bar), bar);
+  bus.deliverPending();
+  assertEquals(bus.stats().delivered, 0);
 });

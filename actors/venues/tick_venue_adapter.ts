@@ -68,6 +68,7 @@ export class TickVenueAdapter implements VenueAdapter {
   /** Orders the venue has not finished, by venue id. */
   readonly #live = new Map<number, Tracked>();
   readonly #byClient = new Map<string, number>();
+  /** The last `#fillLog` fills, a ring: fill number `n` (from 0) is at `n % #fillLog`. */
   readonly #fills: VenueTrade[] = [];
   readonly #fillLog: number;
   #fillSeq = 0;
@@ -83,6 +84,9 @@ export class TickVenueAdapter implements VenueAdapter {
     this.#symbols = symbols;
     this.#onUpdate = options.onUpdate;
     this.#fillLog = options.fillLog ?? 10_000;
+    if (!Number.isInteger(this.#fillLog) || this.#fillLog < 1) {
+      throw new RangeError(`fillLog: expected an integer ≥ 1, got ${options.fillLog}`);
+    }
     this.#index = new Map(symbols.map((s, i) => [s.name, i]));
     this.markets = symbols.map((s) => ({
       symbol: s.name,
@@ -197,8 +201,11 @@ export class TickVenueAdapter implements VenueAdapter {
         timestamp: o.ts,
       });
     }
-    const first = this.#fillSeq - this.#fills.length; // seq of the oldest fill held
-    const fills = this.#fills.slice(Math.max(0, after - first));
+    const first = this.#fillSeq - this.#fills.length; // number of the oldest fill held
+    const fills: VenueTrade[] = [];
+    for (let n = Math.max(after, first); n < this.#fillSeq; n++) {
+      fills.push(this.#fills[n % this.#fillLog]);
+    }
     return Promise.resolve({
       openOrders,
       balances: this.#balances(),
@@ -237,18 +244,9 @@ export class TickVenueAdapter implements VenueAdapter {
         return this.#onUpdate({ type: "ack", clientOrderId, venueOrderId, ts: u.time });
       case "rejected":
         // After its acknowledgement an order can only be refused a cancel (it had finished).
-        if (t.accepted) {
-          return this.#onUpdate({
-            type: "cancel-failed",
-            clientOrderId,
-            venueOrderId,
-            ts: u.time,
-            reason: u.reason || "rejected",
-          });
-        }
-        this.#forget(u.id);
+        if (!t.accepted) this.#forget(u.id);
         return this.#onUpdate({
-          type: "reject",
+          type: t.accepted ? "cancel-failed" : "reject",
           clientOrderId,
           venueOrderId,
           ts: u.time,
@@ -310,10 +308,6 @@ export class TickVenueAdapter implements VenueAdapter {
   }
 
   #logFill(trade: VenueTrade): void {
-    this.#fills.push(trade);
-    this.#fillSeq++;
-    if (this.#fills.length > this.#fillLog) {
-      this.#fills.splice(0, this.#fills.length - this.#fillLog);
-    }
+    this.#fills[this.#fillSeq++ % this.#fillLog] = trade;
   }
 }

@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects } from "../../testing/assert.ts";
+import { assertEquals, assertRejects, assertThrows } from "../../testing/assert.ts";
 import { SAMPLES } from "../../testing/samples.ts";
 import { parseBars } from "../../env/data_reader.ts";
 import { prepareReplay, ReplayVenue } from "../../env/replay_venue.ts";
@@ -112,4 +112,21 @@ Deno.test("a fill log past its bound says the cursor is truncated", async () => 
   market.step();
   const r = await adapter.reconcile("0");
   assertEquals([r.fills.map((f) => f.clientOrderId), r.truncated, r.cursor], [["a:2"], true, "2"]);
+  const held = await adapter.reconcile("1");
+  assertEquals([held.fills.map((f) => f.clientOrderId), held.truncated], [["a:2"], false]);
+});
+
+Deno.test("a fill log bound that is not a whole number ≥ 1 is refused naming it", () => {
+  const { bars } = parseBars(CSV);
+  const market = new ReplayVenue({ symbols: [prepareReplay({ name: "X", bars })] });
+  const open = (fillLog: number) => () =>
+    new TickVenueAdapter(market, {
+      venue: "replay",
+      symbols: [{ name: "X", tickSize: 0.01, lotSize: 1 }],
+      account: { cash: 1_000, shortLimitLots: 0 },
+      onUpdate: () => {},
+      fillLog,
+    });
+  assertThrows(open(0), RangeError, "fillLog: expected an integer ≥ 1, got 0");
+  assertThrows(open(2.5), RangeError, "fillLog");
 });
