@@ -1,7 +1,7 @@
 import { assertEquals, assertThrows } from "../../testing/assert.ts";
 import { SAMPLES } from "../../testing/samples.ts";
 import { MemoryBus } from "../memory_bus.ts";
-import type { Bar, CancelRequest, Message, Order, OrderIntent } from "../messages.ts";
+import type { Bar, CancelRequest, Message, OrderIntent } from "../messages.ts";
 import { subjectFor } from "../routing.ts";
 import { validateLimits } from "../risk_rules.ts";
 import { FakeVenue } from "../../testing/fake_venue.ts";
