@@ -6,9 +6,13 @@
  * @module
  */
 import { runBenchmarks } from "./bench/mod.ts";
-import { formatMarketReport, marketReport } from "./env/market_report.ts";
-import { type CommandSpec, helpText, parseCommandArgs } from "./scenarios/commands/args.ts";
-import { runSimCommand } from "./scenarios/sim_command.ts";
+import { formatMarketReport, marketReport } from "./env/research/mod.ts";
+import {
+  type CommandSpec,
+  helpText,
+  parseCommandArgs,
+  runSimCommand,
+} from "./scenarios/commands/mod.ts";
 
 const USAGE = `Agora — self-learning automated trading, as an actor-model simulation
 
@@ -56,7 +60,7 @@ export async function main(args: readonly string[]): Promise<number> {
     case "models": {
       // tfjs and arquero load only for these commands.
       const { MODELS_USAGE, runModelsCommand, runTrainCommand, TRAIN_USAGE } = await import(
-        "./policies/train_command.ts"
+        "./scenarios/commands/mod.ts"
       );
       if (rest.includes("--help") || rest.includes("-h")) {
         console.log(command === "train" ? TRAIN_USAGE : MODELS_USAGE);

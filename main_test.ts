@@ -1,4 +1,4 @@
-import { assertEquals } from "./testing/assert.ts";
+import { assertEquals } from "./testing/mod.ts";
 import { main } from "./main.ts";
 
 Deno.test("the CLI answers help with exit 0 and an unknown command with exit 2", async () => {

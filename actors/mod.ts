@@ -1,69 +1,12 @@
 /**
- * Actors' shared vocabulary: the message catalogue, subjects, and the bus.
+ * The actors and what they share: the protocol (message catalogue, subjects, routes), the bus
+ * (in-process and NATS), the ledger, the venue interface and its adapters, the actors by role,
+ * and the composition root that runs them as one supervised system.
  * @module
  */
-export * from "./messages.ts";
-export {
-  type ActorRoute,
-  kindOfSubject,
-  patternOf,
-  route,
-  subjectFor,
-  subjectOf,
-  SubjectParamError,
-  type SubjectParams,
-  validateMessage,
-  type Validation,
-  type ValidationIssue,
-} from "./routing.ts";
-export {
-  InvalidSubjectError,
-  isSubjectToken,
-  parseSubject,
-  subjectMatches,
-  tokensMatch,
-} from "./subject.ts";
-export {
-  type Bus,
-  BusClosedError,
-  type BusErrorEvent,
-  type BusStats,
-  type Handler,
-  NoRespondersError,
-  publishMessage,
-  type RequestOptions,
-  RequestTimeoutError,
-  subscribeKind,
-  type SubscribeOptions,
-  type Subscription,
-} from "./bus.ts";
-export { MemoryBus, type MemoryBusOptions } from "./memory_bus.ts";
-export * from "./order_lifecycle.ts";
+export * from "./protocol/mod.ts";
+export * from "./bus/mod.ts";
+export * from "./ledger/mod.ts";
 export * from "./venues/mod.ts";
-export * from "./portfolio.ts";
-export * from "./stats.ts";
-export * from "./risk_rules.ts";
-export * from "./md_clean.ts";
-export * from "./agent_logic.ts";
-export {
-  type MarketDataEvent,
-  type MarketDataInput,
-  marketDataMachine,
-} from "./market_data_actor.ts";
-export { type FeaturesEvent, type FeaturesInput, featuresMachine } from "./features_actor.ts";
-export { type AgentEvent, type AgentInput, agentMachine } from "./agent_actor.ts";
-export {
-  type GlobalLimits,
-  type RiskCounts,
-  type RiskEvent,
-  type RiskInput,
-  riskMachine,
-} from "./risk_actor.ts";
-export {
-  type BrokerCounts,
-  type BrokerEvent,
-  type BrokerInput,
-  brokerMachine,
-} from "./broker_actor.ts";
-export * from "./monitor_actor.ts";
+export * from "./roles/mod.ts";
 export * from "./system/mod.ts";

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../testing/assert.ts";
+import { assert, assertEquals } from "../testing/mod.ts";
 import { BENCHMARKS, runBenchmarks } from "./mod.ts";
 
 Deno.test("every benchmark runs and yields a positive finite figure under its key", async () => {

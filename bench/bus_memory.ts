@@ -3,9 +3,8 @@
  * (a trade), batches of 1,024 publishes followed by delivery — the kernel's pattern.
  * @module
  */
-import { MemoryBus } from "../actors/memory_bus.ts";
-import type { Trade } from "../actors/messages.ts";
-import { subjectFor } from "../actors/routing.ts";
+import { MemoryBus } from "../actors/bus/mod.ts";
+import { subjectFor, type Trade } from "../actors/protocol/mod.ts";
 import { measureRate, type RateOptions } from "./harness.ts";
 
 /** The small message the bus benchmarks send: a trade, 139 bytes as JSON. */

@@ -15,13 +15,12 @@
  *   wall seconds.
  * @module
  */
-import { NatsBus } from "../actors/nats_bus.ts";
-import type { Fill } from "../actors/messages.ts";
+import { NatsBus } from "../actors/bus/mod.ts";
+import { type Fill, subjectFor } from "../actors/protocol/mod.ts";
 import { BENCH_TRADE } from "./bus_memory.ts";
-import { subjectFor } from "../actors/routing.ts";
 import { runScenario } from "../scenarios/run/mod.ts";
-import { DEFAULT_SCENARIO, loadScenario, parseScenarioText } from "../scenarios/scenario.ts";
-import { natsBlocker, NatsServer } from "../testing/nats_server.ts";
+import { DEFAULT_SCENARIO, loadScenario, parseScenarioText } from "../scenarios/spec/mod.ts";
+import { natsBlocker, NatsServer } from "../testing/mod.ts";
 import type { RateOptions } from "./harness.ts";
 import { quantile } from "./sim_run.ts";
 

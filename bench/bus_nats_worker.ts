@@ -5,7 +5,7 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import { NatsBus } from "../actors/nats_bus.ts";
+import { NatsBus } from "../actors/bus/mod.ts";
 
 interface Start {
   readonly url: string;

@@ -4,8 +4,7 @@
  * a new one at a random later time. Each push and each pop counts as one operation.
  * @module
  */
-import { EventQueue } from "../env/event_queue.ts";
-import { Rng } from "../env/rng.ts";
+import { EventQueue, Rng } from "../env/kernel/mod.ts";
 import { measureRate, type RateOptions } from "./harness.ts";
 
 /** Runs the benchmark; returns queue operations per second (median of rounds). */

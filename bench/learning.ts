@@ -10,10 +10,14 @@
  *   its weights are real.
  * @module
  */
-import { barRows, readBars } from "../env/data_reader.ts";
-import { SHARED_DATA_DIR } from "../env/real_series.ts";
-import { ALPHA_V1 } from "../policies/feature_sets.ts";
-import { DEFAULT_FEATURES, featureSet, OnlineFeatures } from "../policies/features.ts";
+import { barRows, readBars } from "../env/replay/mod.ts";
+import { SHARED_DATA_DIR } from "../env/research/mod.ts";
+import {
+  ALPHA_V1,
+  DEFAULT_FEATURES,
+  featureSet,
+  OnlineFeatures,
+} from "../policies/features/mod.ts";
 import { measureRate, type RateOptions } from "./harness.ts";
 import { quantile } from "./sim_run.ts";
 
@@ -53,9 +57,9 @@ export async function benchFeaturesOnline(options?: RateOptions): Promise<number
 /** `predict_p99_us`; see the module documentation. */
 export async function benchPredict(options?: RateOptions): Promise<number> {
   // tfjs loads here, not when the CLI starts.
-  const { selectBackend } = await import("../policies/tf_backend.ts");
+  const { selectBackend } = await import("../policies/training/mod.ts");
   const { DEFAULT_HYPERPARAMETERS, predictorFor, trainModel } = await import(
-    "../policies/models.ts"
+    "../policies/training/mod.ts"
   );
   await selectBackend();
   const cols = ALPHA_V1.names.length, rows = 512;

@@ -21,6 +21,9 @@ import { benchSimRun, benchTickToIntent } from "./sim_run.ts";
 import type { RateOptions } from "./harness.ts";
 
 /** A named benchmark producing one figure. */
+/** The order-book workload, also driven by the book's tests. */
+export { BookWorkload } from "./order_book.ts";
+
 export interface Benchmark {
   readonly key: string;
   readonly unit: string;

@@ -8,8 +8,8 @@
  * excess over the target, as a real book's resting depth is bounded by its fills and cancels.
  * @module
  */
-import { OrderBook, OrderKind, Reason, Side } from "../env/order_book.ts";
-import { Rng } from "../env/rng.ts";
+import { OrderBook, OrderKind, Reason, Side } from "../env/book/mod.ts";
+import { Rng } from "../env/kernel/mod.ts";
 import { measureRate, type RateOptions } from "./harness.ts";
 
 const DRAWS = 1 << 16;

@@ -12,21 +12,19 @@
  *   call by call over 20,000 calls, on the meanrev scenario's observation (12 values).
  * @module
  */
-import { ParallelVecEnv } from "../env/parallel_vec_env.ts";
-import { Rng } from "../env/rng.ts";
+import { ParallelVecEnv } from "../env/gym/mod.ts";
+import { Rng } from "../env/kernel/mod.ts";
 import { measureRate, type RateOptions } from "./harness.ts";
 import { BENCH_DECISION_MS } from "./rl_env.ts";
 import { quantile } from "./sim_run.ts";
-import { ActingPolicy } from "../policies/rl/acting.ts";
-import { initMlp } from "../policies/rl/mlp.ts";
-import { RunningNorm } from "../policies/rl/running_norm.ts";
+import { ActingPolicy, initMlp, RunningNorm } from "../policies/rl/mod.ts";
 
 /** `ppo_env_steps_per_s`; see the module documentation. */
 export async function benchPpo(options?: RateOptions): Promise<number> {
-  const { selectBackend } = await import("../policies/tf_backend.ts");
+  const { selectBackend } = await import("../policies/training/mod.ts");
   await selectBackend();
   const tf = await import("@tensorflow/tfjs");
-  const { PpoTrainer } = await import("../policies/rl/ppo.ts");
+  const { PpoTrainer } = await import("../policies/rl/learners/mod.ts");
   const quick = options?.roundMs !== undefined && options.roundMs < 50;
   const config = {
     market: { kind: "sim" as const, decisionMs: BENCH_DECISION_MS },

@@ -11,12 +11,10 @@
  * @module
  */
 import { measureRate, type RateOptions } from "./harness.ts";
-import { TradingEnv } from "../env/trading_env.ts";
-import { ParallelVecEnv } from "../env/parallel_vec_env.ts";
-import { parseBars } from "../env/data_reader.ts";
-import { prepareReplay, ReplayVenue } from "../env/replay_venue.ts";
-import { SHARED_DATA_DIR } from "../env/real_series.ts";
-import { OrderKind, Side } from "../env/book_events.ts";
+import { ParallelVecEnv, TradingEnv } from "../env/gym/mod.ts";
+import { parseBars, prepareReplay, ReplayVenue } from "../env/replay/mod.ts";
+import { SHARED_DATA_DIR } from "../env/research/mod.ts";
+import { OrderKind, Side } from "../env/book/mod.ts";
 
 /** Simulated time between decisions in the env benchmarks, ms. */
 export const BENCH_DECISION_MS = 50;

@@ -10,7 +10,7 @@
  */
 import type { RateOptions } from "./harness.ts";
 import { runScenario } from "../scenarios/run/mod.ts";
-import { DEFAULT_SCENARIO, loadScenario } from "../scenarios/scenario.ts";
+import { DEFAULT_SCENARIO, loadScenario } from "../scenarios/spec/mod.ts";
 
 /** Measured runs by default (the bench test asks for fewer through `rounds`). */
 const RUNS = 4;

@@ -3,7 +3,7 @@
  * steps, bar closes) with the default population, after ten simulated minutes of warm-up.
  * @module
  */
-import { Simulation } from "../env/simulation.ts";
+import { Simulation } from "../env/sim/mod.ts";
 import { measureRate, type RateOptions } from "./harness.ts";
 
 /** `sim_events_per_s`: runs the default market in 10-second slices of simulated time. */

@@ -1,20 +1,16 @@
 /**
  * Policies: what trading agents observe, how they decide, and how they learn.
  *
- * This module re-exports what loads without TensorFlow.js: feature definitions (online and
- * offline), named feature sets, the feature store, walk-forward splits, metrics, the model
- * registry, the tensor-free predictor and the rule and model policies. Training and the tfjs
- * models are imported from `models.ts`, `tf_backend.ts` and `train.ts` directly, so a process
- * that only serves never loads tfjs.
+ * This module re-exports what loads without TensorFlow.js: features (online and offline, named
+ * sets, the store), the model registry, tensor-free model pieces (predictor, metrics,
+ * walk-forward), the rule policies, served model and RL policies, and RL without tensors.
+ * Training (`training/mod.ts`) and the RL learners (`rl/learners/mod.ts`) load tfjs and are
+ * imported on their own, so a process that only serves never loads it.
  * @module
  */
-export * from "./features.ts";
-export * from "./features_offline.ts";
-export * from "./feature_sets.ts";
-export * from "./feature_store.ts";
-export * from "./metrics.ts";
-export * from "./model_policy.ts";
-export * from "./predictor.ts";
-export * from "./registry.ts";
-export * from "./rules.ts";
-export * from "./walk_forward.ts";
+export * from "./features/mod.ts";
+export * from "./registry/mod.ts";
+export * from "./models/mod.ts";
+export * from "./rules/mod.ts";
+export * from "./serving/mod.ts";
+export * from "./rl/mod.ts";

@@ -1,9 +1,9 @@
 /**
- * Scenarios: the file format, the runner behind `deno task sim`, its report and recordings.
+ * Scenarios: the file format, the runner behind `deno task sim` (sim and replay venues, in-process
+ * or NATS), its report and recordings, and the command line's commands.
  * @module
  */
-export * from "./scenario.ts";
+export * from "./spec/mod.ts";
 export * from "./run/mod.ts";
-export * from "./report.ts";
-export * from "./recording.ts";
-export { parseSimArgs, runSimCommand, type SimArgs } from "./sim_command.ts";
+export * from "./report/mod.ts";
+export { parseSimArgs, runSimCommand, type SimArgs } from "./commands/mod.ts";

@@ -6,7 +6,7 @@
  * `fill`, in any order.
  * @module
  */
-import type { Order } from "../actors/messages.ts";
+import type { Order } from "../actors/protocol/mod.ts";
 import type { AdapterUpdate, Reconciliation, VenueAdapter } from "../actors/venues/mod.ts";
 
 /** See the module documentation. */

@@ -6,7 +6,7 @@
  * whose effect the property test checks against {@linkcode ReferenceBook.depth} instead.
  * @module
  */
-import { type BookEvent, EventKind, OrderKind, Reason, Side, Stp } from "../env/book_events.ts";
+import { type BookEvent, EventKind, OrderKind, Reason, Side, Stp } from "../env/book/mod.ts";
 
 interface RefOrder {
   id: number;

@@ -2,7 +2,7 @@
  * One valid message of every catalogued kind, for tests.
  * @module
  */
-import type { Kind, MessageOf } from "../actors/messages.ts";
+import type { Kind, MessageOf } from "../actors/protocol/mod.ts";
 
 const ts = Date.UTC(2024, 0, 2, 9, 30);
 

@@ -21,9 +21,8 @@ import {
   createActor,
   type EventObject,
 } from "xstate";
-import type { Bus, Subscription } from "../bus.ts";
-import { alertOf, type Message } from "../messages.ts";
-import type { ActorRoute } from "../routing.ts";
+import type { Bus, Subscription } from "../bus/mod.ts";
+import { type ActorRoute, alertOf, type Message } from "../protocol/mod.ts";
 
 /** A bus subscription of an actor (declared by the actor's module, from the catalogue). */
 export type Route = ActorRoute;

@@ -1,7 +1,7 @@
 import { setup } from "xstate";
-import { assertEquals } from "../../testing/assert.ts";
-import { MemoryBus } from "../memory_bus.ts";
-import type { Message } from "../messages.ts";
+import { assertEquals } from "../../testing/mod.ts";
+import { MemoryBus } from "../bus/mod.ts";
+import type { Message } from "../protocol/mod.ts";
 import { type ActorSpec, Supervisor } from "./supervisor.ts";
 
 const NOW = 5_000;

@@ -17,21 +17,30 @@
  *
  * @module
  */
-import type { Bus } from "../bus.ts";
-import type { Message } from "../messages.ts";
-import { subjectFor } from "../routing.ts";
-import type { CleanerOptions } from "../md_clean.ts";
-import type { Sizing } from "../agent_logic.ts";
-import type { RiskLimits } from "../risk_rules.ts";
-import { agentMachine, agentRoutes } from "../agent_actor.ts";
-import { brokerMachine, brokerRoutes } from "../broker_actor.ts";
-import { featuresMachine, featuresRoutes } from "../features_actor.ts";
-import { marketDataMachine, marketDataRoutes } from "../market_data_actor.ts";
-import { monitorMachine, monitorRoutes, type MonitorState } from "../monitor_actor.ts";
-import { type GlobalLimits, riskMachine, riskRoutes } from "../risk_actor.ts";
+import type { Bus } from "../bus/mod.ts";
+import { type Message, subjectFor } from "../protocol/mod.ts";
+import {
+  agentMachine,
+  agentRoutes,
+  brokerMachine,
+  brokerRoutes,
+  type CleanerOptions,
+  featuresMachine,
+  featuresRoutes,
+  type GlobalLimits,
+  marketDataMachine,
+  marketDataRoutes,
+  monitorMachine,
+  monitorRoutes,
+  type MonitorState,
+  type RiskLimits,
+  riskMachine,
+  riskRoutes,
+  type Sizing,
+} from "../roles/mod.ts";
 import type { AdapterUpdate, VenueAdapter } from "../venues/mod.ts";
-import type { FeatureSet } from "../../policies/features.ts";
-import type { Policy } from "../../policies/rules.ts";
+import type { FeatureSet } from "../../policies/features/mod.ts";
+import type { Policy } from "../../policies/rules/mod.ts";
 import { Supervisor, type SupervisorOptions } from "./supervisor.ts";
 
 /** One trading agent of a system. */

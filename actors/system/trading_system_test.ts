@@ -1,12 +1,15 @@
-import { assertEquals, assertThrows } from "../../testing/assert.ts";
-import { SAMPLES } from "../../testing/samples.ts";
-import { MemoryBus } from "../memory_bus.ts";
-import type { Bar, CancelRequest, Message, OrderIntent } from "../messages.ts";
-import { subjectFor } from "../routing.ts";
-import { validateLimits } from "../risk_rules.ts";
-import { FakeVenue } from "../../testing/fake_venue.ts";
-import { featureSet } from "../../policies/features.ts";
-import { createPolicy, parsePolicyConfig } from "../../policies/rules.ts";
+import { assertEquals, assertThrows, FakeVenue, SAMPLES } from "../../testing/mod.ts";
+import { MemoryBus } from "../bus/mod.ts";
+import {
+  type Bar,
+  type CancelRequest,
+  type Message,
+  type OrderIntent,
+  subjectFor,
+} from "../protocol/mod.ts";
+import { validateLimits } from "../roles/mod.ts";
+import { featureSet } from "../../policies/features/mod.ts";
+import { createPolicy, parsePolicyConfig } from "../../policies/serving/mod.ts";
 import { startTradingSystem } from "./trading_system.ts";
 
 const T0 = 1_700_000_000_000;

@@ -9,10 +9,9 @@
  * recording every time.
  * @module
  */
-import { OrderKind, Side as VenueSide } from "../../env/book_events.ts";
-import type { TradingVenue } from "../../env/trading_venue.ts";
-import type { OrderUpdate } from "../../env/venue_events.ts";
-import type { Order } from "../messages.ts";
+import { OrderKind, Side as VenueSide } from "../../env/book/mod.ts";
+import type { OrderUpdate, TradingVenue } from "../../env/venue/mod.ts";
+import type { Order } from "../protocol/mod.ts";
 import {
   type AdapterUpdate,
   type Balance,

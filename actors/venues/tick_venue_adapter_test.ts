@@ -1,8 +1,6 @@
-import { assertEquals, assertRejects, assertThrows } from "../../testing/assert.ts";
-import { SAMPLES } from "../../testing/samples.ts";
-import { parseBars } from "../../env/data_reader.ts";
-import { prepareReplay, ReplayVenue } from "../../env/replay_venue.ts";
-import type { Order } from "../messages.ts";
+import { assertEquals, assertRejects, assertThrows, SAMPLES } from "../../testing/mod.ts";
+import { parseBars, prepareReplay, ReplayVenue } from "../../env/replay/mod.ts";
+import type { Order } from "../protocol/mod.ts";
 import { TickVenueAdapter } from "./tick_venue_adapter.ts";
 import type { AdapterUpdate } from "./venue_adapter.ts";
 

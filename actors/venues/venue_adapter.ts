@@ -20,7 +20,7 @@
  *
  * @module
  */
-import type { Order, Side } from "../messages.ts";
+import type { Order, Side } from "../protocol/mod.ts";
 
 /** One tradable symbol's precision and limits at a venue (ccxt's market `precision`/`limits`). */
 export interface MarketInfo {

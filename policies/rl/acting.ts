@@ -9,7 +9,7 @@
  * import { ActingPolicy } from "./acting.ts";
  * import { initMlp } from "./mlp.ts";
  * import { RunningNorm } from "./running_norm.ts";
- * import { Rng } from "../../env/rng.ts";
+ * import { Rng } from "../../env/kernel/mod.ts";
  * const net = initMlp({ inputs: 2, hidden: [4], outputs: 3, activation: "tanh" }, new Rng(1));
  * const policy = new ActingPolicy({
  *   algo: "ppo", action: { kind: "discrete", n: 3 }, net, norm: new RunningNorm(2).save(),

@@ -13,12 +13,11 @@
  * @module
  */
 import { z } from "zod";
-import type { EnvConfig } from "../../env/trading_env.ts";
-import { codeRevision, type ModelEntry, ModelRegistry, type Stage } from "../registry.ts";
+import { type EnvConfig, parseEnvConfig } from "../../env/gym/mod.ts";
+import { codeRevision, type ModelEntry, ModelRegistry, type Stage } from "../registry/mod.ts";
 import { mlpFromBytes, mlpToBytes } from "./mlp.ts";
 import { observationKey } from "./rl_env.ts";
 import type { ServingModel, TrainerCheckpoint } from "./vec.ts";
-import { parseEnvConfig } from "../../env/trading_env.ts";
 
 /** Thrown for a checkpoint that cannot be read or served; the message says which and why. */
 export class CheckpointError extends Error {

@@ -22,7 +22,7 @@
  * ```
  * @module
  */
-import { Rng } from "../../env/rng.ts";
+import { Rng } from "../../env/kernel/mod.ts";
 import { checkMlpSpec, mlpFromBytes, type MlpSpec, type MlpWeights } from "./mlp.ts";
 import type { ActionSpec, TrainerCheckpoint } from "./vec.ts";
 

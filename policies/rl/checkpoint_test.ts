@@ -1,6 +1,6 @@
-import { assert, assertEquals, assertRejects } from "../../testing/assert.ts";
-import { Rng } from "../../env/rng.ts";
-import { ModelRegistry } from "../registry.ts";
+import { assert, assertEquals, assertRejects } from "../../testing/mod.ts";
+import { Rng } from "../../env/kernel/mod.ts";
+import { ModelRegistry } from "../registry/mod.ts";
 import { ActingPolicy } from "./acting.ts";
 import {
   CheckpointError,

@@ -17,7 +17,7 @@
  * @example
  * ```ts
  * import { baselineAgents, evaluateAgents, formatEvalTable, heldOutSeeds } from "./evaluate.ts";
- * import { type EnvConfigInput, parseEnvConfig } from "../../env/trading_env.ts";
+ * import { type EnvConfigInput, parseEnvConfig } from "../../env/gym/mod.ts";
  * const config: EnvConfigInput = { market: { kind: "sim", decisionMs: 1_000 }, episodeSteps: 5 };
  * const report = evaluateAgents(config, baselineAgents(parseEnvConfig(config)), heldOutSeeds(2));
  * const flat = report.agents.find((a) => a.name === "flat")!;
@@ -26,16 +26,16 @@
  * ```
  * @module
  */
-import { computeStats, type EquityPoint, type Stats } from "../../actors/stats.ts";
-import { SimMarket } from "../../env/env_markets.ts";
-import { Rng } from "../../env/rng.ts";
+import { computeStats, type EquityPoint, type Stats } from "../../actors/ledger/mod.ts";
 import {
   type EnvConfig,
   type EnvConfigInput,
   EnvError,
   type EnvOptions,
+  SimMarket,
   TradingEnv,
-} from "../../env/trading_env.ts";
+} from "../../env/gym/mod.ts";
+import { Rng } from "../../env/kernel/mod.ts";
 import { RoundTrips } from "./round_trips.ts";
 
 /** Chooses an action from an observation; made fresh for every episode. */

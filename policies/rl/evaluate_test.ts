@@ -4,13 +4,8 @@ import {
   assertEquals,
   assertNotEquals,
   assertThrows,
-} from "../../testing/assert.ts";
-import {
-  type EnvConfigInput,
-  EnvError,
-  parseEnvConfig,
-  TradingEnv,
-} from "../../env/trading_env.ts";
+} from "../../testing/mod.ts";
+import { type EnvConfigInput, EnvError, parseEnvConfig, TradingEnv } from "../../env/gym/mod.ts";
 import {
   type ActFn,
   baselineAgents,

@@ -1,4 +1,4 @@
-import { assertAlmostEquals, assertEquals, assertThrows } from "../../testing/assert.ts";
+import { assertAlmostEquals, assertEquals, assertThrows } from "../../testing/mod.ts";
 import { computeGae } from "./gae.ts";
 
 interface Case {

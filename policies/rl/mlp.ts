@@ -13,7 +13,7 @@
  * @example
  * ```ts
  * import { initMlp, MlpForward, mlpFromBytes, mlpToBytes } from "./mlp.ts";
- * import { Rng } from "../../env/rng.ts";
+ * import { Rng } from "../../env/kernel/mod.ts";
  * const net = initMlp({ inputs: 3, hidden: [8], outputs: 2, activation: "tanh" }, new Rng(1));
  * const copy = mlpFromBytes(mlpToBytes(net), net.spec);
  * const a = new MlpForward(net).forward(new Float32Array([1, 2, 3]), 1);
@@ -22,7 +22,7 @@
  * ```
  * @module
  */
-import type { Rng } from "../../env/rng.ts";
+import type { Rng } from "../../env/kernel/mod.ts";
 
 /** Hidden-layer activations. */
 export type HiddenActivation = "tanh" | "relu";

@@ -20,7 +20,7 @@
  * @example
  * ```ts
  * import { ReplayBuffer } from "./replay_buffer.ts";
- * import { Rng } from "../../env/rng.ts";
+ * import { Rng } from "../../env/kernel/mod.ts";
  * const buf = new ReplayBuffer(2, 1);
  * for (let i = 0; i < 3; i++) buf.add([i], 0, i, i / 10, [i + 1], 0, false);
  * // Capacity 2: transition 0 was overwritten.
@@ -32,7 +32,7 @@
  * ```
  * @module
  */
-import type { Rng } from "../../env/rng.ts";
+import type { Rng } from "../../env/kernel/mod.ts";
 
 /** Preallocated outputs of {@linkcode ReplayBuffer.sample} (row-major, `batch` rows). */
 export interface ReplaySample {

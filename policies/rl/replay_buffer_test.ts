@@ -1,5 +1,5 @@
-import { assert, assertEquals, assertThrows } from "../../testing/assert.ts";
-import { Rng } from "../../env/rng.ts";
+import { assert, assertEquals, assertThrows } from "../../testing/mod.ts";
+import { Rng } from "../../env/kernel/mod.ts";
 import { ReplayBuffer } from "./replay_buffer.ts";
 
 /** Adds transition k: obs [k, -k], action k % 3, reward k / 2, nextObs [k + 0.5, 0], done k % 4 === 3. */

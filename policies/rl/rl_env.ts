@@ -25,8 +25,8 @@ import {
   EnvConfigSchema,
   observationNames,
   parseEnvConfig,
-} from "../../env/trading_env.ts";
-import { fnv1a64 } from "../features.ts";
+} from "../../env/gym/mod.ts";
+import { fnv1a64 } from "../features/mod.ts";
 
 /** The scenario's `rl` block; see the module documentation. */
 export const RlEnvSchema = EnvConfigSchema.omit({ market: true }).extend({

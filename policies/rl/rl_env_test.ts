@@ -1,5 +1,5 @@
-import { assertEquals, assertThrows } from "../../testing/assert.ts";
-import { parseScenario, ScenarioError } from "../../scenarios/scenario.ts";
+import { assertEquals, assertThrows } from "../../testing/mod.ts";
+import { parseScenario, ScenarioError } from "../../scenarios/spec/mod.ts";
 import { observationKey, rlEnvConfig, RlEnvError } from "./rl_env.ts";
 
 const AGENTS = [{ id: "hold", policy: { kind: "buy_and_hold" } }];

@@ -14,11 +14,10 @@
  * @module
  */
 import { z } from "zod";
-import { MarketObservation } from "../../env/observation.ts";
-import type { EnvConfig } from "../../env/trading_env.ts";
-import { feature } from "../features.ts";
-import { ModelRefFields } from "../registry.ts";
-import type { Decision, Policy, PolicyContext } from "../rules.ts";
+import { type EnvConfig, MarketObservation } from "../../env/gym/mod.ts";
+import { feature } from "../features/mod.ts";
+import { ModelRefFields } from "../registry/mod.ts";
+import type { Decision, Policy, PolicyContext } from "../rules/mod.ts";
 import { ActingPolicy } from "./acting.ts";
 import type { RlAgentModel } from "./checkpoint.ts";
 

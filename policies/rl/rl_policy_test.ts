@@ -1,13 +1,14 @@
-import { assert, assertEquals, assertRejects, assertThrows } from "../../testing/assert.ts";
+import { assert, assertEquals, assertRejects, assertThrows } from "../../testing/mod.ts";
 import { runScenario } from "../../scenarios/run/mod.ts";
-import { parseScenario } from "../../scenarios/scenario.ts";
-import { ModelRegistry } from "../registry.ts";
-import { createPolicy, type PolicyContext } from "../rules.ts";
+import { parseScenario } from "../../scenarios/spec/mod.ts";
+import { ModelRegistry } from "../registry/mod.ts";
+import type { PolicyContext } from "../rules/mod.ts";
+import { createPolicy } from "../serving/mod.ts";
 import { type RlAgentModel, saveCheckpoint } from "./checkpoint.ts";
 import { type MlpWeights, widths } from "./mlp.ts";
 import { observationKey, rlEnvConfig } from "./rl_env.ts";
 import { RlObserver, rlPolicy, RlPolicySchema } from "./rl_policy.ts";
-import { TradingEnv } from "../../env/trading_env.ts";
+import { TradingEnv } from "../../env/gym/mod.ts";
 import { RunningNorm } from "./running_norm.ts";
 import type { ServingModel } from "./vec.ts";
 

@@ -21,7 +21,7 @@
  * ```
  * @module
  */
-import type { ClosedTrade } from "../../actors/portfolio.ts";
+import type { ClosedTrade } from "../../actors/ledger/mod.ts";
 
 interface OpenTrade {
   direction: "long" | "short";

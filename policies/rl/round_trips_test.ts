@@ -1,4 +1,4 @@
-import { assertAlmostEquals, assertEquals } from "../../testing/assert.ts";
+import { assertAlmostEquals, assertEquals } from "../../testing/mod.ts";
 import { RoundTrips } from "./round_trips.ts";
 
 Deno.test("a flip closes the long trade and opens a short one, sharing the step's cost by lots", () => {

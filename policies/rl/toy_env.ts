@@ -21,7 +21,7 @@
  * ```
  * @module
  */
-import { episodeSeed, vecBuffers, VecEnvBase, type VecStep } from "../../env/vec_env.ts";
+import { episodeSeed, vecBuffers, VecEnvBase, type VecStep } from "../../env/gym/mod.ts";
 import type { ActionSpec, RlVecEnv } from "./vec.ts";
 
 /** The toy tasks; see the module documentation. */

@@ -4,7 +4,7 @@
  * they learn.
  * @module
  */
-import type { VecEnvBase } from "../../env/vec_env.ts";
+import type { VecEnvBase } from "../../env/gym/mod.ts";
 
 /** N environments stepped in one call, auto-resetting: what the trainers use of env/vec_env.ts. */
 export type RlVecEnv = Pick<

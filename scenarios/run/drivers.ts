@@ -5,8 +5,7 @@
  * identical, message for message, to the in-process one.
  * @module
  */
-import { MemoryBus } from "../../actors/memory_bus.ts";
-import { NatsBus } from "../../actors/nats_bus.ts";
+import { MemoryBus, NatsBus } from "../../actors/bus/mod.ts";
 
 const DAY_MS = 86_400_000;
 

@@ -5,10 +5,10 @@
  * bars. Background traders live inside the simulator and never touch the bus.
  * @module
  */
-import type { BarEvent, MarketEvent, TopEvent } from "../../env/venue_events.ts";
-import type { Bar, Quote } from "../../actors/messages.ts";
+import type { BarEvent, MarketEvent, TopEvent } from "../../env/venue/mod.ts";
+import type { Bar, Quote } from "../../actors/protocol/mod.ts";
 import { roundTo } from "../../actors/venues/mod.ts";
-import type { Scenario } from "../scenario.ts";
+import type { Scenario } from "../spec/mod.ts";
 import type { Market } from "./markets.ts";
 
 /**

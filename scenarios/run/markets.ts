@@ -3,13 +3,18 @@
  * simulator, its recorded bars replayed, or the raw bars of a recording replayed.
  * @module
  */
-import { parseBars, parseTime, readBars } from "../../env/data_reader.ts";
-import { prepareReplay, ReplayVenue } from "../../env/replay_venue.ts";
-import { Simulation } from "../../env/simulation.ts";
-import type { TradingVenue } from "../../env/trading_venue.ts";
-import type { Bar, Message } from "../../actors/messages.ts";
+import {
+  parseBars,
+  parseTime,
+  prepareReplay,
+  readBars,
+  ReplayVenue,
+} from "../../env/replay/mod.ts";
+import { Simulation } from "../../env/sim/mod.ts";
+import type { TradingVenue } from "../../env/venue/mod.ts";
+import type { Bar, Message } from "../../actors/protocol/mod.ts";
 import type { SymbolInfo } from "../../actors/venues/mod.ts";
-import { dataPath, type Scenario } from "../scenario.ts";
+import { dataPath, type Scenario } from "../spec/mod.ts";
 
 /** A venue ready to run, whatever its kind. */
 export interface Market {

@@ -3,6 +3,9 @@
  * trading system by {@linkcode runScenario}.
  * @module
  */
-export { type RunOptions, type RunResult, runScenario } from "./run_scenario.ts";
-export type { Progress } from "./sim_clock.ts";
-export { SIM_STREAM } from "./drivers.ts";
+export * from "./drivers.ts";
+export * from "./feed.ts";
+export * from "./market_series.ts";
+export * from "./markets.ts";
+export * from "./run_scenario.ts";
+export * from "./sim_clock.ts";

@@ -7,22 +7,21 @@
  *
  * @module
  */
-import type { Bar, Message, Quote } from "../../actors/messages.ts";
+import { type Bar, type Message, type Quote, subjectFor } from "../../actors/protocol/mod.ts";
 import {
   type AgentSummary,
   monitorSummary,
   type PricePoint,
   type RiskEventRecord,
-} from "../../actors/monitor_actor.ts";
-import { validateLimits } from "../../actors/risk_rules.ts";
-import { subjectFor } from "../../actors/routing.ts";
+  validateLimits,
+} from "../../actors/roles/mod.ts";
 import { startTradingSystem } from "../../actors/system/mod.ts";
 import { type SymbolInfo, TickVenueAdapter } from "../../actors/venues/mod.ts";
-import { featureSet } from "../../policies/features.ts";
-import { loadPolicyModels, type ServedModel } from "../../policies/model_policy.ts";
-import type { RlAgentModel } from "../../policies/rl/checkpoint.ts";
-import { createPolicy } from "../../policies/rules.ts";
-import { dataPath, type Scenario } from "../scenario.ts";
+import { featureSet } from "../../policies/features/mod.ts";
+import { loadPolicyModels, type ServedModel } from "../../policies/serving/mod.ts";
+import type { RlAgentModel } from "../../policies/rl/mod.ts";
+import { createPolicy } from "../../policies/serving/mod.ts";
+import { dataPath, type Scenario } from "../spec/mod.ts";
 import { type Driver, memoryDriver, natsDriver } from "./drivers.ts";
 import { attachFeed } from "./feed.ts";
 import { type Market, recordedMarket, replayMarket, simMarket } from "./markets.ts";

@@ -1,0 +1,1013 @@
+/**
+ * The bus over a real nats-server (`npm:nats`): the {@linkcode Bus} interface and semantics of
+ * the in-process {@linkcode MemoryBus}, across processes and machines.
+ *
+ * - **Encoding**: every message is encoded once by `actors/codec.ts` (JSON) and decoded once per
+ *   receiving subscription.
+ * - **Validation on receipt** (default on): a message that fails the catalogue is not handed to
+ *   the subscriber; it is counted, reported, and a `dead-letter` naming the bad field is
+ *   published on `dlq.<kind>`. The subscriber keeps running. Replies (`_INBOX.*`) are free-form.
+ * - **Namespaces**: with `prefix: "p"`, subject `fill.a1` travels as `p.fill.a1`, so several runs
+ *   can share one server without hearing each other. Handlers see the subject without prefix.
+ * - **Two delivery modes**:
+ *   - *fan-out* (default): one NATS subscription per `subscribe`, NATS queue groups shared with
+ *     other processes — the mode for actors spread over processes.
+ *   - *ordered*: one NATS subscription on `prefix.>` and local dispatch through a manual
+ *     {@linkcode MemoryBus}. Everything this process publishes comes back through the server
+ *     in publish order and is handed to the local subscribers in subscription order, exactly as
+ *     the in-process bus does — the mode of the lockstep simulation (`deno task sim --bus`).
+ *     Queue groups are local to the process. {@linkcode NatsBus.settle} waits until everything
+ *     published has come back and been handled.
+ * - **Durable subjects** (`durable: { stream }`): messages on orders, order states, fills,
+ *   intents, risk decisions and controls are published to a JetStream stream and acknowledged
+ *   by the server. Each carries a `Nats-Msg-Id` derived from its subject and bytes, so a
+ *   republish after a reconnect or a lost acknowledgement is stored once. An unacknowledged
+ *   publish is retried until it is stored or the bus closes; nothing accepted is dropped
+ *   silently (see `stats().dropped`). {@linkcode NatsBus.consumeDurable} reads a stream through
+ *   a durable consumer that resumes where it left off, in this process or the next.
+ *
+ * @example
+ * ```ts ignore
+ * import { NatsBus } from "./nats_bus.ts";
+ * const bus = await NatsBus.connect({ servers: "nats://127.0.0.1:4222" });
+ * bus.subscribe("svc.echo", (data, _subject, replyTo) => {
+ *   if (replyTo) bus.publish(replyTo, data);
+ * });
+ * console.log(await bus.request("svc.echo", "hello", { timeoutMs: 500 }));
+ * await bus.drain();
+ * ```
+ * @module
+ */
+import {
+  AckPolicy,
+  connect,
+  type ConnectionOptions,
+  type ConsumerMessages,
+  DeliverPolicy,
+  headers,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  type Msg,
+  nanos,
+  type NatsConnection,
+  StorageType,
+  type Subscription as NatsSubscription,
+} from "nats";
+import type { Clock } from "../../env/kernel/mod.ts";
+import {
+  type Bus,
+  BusClosedError,
+  type BusErrorEvent,
+  type BusStats,
+  checkSubscription,
+  type Handler,
+  NoRespondersError,
+  type RequestOptions,
+  RequestTimeoutError,
+  requestTimeoutMs,
+  type SubscribeOptions,
+  type Subscription,
+} from "./bus.ts";
+import {
+  CodecError,
+  deadLetterOf,
+  decodeMessage,
+  encodeMessage,
+  encodePubFrame,
+  parseSubject,
+  tokensMatch,
+  validateMessage,
+} from "../protocol/mod.ts";
+import { logBusError, MemoryBus } from "./memory_bus.ts";
+
+/** Catalogue subjects kept in JetStream by default: orders, fills and every decision. */
+export const DURABLE_SUBJECTS: readonly string[] = [
+  "order.>",
+  "fill.>",
+  "intent.>",
+  "risk.>",
+  "control.>",
+];
+
+/** JetStream settings of a {@linkcode NatsBus}. */
+export interface DurableOptions {
+  /** Stream name (created when missing; its subjects extended when they differ). */
+  readonly stream: string;
+  /** Catalogue subject patterns kept in the stream. Default {@linkcode DURABLE_SUBJECTS}. */
+  readonly subjects?: readonly string[];
+  /** How long the server remembers message ids for de-duplication. Default 120,000 ms. */
+  readonly duplicateWindowMs?: number;
+  /** How long one publish attempt waits for its acknowledgement. Default 5,000 ms. */
+  readonly ackTimeoutMs?: number;
+  /**
+   * The subject namespace the stream keeps, when it is to hold more than this bus's own
+   * `prefix`: `agora.sim.*.*` lets one stream keep every simulation run's. Default: the prefix.
+   */
+  readonly namespace?: string;
+  /** Messages older than this are removed from the stream. Default: kept until deleted. */
+  readonly maxAgeMs?: number;
+}
+
+/** Options of {@linkcode NatsBus.connect}. */
+export interface NatsBusOptions {
+  /** Server URL(s), e.g. `nats://127.0.0.1:4222`. */
+  readonly servers: string | readonly string[];
+  /** Connection name shown by the server. */
+  readonly name?: string;
+  /** Subject namespace (one or more tokens); required by `ordered`. */
+  readonly prefix?: string;
+  /** Ordered local dispatch (the lockstep mode); see the module documentation. Default false. */
+  readonly ordered?: boolean;
+  /** Validate received messages against the catalogue. Default true. */
+  readonly validate?: boolean;
+  /** JetStream for durable subjects; off when absent. */
+  readonly durable?: DurableOptions;
+  /** Timestamps of dead-letter messages. Default: the wall clock. */
+  readonly clock?: Clock;
+  /** Told about handler errors and dead letters. Default: one JSON line on stderr. */
+  readonly onError?: (event: BusErrorEvent) => void;
+  /** Wait between reconnect attempts, ms. Default 100. The client retries without end. */
+  readonly reconnectWaitMs?: number;
+  /** How long to wait for the first connection, ms. Default 5,000. */
+  readonly connectTimeoutMs?: number;
+}
+
+/** Where a durable message came from, handed to a {@linkcode DurableHandler}. */
+export interface DurableInfo {
+  /** The message's sequence number in its stream. */
+  readonly streamSeq: number;
+  /** 1 on first delivery; more after redeliveries. */
+  readonly deliveryCount: number;
+}
+
+/** Receives one message of a durable consumer; it is acknowledged once the handler returns. */
+export type DurableHandler<T = unknown> = (data: T, subject: string, info: DurableInfo) => unknown;
+
+/** A running durable consumer. */
+export interface DurableSubscription extends Subscription {
+  /** Stream sequence of the last message handled and acknowledged (0 before any). */
+  readonly lastSeq: number;
+  /** Stops consuming; resolves once the consumer's messages have stopped. */
+  stop(): Promise<void>;
+}
+
+/** Counters of a {@linkcode NatsBus}, beyond those of every bus. */
+export interface NatsBusStats extends BusStats {
+  /** Durable publishes acknowledged by JetStream (duplicates included). */
+  readonly persisted: number;
+  /** Acknowledgements that said the message was already stored (a republish). */
+  readonly duplicates: number;
+  /** Durable publishes retried after a failed or missing acknowledgement. */
+  readonly retries: number;
+  /** Times the client reconnected to a server. */
+  readonly reconnects: number;
+}
+
+const INBOX_PREFIX = "_INBOX.";
+const SUBJECT_CACHE_LIMIT = 10_000;
+
+interface WireSubject {
+  readonly wire: string;
+  readonly durable: boolean;
+  /** `PUB <wire> ` as bytes: the head of every frame published on it. */
+  readonly head: Uint8Array;
+}
+
+/** The parts of nats.js 2.29's connection the fast publish path writes to. */
+interface ProtocolInternals {
+  sendCommand(frame: Uint8Array): void;
+  outMsgs: number;
+  outBytes: number;
+  info?: { max_payload?: number };
+}
+
+interface PendingAck {
+  readonly wire: string;
+  readonly bytes: Uint8Array;
+  readonly msgId: string;
+  /** When it was last sent (performance.now()). */
+  sentAt: number;
+}
+
+/** The NATS implementation of {@linkcode Bus}; see the module documentation. */
+export class NatsBus implements Bus {
+  readonly #nc: NatsConnection;
+  /** nats.js's protocol handler, when it has the shape the fast publish path expects. */
+  readonly #protocol: ProtocolInternals | undefined;
+  readonly #js: JetStreamClient | undefined;
+  readonly #jsm: JetStreamManager | undefined;
+  readonly #durable: DurableOptions | undefined;
+  readonly #durableTokens: readonly (readonly string[])[];
+  readonly #prefix: string;
+  readonly #validate: boolean;
+  readonly #clock: Clock | undefined;
+  readonly #onError: (event: BusErrorEvent) => void;
+  /** Ordered mode: local dispatch, and the wire subscription feeding it. */
+  readonly #local: MemoryBus | undefined;
+  #wireSub: NatsSubscription | undefined;
+
+  readonly #subjects = new Map<string, WireSubject>();
+  readonly #subs = new Set<NatsSub>();
+  readonly #consumers = new Set<DurableSub>();
+  readonly #inflight = new Set<Promise<void>>();
+  /** Durable publishes awaiting their acknowledgement, by reply number, oldest sent first. */
+  readonly #acks = new Map<number, PendingAck>();
+  /** Message ids on their way, so the very same message is not sent twice at once. */
+  readonly #ackIds = new Set<string>();
+  #ackSeq = 0;
+  #ackInbox = "";
+  #ackSub: NatsSubscription | undefined;
+  #ackTimer: ReturnType<typeof setTimeout> | undefined;
+  #ackWaiters: (() => void)[] = [];
+  #ackFailures = 0;
+  readonly #statusLoop: Promise<void>;
+  readonly #stopStatus: () => void;
+
+  #closed = false;
+  #draining = false;
+  /** Ordered mode: messages sent to our own namespace, and those come back. */
+  #sent = 0;
+  #echoed = 0;
+  #settleWaiters: (() => void)[] = [];
+  /**
+   * The last dead-lettered payload: one bad message matching several subscriptions of this
+   * connection arrives once per subscription and is dead-lettered once.
+   */
+  #lastBad: { subject: string; bytes: Uint8Array } | undefined;
+
+  #published = 0;
+  #delivered = 0;
+  #handlerErrors = 0;
+  #deadLettered = 0;
+  #noResponders = 0;
+  #dropped = 0;
+  #persisted = 0;
+  #duplicates = 0;
+  #retries = 0;
+  #reconnects = 0;
+
+  private constructor(
+    nc: NatsConnection,
+    options: NatsBusOptions,
+    jetstream: { js: JetStreamClient; jsm: JetStreamManager } | undefined,
+  ) {
+    this.#nc = nc;
+    const protocol = (nc as unknown as { protocol?: Partial<ProtocolInternals> }).protocol;
+    this.#protocol = typeof protocol?.sendCommand === "function" &&
+        typeof protocol.outMsgs === "number"
+      ? protocol as ProtocolInternals
+      : undefined;
+    this.#prefix = options.prefix === undefined ? "" : `${options.prefix}.`;
+    this.#validate = options.validate ?? true;
+    this.#clock = options.clock;
+    this.#onError = options.onError ?? logBusError;
+    this.#durable = options.durable;
+    this.#durableTokens = options.durable === undefined
+      ? []
+      : (options.durable.subjects ?? DURABLE_SUBJECTS).map((p) => parseSubject(p, true));
+    this.#js = jetstream?.js;
+    this.#jsm = jetstream?.jsm;
+    if (options.ordered) {
+      this.#local = new MemoryBus({ mode: "manual", onError: this.#onError });
+      this.#wireSub = nc.subscribe(`${this.#prefix}>`, {
+        callback: (error, msg) => {
+          if (error === null) this.#receiveOrdered(msg);
+        },
+      });
+    }
+    const status = nc.status();
+    this.#stopStatus = () => (status as unknown as { stop(): void }).stop();
+    this.#statusLoop = (async () => {
+      for await (const s of status) {
+        if (s.type === "reconnect") this.#reconnects++;
+      }
+    })();
+  }
+
+  /**
+   * Connects to NATS. With `durable`, makes sure the stream exists and keeps the durable
+   * subjects. Throws when the server cannot be reached in `connectTimeoutMs`.
+   */
+  static async connect(options: NatsBusOptions): Promise<NatsBus> {
+    if (options.prefix !== undefined) parseSubject(options.prefix, false);
+    const space = options.durable?.namespace;
+    if (space !== undefined) {
+      const own = options.prefix === undefined ? [] : parseSubject(options.prefix, false);
+      if (!tokensMatch(parseSubject(space, true), own)) {
+        throw new TypeError(
+          `durable.namespace: "${space}" does not cover the prefix "${options.prefix ?? ""}"`,
+        );
+      }
+    }
+    if (options.ordered && options.prefix === undefined) {
+      throw new TypeError("prefix: an ordered NatsBus needs its own subject namespace");
+    }
+    const servers = typeof options.servers === "string" ? [options.servers] : [...options.servers];
+    const connection: ConnectionOptions = {
+      servers,
+      name: options.name ?? "agora",
+      reconnect: true,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: options.reconnectWaitMs ?? 100,
+      reconnectJitter: 20,
+      timeout: options.connectTimeoutMs ?? 5_000,
+    };
+    let nc: NatsConnection;
+    try {
+      nc = await connect(connection);
+    } catch (error) {
+      throw new Error(`NATS: cannot connect to ${servers.join(", ")}: ${errorText(error)}`);
+    }
+    let jetstream: { js: JetStreamClient; jsm: JetStreamManager } | undefined;
+    try {
+      if (options.durable !== undefined) {
+        const jsm = await nc.jetstreamManager();
+        await ensureStream(jsm, options.durable, options.prefix);
+        jetstream = { js: nc.jetstream(), jsm };
+      }
+    } catch (error) {
+      await nc.close();
+      const why = (error as { code?: string }).code === "503"
+        ? "JetStream is not enabled on the server (start nats-server with -js)"
+        : errorText(error);
+      throw new Error(`NATS JetStream at ${servers.join(", ")}: ${why}`);
+    }
+    return new NatsBus(nc, options, jetstream);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Ordered mode: whether a local handler is running now (its publishes follow its message). */
+  get dispatching(): boolean {
+    return this.#local?.delivering ?? false;
+  }
+
+  /** The server this bus is connected to (`host:port`). */
+  get server(): string {
+    return this.#nc.getServer();
+  }
+
+  stats(): NatsBusStats {
+    return {
+      published: this.#published,
+      delivered: this.#delivered + (this.#local?.stats().delivered ?? 0),
+      handlerErrors: this.#handlerErrors + (this.#local?.stats().handlerErrors ?? 0),
+      deadLettered: this.#deadLettered,
+      noResponders: this.#noResponders,
+      dropped: this.#dropped,
+      pending: this.#sent - this.#echoed + this.#acks.size,
+      persisted: this.#persisted,
+      duplicates: this.#duplicates,
+      retries: this.#retries,
+      reconnects: this.#reconnects,
+    };
+  }
+
+  publish(subject: string, data: unknown, replyTo?: string): void {
+    if (this.#closed) throw new BusClosedError(`publish on "${subject}": the bus is closed`);
+    if (replyTo === undefined && this.#protocol !== undefined) {
+      const target = this.#subjects.get(subject);
+      if (target !== undefined && !target.durable) {
+        this.#publishFrame(target, data);
+        return;
+      }
+    }
+    const bytes = encodeMessage(data);
+    if (subject.startsWith(INBOX_PREFIX)) {
+      parseSubject(subject, false);
+      this.#nc.publish(subject, bytes);
+      this.#published++;
+      return;
+    }
+    const target = this.#subjects.get(subject) ?? this.#wireSubject(subject);
+    let reply: string | undefined;
+    if (replyTo !== undefined) {
+      parseSubject(replyTo, false);
+      reply = replyTo.startsWith(INBOX_PREFIX) ? replyTo : this.#prefix + replyTo;
+    }
+    if (target.durable && reply === undefined) this.#persist(target.wire, bytes);
+    else this.#nc.publish(target.wire, bytes, reply === undefined ? undefined : { reply });
+    this.#published++;
+    if (this.#local !== undefined) this.#sent++;
+  }
+
+  /**
+   * The hot path of a plain publish: the message encoded straight into a complete `PUB` frame
+   * (actors/codec.ts) handed to the client's outbound buffer — the bytes `nc.publish` would
+   * queue, without its per-message protocol-text encoding. nats.js keeps that buffer across
+   * reconnects, as for any publish.
+   */
+  #publishFrame(target: WireSubject, data: unknown): void {
+    const nc = this.#nc;
+    if (nc.isClosed() || nc.isDraining()) {
+      throw new BusClosedError(`publish on "${target.wire}": the connection is closed`);
+    }
+    const protocol = this.#protocol!;
+    const { frame, size } = encodePubFrame(target.head, data);
+    const max = protocol.info?.max_payload;
+    if (max !== undefined && size > max) {
+      throw new RangeError(`publish on "${target.wire}": ${size} bytes exceed the server's ${max}`);
+    }
+    protocol.outMsgs++;
+    protocol.outBytes += size;
+    protocol.sendCommand(frame);
+    this.#published++;
+    if (this.#local !== undefined) this.#sent++;
+  }
+
+  subscribe<T = unknown>(
+    pattern: string,
+    handler: Handler<T>,
+    options: SubscribeOptions = {},
+  ): Subscription {
+    if (this.#closed || this.#draining) {
+      throw new BusClosedError(
+        `subscribe to "${pattern}": the bus is ${this.#closed ? "closed" : "draining"}`,
+      );
+    }
+    if (this.#local !== undefined) return this.#local.subscribe(pattern, handler, options);
+    const queue = options.queue;
+    const tokens = checkSubscription(pattern, handler, queue);
+    const literal = !tokens.some((t) => t === "*" || t === ">");
+    const sub = new NatsSub(pattern, queue, this.#subs);
+    sub.wire = this.#nc.subscribe(this.#prefix + pattern, {
+      ...(queue === undefined ? {} : { queue }),
+      callback: (error, msg) => {
+        if (error !== null || sub.closed) return;
+        // A literal pattern is the subject: no need to decode the subject's bytes.
+        const subject = literal ? pattern : this.#strip(msg.subject);
+        const data = this.#receive(subject, msg.data);
+        if (data === REJECTED) return;
+        sub.received++;
+        this.#delivered++;
+        this.#call(handler as Handler<unknown>, data, subject, replyOf(msg), pattern);
+      },
+    });
+    this.#subs.add(sub);
+    return sub;
+  }
+
+  async request<T = unknown>(
+    subject: string,
+    data: unknown,
+    options: RequestOptions = {},
+  ): Promise<T> {
+    const timeoutMs = requestTimeoutMs(options);
+    if (this.#closed || this.#draining) {
+      throw new BusClosedError(`request on "${subject}": the bus is closed`);
+    }
+    const target = this.#subjects.get(subject) ?? this.#wireSubject(subject);
+    if (this.#local !== undefined && !this.#local.hasSubscribers(subject)) {
+      this.#noResponders++;
+      throw new NoRespondersError(subject);
+    }
+    const bytes = encodeMessage(data);
+    this.#published++;
+    if (this.#local !== undefined) this.#sent++;
+    let reply: Msg;
+    try {
+      reply = await this.#nc.request(target.wire, bytes, { timeout: Math.ceil(timeoutMs) });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === "503") {
+        this.#noResponders++;
+        throw new NoRespondersError(subject);
+      }
+      if (code === "TIMEOUT") throw new RequestTimeoutError(subject, timeoutMs);
+      if (this.#closed) throw new BusClosedError("request: the bus closed before a reply arrived");
+      throw error;
+    }
+    return decodeMessage(reply.data) as T;
+  }
+
+  /**
+   * Ordered mode: resolves once every message published so far has come back from the server
+   * and been handed to its subscribers, and their async handlers have settled — the lockstep
+   * barrier. Rejects after `timeoutMs` (default 30,000) naming how many are missing.
+   */
+  async settle(timeoutMs = 30_000): Promise<void> {
+    if (this.#local === undefined) {
+      throw new TypeError("settle: only an ordered NatsBus can tell when its messages are back");
+    }
+    while (true) {
+      if (this.#sent !== this.#echoed) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        try {
+          await new Promise<void>((resolve, reject) => {
+            this.#settleWaiters.push(resolve);
+            timer = setTimeout(() => {
+              reject(
+                new Error(
+                  `settle: ${this.#sent - this.#echoed} of ${this.#sent} messages did not come ` +
+                    `back from NATS within ${timeoutMs} ms`,
+                ),
+              );
+            }, timeoutMs);
+          });
+        } finally {
+          clearTimeout(timer);
+        }
+      }
+      if (this.#closed) return;
+      if (this.#local.inflight === 0 && this.#sent === this.#echoed) return;
+      await this.#local.idle();
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#local !== undefined) await this.settle();
+    else await this.#flushWire();
+    await this.#waitForAcks();
+  }
+
+  async drain(): Promise<void> {
+    if (this.#closed) return;
+    this.#draining = true;
+    await this.flush();
+    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+    for (const c of [...this.#consumers]) await c.stop();
+    if (this.#local !== undefined) await this.#local.drain();
+    this.#closed = true;
+    this.#draining = false;
+    await this.#nc.drain();
+    this.#stopStatus();
+    await this.#statusLoop;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#draining = false;
+    clearTimeout(this.#ackTimer);
+    this.#ackTimer = undefined;
+    this.#dropped += this.#acks.size + (this.#sent - this.#echoed);
+    this.#acks.clear();
+    this.#ackIds.clear();
+    for (const resolve of this.#ackWaiters.splice(0)) resolve();
+    for (const resolve of this.#settleWaiters.splice(0)) resolve();
+    for (const s of this.#subs) s.closed = true;
+    this.#subs.clear();
+    for (const c of [...this.#consumers]) await c.halt();
+    await this.#local?.close();
+    await this.#nc.close();
+    this.#stopStatus();
+    await this.#statusLoop;
+  }
+
+  /**
+   * Reads the durable stream through the durable consumer `name` (created when missing) for
+   * messages matching `pattern`, from the first message the consumer has not acknowledged. A
+   * message is acknowledged once its handler returns (or its promise resolves); a handler that
+   * fails gets the message again later, up to 5 deliveries.
+   */
+  async consumeDurable<T = unknown>(
+    name: string,
+    pattern: string,
+    handler: DurableHandler<T>,
+  ): Promise<DurableSubscription> {
+    if (this.#js === undefined || this.#jsm === undefined || this.#durable === undefined) {
+      throw new TypeError("consumeDurable: this bus has no durable stream (option durable)");
+    }
+    if (this.#closed || this.#draining) {
+      throw new BusClosedError(`consumeDurable "${name}": the bus is closed`);
+    }
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) {
+      throw new TypeError(`name: ${JSON.stringify(name)} is not a valid consumer name`);
+    }
+    parseSubject(pattern, true);
+    const stream = this.#durable.stream;
+    await this.#jsm.consumers.add(stream, {
+      durable_name: name,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: this.#prefix + pattern,
+      max_deliver: 5,
+      ack_wait: nanos(30_000),
+    });
+    const consumer = await this.#js.consumers.get(stream, name);
+    const jsm = this.#jsm;
+    const sub = new DurableSub(pattern, this.#consumers, () => jsm.consumers.info(stream, name));
+    const onMessage = (m: JsMsg): void => {
+      if (sub.closed) {
+        sub.held.push(m); // stopping: handed back unhandled once the pull has wound down
+        return;
+      }
+      const subject = this.#strip(m.subject);
+      const data = this.#receive(subject, m.data);
+      if (data === REJECTED) {
+        m.term();
+        return;
+      }
+      sub.received++;
+      this.#delivered++;
+      const info = { streamSeq: m.seq, deliveryCount: m.info.redeliveryCount };
+      const fail = (error: unknown) => {
+        this.#handlerErrors++;
+        this.#report({ type: "handler-error", subject, pattern, error });
+        m.nak(1_000);
+      };
+      const done = () => {
+        m.ack();
+        sub.lastSeq = Math.max(sub.lastSeq, m.seq);
+      };
+      try {
+        const result = (handler as DurableHandler<unknown>)(data, subject, info);
+        if (result instanceof Promise) this.#track(result.then(done, fail));
+        else done();
+      } catch (error) {
+        fail(error);
+      }
+    };
+    sub.messages = await consumer.consume({ max_messages: 512, callback: onMessage });
+    this.#consumers.add(sub);
+    return sub;
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  #wireSubject(subject: string): WireSubject {
+    const tokens = parseSubject(subject, false); // throws if malformed
+    const durable = this.#durableTokens.some((p) => tokensMatch(p, tokens));
+    const wire = this.#prefix + subject;
+    const target = { wire, durable, head: new TextEncoder().encode(`PUB ${wire} `) };
+    if (this.#subjects.size >= SUBJECT_CACHE_LIMIT) this.#subjects.clear();
+    this.#subjects.set(subject, target);
+    return target;
+  }
+
+  #strip(wire: string): string {
+    return this.#prefix !== "" && wire.startsWith(this.#prefix)
+      ? wire.slice(this.#prefix.length)
+      : wire;
+  }
+
+  /** Decodes and validates one received payload; REJECTED when it was dead-lettered. */
+  #receive(subject: string, bytes: Uint8Array): unknown {
+    let data: unknown;
+    try {
+      data = decodeMessage(bytes);
+    } catch (error) {
+      this.#deadLetter(subject, bytes, undefined, (error as CodecError).message);
+      return REJECTED;
+    }
+    if (!this.#validate || subject.startsWith(INBOX_PREFIX)) return data;
+    const result = validateMessage(subject, data);
+    if (result.ok) return data;
+    this.#deadLetter(subject, bytes, data, result.error, result);
+    return REJECTED;
+  }
+
+  #deadLetter(
+    subject: string,
+    bytes: Uint8Array,
+    data: unknown,
+    error: string,
+    result?: Parameters<typeof deadLetterOf>[2],
+  ): void {
+    const last = this.#lastBad;
+    if (last !== undefined && last.subject === subject && sameBytes(last.bytes, bytes)) return;
+    this.#lastBad = { subject, bytes: bytes.slice() };
+    this.#deadLettered++;
+    this.#report({ type: "dead-letter", subject, error });
+    const ts = this.#clock?.now() ?? Date.now();
+    const letter = result === undefined
+      ? {
+        kind: "dead-letter" as const,
+        v: 1 as const,
+        ts: Math.max(0, Math.round(ts)),
+        subject,
+        expectedKind: "unknown" as const,
+        error: `"${subject}": ${error}`,
+        issues: [{ path: "", message: error }],
+        payload: new TextDecoder().decode(bytes),
+      }
+      : deadLetterOf(subject, data, result, ts);
+    if (letter === undefined || this.#closed) return;
+    this.publish(`dlq.${letter.expectedKind}`, letter);
+  }
+
+  #receiveOrdered(msg: Msg): void {
+    this.#echoed++;
+    const local = this.#local!;
+    const subject = this.#strip(msg.subject);
+    const data = this.#receive(subject, msg.data);
+    if (data !== REJECTED && !local.closed) {
+      local.publish(subject, data, replyOf(msg));
+      local.deliverPending();
+    }
+    if (this.#sent === this.#echoed && this.#settleWaiters.length > 0) {
+      for (const resolve of this.#settleWaiters.splice(0)) resolve();
+    }
+  }
+
+  #call(
+    handler: Handler<unknown>,
+    data: unknown,
+    subject: string,
+    replyTo: string | undefined,
+    pattern: string,
+  ): void {
+    try {
+      const result = handler(data, subject, replyTo);
+      if (result instanceof Promise) {
+        this.#track(result.then(() => {}, (error) => this.#handlerFailed(subject, pattern, error)));
+      }
+    } catch (error) {
+      this.#handlerFailed(subject, pattern, error);
+    }
+  }
+
+  #track(p: Promise<void>): void {
+    const tracked = p.finally(() => this.#inflight.delete(tracked));
+    this.#inflight.add(tracked);
+  }
+
+  #handlerFailed(subject: string, pattern: string, error: unknown): void {
+    this.#handlerErrors++;
+    this.#report({ type: "handler-error", subject, pattern, error });
+  }
+
+  #report(event: BusErrorEvent): void {
+    try {
+      this.#onError(event);
+    } catch {
+      // An error reporter that throws must not stop delivery.
+    }
+  }
+
+  /**
+   * Publishes to JetStream and keeps the message until the server has acknowledged it. Every
+   * durable publish is a plain NATS publish with a `Nats-Msg-Id` header and a reply subject on
+   * one acknowledgement inbox of this bus: no promise or timer per message (the JetStream
+   * client's `publish` has both, and tops out near 20 k/s here). One timer resends what has
+   * waited longer than `ackTimeoutMs`, with the same id, so the server stores it once.
+   */
+  #persist(wire: string, bytes: Uint8Array): void {
+    const msgId = messageId(wire, bytes);
+    if (this.#ackIds.has(msgId)) return; // the very same message is already on its way
+    if (this.#ackSub === undefined) {
+      this.#ackInbox = `${INBOX_PREFIX}${crypto.randomUUID().replaceAll("-", "")}`;
+      this.#ackSub = this.#nc.subscribe(`${this.#ackInbox}.*`, {
+        callback: (error, msg) => {
+          if (error === null) this.#acknowledged(msg);
+        },
+      });
+    }
+    const pending: PendingAck = { wire, bytes, msgId, sentAt: 0 };
+    this.#ackIds.add(msgId);
+    this.#send(++this.#ackSeq, pending);
+  }
+
+  #send(id: number, pending: PendingAck): void {
+    const h = headers();
+    h.set("Nats-Msg-Id", pending.msgId);
+    pending.sentAt = performance.now();
+    this.#acks.set(id, pending);
+    this.#nc.publish(pending.wire, pending.bytes, { reply: `${this.#ackInbox}.${id}`, headers: h });
+    this.#ackTimer ??= setTimeout(this.#resendOverdue, this.#ackTimeoutMs());
+  }
+
+  #ackTimeoutMs(): number {
+    return this.#durable?.ackTimeoutMs ?? 5_000;
+  }
+
+  #acknowledged(msg: Msg): void {
+    const id = Number(msg.subject.slice(this.#ackInbox.length + 1));
+    const pending = this.#acks.get(id);
+    if (pending === undefined) return; // a second answer to a message sent twice
+    let ack: { duplicate?: boolean; error?: { description?: string } } | undefined;
+    try {
+      ack = msg.data.length > 0 ? JSON.parse(new TextDecoder().decode(msg.data)) : undefined;
+    } catch {
+      ack = undefined;
+    }
+    if (ack === undefined || ack.error !== undefined) {
+      // No stream answered (503) or it refused: the resend timer tries again.
+      const why = ack?.error?.description ??
+        (msg.headers?.code === 503 ? "no stream answered (503)" : "an empty acknowledgement");
+      // Told once, then every 1,000th time: an outage must not flood the log.
+      if (this.#ackFailures++ % 1_000 === 0) {
+        this.#report({
+          type: "handler-error",
+          subject: this.#strip(pending.wire),
+          pattern: "(jetstream publish)",
+          error: new Error(`not stored yet, will resend: ${why}`),
+        });
+      }
+      return;
+    }
+    this.#acks.delete(id);
+    this.#ackIds.delete(pending.msgId);
+    this.#persisted++;
+    if (ack.duplicate) this.#duplicates++;
+    if (this.#acks.size === 0) {
+      clearTimeout(this.#ackTimer);
+      this.#ackTimer = undefined;
+      for (const resolve of this.#ackWaiters.splice(0)) resolve();
+    }
+  }
+
+  /** Resends, with the same message id, every durable publish still unacknowledged. */
+  readonly #resendOverdue = (): void => {
+    this.#ackTimer = undefined;
+    if (this.#closed) return;
+    const timeout = this.#ackTimeoutMs();
+    const cutoff = performance.now() - timeout;
+    const overdue: [number, PendingAck][] = [];
+    for (const entry of this.#acks) {
+      if (entry[1].sentAt > cutoff) break; // oldest first: the rest are younger
+      overdue.push(entry);
+    }
+    for (const [id, pending] of overdue) {
+      this.#acks.delete(id);
+      this.#retries++;
+      this.#send(++this.#ackSeq, pending);
+    }
+    if (this.#acks.size > 0) {
+      const oldest = this.#acks.values().next().value!.sentAt;
+      clearTimeout(this.#ackTimer);
+      this.#ackTimer = setTimeout(
+        this.#resendOverdue,
+        Math.max(10, oldest + timeout - performance.now()),
+      );
+    }
+  };
+
+  /**
+   * `nc.flush()`, again after a reconnect: a flush caught by a disconnect fails with
+   * DISCONNECT, though what it waits for is still on its way (the client resends its buffer).
+   */
+  async #flushWire(): Promise<void> {
+    for (let attempt = 1;; attempt++) {
+      try {
+        await this.#nc.flush();
+        return;
+      } catch (error) {
+        if (this.#closed || this.#nc.isClosed() || attempt >= 200) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  }
+
+  #waitForAcks(): Promise<void> {
+    if (this.#acks.size === 0 || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => this.#ackWaiters.push(resolve));
+  }
+}
+
+const REJECTED: unique symbol = Symbol("rejected");
+
+class NatsSub implements Subscription {
+  received = 0;
+  closed = false;
+  wire: NatsSubscription | undefined;
+  constructor(
+    readonly pattern: string,
+    readonly queue: string | undefined,
+    readonly owner: Set<NatsSub>,
+  ) {}
+  unsubscribe(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.owner.delete(this);
+    if (!this.wire?.isClosed()) this.wire?.unsubscribe();
+  }
+}
+
+/**
+ * What `consume()` of npm:nats 2.29 returns beyond {@linkcode ConsumerMessages}: the
+ * subscription its pull requests are answered on, and whether it tops those requests up.
+ */
+interface PullInternals {
+  sub?: NatsSubscription;
+  refilling?: boolean;
+}
+
+class DurableSub implements DurableSubscription {
+  received = 0;
+  lastSeq = 0;
+  closed = false;
+  readonly queue = undefined;
+  messages: ConsumerMessages | undefined;
+  /** Messages that arrived after `stop()` began: not handled, to be handed back (nak). */
+  readonly held: JsMsg[] = [];
+  #stopping: Promise<void> | undefined;
+  constructor(
+    readonly pattern: string,
+    readonly owner: Set<DurableSub>,
+    /** A consumer-info round trip: the server then drops pull requests nobody listens to. */
+    readonly forgetDeadPulls: () => Promise<unknown>,
+  ) {}
+  unsubscribe(): void {
+    void this.stop();
+  }
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  /**
+   * Hands back what was fetched but not handled, so the next consumer (here or in another
+   * process) resumes at once with the first unhandled message instead of after the ack wait
+   * (30 s): stops topping up the pull, drains its subscription (what the server already sent
+   * arrives and is held), has the server drop the pull requests left without a listener, then
+   * naks the held messages. The last step before the naks matters: nats-server 2.9 loses a
+   * redelivery it tries to hand to a pull request whose listener is gone (until the ack wait).
+   */
+  async #stop(): Promise<void> {
+    this.closed = true;
+    const pull = this.messages as PullInternals | undefined;
+    if (pull?.sub !== undefined && !pull.sub.isClosed()) {
+      pull.refilling = false;
+      await pull.sub.drain().catch(() => {});
+      await this.forgetDeadPulls().catch(() => {});
+    }
+    for (const m of this.held.splice(0)) {
+      try {
+        m.nak();
+      } catch {
+        // The connection is gone: the server redelivers after the ack wait.
+      }
+    }
+    await this.halt();
+  }
+
+  /** Stops at once (the bus is closing): held messages come back after the ack wait. */
+  async halt(): Promise<void> {
+    this.closed = true;
+    this.owner.delete(this);
+    this.held.length = 0;
+    const messages = this.messages;
+    if (messages === undefined) return;
+    messages.stop();
+    await messages.closed();
+  }
+}
+
+async function ensureStream(
+  jsm: JetStreamManager,
+  durable: DurableOptions,
+  prefix: string | undefined,
+): Promise<void> {
+  const space = durable.namespace ?? prefix;
+  const p = space === undefined ? "" : `${space}.`;
+  const subjects = (durable.subjects ?? DURABLE_SUBJECTS).map((s) => p + s);
+  let existing: string[] | undefined;
+  try {
+    existing = (await jsm.streams.info(durable.stream)).config.subjects;
+  } catch (error) {
+    if (!/not found/i.test(errorText(error))) throw error;
+  }
+  const config = {
+    name: durable.stream,
+    subjects,
+    storage: StorageType.File,
+    duplicate_window: nanos(durable.duplicateWindowMs ?? 120_000),
+    ...(durable.maxAgeMs === undefined ? {} : { max_age: nanos(durable.maxAgeMs) }),
+  };
+  if (existing === undefined) await jsm.streams.add(config);
+  else if (subjects.some((s) => !existing.includes(s))) {
+    await jsm.streams.update(durable.stream, {
+      subjects: [...new Set([...existing, ...subjects])],
+    });
+  }
+}
+
+/** FNV-1a (two 32-bit lanes) over the wire subject and the bytes: the message's id. */
+function messageId(wire: string, bytes: Uint8Array): string {
+  let h1 = 0x811c9dc5, h2 = 0x01000193 ^ bytes.length;
+  for (let i = 0; i < wire.length; i++) {
+    const c = wire.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+  }
+  for (let i = 0; i < bytes.length; i++) {
+    h1 = Math.imul(h1 ^ bytes[i], 0x01000193);
+    h2 = Math.imul(h2 ^ bytes[i], 0x5bd1e995);
+  }
+  return `${(h1 >>> 0).toString(16).padStart(8, "0")}${(h2 >>> 0).toString(16).padStart(8, "0")}`;
+}
+
+/** The reply subject a handler may answer; not the acknowledgement inbox of a JetStream publish. */
+function replyOf(msg: Msg): string | undefined {
+  // nats.js 2.29 decodes `msg.reply` on every read when there is none (an empty string is not
+  // cached); its raw protocol fields say at no cost whether there is one.
+  const raw = (msg as unknown as { _msg?: { reply?: Uint8Array } })._msg;
+  if (raw !== undefined && raw.reply === undefined) return undefined;
+  if (!msg.reply) return undefined;
+  return msg.headers?.has("Nats-Msg-Id") ? undefined : msg.reply;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

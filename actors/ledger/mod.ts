@@ -1,0 +1,7 @@
+/**
+ * Accounting shared by actors, reports and evaluation: positions and P&L from fills, and
+ * performance statistics.
+ * @module
+ */
+export * from "./portfolio.ts";
+export * from "./stats.ts";

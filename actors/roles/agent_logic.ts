@@ -1,0 +1,126 @@
+/**
+ * From a policy's {@linkcode Decision} to orders: the pure part of the agent actor.
+ *
+ * - **Sizing** says what exposure 1 means: a fixed number of units, or a fraction of equity
+ *   at the current price, in whole units.
+ * - **Exposure** decisions become one market order for the difference between the target and
+ *   the position. While any order of the agent is still working nothing new is sent, so a
+ *   decision is never acted on twice.
+ * - **Quote** decisions keep a resting order on a side when its price and size are already
+ *   right, and otherwise cancel it and send the new one. Bids round down and asks up to the
+ *   tick.
+ * - Without short selling, targets are clamped at 0 and asks never exceed the position.
+ *
+ * @example
+ * ```ts
+ * import { planOrders } from "./agent_logic.ts";
+ * const plan = planOrders(
+ *   { kind: "exposure", target: 1, reason: "fast > slow" },
+ *   { position: 3, size: 10, allowShort: false, tickSize: 0.01, working: [] },
+ * );
+ * if (plan.orders[0].side !== "buy" || plan.orders[0].qty !== 7) throw new Error("unreachable");
+ * ```
+ * @module
+ */
+import type { Decision } from "../../policies/rules/mod.ts";
+import type { Side } from "../protocol/mod.ts";
+import { roundTo } from "../venues/mod.ts";
+
+/** How big the agent trades: what exposure 1 means. */
+export type Sizing =
+  | { readonly kind: "units"; readonly units: number }
+  | { readonly kind: "equity_fraction"; readonly fraction: number };
+
+/** Units that exposure 1 means under `sizing`, at `price` with `equity` (whole units, ≥ 0). */
+export function sizeOf(sizing: Sizing, equity: number, price: number | null): number {
+  if (sizing.kind === "units") return sizing.units;
+  if (price === null || !(price > 0) || !(equity > 0)) return 0;
+  return Math.floor((sizing.fraction * equity) / price + 1e-9);
+}
+
+/** An order of the agent that is still working at the venue (or awaiting risk). */
+export interface WorkingOrder {
+  /** Client order id, or undefined while the intent awaits risk. */
+  readonly clientOrderId: string | undefined;
+  readonly side: Side;
+  readonly type: "market" | "limit";
+  readonly limitPrice: number | undefined;
+  readonly remainingQty: number;
+}
+
+/** What the agent knows when it plans. */
+export interface PlanState {
+  readonly position: number;
+  /** Units of exposure 1. */
+  readonly size: number;
+  readonly allowShort: boolean;
+  readonly tickSize: number;
+  readonly working: readonly WorkingOrder[];
+}
+
+/** An order to ask risk for. */
+export interface PlannedOrder {
+  readonly side: Side;
+  readonly type: "market" | "limit";
+  readonly qty: number;
+  readonly limitPrice?: number;
+}
+
+/** Orders to send and working orders to cancel. */
+export interface Plan {
+  readonly orders: readonly PlannedOrder[];
+  readonly cancels: readonly string[];
+}
+
+const NOTHING: Plan = { orders: [], cancels: [] };
+
+/** Plans the orders that carry out `decision`; see the module documentation. */
+export function planOrders(decision: Decision, s: PlanState): Plan {
+  switch (decision.kind) {
+    case "hold":
+      return NOTHING;
+    case "exposure": {
+      if (s.working.length > 0) return NOTHING;
+      let target = Math.round(Math.max(-1, Math.min(1, decision.target)) * s.size);
+      if (!s.allowShort) target = Math.max(0, target);
+      const delta = target - s.position;
+      if (delta === 0) return NOTHING;
+      return {
+        orders: [{ side: delta > 0 ? "buy" : "sell", type: "market", qty: Math.abs(delta) }],
+        cancels: [],
+      };
+    }
+    case "quotes": {
+      // A quote awaiting risk has no id to cancel yet: wait for it.
+      if (s.working.some((w) => w.clientOrderId === undefined)) return NOTHING;
+      const orders: PlannedOrder[] = [];
+      const cancels: string[] = [];
+      const askCap = s.allowShort ? Infinity : Math.max(0, s.position);
+      const wanted: Record<Side, { price: number; qty: number } | null> = {
+        buy: decision.bid === null || decision.bidQty <= 0 ? null : {
+          price: roundTo(Math.floor(decision.bid / s.tickSize + 1e-9) * s.tickSize, s.tickSize),
+          qty: decision.bidQty,
+        },
+        sell: decision.ask === null || Math.min(decision.askQty, askCap) <= 0 ? null : {
+          price: roundTo(Math.ceil(decision.ask / s.tickSize - 1e-9) * s.tickSize, s.tickSize),
+          qty: Math.min(decision.askQty, askCap),
+        },
+      };
+      for (const side of ["buy", "sell"] as const) {
+        const want = wanted[side];
+        let kept = false;
+        for (const w of s.working) {
+          if (w.side !== side) continue;
+          const same = !kept && want !== null && w.type === "limit" &&
+            w.limitPrice === want.price && w.remainingQty === want.qty;
+          if (same) kept = true;
+          else cancels.push(w.clientOrderId!);
+        }
+        if (want !== null && want.price > 0 && !kept) {
+          orders.push({ side, type: "limit", qty: want.qty, limitPrice: want.price });
+        }
+      }
+      return { orders, cancels };
+    }
+  }
+}

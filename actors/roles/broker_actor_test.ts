@@ -1,0 +1,266 @@
+import { createActor } from "xstate";
+import { assertEquals, FakeVenue, SAMPLES } from "../../testing/mod.ts";
+import { brokerMachine } from "./broker_actor.ts";
+import type { CancelRequest, Message, Order } from "../protocol/mod.ts";
+import type { AdapterUpdate } from "../venues/mod.ts";
+
+const NOW = 1_000;
+
+function order(clientOrderId = "a:1"): Order {
+  return {
+    ...SAMPLES.order,
+    agentId: "a",
+    clientOrderId,
+    symbol: "XYZ",
+    side: "buy",
+    type: "limit",
+    qty: 10,
+    limitPrice: 100,
+    tif: "gtc",
+  };
+}
+
+function cancel(clientOrderId = "a:1"): CancelRequest {
+  return { ...SAMPLES.cancel, agentId: "a", clientOrderId };
+}
+
+function setup() {
+  const adapter = new FakeVenue("sim", "XYZ", { assignIds: true });
+  const published: Message[] = [];
+  const actor = createActor(brokerMachine, {
+    input: {
+      adapters: new Map([["a", adapter]]),
+      publish: (m) => published.push(m),
+      now: () => NOW,
+    },
+  });
+  actor.start();
+  const venue = (update: AdapterUpdate) => actor.send({ type: "venue", agentId: "a", update });
+  adapter.update = venue;
+  const statuses = () => published.flatMap((m) => m.kind === "order-state" ? [m.status] : []);
+  return { adapter, published, actor, venue, statuses };
+}
+
+let trades = 0;
+function fillUpdate(qty: number, price: number, ts = 2_000): AdapterUpdate {
+  return {
+    type: "fill",
+    clientOrderId: "a:1",
+    venueOrderId: "v1",
+    tradeId: `t${++trades}`,
+    ts,
+    price,
+    qty,
+    fee: 0.5,
+    liquidity: "maker",
+  };
+}
+
+Deno.test("an order is sent to the venue and published as order-state new", () => {
+  const { adapter, published, actor } = setup();
+  actor.send({ type: "order", order: order() });
+  assertEquals(adapter.submitted, [order()]);
+  assertEquals(published, [{
+    kind: "order-state",
+    v: 1,
+    ts: NOW,
+    agentId: "a",
+    clientOrderId: "a:1",
+    venueOrderId: "v1",
+    symbol: "XYZ",
+    status: "new",
+    filledQty: 0,
+    remainingQty: 10,
+    avgFillPrice: null,
+  }]);
+  assertEquals(actor.getSnapshot().context.counts.sent, 1);
+});
+
+Deno.test("an order with a client order id seen before is not sent again", () => {
+  const { adapter, published, actor } = setup();
+  actor.send({ type: "order", order: order() });
+  actor.send({ type: "order", order: order() });
+  assertEquals(adapter.submitted.length, 1);
+  assertEquals(published.length, 1);
+  const counts = actor.getSnapshot().context.counts;
+  assertEquals([counts.sent, counts.duplicates], [1, 1]);
+});
+
+Deno.test("venue ack, partial fill and the rest become order states and fills", () => {
+  const { published, actor, venue, statuses } = setup();
+  actor.send({ type: "order", order: order() });
+  venue({ type: "ack", clientOrderId: "a:1", venueOrderId: "v1", ts: 1_500 });
+  assertEquals(statuses(), ["new", "acked"]);
+
+  published.length = 0;
+  venue(fillUpdate(4, 100));
+  assertEquals(published, [
+    {
+      kind: "fill",
+      v: 1,
+      ts: 2_000,
+      agentId: "a",
+      clientOrderId: "a:1",
+      fillId: "a:1:f1",
+      symbol: "XYZ",
+      side: "buy",
+      price: 100,
+      qty: 4,
+      fee: 0.5,
+      feeCurrency: "USD",
+      liquidity: "maker",
+    },
+    {
+      kind: "order-state",
+      v: 1,
+      ts: NOW,
+      agentId: "a",
+      clientOrderId: "a:1",
+      venueOrderId: "v1",
+      symbol: "XYZ",
+      status: "partially_filled",
+      filledQty: 4,
+      remainingQty: 6,
+      avgFillPrice: 100,
+    },
+  ]);
+
+  published.length = 0;
+  venue(fillUpdate(6, 100, 2_100));
+  assertEquals(published.map((m) => m.kind), ["fill", "order-state"]);
+  const [fill, state] = published;
+  assertEquals(fill.kind === "fill" && [fill.fillId, fill.qty, fill.ts], ["a:1:f2", 6, 2_100]);
+  assertEquals(
+    state.kind === "order-state" && [state.status, state.filledQty, state.remainingQty],
+    ["filled", 10, 0],
+  );
+});
+
+Deno.test("a cancel of a live order reaches the venue once, even when requested twice", () => {
+  const { adapter, actor, venue, statuses } = setup();
+  actor.send({ type: "order", order: order() });
+  venue({ type: "ack", clientOrderId: "a:1", venueOrderId: "v1", ts: 1_500 });
+  actor.send({ type: "cancel", cancel: cancel() });
+  actor.send({ type: "cancel", cancel: cancel() });
+  assertEquals(adapter.cancels, ["a:1"]);
+  const counts = actor.getSnapshot().context.counts;
+  assertEquals([counts.cancelsSent, counts.cancelsIgnored], [1, 1]);
+
+  venue({
+    type: "cancel",
+    clientOrderId: "a:1",
+    venueOrderId: "v1",
+    ts: 1_600,
+    reason: "cancelled",
+  });
+  assertEquals(statuses(), ["new", "acked", "cancelled"]);
+});
+
+Deno.test("a cancel of an unknown or finished order is ignored", () => {
+  const { adapter, actor, venue } = setup();
+  actor.send({ type: "cancel", cancel: cancel("a:9") });
+  actor.send({ type: "order", order: order() });
+  venue(fillUpdate(10, 100));
+  actor.send({ type: "cancel", cancel: cancel() });
+  assertEquals(adapter.cancels, []);
+  assertEquals(actor.getSnapshot().context.counts.cancelsIgnored, 2);
+});
+
+Deno.test("a fill after a cancel is refused with an illegal_transition alert", () => {
+  const { published, actor, venue } = setup();
+  actor.send({ type: "order", order: order() });
+  venue({ type: "ack", clientOrderId: "a:1", venueOrderId: "v1", ts: 1_500 });
+  venue({
+    type: "cancel",
+    clientOrderId: "a:1",
+    venueOrderId: "v1",
+    ts: 1_600,
+    reason: "cancelled",
+  });
+  published.length = 0;
+
+  venue(fillUpdate(4, 100));
+  assertEquals(published, [{
+    kind: "alert",
+    v: 1,
+    ts: NOW,
+    source: "broker",
+    severity: "warning",
+    code: "illegal_transition",
+    message: "order a:1: order is cancelled: no fill allowed",
+  }]);
+  const ctx = actor.getSnapshot().context;
+  assertEquals(ctx.orders.get("a:1")!.record.status, "cancelled");
+  assertEquals(ctx.orders.get("a:1")!.record.filledQty, 0);
+  assertEquals(ctx.counts.illegalUpdates, 1);
+});
+
+Deno.test("a cancel the venue refused (the order had finished) changes nothing", () => {
+  const { published, actor, venue } = setup();
+  actor.send({ type: "order", order: order() });
+  venue({ type: "ack", clientOrderId: "a:1", venueOrderId: "v1", ts: 1_500 });
+  published.length = 0;
+
+  venue({
+    type: "cancel-failed",
+    clientOrderId: "a:1",
+    venueOrderId: "v1",
+    ts: 1_600,
+    reason: "too late to cancel",
+  });
+  assertEquals(published, []);
+  const ctx = actor.getSnapshot().context;
+  assertEquals(ctx.orders.get("a:1")!.record.status, "acked");
+  assertEquals([ctx.counts.cancelsTooLate, ctx.counts.illegalUpdates], [1, 0]);
+});
+
+Deno.test("a venue reject of a new order rejects it with the venue's reason", () => {
+  const { published, actor, venue } = setup();
+  actor.send({ type: "order", order: order() });
+  published.length = 0;
+  venue({
+    type: "reject",
+    clientOrderId: "a:1",
+    venueOrderId: "v1",
+    ts: 1_500,
+    reason: "insufficient funds",
+  });
+  assertEquals(published.length, 1);
+  const [state] = published;
+  assertEquals(
+    state.kind === "order-state" && [state.status, state.remainingQty, state.reason],
+    ["rejected", 0, "insufficient funds"],
+  );
+});
+
+Deno.test("an order the adapter cannot express is rejected locally with its reason", () => {
+  const { adapter, published, actor } = setup();
+  adapter.error = "qty 10 is not a whole number of lots of 3";
+  actor.send({ type: "order", order: order() });
+  assertEquals(published, [{
+    kind: "order-state",
+    v: 1,
+    ts: NOW,
+    agentId: "a",
+    clientOrderId: "a:1",
+    symbol: "XYZ",
+    status: "rejected",
+    filledQty: 0,
+    remainingQty: 0,
+    avgFillPrice: null,
+    reason: "qty 10 is not a whole number of lots of 3",
+  }]);
+  const counts = actor.getSnapshot().context.counts;
+  assertEquals([counts.sent, counts.rejectedLocally], [0, 1]);
+});
+
+Deno.test("an order of an agent without a venue account is rejected locally", () => {
+  const { adapter, published, actor } = setup();
+  actor.send({ type: "order", order: { ...order("b:1"), agentId: "b" } });
+  assertEquals(adapter.submitted, []);
+  const [state] = published;
+  assertEquals(
+    state.kind === "order-state" && [state.status, state.reason],
+    ["rejected", "no venue account for agent b"],
+  );
+});

@@ -1,0 +1,15 @@
+/**
+ * The actors, one per role: market data, features, each trading agent, risk, broker and monitor,
+ * with the pure logic each is built on.
+ * @module
+ */
+export * from "./agent_actor.ts";
+export * from "./agent_logic.ts";
+export * from "./broker_actor.ts";
+export * from "./features_actor.ts";
+export * from "./market_data_actor.ts";
+export * from "./md_clean.ts";
+export * from "./monitor_actor.ts";
+export * from "./order_lifecycle.ts";
+export * from "./risk_actor.ts";
+export * from "./risk_rules.ts";

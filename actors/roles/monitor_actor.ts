@@ -1,0 +1,334 @@
+/**
+ * The monitor actor: per agent, positions and realised/unrealised P&L from its fills, marked to
+ * the clean market data; an equity curve sampled at every decision step (the feature vector that
+ * follows each bar of the clock symbol — after the agents have heard it, so the monitor is never
+ * on the path from market data to an order); the price
+ * series; and the risk events (risk and venue rejects, halts, kills) and alerts seen. At each sample it
+ * publishes every agent's `equity` metric and changed positions. {@linkcode monitorSummary} turns
+ * its state into per-agent statistics. A `position` is published when it (or its realised P&L)
+ * changed since the last one.
+ *
+ * @module
+ */
+import { assertEvent, setup } from "xstate";
+import {
+  type ActorRoute,
+  type Alert,
+  type Bar,
+  type Control,
+  type FeatureVector,
+  type Fill,
+  type Message,
+  type Metric,
+  type OrderStateChange,
+  type Position,
+  type Quote,
+  type RiskDecision,
+  route,
+} from "../protocol/mod.ts";
+import {
+  type ClosedTrade,
+  computeStats,
+  type EquityPoint,
+  Portfolio,
+  type Stats,
+} from "../ledger/mod.ts";
+
+/** What the monitor is given when it starts. */
+export interface MonitorInput {
+  readonly agents: readonly { readonly agentId: string; readonly startCash: number }[];
+  /** The symbol whose bars set the equity curve's sampling. */
+  readonly clockSymbol: string;
+  readonly publish: (m: Message) => void;
+}
+
+/** A risk or operations event, for the report's timeline. */
+export interface RiskEventRecord {
+  readonly ts: number;
+  readonly type: "reject" | "halt" | "resume" | "kill" | "alert";
+  readonly agentId: string | null;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** One agent's record in the monitor. */
+export interface AgentRecord {
+  readonly portfolio: Portfolio;
+  readonly equity: EquityPoint[];
+  readonly positions: { ts: number; qty: number }[];
+  readonly fills: Fill[];
+}
+
+/** A price sample: the bar's close time, close, and the quote mid then (null if unknown). */
+export interface PricePoint {
+  readonly ts: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly mid: number | null;
+}
+
+interface MonitorContext {
+  readonly input: MonitorInput;
+  readonly agents: Map<string, AgentRecord>;
+  readonly prices: Map<string, PricePoint[]>;
+  readonly mids: Map<string, number>;
+  readonly events: RiskEventRecord[];
+  /** The last clean bar of the clock symbol. */
+  lastBar: Bar | undefined;
+  /** The last position message per agent and symbol. */
+  readonly lastPosition: Map<string, Position>;
+}
+
+/** Events the monitor handles. */
+export type MonitorEvent =
+  | { readonly type: "fill"; readonly msg: Fill }
+  | { readonly type: "quote"; readonly msg: Quote }
+  | { readonly type: "bar"; readonly msg: Bar }
+  | { readonly type: "step"; readonly msg: FeatureVector }
+  | { readonly type: "risk"; readonly msg: RiskDecision }
+  | { readonly type: "order-state"; readonly msg: OrderStateChange }
+  | { readonly type: "control"; readonly msg: Control }
+  | { readonly type: "alert"; readonly msg: Alert };
+
+/** The monitor machine; see the module documentation. */
+export const monitorMachine = setup({
+  types: {
+    context: {} as MonitorContext,
+    events: {} as MonitorEvent,
+    input: {} as MonitorInput,
+  },
+  actions: {
+    fill: ({ context, event }) => {
+      assertEvent(event, "fill");
+      const a = context.agents.get(event.msg.agentId);
+      if (a === undefined) return;
+      a.portfolio.applyFill(event.msg);
+      a.fills.push(event.msg);
+    },
+    quote: ({ context, event }) => {
+      assertEvent(event, "quote");
+      const { bid, ask, symbol } = event.msg;
+      if (bid !== null && ask !== null) context.mids.set(symbol, (bid + ask) / 2);
+    },
+    bar: ({ context, event }) => {
+      assertEvent(event, "bar");
+      recordBar(context, event.msg);
+    },
+    step: ({ context, event }) => {
+      assertEvent(event, "step");
+      if (event.msg.symbol === context.input.clockSymbol) sample(context, event.msg.ts);
+    },
+    risk: ({ context, event }) => {
+      assertEvent(event, "risk");
+      const d = event.msg;
+      if (d.outcome !== "rejected") return;
+      context.events.push({
+        ts: d.ts,
+        type: "reject",
+        agentId: d.agentId,
+        code: d.reasons.map((r) => r.check).join(","),
+        message: d.reasons.map((r) => r.message).join("; "),
+      });
+    },
+    orderState: ({ context, event }) => {
+      assertEvent(event, "order-state");
+      const s = event.msg;
+      if (s.status !== "rejected") return;
+      context.events.push({
+        ts: s.ts,
+        type: "reject",
+        agentId: s.agentId,
+        code: "venue",
+        message: `${s.clientOrderId}: ${s.reason ?? "rejected by the venue"}`,
+      });
+    },
+    control: ({ context, event }) => {
+      assertEvent(event, "control");
+      const c = event.msg;
+      if (c.command !== "halt" && c.command !== "resume" && c.command !== "kill") return;
+      context.events.push({
+        ts: c.ts,
+        type: c.command,
+        agentId: c.target === "all" ? null : c.target,
+        code: c.issuedBy,
+        message: c.reason ?? c.command,
+      });
+    },
+    alert: ({ context, event }) => {
+      assertEvent(event, "alert");
+      const a = event.msg;
+      context.events.push({
+        ts: a.ts,
+        type: "alert",
+        agentId: null,
+        code: `${a.source}/${a.code}`,
+        message: a.message,
+      });
+    },
+  },
+}).createMachine({
+  id: "monitor",
+  context: ({ input }) => ({
+    input,
+    agents: new Map(input.agents.map((a) => [a.agentId, {
+      portfolio: new Portfolio(a.startCash),
+      equity: [],
+      positions: [],
+      fills: [],
+    }])),
+    prices: new Map(),
+    mids: new Map(),
+    events: [],
+    lastPosition: new Map(),
+    lastBar: undefined,
+  }),
+  initial: "running",
+  states: {
+    running: {
+      on: {
+        fill: { actions: "fill" },
+        quote: { actions: "quote" },
+        bar: { actions: "bar" },
+        step: { actions: "step" },
+        risk: { actions: "risk" },
+        "order-state": { actions: "orderState" },
+        control: { actions: "control" },
+        alert: { actions: "alert" },
+      },
+    },
+  },
+});
+
+function recordBar(ctx: MonitorContext, bar: Bar): void {
+  const ts = bar.ts + bar.intervalMs;
+  let series = ctx.prices.get(bar.symbol);
+  if (series === undefined) ctx.prices.set(bar.symbol, series = []);
+  series.push({
+    ts,
+    open: bar.open,
+    high: bar.high,
+    low: bar.low,
+    close: bar.close,
+    mid: ctx.mids.get(bar.symbol) ?? null,
+  });
+  for (const a of ctx.agents.values()) a.portfolio.mark(bar.symbol, bar.close, ts);
+  if (bar.symbol === ctx.input.clockSymbol) ctx.lastBar = bar;
+}
+
+/** One point of every agent's curves, at a decision step of the clock symbol. */
+function sample(ctx: MonitorContext, ts: number): void {
+  const bar = ctx.lastBar;
+  if (bar === undefined) return;
+  // First sample: the starting point of every curve, before any bar's P&L.
+  for (const [agentId, a] of ctx.agents) {
+    const p = a.portfolio;
+    if (a.equity.length === 0) a.equity.push({ ts: bar.ts, equity: p.startCash, exposed: false });
+    let exposed = false;
+    for (const symbol of p.symbols) {
+      const qty = p.position(symbol);
+      if (qty !== 0) exposed = true;
+      const position: Position = {
+        kind: "position",
+        v: 1,
+        ts,
+        agentId,
+        symbol,
+        qty,
+        avgPrice: p.avgPrice(symbol),
+        realizedPnl: p.realizedPnl(symbol),
+        unrealizedPnl: p.unrealizedPnl(symbol),
+      };
+      // Published when the position or its realised P&L changed since the last one.
+      const key = `${agentId}/${symbol}`;
+      const last = ctx.lastPosition.get(key);
+      if (last === undefined || last.qty !== qty || last.realizedPnl !== position.realizedPnl) {
+        ctx.lastPosition.set(key, position);
+        ctx.input.publish(position);
+      }
+    }
+    const equity = p.equity();
+    a.equity.push({ ts, equity, exposed });
+    a.positions.push({ ts, qty: p.position(ctx.input.clockSymbol) });
+    const metric: Metric = {
+      kind: "metric",
+      v: 1,
+      ts,
+      source: "monitor",
+      name: "equity",
+      value: equity,
+      labels: { agentId },
+    };
+    ctx.input.publish(metric);
+  }
+}
+
+/** An agent's final figures. */
+export interface AgentSummary {
+  readonly agentId: string;
+  readonly stats: Stats;
+  readonly trades: readonly ClosedTrade[];
+  readonly equity: readonly EquityPoint[];
+  readonly positions: readonly { ts: number; qty: number }[];
+  readonly fills: readonly Fill[];
+}
+
+/**
+ * Per-agent statistics from the monitor's state. With `closeAtEnd`, positions still open are
+ * closed at their last price at `endTs` and counted as trades.
+ */
+export function monitorSummary(
+  ctx: { readonly agents: ReadonlyMap<string, AgentRecord> },
+  options: {
+    readonly closeAtEnd: boolean;
+    readonly endTs: number;
+    readonly periodsPerYear: number;
+  },
+): AgentSummary[] {
+  const out: AgentSummary[] = [];
+  for (const [agentId, a] of ctx.agents) {
+    const p = a.portfolio;
+    if (options.closeAtEnd) p.closeAll(options.endTs);
+    const equity = a.equity.length > 0
+      ? a.equity
+      : [{ ts: options.endTs, equity: p.startCash, exposed: false }];
+    const stats = computeStats({
+      startCash: p.startCash,
+      equity,
+      trades: p.closedTrades(),
+      periodsPerYear: options.periodsPerYear,
+      turnover: p.turnover,
+      fees: p.fees,
+    });
+    out.push({
+      agentId,
+      stats,
+      trades: p.closedTrades(),
+      equity,
+      positions: a.positions,
+      fills: a.fills,
+    });
+  }
+  return out;
+}
+
+/** The monitor's context type, for readers of its snapshot. */
+export type MonitorState = MonitorContext;
+
+/**
+ * The monitor's subscriptions: fills, clean quotes and bars (marks), the clock symbol's features
+ * (one equity point per step), risk rejections, order states, controls and alerts.
+ */
+export function monitorRoutes(clockSymbol: string): ActorRoute[] {
+  return [
+    route("fill", {}, (msg) => ({ type: "fill", msg })),
+    route("quote", { stage: "clean" }, (msg) => ({ type: "quote", msg })),
+    route("bar", { stage: "clean" }, (msg) => ({ type: "bar", msg })),
+    route("features", { symbol: clockSymbol }, (msg) => ({ type: "step", msg })),
+    route("risk-decision", { outcome: "rejected" }, (msg) => ({ type: "risk", msg })),
+    route("order-state", {}, (msg) => ({ type: "order-state", msg })),
+    route("control", {}, (msg) => ({ type: "control", msg })),
+    route("alert", {}, (msg) => ({ type: "alert", msg })),
+  ];
+}

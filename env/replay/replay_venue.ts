@@ -1,0 +1,572 @@
+/**
+ * The replay venue: recorded OHLCV bars played back as a venue with the same trading surface
+ * as the simulated one ({@linkcode TradingVenue}): accounts with cash and positions, market,
+ * limit and stop orders, cancels and replaces, order updates to the account's listener and
+ * bars to every feed. How orders fill is in fill_rules.ts, in one table.
+ *
+ * Time moves a bar at a time ({@linkcode ReplayVenue.step}): the venue first tells listeners
+ * what happened to the commands sent since the last bar (accepted, rejected, cancelled,
+ * replaced), then fills the pending orders against the new bar, in the order they were sent,
+ * then publishes the bar to the feeds. An order sent while bar *t* is published (or between
+ * steps) takes part from bar *t + 1*, so a market order fills at the next bar's open.
+ *
+ * Prices are integer ticks of the symbol's tick size (inferred from the data's decimals when
+ * not given); cash is in notional units (tick × lot), as in the simulated venue.
+ *
+ * @example
+ * ```ts
+ * import { parseBars } from "./data_reader.ts";
+ * import { prepareReplay, ReplayVenue } from "./replay_venue.ts";
+ * import { OrderKind, Side } from "../book/mod.ts";
+ * const { bars } = parseBars("date,open,high,low,close,volume\n" +
+ *   "2024-01-01,10.00,10.50,9.90,10.20,100\n2024-01-02,10.30,10.40,10.10,10.35,80\n");
+ * const venue = new ReplayVenue({ symbols: [prepareReplay({ name: "X", bars })] });
+ * const me = venue.openAccount({ cash: 100_000 });
+ * venue.step(); // bar 1 closes at 10.20
+ * venue.submit(me, 0, Side.Buy, OrderKind.Market, 0, 10);
+ * venue.step(); // bar 2 opens at 10.30: the market order fills there
+ * if (venue.accounts.positionOf(me, 0) !== 10) throw new Error("unreachable");
+ * if (venue.accounts.cash[me] !== 100_000 - 1030 * 10) throw new Error("unreachable");
+ * ```
+ * @module
+ */
+import {
+  type AccountOptions,
+  Accounts,
+  type AccountView,
+  type BarEvent,
+  buyHold,
+  type MarketEvent,
+  type OrderUpdate,
+  type TradingVenue,
+  type VenueStats,
+} from "../venue/mod.ts";
+import { OrderKind, Side } from "../book/mod.ts";
+import type { BarSeries } from "./data_reader.ts";
+import { commissionOf, type FillCosts, fillPrice } from "./fill_rules.ts";
+
+/**
+ * A recorded symbol: its bars with prices in ticks (volume as recorded), ready to replay. Build
+ * with {@linkcode prepareReplay}.
+ */
+export interface ReplayData extends BarSeries {
+  readonly name: string;
+  readonly tickSize: number;
+  /** Typical bar length (median spacing of the bar times), ms. */
+  readonly barMs: number;
+}
+
+/** A symbol to prepare: its bars in decimal prices, and optionally its tick size. */
+export interface ReplaySymbolSpec {
+  readonly name: string;
+  readonly bars: BarSeries;
+  /** Default: the finest decimal step found in the prices (at most 10 decimals). */
+  readonly tickSize?: number;
+}
+
+/** Replay venue settings. */
+export interface ReplayOptions {
+  readonly symbols: readonly ReplayData[];
+  /** Commission, a fraction of each fill's notional. Default 0. */
+  readonly commission?: number;
+  /** Full bid-ask spread, a fraction of the price. Default 0. */
+  readonly spread?: number;
+  /** Adverse move on market and stop fills, a fraction of the price. Default 0. */
+  readonly slippage?: number;
+  /** Replay bars starting at or after this time (ms). Default: the first bar. */
+  readonly start?: number;
+  /** Replay bars starting before this time (ms). Default: through the last bar. */
+  readonly end?: number;
+  /** Cash held for a market buy: the last close times (1 + this). Default 0.25. */
+  readonly marketHoldBand?: number;
+}
+
+/** Thrown for replay settings or data that are not usable; the message names the field. */
+export class ReplayError extends RangeError {
+  override name = "ReplayError";
+}
+
+/** The finest decimal step of the prices in `bars` (10^-d for the most decimals d seen, d ≤ 10). */
+export function inferTickSize(bars: BarSeries): number {
+  let d = 0;
+  const cols = [bars.open, bars.high, bars.low, bars.close];
+  for (const col of cols) {
+    for (let i = 0; i < bars.length; i++) {
+      const x = col[i];
+      while (
+        d < 10 && Math.abs(x * 10 ** d - Math.round(x * 10 ** d)) > 1e-7 * Math.max(1, x * 10 ** d)
+      ) {
+        d++;
+      }
+    }
+  }
+  return Number((10 ** -d).toFixed(d));
+}
+
+/** Converts bars to ticks; prices that are not whole ticks of `tickSize` are an error. */
+export function prepareReplay(spec: ReplaySymbolSpec): ReplayData {
+  const { bars, name } = spec;
+  if (bars.length === 0) throw new ReplayError(`symbols.${name}.bars: expected at least one bar`);
+  const tick = spec.tickSize ?? inferTickSize(bars);
+  if (!(tick > 0) || !Number.isFinite(tick)) {
+    throw new ReplayError(`symbols.${name}.tickSize: expected a size > 0, got ${tick}`);
+  }
+  const toTicks = (col: Float64Array, field: string): Float64Array => {
+    const out = new Float64Array(bars.length);
+    for (let i = 0; i < bars.length; i++) {
+      const t = col[i] / tick;
+      const r = Math.round(t);
+      if (Math.abs(t - r) > 1e-6 * Math.max(1, t)) {
+        throw new ReplayError(
+          `symbols.${name}: ${field} ${col[i]} of bar ${i} is not a whole tick of ${tick}`,
+        );
+      }
+      out[i] = r;
+    }
+    return out;
+  };
+  const gaps = [];
+  for (let i = 1; i < bars.length; i++) gaps.push(bars.time[i] - bars.time[i - 1]);
+  gaps.sort((a, b) => a - b);
+  return {
+    name,
+    tickSize: tick,
+    barMs: gaps.length > 0 ? gaps[gaps.length >> 1] : 60_000,
+    length: bars.length,
+    time: bars.time,
+    open: toTicks(bars.open, "open"),
+    high: toTicks(bars.high, "high"),
+    low: toTicks(bars.low, "low"),
+    close: toTicks(bars.close, "close"),
+    volume: bars.volume,
+  };
+}
+
+interface Pending {
+  id: number;
+  account: number;
+  symbol: number;
+  side: Side;
+  kind: OrderKind;
+  price: number;
+  qty: number;
+  /** Cash (buys) or lots (sells) held back for it. */
+  held: number;
+  /** The step count when it was sent; it takes part from the next step. */
+  sentStep: number;
+}
+
+const SUPPORTED: readonly number[] = [OrderKind.Market, OrderKind.Limit, OrderKind.Stop];
+
+/** The replay venue; see the module documentation. */
+export class ReplayVenue implements TradingVenue {
+  readonly symbols: readonly ReplayData[];
+  readonly accounts: Accounts;
+  readonly costs: FillCosts;
+  readonly commission: number;
+  #band: number;
+  #cursor: number[];
+  #end: number[];
+  #last: Float64Array;
+  #now: number;
+  #step = 0;
+  #nextId = 1;
+  #pending: Pending[] = [];
+  #outbox: OrderUpdate[] = [];
+  #listeners: (((u: OrderUpdate) => void) | undefined)[] = [];
+  #feeds: ((e: MarketEvent) => void)[] = [];
+  #stats = { commands: 0, rejects: 0, trades: 0, volume: 0 };
+  #bar = { open: 0, high: 0, low: 0, close: 0 }; // the bar being filled, reused
+
+  constructor(options: ReplayOptions) {
+    if (options.symbols.length === 0) throw new ReplayError("symbols: expected at least one");
+    const frac = (v: number | undefined, field: string, max: number): number => {
+      const x = v ?? 0;
+      if (!(x >= 0 && x < max)) {
+        throw new ReplayError(`${field}: expected a fraction in [0, ${max}), got ${v}`);
+      }
+      return x;
+    };
+    this.commission = frac(options.commission, "commission", 1);
+    this.costs = {
+      spread: frac(options.spread, "spread", 1),
+      slippage: frac(options.slippage, "slippage", 1),
+    };
+    this.#band = frac(options.marketHoldBand ?? 0.25, "marketHoldBand", 10);
+    this.symbols = options.symbols;
+    this.accounts = new Accounts(options.symbols.length);
+    const start = options.start ?? -Infinity;
+    const end = options.end ?? Infinity;
+    this.#cursor = this.symbols.map((d) => lowerBound(d.time, start));
+    this.#end = this.symbols.map((d) => lowerBound(d.time, end));
+    if (this.symbols.every((_, s) => this.#cursor[s] >= this.#end[s])) {
+      throw new ReplayError(`start/end: no bar in [${start}, ${end})`);
+    }
+    this.#last = new Float64Array(this.symbols.length);
+    this.#now = Math.min(
+      ...this.symbols.map((
+        d,
+        s,
+      ) => (this.#cursor[s] < d.length ? d.time[this.#cursor[s]] : Infinity)),
+    );
+  }
+
+  /** Current replay time, ms: the close of the last bar replayed (the first bar's start before). */
+  get now(): number {
+    return this.#now;
+  }
+
+  /** True when every bar of the window has been replayed. */
+  get done(): boolean {
+    return this.#cursor.every((c, s) => c >= this.#end[s]);
+  }
+
+  /** Bars left in the window, summed over symbols. */
+  get barsLeft(): number {
+    let n = 0;
+    for (let s = 0; s < this.symbols.length; s++) n += this.#end[s] - this.#cursor[s];
+    return n;
+  }
+
+  get stats(): VenueStats {
+    return { ...this.#stats };
+  }
+
+  openAccount(options: AccountOptions = {}): number {
+    const a = this.accounts.open(options);
+    this.#listeners[a] = options.listener;
+    return a;
+  }
+
+  addFeed(fn: (e: MarketEvent) => void, delayMs = 0): void {
+    if (!(delayMs >= 0) || !Number.isFinite(delayMs)) {
+      throw new ReplayError(`delayMs: expected a duration >= 0, got ${delayMs}`);
+    }
+    this.#feeds.push(fn);
+  }
+
+  submit(
+    account: number,
+    symbol: number,
+    side: Side,
+    kind: OrderKind,
+    price: number,
+    qty: number,
+  ): number {
+    this.#checkRefs(account, symbol);
+    const id = this.#nextId++;
+    this.#stats.commands++;
+    const why = this.#checkOrder(side, kind, price, qty);
+    if (why !== null) {
+      this.#reject(account, symbol, id, side, price, qty, why);
+      return id;
+    }
+    const o: Pending = {
+      id,
+      account,
+      symbol,
+      side,
+      kind,
+      price,
+      qty,
+      held: 0,
+      sentStep: this.#step,
+    };
+    const hold = this.#hold(o);
+    if (hold !== null) {
+      this.#reject(account, symbol, id, side, price, qty, hold);
+      return id;
+    }
+    this.#pending.push(o);
+    this.#post(o, "accepted", price, qty, 0, "", "");
+    return id;
+  }
+
+  cancel(account: number, symbol: number, id: number): void {
+    this.#checkRefs(account, symbol);
+    this.#stats.commands++;
+    const i = this.#find(account, symbol, id);
+    if (i < 0) return this.#reject(account, symbol, id, Side.Buy, 0, 0, "cancel: unknown order");
+    const o = this.#pending[i];
+    this.#release(o);
+    this.#pending.splice(i, 1);
+    this.#post(o, "cancelled", o.price, o.qty, 0, "", "user cancel");
+  }
+
+  replace(account: number, symbol: number, id: number, price: number, qty: number): void {
+    this.#checkRefs(account, symbol);
+    this.#stats.commands++;
+    const i = this.#find(account, symbol, id);
+    if (i < 0) {
+      return this.#reject(account, symbol, id, Side.Buy, price, qty, "replace: unknown order");
+    }
+    const o = this.#pending[i];
+    const why = this.#checkOrder(o.side, o.kind, price, qty);
+    if (why !== null) {
+      return this.#reject(account, symbol, id, o.side, price, qty, `replace: ${why}`);
+    }
+    const old = { price: o.price, qty: o.qty };
+    this.#release(o);
+    o.price = price;
+    o.qty = qty;
+    const hold = this.#hold(o);
+    if (hold !== null) {
+      o.price = old.price;
+      o.qty = old.qty;
+      this.#hold(o);
+      return this.#reject(account, symbol, id, o.side, price, qty, `replace: ${hold}`);
+    }
+    this.#post(o, "replaced", price, qty, 0, "", "");
+  }
+
+  /** A copy of one account's holdings (venue units). */
+  account(account: number): AccountView {
+    return this.accounts.view(account);
+  }
+
+  isLive(id: number): boolean {
+    return this.#pending.some((o) => o.id === id);
+  }
+
+  bestBid(symbol: number): number {
+    const m = this.#last[symbol];
+    return m === 0 ? 0 : Math.max(1, Math.floor(m * (1 - this.costs.spread / 2) + 1e-9));
+  }
+
+  bestAsk(symbol: number): number {
+    const m = this.#last[symbol];
+    return m === 0 ? 0 : Math.ceil(m * (1 + this.costs.spread / 2) - 1e-9);
+  }
+
+  /** The last close (ticks), 0 before the first bar. */
+  mid(symbol: number): number {
+    return this.#last[symbol];
+  }
+
+  /**
+   * Replays the next bar time (every symbol with a bar starting then): updates, fills, bar
+   * events. Returns false, doing nothing, when the window is done.
+   */
+  step(): boolean {
+    let t = Infinity;
+    for (let s = 0; s < this.symbols.length; s++) {
+      const c = this.#cursor[s];
+      if (c < this.#end[s] && this.symbols[s].time[c] < t) t = this.symbols[s].time[c];
+    }
+    if (t === Infinity) return false;
+    // Orders sent from here on (by listeners of this step) take part from the next step.
+    const step = ++this.#step;
+    this.#flush();
+    let close = t;
+    for (let s = 0; s < this.symbols.length; s++) {
+      const d = this.symbols[s];
+      const c = this.#cursor[s];
+      if (c >= this.#end[s] || d.time[c] !== t) continue;
+      this.#fillAll(s, c, step);
+      this.#last[s] = d.close[c];
+      this.#cursor[s] = c + 1;
+      if (t + d.barMs > close) close = t + d.barMs;
+    }
+    this.#now = close;
+    this.#flush();
+    for (let s = 0; s < this.symbols.length; s++) {
+      const c = this.#cursor[s] - 1;
+      const d = this.symbols[s];
+      if (c >= 0 && d.time[c] === t && this.#feeds.length > 0) this.#publish(s, c);
+    }
+    return true;
+  }
+
+  /** Replays every bar that closes by `time`; returns the number of steps. */
+  runUntil(time: number): number {
+    let n = 0;
+    while (!this.done && this.#nextClose() <= time && this.step()) n++;
+    if (this.#now < time && !this.done) this.#now = time;
+    return n;
+  }
+
+  /** Replays every bar that closes by `now + ms`; returns the number of steps. */
+  runFor(ms: number): number {
+    return this.runUntil(this.#now + ms);
+  }
+
+  #nextClose(): number {
+    let t = Infinity;
+    for (let s = 0; s < this.symbols.length; s++) {
+      const c = this.#cursor[s];
+      const d = this.symbols[s];
+      if (c < this.#end[s]) t = Math.min(t, d.time[c] + d.barMs);
+    }
+    return t;
+  }
+
+  #fillAll(s: number, c: number, step: number): void {
+    const d = this.symbols[s];
+    const bar = this.#bar;
+    bar.open = d.open[c];
+    bar.high = d.high[c];
+    bar.low = d.low[c];
+    bar.close = d.close[c];
+    const pending = this.#pending;
+    let w = 0;
+    for (let r = 0; r < pending.length; r++) {
+      const o = pending[r];
+      if (o.symbol !== s || o.sentStep >= step || !this.#fill(o, bar)) pending[w++] = o;
+    }
+    pending.length = w;
+  }
+
+  /** Fills `o` in `bar` when its rule says so; returns true when it is done (filled or cancelled). */
+  #fill(o: Pending, bar: { open: number; high: number; low: number; close: number }): boolean {
+    const price = fillPrice(o.side, o.kind, o.price, bar, this.costs);
+    if (Number.isNaN(price)) return false;
+    const notional = price * o.qty;
+    const fee = commissionOf(notional, this.commission);
+    const acc = this.accounts;
+    const buy = o.side === Side.Buy;
+    this.#release(o);
+    if (buy && notional + fee > acc.freeCash(o.account)) {
+      this.#post(o, "cancelled", price, o.qty, 0, "", "insufficient cash at the fill price");
+      return true;
+    }
+    acc.settle(o.account, o.symbol, buy, price, o.qty, fee);
+    this.#stats.trades++;
+    this.#stats.volume += o.qty;
+    const liquidity = o.kind === OrderKind.Limit && price === o.price ? "maker" : "taker";
+    this.#post(o, "fill", price, o.qty, fee, liquidity, "");
+    this.#post(o, "filled", price, o.qty, 0, "", "");
+    return true;
+  }
+
+  #checkOrder(side: Side, kind: OrderKind, price: number, qty: number): string | null {
+    if (side !== Side.Buy && side !== Side.Sell) return `side: expected 0 (buy) or 1 (sell)`;
+    if (!SUPPORTED.includes(kind)) {
+      return `order kind ${kind} is not supported by the replay venue (market, limit, stop)`;
+    }
+    if (!Number.isSafeInteger(qty) || qty < 1) return `quantity must be a whole number of lots ≥ 1`;
+    if (kind !== OrderKind.Market && (!Number.isSafeInteger(price) || price < 1)) {
+      return `price must be a whole number of ticks ≥ 1`;
+    }
+    return null;
+  }
+
+  /** Holds cash or lots for `o`; returns why it cannot, or null. */
+  #hold(o: Pending): string | null {
+    const acc = this.accounts;
+    if (o.side === Side.Sell) {
+      const why = acc.checkSell(o.account, o.symbol, o.qty);
+      if (why !== null) return why;
+      acc.holdQty(o.account, o.symbol, o.qty);
+      o.held = o.qty;
+      return null;
+    }
+    const ref = o.kind === OrderKind.Limit
+      ? o.price
+      : o.kind === OrderKind.Stop
+      ? Math.ceil(o.price * (1 + this.#band))
+      : Math.ceil(this.bestAsk(o.symbol) * (1 + this.#band));
+    if (ref === 0) return "no price yet: a market order needs a bar replayed first";
+    const micros = Math.round(this.commission * 1_000_000);
+    const why = acc.checkBuy(o.account, ref, o.qty, micros);
+    if (why !== null) return why;
+    o.held = buyHold(ref, o.qty, micros);
+    acc.holdCash(o.account, o.held);
+    return null;
+  }
+
+  #release(o: Pending): void {
+    if (o.side === Side.Sell) this.accounts.holdQty(o.account, o.symbol, -o.held);
+    else this.accounts.holdCash(o.account, -o.held);
+    o.held = 0;
+  }
+
+  #find(account: number, symbol: number, id: number): number {
+    return this.#pending.findIndex((o) =>
+      o.id === id && o.account === account && o.symbol === symbol
+    );
+  }
+
+  #checkRefs(account: number, symbol: number): void {
+    if (!Number.isInteger(account) || account < 0 || account >= this.accounts.count) {
+      throw new ReplayError(`account: no account ${account}`);
+    }
+    if (!Number.isInteger(symbol) || symbol < 0 || symbol >= this.symbols.length) {
+      throw new ReplayError(`symbol: no symbol ${symbol}`);
+    }
+  }
+
+  #reject(
+    account: number,
+    symbol: number,
+    id: number,
+    side: Side,
+    price: number,
+    qty: number,
+    reason: string,
+  ): void {
+    this.#stats.rejects++;
+    this.#post({ id, account, symbol, side }, "rejected", price, qty, 0, "", reason);
+  }
+
+  #post(
+    o: Pick<Pending, "id" | "account" | "symbol" | "side">,
+    type: OrderUpdate["type"],
+    price: number,
+    qty: number,
+    fee: number,
+    liquidity: OrderUpdate["liquidity"],
+    reason: string,
+  ): void {
+    if (!this.#listeners[o.account]) return;
+    this.#outbox.push({
+      type,
+      time: this.#now,
+      account: o.account,
+      symbol: o.symbol,
+      id: o.id,
+      side: o.side,
+      price,
+      qty,
+      fee,
+      liquidity,
+      reason,
+    });
+  }
+
+  #flush(): void {
+    const box = this.#outbox;
+    if (box.length === 0) return;
+    this.#outbox = [];
+    for (const u of box) this.#listeners[u.account]!(u);
+  }
+
+  #publish(s: number, c: number): void {
+    const d = this.symbols[s];
+    const bar: BarEvent = {
+      type: "bar",
+      symbol: s,
+      start: d.time[c],
+      end: d.time[c] + d.barMs,
+      open: d.open[c],
+      high: d.high[c],
+      low: d.low[c],
+      close: d.close[c],
+      volume: d.volume[c],
+      trades: 0,
+      mid: d.close[c],
+      bid: this.bestBid(s),
+      ask: this.bestAsk(s),
+    };
+    for (const f of this.#feeds) f(bar);
+  }
+}
+
+function lowerBound(a: Float64Array, x: number): number {
+  let lo = 0, hi = a.length;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (a[m] < x) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
+}

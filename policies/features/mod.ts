@@ -1,0 +1,9 @@
+/**
+ * Versioned features, one definition for training and serving: online features,
+ * their offline twins, named feature sets and the feature store.
+ * @module
+ */
+export * from "./feature_sets.ts";
+export * from "./feature_store.ts";
+export * from "./features.ts";
+export * from "./features_offline.ts";

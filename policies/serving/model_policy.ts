@@ -1,0 +1,184 @@
+/**
+ * A trading policy driven by a registered model: each decision feeds the latest values of the
+ * model's feature set to the model and turns its prediction into a target exposure. A direction
+ * model's output is P(the price rises over its horizon): go long at or above `long`, short (or
+ * flat, long-only) at or below `short`, and keep the current side in between.
+ *
+ * The model is loaded before the run ({@linkcode loadServedModel}); loading refuses a model whose
+ * feature-set hash differs from the feature set this code computes under the same id, because
+ * its inputs would silently mean something else.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { feature, FEATURE_SETS, type FeatureSet } from "../features/mod.ts";
+import type { Predictor } from "../models/mod.ts";
+import { type ModelEntry, ModelRefFields, ModelRegistry, type Stage } from "../registry/mod.ts";
+import { findCheckpoint, loadAgentModel, type RlAgentModel } from "../rl/mod.ts";
+import type { Decision, Policy, PolicyContext } from "../rules/mod.ts";
+
+/** The `model` policy's configuration. */
+export const ModelPolicySchema = z.strictObject({
+  kind: z.literal("model"),
+  ...ModelRefFields,
+  /** Go long when P(up) is at least this. */
+  long: z.number().gt(0).lt(1).default(0.55),
+  /** Go short (flat when long-only) when P(up) is at most this. */
+  short: z.number().gt(0).lt(1).default(0.45),
+  mode: z.enum(["long_only", "long_short"]).default("long_only"),
+}).superRefine((c, ctx) => {
+  if (ctx.issues.length === 0 && c.short >= c.long) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["short"],
+      message: `expected short < long (got short ${c.short}, long ${c.long})`,
+    });
+  }
+});
+
+/** A validated `model` policy configuration. */
+export type ModelPolicyConfig = z.output<typeof ModelPolicySchema>;
+
+/** A model that cannot serve: missing, of the wrong kind, or trained on other features. */
+export class ModelServingError extends Error {
+  override name = "ModelServingError";
+}
+
+/** A registry model ready to predict, with the feature set it reads. */
+export interface ServedModel {
+  readonly entry: ModelEntry;
+  readonly set: FeatureSet;
+  readonly predictor: Predictor;
+}
+
+/** The key a loaded model is kept under: registry, name and version selector. */
+export function servedKey(c: Pick<ModelPolicyConfig, "registry" | "model" | "version">): string {
+  return `${c.registry}\u0000${c.model}\u0000${c.version}`;
+}
+
+/**
+ * Loads the model `config` names from its registry, checks its feature set against this code's
+ * set of the same id (refused on a hash mismatch) and builds its predictor.
+ */
+export async function loadServedModel(
+  config: Pick<ModelPolicyConfig, "registry" | "model" | "version">,
+  sets: Readonly<Record<string, FeatureSet>> = FEATURE_SETS,
+): Promise<ServedModel> {
+  const registry = new ModelRegistry(config.registry);
+  let entry: ModelEntry;
+  try {
+    entry = await registry.show(config.model, config.version as number | Stage | "latest");
+  } catch (error) {
+    throw new ModelServingError(
+      `${(error as Error).message} (version ${config.version}) in registry ${config.registry}; ` +
+        `train one with: deno task train model --data FILE --name ${config.model} --promote`,
+      { cause: error },
+    );
+  }
+  const { meta } = entry;
+  const set = Object.hasOwn(sets, meta.featureSet.id) ? sets[meta.featureSet.id] : undefined;
+  const what = `model ${meta.name} v${meta.version}`;
+  if (set === undefined) {
+    throw new ModelServingError(
+      `${what} was trained on feature set ${meta.featureSet.id}, which this code does not define`,
+    );
+  }
+  if (set.hash !== meta.featureSet.hash) {
+    throw new ModelServingError(
+      `${what}: feature set ${set.id} hash mismatch: trained on ${meta.featureSet.hash}, ` +
+        `serving computes ${set.hash} (its definitions changed since training; retrain the model)`,
+    );
+  }
+  const files: Record<string, Uint8Array> = {};
+  for (const file of Object.keys(meta.files)) files[file] = await registry.read(entry, file);
+  // tfjs loads only when a model is served: runs without one never pay for it.
+  const { loadModel, predictorFor } = await import("../training/mod.ts");
+  const model = await loadModel(files);
+  if (model.kind !== "direction") {
+    throw new ModelServingError(
+      `${what} is a ${model.kind} model; the model policy needs direction`,
+    );
+  }
+  const predictor = predictorFor(model);
+  model.model.dispose();
+  if (predictor.inputs !== set.names.length) {
+    throw new ModelServingError(
+      `${what} takes ${predictor.inputs} inputs; feature set ${set.id} has ${set.names.length}`,
+    );
+  }
+  return { entry, set, predictor };
+}
+
+/**
+ * Loads every model the `model` policies among `configs` name, each once, from its registry
+ * directory as `resolvePath` maps it; the map goes to `createPolicy`. Other policies are ignored.
+ */
+export async function loadPolicyModels(
+  configs: readonly { readonly kind: string }[],
+  resolvePath: (registry: string) => string = (registry) => registry,
+): Promise<Map<string, ServedModel | RlAgentModel>> {
+  const out = new Map<string, ServedModel | RlAgentModel>();
+  for (const c of configs) {
+    if (c.kind !== "model" && c.kind !== "rl") continue;
+    const config = c as ModelPolicyConfig;
+    const key = servedKey(config);
+    if (out.has(key)) continue;
+    const at = { ...config, registry: resolvePath(config.registry) };
+    out.set(key, c.kind === "model" ? await loadServedModel(at) : await loadRlAgent(at));
+  }
+  return out;
+}
+
+/** Loads the RL agent an `rl` policy names (see rl/checkpoint.ts). */
+export async function loadRlAgent(
+  config: Pick<ModelPolicyConfig, "registry" | "model" | "version">,
+): Promise<RlAgentModel> {
+  const registry = new ModelRegistry(config.registry);
+  let entry: ModelEntry;
+  try {
+    entry = await findCheckpoint(
+      registry,
+      config.model,
+      config.version as number | Stage | "latest",
+    );
+  } catch (error) {
+    throw new ModelServingError(
+      `${(error as Error).message} (version ${config.version}) in registry ${config.registry}; ` +
+        `train one with: deno task train rl --algo ppo --scenario FILE --name ${config.model} --promote`,
+      { cause: error },
+    );
+  }
+  return await loadAgentModel(registry, entry);
+}
+
+/** The policy of `config` over the loaded `served` model. */
+export function modelPolicy(config: ModelPolicyConfig, served: ServedModel): Policy {
+  const names = served.set.names;
+  const row = new Float64Array(names.length);
+  const floor = config.mode === "long_short" ? -1 : 0;
+  const label = `${served.entry.meta.name} v${served.entry.meta.version}`;
+  return {
+    kind: "model",
+    // The close too: the agent marks its position and sizes orders with it.
+    features: [...served.set.specs, feature("close")],
+    decide(ctx: PolicyContext): Decision {
+      for (let i = 0; i < names.length; i++) {
+        const v = ctx.features[names[i]];
+        if (typeof v !== "number" || !Number.isFinite(v)) {
+          return { kind: "hold", reason: "warming up" };
+        }
+        row[i] = v;
+      }
+      const p = served.predictor.predict(row);
+      const v = `${label} P(up) ${p.toFixed(4)}`;
+      if (p >= config.long) {
+        return { kind: "exposure", target: 1, reason: `${v} >= ${config.long}` };
+      }
+      if (p <= config.short) {
+        return { kind: "exposure", target: floor, reason: `${v} <= ${config.short}` };
+      }
+      const side = ctx.position > 0 ? 1 : ctx.position < 0 ? floor : 0;
+      return { kind: "exposure", target: side, reason: `${v} inside the band: keep side ${side}` };
+    },
+  };
+}

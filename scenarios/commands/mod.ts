@@ -1,0 +1,8 @@
+/**
+ * The command line's commands and its one argument parser.
+ * @module
+ */
+export * from "./args.ts";
+export * from "./rl_command.ts";
+export * from "./sim_command.ts";
+export * from "./train_command.ts";

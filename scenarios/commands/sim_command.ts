@@ -1,0 +1,265 @@
+/**
+ * `deno task sim [SCENARIO] [--seed N] [--out DIR] [--replay FILE] [--bus URL] [--quiet | --json]`:
+ * runs a
+ * scenario, shows progress on a terminal (simulated time, events/s, ETA), prints the summary
+ * table, and writes `report.json`, `report.html` and `recording.jsonl` to DIR (default
+ * `out/sim/<scenario name>`).
+ *
+ * For scripts: `--quiet` prints nothing but errors; `--json` prints one JSON object on stdout
+ * (the files written, and per agent its statistics) and nothing else. The exit code is 0 for a
+ * run, 1 for a run that failed, 2 for bad arguments.
+ *
+ * With `--replay FILE` the market data of a recording (its raw quotes and bars) is fed back
+ * through the actors instead of the scenario's venue; the scenario and seed come from the
+ * recording's header, and the agents trade on a replay venue over the recorded bars.
+ *
+ * With `--bus nats://HOST:PORT` every message goes through that NATS server instead of the
+ * in-process bus, in lockstep (scenarios/run.ts), and the run is identical, message for
+ * message, to the in-process one. `--bus memory` is the default.
+ * @module
+ */
+import {
+  buildReport,
+  formatSummary,
+  loadPageAssets,
+  parseRecording,
+  recordedMarketData,
+  recordingHeader,
+  renderReportHtml,
+  type Report,
+  riskCounts,
+} from "../report/mod.ts";
+import { type Progress, runScenario } from "../run/mod.ts";
+import {
+  DEFAULT_SCENARIO,
+  loadScenario,
+  type Scenario,
+  ScenarioError,
+  SHIPPED_SCENARIOS,
+} from "../spec/mod.ts";
+import { type CommandSpec, helpText, parseCommandArgs } from "./args.ts";
+
+/** Parsed arguments of the sim command. */
+export interface SimArgs {
+  readonly scenario: string;
+  readonly seed: number | undefined;
+  readonly out: string | undefined;
+  readonly replay: string | undefined;
+  /** A NATS server URL, or undefined for the in-process bus. */
+  readonly natsUrl: string | undefined;
+  readonly quiet: boolean;
+  readonly json: boolean;
+}
+
+/** The sim command's arguments, as data (its `--help` is made from them). */
+export const SIM_SPEC: CommandSpec = {
+  name: "sim",
+  summary: "Run a scenario through the actors; print a summary table; write report.json, " +
+    "report.html (charts)\nand recording.jsonl (every bus message).",
+  positionals: [{
+    name: "SCENARIO",
+    help: `a shipped scenario (${
+      SHIPPED_SCENARIOS.join(", ")
+    }) or a JSON file; default ${DEFAULT_SCENARIO}`,
+  }],
+  options: [
+    {
+      name: "seed",
+      kind: "int",
+      min: 0,
+      max: 0xffffffff,
+      help: "the run's seed (default: the scenario's)",
+    },
+    { name: "out", kind: "string", value: "DIR", help: "where to write (default out/sim/NAME)" },
+    {
+      name: "replay",
+      kind: "string",
+      value: "FILE",
+      help: "feed a recording's market data back through the actors",
+    },
+    {
+      name: "bus",
+      kind: "string",
+      value: "URL",
+      help: "memory (default), or nats://HOST:PORT: every message through NATS, in lockstep",
+    },
+    { name: "quiet", kind: "flag", help: "print only errors" },
+    { name: "json", kind: "flag", help: "print one JSON summary on stdout, nothing else" },
+  ],
+  notes: `Shipped scenarios: ${SHIPPED_SCENARIOS.join(", ")}.\n` +
+    "Exit codes: 0 a run, 1 a run that failed, 2 bad arguments.",
+};
+
+/**
+ * Parses the sim command's arguments; returns an error message on bad input, or "help" when
+ * the help was asked for.
+ */
+export function parseSimArgs(args: readonly string[]): SimArgs | string {
+  const r = parseCommandArgs(SIM_SPEC, args);
+  if (r.kind === "help") return "help";
+  if (r.kind === "error") return r.message;
+  const v = r.values;
+  let natsUrl: string | undefined;
+  const bus = v.bus as string | undefined;
+  if (bus !== undefined && bus !== "memory") {
+    if (!/^nats:\/\/[A-Za-z0-9_.-]+:\d{1,5}$/.test(bus)) {
+      return `--bus: expected "memory" or nats://HOST:PORT, got ${JSON.stringify(bus)}`;
+    }
+    natsUrl = bus;
+  }
+  if (v.quiet && v.json) return "--quiet and --json: choose one";
+  return {
+    scenario: r.positionals[0] ?? DEFAULT_SCENARIO,
+    seed: v.seed as number | undefined,
+    out: v.out as string | undefined,
+    replay: v.replay as string | undefined,
+    natsUrl,
+    quiet: v.quiet === true,
+    json: v.json === true,
+  };
+}
+
+/** Runs the sim command; returns the exit code. */
+export async function runSimCommand(args: readonly string[]): Promise<number> {
+  const parsed = parseSimArgs(args);
+  if (parsed === "help") {
+    console.log(helpText(SIM_SPEC));
+    return 0;
+  }
+  if (typeof parsed === "string") {
+    console.error(`sim: ${parsed}`);
+    return 2;
+  }
+  let scenario: Scenario;
+  let seed: number | undefined = parsed.seed;
+  let marketData;
+  try {
+    if (parsed.replay !== undefined) {
+      const rec = parseRecording(await Deno.readTextFile(parsed.replay), parsed.replay);
+      scenario = rec.scenario;
+      seed ??= rec.seed;
+      marketData = recordedMarketData(rec, parsed.replay);
+    } else {
+      scenario = await loadScenario(parsed.scenario);
+    }
+  } catch (error) {
+    console.error(
+      error instanceof ScenarioError ? `sim: bad scenario ${error.message}` : `sim: ${error}`,
+    );
+    return 1;
+  }
+  const dir = parsed.out ?? `out/sim/${scenario.name}${parsed.replay ? "-replay" : ""}`;
+  const lines: string[] = [recordingHeader(scenario, seed ?? scenario.seed)];
+  const tty = !parsed.quiet && !parsed.json && Deno.stderr.isTerminal();
+  let result;
+  try {
+    const bar = new ProgressLine(performance.now());
+    result = await runScenario(scenario, {
+      seed,
+      marketData,
+      natsUrl: parsed.natsUrl,
+      record: (line) => lines.push(line),
+      onProgress: tty ? (p) => bar.show(p) : undefined,
+    });
+  } catch (error) {
+    // A data file that cannot be read or replayed, say: named, not a stack trace.
+    console.error(`sim: ${scenario.name}: ${error instanceof Error ? error.message : error}`);
+    return 1;
+  } finally {
+    if (tty) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
+  }
+  const report = buildReport(result);
+  const files = {
+    report: `${dir}/report.json`,
+    html: `${dir}/report.html`,
+    recording: `${dir}/recording.jsonl`,
+  };
+  try {
+    const html = renderReportHtml(report, await loadPageAssets());
+    await Deno.mkdir(dir, { recursive: true });
+    await Deno.writeTextFile(files.recording, lines.join("\n") + "\n");
+    await Deno.writeTextFile(files.report, JSON.stringify(report, null, 1));
+    await Deno.writeTextFile(files.html, html);
+  } catch (error) {
+    console.error(`sim: writing ${dir}: ${error instanceof Error ? error.message : error}`);
+    return 1;
+  }
+  if (parsed.json) {
+    console.log(JSON.stringify(jsonSummary(report, files, lines.length - 1)));
+  } else if (!parsed.quiet) {
+    console.log(formatSummary(result));
+    const via = parsed.natsUrl === undefined
+      ? ""
+      : ` through NATS at ${parsed.natsUrl}, ${result.counts.persisted} kept in JetStream`;
+    console.log(
+      `wrote ${files.report}, ${files.html} and ${files.recording} (${
+        lines.length - 1
+      } messages${via})`,
+    );
+  }
+  return 0;
+}
+
+/** What `--json` prints: the files, the run's size, per agent its statistics, the risk events. */
+export function jsonSummary(
+  report: Report,
+  files: Readonly<Record<string, string>>,
+  messages: number,
+): Record<string, unknown> {
+  const n = riskCounts(report.events);
+  return {
+    scenario: report.scenario.name,
+    seed: report.seed,
+    venue: report.venue,
+    files,
+    messages,
+    wallMs: report.run.wallMs,
+    risk: { rejects: n.reject, halts: n.halt, kills: n.kill },
+    agents: Object.fromEntries(report.agents.map((a) => [a.agentId, a.stats])),
+  };
+}
+
+/** The progress line on a terminal: bar, percent, simulated time, events/s and ETA. */
+export class ProgressLine {
+  readonly #start: number;
+  readonly #width: number;
+  constructor(startMs: number, width = 28) {
+    this.#start = startMs;
+    this.#width = width;
+  }
+
+  /** The line for `p` at wall time `nowMs`. */
+  format(p: Progress, nowMs: number): string {
+    const done = Math.round(p.fraction * this.#width);
+    const elapsed = Math.max(nowMs - this.#start, 1) / 1000;
+    const rate = p.events > 0 ? p.events / elapsed : p.messages / elapsed;
+    const eta = p.fraction > 0 ? elapsed * (1 - p.fraction) / p.fraction : NaN;
+    return `${"█".repeat(done)}${"░".repeat(this.#width - done)} ${
+      (p.fraction * 100).toFixed(0).padStart(3)
+    }%  ${clock(p.simMs)} simulated  ${si(rate)} ${p.events > 0 ? "events" : "msgs"}/s  ${
+      si(p.messages)
+    } msgs  ETA ${Number.isFinite(eta) ? `${eta.toFixed(1)} s` : "—"}`;
+  }
+
+  show(p: Progress): void {
+    Deno.stderr.writeSync(
+      new TextEncoder().encode(`\r${this.format(p, performance.now())}\x1b[K`),
+    );
+  }
+}
+
+/** Simulated time as `6h30m`, or `3d04h` past a day. */
+function clock(ms: number): string {
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  return h >= 24
+    ? `${Math.floor(h / 24)}d${String(h % 24).padStart(2, "0")}h`
+    : `${h}h${String(m).padStart(2, "0")}m`;
+}
+
+/** 1234567 → "1.23M". */
+function si(x: number): string {
+  if (x >= 1e6) return `${(x / 1e6).toFixed(2)}M`;
+  if (x >= 1e3) return `${(x / 1e3).toFixed(1)}k`;
+  return x.toFixed(0);
+}

@@ -1,0 +1,7 @@
+/**
+ * Run outputs: the summary report, its HTML page with charts, and recordings.
+ * @module
+ */
+export * from "./recording.ts";
+export * from "./report.ts";
+export * from "./report_html.ts";

@@ -1,0 +1,142 @@
+/**
+ * What a run leaves behind: `report.json` (built by {@linkcode buildReport}) and the summary
+ * table printed at the end of `deno task sim` ({@linkcode formatSummary}).
+ *
+ * report.json holds: the scenario as run (defaults filled in) and its seed; the venue and its
+ * symbols; the simulated period; per agent its policy, statistics (keys in actors/stats.ts:
+ * `return_pct`, `sharpe`, `sortino`, `max_drawdown_pct`, `trades`, `win_rate_pct`,
+ * `exposure_pct`, `equity_final`, ...), closed trades, equity curve `[ts, equity]`, position
+ * curve `[ts, qty]` and fill count; the price series per symbol (bar close time, OHLC and the
+ * quote mid at the close); the risk events (rejects, halts, kills, alerts); and counters.
+ * Timestamps are epoch ms of simulated (or recorded) time.
+ *
+ * @module
+ */
+import type { RiskEventRecord } from "../../actors/roles/mod.ts";
+import type { ClosedTrade, Stats } from "../../actors/ledger/mod.ts";
+import type { SymbolInfo } from "../../actors/venues/mod.ts";
+import type { RunResult } from "../run/mod.ts";
+import type { AgentConfig, Scenario } from "../spec/mod.ts";
+
+/** How many risk events of each type a run had. */
+export type RiskCounts = Record<RiskEventRecord["type"], number>;
+
+/** Counts `events` by type. */
+export function riskCounts(events: readonly RiskEventRecord[]): RiskCounts {
+  const counts: RiskCounts = { reject: 0, halt: 0, resume: 0, kill: 0, alert: 0 };
+  for (const e of events) counts[e.type]++;
+  return counts;
+}
+
+/** Version of the report.json layout. */
+export const REPORT_VERSION = 1;
+
+/** One agent in report.json. */
+export interface AgentReport {
+  readonly agentId: string;
+  readonly policy: AgentConfig["policy"] | undefined;
+  readonly stats: Stats;
+  readonly trades: readonly ClosedTrade[];
+  /** `[ts, equity]` per decision step. */
+  readonly equity: readonly (readonly [number, number])[];
+  /** `[ts, qty]` each time the position (in the clock symbol) changed. */
+  readonly positions: readonly (readonly [number, number])[];
+  readonly fills: number;
+}
+
+/** The object written to report.json; see the module documentation. */
+export interface Report {
+  readonly report: number;
+  readonly scenario: Scenario;
+  readonly seed: number;
+  readonly venue: RunResult["venue"];
+  readonly symbols: readonly SymbolInfo[];
+  readonly period: {
+    readonly start: string;
+    readonly end: string;
+    readonly startTs: number;
+    readonly endTs: number;
+    readonly periodsPerYear: number;
+  };
+  readonly agents: readonly AgentReport[];
+  readonly prices: RunResult["prices"];
+  readonly events: readonly RiskEventRecord[];
+  readonly counts: RunResult["counts"];
+  readonly run: { readonly wallMs: number; readonly deno: string };
+}
+
+/** The report.json object of a run. */
+export function buildReport(r: RunResult): Report {
+  return {
+    report: REPORT_VERSION,
+    scenario: r.scenario,
+    seed: r.seed,
+    venue: r.venue,
+    symbols: r.symbols,
+    period: {
+      start: new Date(r.startTs).toISOString(),
+      end: new Date(r.endTs).toISOString(),
+      startTs: r.startTs,
+      endTs: r.endTs,
+      periodsPerYear: r.periodsPerYear,
+    },
+    agents: r.agents.map((a) => ({
+      agentId: a.agentId,
+      policy: r.scenario.agents.find((c) => c.id === a.agentId)?.policy,
+      stats: a.stats,
+      trades: a.trades,
+      equity: a.equity.map((p) => [p.ts, round(p.equity, 6)] as const),
+      positions: a.positions.map((p) => [p.ts, p.qty] as const),
+      fills: a.fills.length,
+    })),
+    prices: r.prices,
+    events: r.events,
+    counts: r.counts,
+    run: { wallMs: Math.round(r.wallMs), deno: Deno.version.deno },
+  };
+}
+
+function round(x: number, decimals: number): number {
+  return Number(x.toFixed(decimals));
+}
+
+const COLUMNS: readonly [keyof Stats, string, number][] = [
+  ["return_pct", "return %", 2],
+  ["sharpe", "sharpe", 2],
+  ["sortino", "sortino", 2],
+  ["max_drawdown_pct", "max dd %", 2],
+  ["trades", "trades", 0],
+  ["win_rate_pct", "win %", 1],
+  ["profit_factor", "pf", 2],
+  ["exposure_pct", "exposure %", 1],
+  ["equity_final", "equity", 2],
+];
+
+/** The end-of-run table: one row per agent, the main statistics as columns. */
+export function formatSummary(r: RunResult): string {
+  const header = ["agent", ...COLUMNS.map((c) => c[1])];
+  const rows = r.agents.map((a) => [
+    a.agentId,
+    ...COLUMNS.map(([key, , d]) => {
+      const v = a.stats[key];
+      return v === null ? "—" : v.toFixed(d);
+    }),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  const n = riskCounts(r.events);
+  return [
+    `${r.scenario.name} (seed ${r.seed}, ${r.venue}) ${new Date(r.startTs).toISOString()} → ${
+      new Date(r.endTs).toISOString()
+    }`,
+    line(header),
+    line(widths.map((w) => "─".repeat(w))),
+    ...rows.map(line),
+    `risk: ${n.reject} rejects, ${
+      n.halt + n.kill
+    } halts/kills; ${n.alert} alerts; ${r.counts.messages} bus messages, ${r.counts.simEvents} venue events, ${
+      (r.wallMs / 1000).toFixed(2)
+    } s`,
+  ].join("\n");
+}

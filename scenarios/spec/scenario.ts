@@ -1,0 +1,258 @@
+/**
+ * The scenario format: one JSON file says everything a run needs. Every field but `name` and
+ * `agents` has a default; a bad file gets one error line per bad field, naming its path
+ * (`agents[2].policy.fast: Too small: expected number to be >=1`).
+ *
+ * | field | meaning | default |
+ * |---|---|---|
+ * | `name`, `description` | what the scenario is | — , "" |
+ * | `seed` | seed of every random draw (overridden by `--seed`) | 1 |
+ * | `durationMs` | simulated time to run (sim venue) | 23,400,000 (a 6.5-hour session) |
+ * | `venue` | `{kind: "sim", market: <simulator config>}` or `{kind: "replay", file, symbol, start?, end?, spread?, slippage?, tickSize?}` | sim, default market |
+ * | `feed` | quotes conflated to one per `quoteIntervalMs` per symbol; market-data `latencyMs` | 1,000; 1 |
+ * | `marketData` | cleaning: `spikePct`, `spikeConfirmations`, `staleMs`, `gapFactor` | 10, 2, 30,000, 2.5 |
+ * | `cash` | each agent's starting cash (an agent may set its own) | 100,000 |
+ * | `commission` | fraction of each fill's notional | 0 |
+ * | `allowShort` | may agents sell short | false |
+ * | `closeAtEnd` | close open positions at the last price at the end, counted as trades | true |
+ * | `risk` | per-agent limits (see risk_rules.ts), `haltScope` (`agent` or `all`), `killDrawdownPct` (all agents together; null = off) | risk_rules defaults, agent, null |
+ * | `agents[]` | `{id, symbol?, policy, sizing?, cash?}`; `sizing` is `{kind: "units", units}` or `{kind: "equity_fraction", fraction}` | symbol: the first; sizing: 10 units |
+ * | `rl` | how `deno task train rl` trains an agent on this (simulated) market: decision interval, observation, position limit, reward (see policies/rl/rl_env.ts) | none |
+ * | `operator[]` | scripted operator commands: `{atMs, target, command, reason?}` — at `atMs` into the run, `control.{target}` with `command` `halt`, `resume` or `kill` (`target`: an agent id or `all`), issued by `operator` | none |
+ *
+ * A replay venue's `file` is a CSV of bars (see env/data_reader.ts); a relative path is relative
+ * to the project folder (the one holding deno.json), so a scenario means the same file wherever
+ * it lives. `start` and `end` are dates (`2010-01-04`) or epoch ms.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { parseTime } from "../../env/replay/mod.ts";
+import { SimConfigSchema } from "../../env/sim/mod.ts";
+import { PolicyConfigSchema } from "../../policies/serving/mod.ts";
+import { RlEnvSchema } from "../../policies/rl/mod.ts";
+
+const Id = z.string().regex(/^[A-Za-z0-9_:-]{1,64}$/, {
+  message: "expected 1-64 of A-Z a-z 0-9 _ - : (no '.', spaces or wildcards)",
+});
+const Positive = z.number().positive().finite();
+const Fraction = z.number().min(0).max(1);
+
+const SimVenue = z.strictObject({
+  kind: z.literal("sim"),
+  /** The simulator's configuration (env/sim_config.ts), without its seed. */
+  market: SimConfigSchema.omit({ seed: true }).prefault({}),
+});
+
+const DateOrMs = z.union([
+  z.string().refine((x) => Number.isFinite(parseTime(x)), {
+    message: "expected a date (2005-01-03, 2005-01-03T09:30:00Z) or epoch ms",
+  }),
+  z.number().int(),
+]);
+
+const ReplayVenue = z.strictObject({
+  kind: z.literal("replay"),
+  file: z.string().min(1),
+  symbol: Id,
+  start: DateOrMs.optional(),
+  end: DateOrMs.optional(),
+  spread: Fraction.default(0),
+  slippage: Fraction.default(0),
+  tickSize: Positive.optional(),
+});
+
+const Sizing = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("units"), units: z.number().int().min(1) }),
+  z.strictObject({ kind: z.literal("equity_fraction"), fraction: z.number().gt(0).max(1) }),
+]);
+
+const Agent = z.strictObject({
+  id: Id,
+  symbol: z.string().min(1).optional(),
+  policy: PolicyConfigSchema,
+  sizing: Sizing.default({ kind: "units", units: 10 }),
+  cash: Positive.optional(),
+});
+
+const Risk = z.strictObject({
+  maxPosition: Positive.optional(),
+  maxOrderNotional: Positive.optional(),
+  priceCollarPct: Positive.optional(),
+  maxOrdersPerMinute: z.number().int().min(1).optional(),
+  maxOpenOrders: z.number().int().min(1).optional(),
+  maxDrawdownPct: Positive.optional(),
+  maxDailyLossPct: Positive.optional(),
+  haltScope: z.enum(["agent", "all"]).default("agent"),
+  killDrawdownPct: Positive.nullable().default(null),
+});
+
+/** The scenario schema; see the module documentation. */
+export const ScenarioSchema = z.strictObject({
+  name: Id,
+  description: z.string().default(""),
+  seed: z.number().int().min(0).max(0xffffffff).default(1),
+  durationMs: z.number().int().positive().default(23_400_000),
+  venue: z.discriminatedUnion("kind", [SimVenue, ReplayVenue]).prefault({ kind: "sim" }),
+  feed: z.strictObject({
+    quoteIntervalMs: z.number().int().positive().default(1_000),
+    latencyMs: z.number().int().min(0).default(1),
+  }).prefault({}),
+  marketData: z.strictObject({
+    spikePct: Positive.optional(),
+    spikeConfirmations: z.number().int().min(1).optional(),
+    staleMs: Positive.optional(),
+    gapFactor: z.number().gt(1).optional(),
+  }).prefault({}),
+  cash: Positive.default(100_000),
+  commission: Fraction.default(0),
+  allowShort: z.boolean().default(false),
+  closeAtEnd: z.boolean().default(true),
+  risk: Risk.prefault({}),
+  agents: z.array(Agent).min(1),
+  operator: z.array(z.strictObject({
+    atMs: z.number().int().min(0),
+    target: Id,
+    command: z.enum(["halt", "resume", "kill"]),
+    reason: z.string().optional(),
+  })).default([]),
+  /** How an RL agent sees and trades this market in training (policies/rl/rl_env.ts). */
+  rl: RlEnvSchema.optional(),
+}).superRefine((s, ctx) => {
+  const seen = new Map<string, number>();
+  const symbols = s.venue.kind === "sim"
+    ? s.venue.market.symbols.map((x) => x.name)
+    : [s.venue.symbol];
+  s.operator.forEach((o, i) => {
+    if (o.target !== "all" && !s.agents.some((a) => a.id === o.target)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["operator", i, "target"],
+        message: `unknown target "${o.target}" (an agent id or "all")`,
+      });
+    }
+    if (s.venue.kind === "sim" && o.atMs >= s.durationMs) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["operator", i, "atMs"],
+        message: `${o.atMs} is not inside the run (durationMs ${s.durationMs})`,
+      });
+    }
+    if (i > 0 && o.atMs < s.operator[i - 1].atMs) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["operator", i, "atMs"],
+        message: `commands must be in time order (${o.atMs} < ${s.operator[i - 1].atMs})`,
+      });
+    }
+  });
+  s.agents.forEach((a, i) => {
+    const first = seen.get(a.id);
+    if (first !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["agents", i, "id"],
+        message: `duplicate agent id "${a.id}" (also agents[${first}])`,
+      });
+    } else seen.set(a.id, i);
+    if (a.symbol !== undefined && !symbols.includes(a.symbol)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["agents", i, "symbol"],
+        message: `unknown symbol "${a.symbol}" (the venue trades ${symbols.join(", ")})`,
+      });
+    }
+  });
+});
+
+/** A validated scenario, every default filled in. */
+export type Scenario = z.output<typeof ScenarioSchema>;
+/** What a scenario file may contain. */
+export type ScenarioInput = z.input<typeof ScenarioSchema>;
+/** One agent of a scenario. */
+export type AgentConfig = Scenario["agents"][number];
+
+/** A scenario that cannot be used: one line per bad field, each naming its path. */
+export class ScenarioError extends Error {
+  override name = "ScenarioError";
+  constructor(readonly source: string, readonly issues: readonly string[]) {
+    super(`${source}:\n  ${issues.join("\n  ")}`);
+  }
+}
+
+/** `agents[2].policy.fast` from zod's `["agents", 2, "policy", "fast"]`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const p of path) {
+    if (typeof p === "number") out += `[${p}]`;
+    else out += out === "" ? String(p) : `.${String(p)}`;
+  }
+  return out === "" ? "(root)" : out;
+}
+
+/** Validates a parsed scenario; throws {@linkcode ScenarioError} listing every bad field. */
+export function parseScenario(input: unknown, source = "scenario"): Scenario {
+  const r = ScenarioSchema.safeParse(input);
+  if (r.success) return r.data;
+  const issues = r.error.issues.map((i) => {
+    const keys = i.code === "unrecognized_keys" ? ` (${i.keys.join(", ")})` : "";
+    return `${formatPath(i.path)}: ${i.message}${keys}`;
+  });
+  throw new ScenarioError(source, issues);
+}
+
+/** Parses scenario JSON text; bad JSON is a {@linkcode ScenarioError} too. */
+export function parseScenarioText(text: string, source = "scenario"): Scenario {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ScenarioError(source, [`invalid JSON: ${(error as Error).message}`]);
+  }
+  return parseScenario(json, source);
+}
+
+/** The scenarios shipped in this folder, by name. */
+export const SHIPPED_SCENARIOS: readonly string[] = [
+  "calm",
+  "trending",
+  "flash_crash",
+  "goog_daily",
+  "meanrev",
+  "model_calm",
+];
+
+/** The scenario `deno task sim` runs when none is given. */
+export const DEFAULT_SCENARIO = "calm";
+
+/** Path of a shipped scenario's file. */
+export function shippedScenarioPath(name: string): string {
+  return new URL(`../${name}.json`, import.meta.url).pathname;
+}
+
+/** The project folder, against which relative data paths resolve. */
+export const PROJECT_ROOT: string = new URL("../../", import.meta.url).pathname;
+
+/** A scenario's data path made absolute (relative paths are relative to the project folder). */
+export function dataPath(file: string): string {
+  return file.startsWith("/") ? file : new URL(file, `file://${PROJECT_ROOT}`).pathname;
+}
+
+/** Reads a scenario file, or a shipped scenario by name. */
+export async function loadScenario(nameOrPath: string): Promise<Scenario> {
+  const shipped = SHIPPED_SCENARIOS.includes(nameOrPath);
+  if (!shipped && !/[/\\.]/.test(nameOrPath)) {
+    throw new ScenarioError(nameOrPath, [
+      `no shipped scenario of that name; shipped: ${SHIPPED_SCENARIOS.join(", ")} ` +
+      `(or give a path to a JSON file)`,
+    ]);
+  }
+  const path = shipped ? shippedScenarioPath(nameOrPath) : nameOrPath;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new ScenarioError(path, [`cannot read the file: ${(error as Error).message}`]);
+  }
+  return parseScenarioText(text, path);
+}
