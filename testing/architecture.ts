@@ -1,7 +1,7 @@
 /**
  * The tree's rules, checked: imports between folders go through the target folder's `mod.ts`,
  * there are no import cycles (type-only imports count), and a file over 400 lines says why in its
- * header (a line containing "Over 400 lines:").
+ * header comment (a line containing "Over 400 lines:").
  *
  * Pure over a map of path → source, so it is tested on small made-up trees; `architecture_test.ts`
  * runs it on the repository.
@@ -142,10 +142,26 @@ export function checkArchitecture(files: ReadonlyMap<string, string>): Architect
   for (const [file, source] of files) {
     const lines = source.split("\n").length - (source.endsWith("\n") ? 1 : 0);
     if (lines <= MAX_LINES) continue;
-    const header = source.split("\n").slice(0, 40).join("\n");
-    if (!header.includes(LONG_FILE_MARK)) longFiles.push({ path: file, lines });
+    if (!headerOf(source).includes(LONG_FILE_MARK)) longFiles.push({ path: file, lines });
   }
   return { throughModViolations, cycles: findCycles(edges), longFiles };
+}
+
+/** The comments a file starts with (its module documentation), up to its first statement. */
+export function headerOf(source: string): string {
+  const lines: string[] = [];
+  let inBlock = false;
+  for (const line of source.split("\n")) {
+    const t = line.trim();
+    if (inBlock || t.startsWith("/*") || t.startsWith("//") || t === "") {
+      lines.push(line);
+      if (t.startsWith("/*")) inBlock = true;
+      if (inBlock && t.endsWith("*/")) inBlock = false;
+      continue;
+    }
+    break;
+  }
+  return lines.join("\n");
 }
 
 /** A report as lines a person can act on; empty when the tree keeps its rules. */

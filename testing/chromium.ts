@@ -21,6 +21,7 @@
  *   }
  * }
  * ```
+ * Over 400 lines: one CDP client: launching and killing the browser, the WebSocket protocol, and the page helpers tests use.
  * @module
  */
 import {

@@ -24,6 +24,7 @@
  *   // … connect again and read the stream back …
  * });
  * ```
+ * Over 400 lines: one harness: finding the binary, starting a server with JetStream on a free port, waiting for its greeting, crashing and restarting it, and cleaning up its store.
  * @module
  */
 import { guardedTest, toolBlocker } from "./test_kit.ts";

@@ -25,6 +25,7 @@
  * if (answer !== "hello") throw new Error("unreachable");
  * await bus.close();
  * ```
+ * Over 400 lines: the bus's delivery loop, request/reply, queue groups, the schema guard and stats share one FIFO and one subscription index; a split would expose that state across files.
  * @module
  */
 import type { Clock } from "../../env/kernel/mod.ts";

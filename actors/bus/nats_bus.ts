@@ -36,6 +36,7 @@
  * console.log(await bus.request("svc.echo", "hello", { timeoutMs: 500 }));
  * await bus.drain();
  * ```
+ * Over 400 lines: one class owns one connection's state (subject cache, pending JetStream acks, dedup window, subscriptions), which the fast publish path, request/reply, durable publishing and durable consumers all touch; its option types and subscription classes are in the same file because they reach into that state.
  * @module
  */
 import {

@@ -1,3 +1,4 @@
+// Over 400 lines: one test per NATS-only case, each with its own real server.
 /**
  * Cases only the NATS bus has, each against its own real nats-server (testing/nats_server.ts):
  * durable publishing through a server crash, a durable consumer resumed by a new process,

@@ -18,6 +18,7 @@
  * if (trade(2, 1).ok) throw new Error("a lone bad print must be rejected");
  * if (!trade(3, 101).ok) throw new Error("a normal print is accepted");
  * ```
+ * Over 400 lines: per-symbol cleaning of quotes, bars and trades and the gap, staleness and spike alerts share one state per symbol; each rule is short.
  * @module
  */
 

@@ -13,6 +13,7 @@
  * const reasons = risk.check({ side: "buy", type: "market", qty: 10 }, account, 0);
  * if (reasons[0].message !== "position 95 + buy 10 = 105 > max 100") throw new Error("unreachable");
  * ```
+ * Over 400 lines: the pre-trade checks and the post-trade loss guard, each a list of short rules over one limits schema; kept together so a limit and its check are read side by side.
  * @module
  */
 import { z } from "zod";

@@ -29,6 +29,7 @@
  * if (trade.price !== 101 || trade.qty !== 3 || trade.id2 !== 1) throw new Error("unreachable");
  * if (book.bestAsk() !== 101 || book.order(1)!.leaves !== 2) throw new Error("unreachable");
  * ```
+ * Over 400 lines: the matching engine is one hot loop over packed arrays (order pool, price ladder); its order types, self-trade prevention and cancel/replace touch the same arrays, and keeping them in one class lets V8 inline them.
  * @module
  */
 import { BookEvents, EventKind, OrderKind, Reason, reasonText, Side, Stp } from "./book_events.ts";

@@ -28,6 +28,7 @@
  * if (venue.accounts.positionOf(me, 0) !== 10) throw new Error("unreachable");
  * if (venue.accounts.cash[me] !== 100_000 - 1030 * 10) throw new Error("unreachable");
  * ```
+ * Over 400 lines: the replay venue implements the whole TradingVenue surface (accounts, market, limit and stop orders, cancels, replaces, fills against bars, market data); the fill prices themselves are in fill_rules.ts.
  * @module
  */
 import {

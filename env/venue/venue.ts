@@ -15,6 +15,7 @@
  *   added with {@linkcode Venue.addFeed}, each with its own delay.
  *
  * Prices are integer ticks and quantities integer lots; cash is in notional units (tick × lot).
+ * Over 400 lines: the simulated venue implements the whole TradingVenue surface over the books, accounts and latency model; orders in flight and market data are in venue_orders.ts and market_data.ts.
  * @module
  */
 import { Accounts, type AccountView } from "./accounts.ts";

@@ -17,6 +17,7 @@
  * online.onQuote({ ts: 0, bid: 99, bidQty: 3, ask: 101, askQty: 1 });
  * if (online.value("mid") !== 100 || online.value("sma_10") !== null) throw new Error("unreachable");
  * ```
+ * Over 400 lines: every online feature kind's incremental update is here, next to its spec and name, so that a new kind is added in one place (its offline twin is in features_offline.ts).
  * @module
  */
 import type { BarRow } from "../../env/replay/mod.ts";

@@ -1,3 +1,4 @@
+// Over 400 lines: one test per feature kind against a hand-computed value.
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../../testing/mod.ts";
 import {
   type BarInput,

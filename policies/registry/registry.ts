@@ -43,6 +43,7 @@
  * if (production.stage !== "production" || weights.length !== 3) throw new Error("unreachable");
  * await Deno.remove(root, { recursive: true });
  * ```
+ * Over 400 lines: the registry's one class: versions, stages, metadata, artifacts, and the crash-safe writes and locking they share.
  * @module
  */
 import { join } from "node:path";

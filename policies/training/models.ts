@@ -34,6 +34,7 @@
  * if (Math.abs(p - predictBatch(m, Float32Array.of(0.3, -0.1), 1)[0]) > 1e-5) throw new Error();
  * m.model.dispose();
  * ```
+ * Over 400 lines: the model builder, its training loop with early stopping and the standardiser it saves share the hyperparameter checks.
  * @module
  */
 import * as tf from "@tensorflow/tfjs";

@@ -1,3 +1,4 @@
+// Over 400 lines: end-to-end training cases share their datasets and registry setup.
 import { assert, assertEquals, assertRejects, assertThrows } from "../../testing/mod.ts";
 import { loadScenario } from "../../scenarios/spec/mod.ts";
 import { runScenario } from "../../scenarios/run/mod.ts";

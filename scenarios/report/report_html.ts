@@ -13,6 +13,7 @@
  * (`report_page.js`) only hands it to the charts. Every statistic cell carries its raw value in
  * `data-value`, so a browser test can compare what is shown with report.json.
  *
+ * Over 400 lines: the page's HTML template and styles are inline strings, so that report.html opens from disk as one file.
  * @module
  */
 import type { RiskEventRecord } from "../../actors/roles/mod.ts";

@@ -56,6 +56,7 @@
  *   trainer.dispose();
  * }
  * ```
+ * Over 400 lines: the learner, its configuration checks and its checkpoint (weights, target network, Adam moments, replay buffer) must agree field by field.
  * @module
  */
 import type * as tfNs from "@tensorflow/tfjs";

@@ -56,6 +56,7 @@
  * if (model.net.spec.outputs !== 3) throw new Error("unreachable");
  * trainer.dispose();
  * ```
+ * Over 400 lines: the trainer's rollout, update and checkpoint (weights, Adam moments, normaliser, PRNG state) must agree field by field; the update's maths is in ppo_learner.ts and gae.ts.
  * @module
  */
 import { Rng } from "../../../env/kernel/mod.ts";
