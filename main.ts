@@ -6,12 +6,11 @@
  * @module
  */
 import { runBenchmarks } from "./bench/mod.ts";
-import { formatMarketReport, marketReport } from "./env/research/mod.ts";
 import {
-  type CommandSpec,
-  helpText,
-  parseCommandArgs,
+  runMarketCommand,
+  runModelsCommand,
   runSimCommand,
+  runTrainCommand,
 } from "./scenarios/commands/mod.ts";
 
 const USAGE = `Agora — self-learning automated trading, as an actor-model simulation
@@ -57,41 +56,16 @@ export async function main(args: readonly string[]): Promise<number> {
     case "sim":
       return await runSimCommand(rest);
     case "train":
-    case "models": {
-      // tfjs and arquero load only for these commands.
-      const { MODELS_USAGE, runModelsCommand, runTrainCommand, TRAIN_USAGE } = await import(
-        "./scenarios/commands/mod.ts"
-      );
-      if (rest.includes("--help") || rest.includes("-h")) {
-        console.log(command === "train" ? TRAIN_USAGE : MODELS_USAGE);
-        return 0;
-      }
+    case "models":
+      // tfjs and arquero load only once a training starts.
       try {
         return command === "train" ? await runTrainCommand(rest) : await runModelsCommand(rest);
       } catch (error) {
         console.error(`${command}: ${(error as Error).message}`);
         return 1;
       }
-    }
-    case "market": {
-      const parsed = parseCommandArgs(MARKET_SPEC, rest);
-      if (parsed.kind === "help") {
-        console.log(helpText(MARKET_SPEC));
-        return 0;
-      }
-      if (parsed.kind === "error") {
-        console.error(`market: ${parsed.message}`);
-        return 2;
-      }
-      const opts = parsed.values as Record<string, number | undefined>;
-      const report = marketReport({
-        seed: opts["seed"],
-        days: opts["days"],
-        impactSeeds: opts["impact-seeds"],
-      });
-      console.log(formatMarketReport(report));
-      return 0;
-    }
+    case "market":
+      return runMarketCommand(rest);
     case undefined:
     case "help":
     case "--help":
@@ -103,24 +77,5 @@ export async function main(args: readonly string[]): Promise<number> {
       return 2;
   }
 }
-
-/** The market command's arguments. */
-const MARKET_SPEC: CommandSpec = {
-  name: "market",
-  summary:
-    "The default simulated market's stylized facts beside real series', and the metaorder\n" +
-    "impact curve beside the same curve on latent liquidity alone.",
-  options: [
-    { name: "seed", kind: "int", min: 0, max: 0xffffffff, help: "the market's seed (default 1)" },
-    { name: "days", kind: "number", min: 0.01, max: 60, help: "simulated days (default 2)" },
-    {
-      name: "impact-seeds",
-      kind: "int",
-      min: 0,
-      max: 64,
-      help: "seeds per metaorder size (default 8; 0 skips the impact curves)",
-    },
-  ],
-};
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -46,3 +46,39 @@ Deno.test("market prints the stylized facts, and names a bad option", async () =
   );
   assertEquals(out[5].includes("--impact-seeds N"), true);
 });
+
+Deno.test("every command answers --help with its options, and a bad argument with exit 2", async () => {
+  const log = console.log, error = console.error;
+  const out: string[] = [];
+  const err: string[] = [];
+  console.log = (...a: unknown[]) => void out.push(a.join(" "));
+  console.error = (...a: unknown[]) => void err.push(a.join(" "));
+  const help = async (...args: string[]) => {
+    out.length = 0;
+    assertEquals(await main(args), 0, args.join(" "));
+    return out.join("\n");
+  };
+  try {
+    assertEquals((await help("sim", "--help")).includes("--seed N"), true);
+    assertEquals((await help("train", "--help")).includes("deno task train rl"), true);
+    assertEquals((await help("train", "model", "--help")).includes("--folds N"), true);
+    assertEquals((await help("train", "rl", "-h")).includes("--algo VALUE"), true);
+    assertEquals((await help("models", "--help")).includes("--registry DIR"), true);
+    assertEquals((await help("market", "--help")).includes("--days X"), true);
+    assertEquals(await main(["train", "model", "--folds", "0x2", "--data", "x.csv"]), 2);
+    assertEquals(await main(["train", "rl", "--scenario", "s.json", "--envs", ""]), 2);
+    assertEquals(await main(["train", "forest"]), 2);
+    assertEquals(await main(["models", "frob"]), 2);
+    assertEquals(await main(["models", "promote", "m", "one"]), 2);
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+  assertEquals(err, [
+    'train model: --folds: expected an integer in [1, 50], got "0x2" (train model --help lists the options)',
+    'train rl: --envs: expected an integer in [1, 4096], got "" (train rl --help lists the options)',
+    'train: expected "model" or "rl", got "forest" (train --help)',
+    'models frob: expected list, show, promote or rollback, got "frob" (models --help lists the arguments)',
+    'models promote: VERSION: expected a version number, got "one" (models --help lists the arguments)',
+  ]);
+});

@@ -9,6 +9,7 @@
  * @module
  */
 export * from "./features/mod.ts";
+export * from "./feature_store/mod.ts";
 export * from "./registry/mod.ts";
 export * from "./models/mod.ts";
 export * from "./rules/mod.ts";

@@ -4,6 +4,4 @@
  * @module
  */
 export * from "./feature_sets.ts";
-export * from "./feature_store.ts";
 export * from "./features.ts";
-export * from "./features_offline.ts";

@@ -12,7 +12,7 @@
  * @module
  */
 import { Rng } from "../../env/kernel/mod.ts";
-import type { FeatureFrame } from "../features/mod.ts";
+import type { FeatureFrame } from "../feature_store/mod.ts";
 import {
   classificationMetrics,
   purgedHoldout,

@@ -18,6 +18,7 @@
  * ```
  * @module
  */
+import type { z } from "zod";
 
 /** One option of a command. */
 export interface OptionSpec {
@@ -172,4 +173,27 @@ export function helpText(spec: CommandSpec): string {
   const width = Math.max(...rows.map(([l]) => l.length)) + 2;
   const body = rows.map(([l, r]) => `  ${l.padEnd(width)}${r}`).join("\n");
   return `${spec.summary}\n\nUsage: ${usage}\n\n${body}${spec.notes ? `\n\n${spec.notes}` : ""}`;
+}
+
+/**
+ * Parses `args` against `spec` with {@linkcode parseCommandArgs}, then checks what the option
+ * table cannot say (patterns, one option or another, defaults) with `schema`, whose keys are the
+ * option names. Returns the options, "help", or an error message naming the option. For
+ * commands without positional arguments.
+ */
+export function parseOptions<S extends z.ZodType>(
+  spec: CommandSpec,
+  schema: S,
+  args: readonly string[],
+): z.output<S> | "help" | string {
+  const r = parseCommandArgs(spec, args);
+  if (r.kind === "help") return "help";
+  if (r.kind === "error") return r.message;
+  const defined = Object.fromEntries(Object.entries(r.values).filter(([, v]) => v !== undefined));
+  const checked = schema.safeParse(defined);
+  if (checked.success) return checked.data;
+  const problems = checked.error.issues.map((i) =>
+    `${i.path.length > 0 ? `--${i.path.join(".")}: ` : ""}${i.message}`
+  );
+  return `${problems.join("; ")} (${spec.name} --help lists the options)`;
 }

@@ -6,12 +6,10 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { z } from "zod";
 import { type EnvConfig, ParallelVecEnv, VecTradingEnv } from "../../env/gym/mod.ts";
 import { loadScenario } from "../spec/mod.ts";
 import { type ModelEntry, ModelRegistry, type Stage } from "../../policies/registry/mod.ts";
-import { selectBackend } from "../../policies/training/mod.ts";
 import {
   ActingPolicy,
   type ActionSpec,
@@ -33,45 +31,107 @@ import {
   type TrainerCheckpoint,
 } from "../../policies/rl/mod.ts";
 import type { DqnIterationStats, PpoIterationStats } from "../../policies/rl/learners/mod.ts";
+import { type CommandSpec, helpText, parseOptions } from "./args.ts";
 
-/** `train rl` usage. */
-export const RL_USAGE = `train rl --algo ppo|dqn --scenario FILE [options]
-  --scenario FILE     a scenario with a simulated venue; its rl block sets the environment
-  --algo A            ppo (default) or dqn
-  --seed S            training seed (default 1); evaluation uses held-out seeds 1000000+
-  --minutes M         wall-clock training budget (default 5)
-  --steps N           env-step budget (default: none; training stops at whichever comes first)
-  --envs N            environments stepped together (default 64)
-  --threads T         worker threads stepping them besides this one (default: one per spare core)
-  --eval-every S      evaluate and checkpoint every S seconds of training (default 60)
-  --eval-seeds N      held-out seeds per evaluation (default 10)
-  --lr X              learning rate (default: 3e-4 PPO, 5e-4 DQN)
-  --hidden A,B        hidden layer widths (default 64,64)
-  --name NAME         registry name (default ALGO-SCENARIO)
-  --registry DIR      registry directory (default models)
-  --resume [V]        continue from checkpoint V of --name (a version, a stage or latest)
-  --report FILE       evaluation JSON (default out/rl/NAME-eval.json)
-  --promote           promote the final version to production
-  --quiet             print only the evaluation table and the registration`;
-
-const Int = (min: number) => z.coerce.number().int().min(min);
+/** `train rl`'s options. */
+export const RL_SPEC: CommandSpec = {
+  name: "train rl",
+  summary: "Train an RL agent on a scenario's simulated market (its rl block), evaluate it on\n" +
+    "held-out seeds against buy-and-hold, flat, random and SMA crossover, checkpoint it in the\n" +
+    "registry.",
+  options: [
+    {
+      name: "scenario",
+      kind: "string",
+      value: "FILE",
+      help: "a scenario with a simulated venue; its rl block sets the environment",
+    },
+    { name: "algo", kind: "string", choices: ["ppo", "dqn"], help: "the learner (ppo)" },
+    {
+      name: "seed",
+      kind: "int",
+      min: 0,
+      max: 0xffffffff,
+      help: "training seed (1); evaluation uses held-out seeds 1000000+",
+    },
+    { name: "minutes", kind: "number", min: 0.001, max: 24 * 60, help: "wall-clock budget (5)" },
+    {
+      name: "steps",
+      kind: "int",
+      min: 1,
+      max: Number.MAX_SAFE_INTEGER,
+      help: "env-step budget (none; training stops at whichever comes first)",
+    },
+    { name: "envs", kind: "int", min: 1, max: 4096, help: "environments stepped together (64)" },
+    {
+      name: "threads",
+      kind: "int",
+      min: 0,
+      max: 64,
+      help: "worker threads besides this one (one per spare core)",
+    },
+    {
+      name: "eval-every",
+      kind: "number",
+      min: 0.001,
+      max: 86_400,
+      value: "S",
+      help: "evaluate and checkpoint every S seconds of training (60)",
+    },
+    {
+      name: "eval-seeds",
+      kind: "int",
+      min: 1,
+      max: 1000,
+      help: "held-out seeds per evaluation (10)",
+    },
+    {
+      name: "lr",
+      kind: "number",
+      min: 1e-9,
+      max: 1,
+      help: "learning rate (3e-4 PPO, 5e-4 DQN)",
+    },
+    { name: "hidden", kind: "string", value: "A,B", help: "hidden layer widths (64,64)" },
+    { name: "name", kind: "string", value: "NAME", help: "registry name (ALGO-SCENARIO)" },
+    { name: "registry", kind: "string", value: "DIR", help: "registry directory (models)" },
+    {
+      name: "resume",
+      kind: "string",
+      value: "[V]",
+      help: "continue from checkpoint V of --name (a version, a stage, or latest when left out)",
+    },
+    {
+      name: "report",
+      kind: "string",
+      value: "FILE",
+      help: "evaluation JSON (out/rl/NAME-eval.json)",
+    },
+    { name: "promote", kind: "flag", help: "promote the final version to production" },
+    { name: "quiet", kind: "flag", help: "print only the evaluation table and the registration" },
+  ],
+  notes: "Exit codes: 0 trained and registered, 1 failed, 2 bad arguments.",
+};
 
 const RlOptions = z.strictObject({
-  scenario: z.string().min(1, "give --scenario FILE"),
+  scenario: z.string({ message: "give --scenario FILE" }),
   algo: z.enum(["ppo", "dqn"]).default("ppo"),
-  seed: Int(0).max(0xffffffff).default(1),
-  minutes: z.coerce.number().positive().max(24 * 60).default(5),
-  steps: Int(1).optional(),
-  envs: Int(1).max(4096).default(64),
-  threads: Int(0).max(64).optional(),
-  "eval-every": z.coerce.number().positive().default(60),
-  "eval-seeds": Int(1).max(1000).default(10),
-  lr: z.coerce.number().positive().max(1).optional(),
-  hidden: z.string().regex(/^\d+(,\d+)*$/, "expected widths like 64,64").optional(),
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/).optional(),
-  registry: z.string().min(1).default("models"),
+  seed: z.number().default(1),
+  minutes: z.number().default(5),
+  steps: z.number().optional(),
+  envs: z.number().default(64),
+  threads: z.number().optional(),
+  "eval-every": z.number().default(60),
+  "eval-seeds": z.number().default(10),
+  lr: z.number().optional(),
+  hidden: z.string().regex(/^[1-9]\d{0,3}(,[1-9]\d{0,3})*$/, "expected widths like 64,64")
+    .optional(),
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+    message: "expected letters, digits, '.', '_' or '-' (at most 64, a letter or digit first)",
+  }).optional(),
+  registry: z.string().default("models"),
   resume: z.string().optional(),
-  report: z.string().min(1).optional(),
+  report: z.string().optional(),
   promote: z.boolean().default(false),
   quiet: z.boolean().default(false),
 });
@@ -79,53 +139,17 @@ const RlOptions = z.strictObject({
 /** Validated `train rl` options. */
 export type RlOptions = z.output<typeof RlOptions>;
 
-/** Parses `train rl` arguments; returns an error message naming the bad option. */
-export function parseRlArgs(args: readonly string[]): RlOptions | string {
-  let values: Record<string, unknown>;
-  const strings = [
-    "scenario",
-    "algo",
-    "seed",
-    "minutes",
-    "steps",
-    "envs",
-    "threads",
-    "eval-every",
-    "eval-seeds",
-    "lr",
-    "hidden",
-    "name",
-    "registry",
-    "report",
-  ];
-  try {
-    const list = [...args];
-    // `--resume` may stand alone (latest) or take a selector.
-    const at = list.indexOf("--resume");
-    if (at >= 0 && (at + 1 >= list.length || list[at + 1].startsWith("--"))) {
-      list.splice(at + 1, 0, "latest");
-    }
-    values = parseArgs({
-      args: list,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        ...Object.fromEntries(strings.map((s) => [s, { type: "string" as const }])),
-        resume: { type: "string" },
-        promote: { type: "boolean" },
-        quiet: { type: "boolean" },
-      },
-    }).values;
-  } catch (error) {
-    return (error as Error).message;
+/**
+ * Parses `train rl` arguments: the options, "help" when asked for, or an error message naming
+ * the bad option. `--resume` alone means the latest checkpoint.
+ */
+export function parseRlArgs(args: readonly string[]): RlOptions | "help" | string {
+  const list = [...args];
+  const at = list.indexOf("--resume");
+  if (at >= 0 && (at + 1 >= list.length || list[at + 1].startsWith("-"))) {
+    list.splice(at + 1, 0, "latest");
   }
-  const r = RlOptions.safeParse(values);
-  if (!r.success) {
-    return r.error.issues.map((i) => `--${i.path.join(".") || "options"}: ${i.message}`).join(
-      "; ",
-    );
-  }
-  return r.data;
+  return parseOptions(RL_SPEC, RlOptions, list);
 }
 
 /** What a trainer reports per iteration. */
@@ -192,8 +216,12 @@ function progressLine(s: IterationStats, fraction: number, evalLine: string): st
 /** Runs `train rl ...`; returns the exit code. */
 export async function runRlCommand(args: readonly string[]): Promise<number> {
   const o = parseRlArgs(args);
+  if (o === "help") {
+    console.log(helpText(RL_SPEC));
+    return 0;
+  }
   if (typeof o === "string") {
-    console.error(`train rl: ${o}\n\n${RL_USAGE}`);
+    console.error(`train rl: ${o}`);
     return 2;
   }
   const log = o.quiet ? () => {} : (line: string) => console.log(line);
@@ -218,6 +246,7 @@ export async function runRlCommand(args: readonly string[]): Promise<number> {
       throw new Error(`--resume: ${name} v${from.meta.version} is a ${resume.algo} agent`);
     }
   }
+  const { selectBackend } = await import("../../policies/training/mod.ts");
   const backend = await selectBackend();
   log(
     `backend: ${backend.name}${backend.skipped.length ? ` (${backend.skipped.join("; ")})` : ""}`,

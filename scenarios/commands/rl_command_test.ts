@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../../testing/mod.ts";
 import { ModelRegistry } from "../../policies/registry/mod.ts";
-import { runModelsCommand } from "./train_command.ts";
+import { runModelsCommand } from "./models_command.ts";
 import { parseRlArgs, runRlCommand } from "./rl_command.ts";
 
 const SCENARIO = {

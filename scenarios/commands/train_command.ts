@@ -1,77 +1,124 @@
 /**
- * `deno task train model ...` and `deno task models ...`: train a predictive model on a data file
- * or a simulated scenario, print its walk-forward table and register it; list, show, promote and
- * roll back registry models.
+ * `deno task train model ...`: train a predictive model on a data file or a simulated scenario,
+ * print its walk-forward table and register it; `deno task train rl ...` is in rl_command.ts.
+ * TensorFlow.js loads only when a training starts, so `--help` and bad arguments answer at once.
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { z } from "zod";
 import { type BarSeries, barsFromTrades, readBars, readTrades } from "../../env/replay/mod.ts";
 import { simulatedSeries } from "../run/mod.ts";
 import { loadScenario } from "../spec/mod.ts";
-import {
-  type BarInput,
-  materialise,
-  namedFeatureSet,
-  type QuoteInput,
-  writeFeatureFrame,
-} from "../../policies/features/mod.ts";
+import { type BarInput, namedFeatureSet, type QuoteInput } from "../../policies/features/mod.ts";
 import { codeRevision, type ModelEntry, ModelRegistry } from "../../policies/registry/mod.ts";
-import {
-  datasetFrom,
-  formatWalkForward,
-  saveModel,
-  selectBackend,
-  type TrainProgress,
-  type TrainSettings,
-  trainWithSearch,
-} from "../../policies/training/mod.ts";
-import { RL_USAGE } from "./rl_command.ts";
+import type { TrainProgress, TrainSettings } from "../../policies/training/mod.ts";
+import { type CommandSpec, helpText, parseOptions } from "./args.ts";
+import { runRlCommand } from "./rl_command.ts";
 
-/** Usage of the train and models commands. */
-export const TRAIN_USAGE = `train model (--data FILE | --scenario NAME) [options]
-  --data FILE         a bar CSV (OHLCV) or a trade CSV (turned into --bar-ms bars)
-  --scenario NAME     a shipped scenario or a JSON file: simulate --hours of it (default 48)
-  --kind K            direction (P(up) classifier, default) or volatility (realised-vol regressor)
-  --horizon H         label horizon, bars (default 1)
-  --folds K           walk-forward test folds (default 4)
-  --embargo E         bars left out between training and test beyond the horizon (default 5)
-  --trials T          hyperparameter draws (default 4; 1 = the defaults only)
-  --search S          random (every draw on every fold, default) or halving (successive halving:
-                      draws scored on the last 1, 2, 4, ... folds, the better half kept each round)
-  --epochs N          at most N epochs per training (default 30), stopping early after
-  --patience P        P epochs without a better validation loss (default 4)
-  --seed S            seed of everything (default 1)
-  --name NAME         registry name (default KIND-SOURCE)
-  --registry DIR      registry directory (default models)
-  --features ID       feature set (default alpha_v1)
-  --bar-ms MS         bar length for trade files (default 60000)
-  --promote           promote the new version to production
-  --quiet             print only the table and the registration
-${RL_USAGE}
-models list [NAME] | show NAME [VERSION|STAGE] | promote NAME VERSION [STAGE] | rollback NAME
-                      [--registry DIR]`;
+/** `train model`'s options. */
+export const TRAIN_MODEL_SPEC: CommandSpec = {
+  name: "train model",
+  summary: "Build features and labels, run a hyperparameter search scored by purged, embargoed\n" +
+    "walk-forward evaluation, print the walk-forward table and register the model.",
+  options: [
+    { name: "data", kind: "string", value: "FILE", help: "a bar CSV (OHLCV) or a trade CSV" },
+    {
+      name: "scenario",
+      kind: "string",
+      value: "NAME",
+      help: "a shipped scenario or a JSON file: simulate --hours of it",
+    },
+    { name: "hours", kind: "number", min: 0.01, max: 24 * 365, help: "hours to simulate (48)" },
+    {
+      name: "kind",
+      kind: "string",
+      choices: ["direction", "volatility"],
+      help: "P(up) classifier (default) or realised-vol regressor",
+    },
+    { name: "horizon", kind: "int", min: 1, max: 10_000, help: "label horizon, bars (1)" },
+    { name: "folds", kind: "int", min: 1, max: 50, help: "walk-forward test folds (4)" },
+    {
+      name: "embargo",
+      kind: "int",
+      min: 0,
+      max: 10_000,
+      help: "bars left out between training and test beyond the horizon (5)",
+    },
+    {
+      name: "trials",
+      kind: "int",
+      min: 1,
+      max: 200,
+      help: "hyperparameter draws (4; 1 = the defaults)",
+    },
+    {
+      name: "search",
+      kind: "string",
+      choices: ["random", "halving"],
+      help: "every draw on every fold (default), or successive halving",
+    },
+    {
+      name: "epochs",
+      kind: "int",
+      min: 1,
+      max: 10_000,
+      help: "at most N epochs per training (30)",
+    },
+    {
+      name: "patience",
+      kind: "int",
+      min: 1,
+      max: 10_000,
+      help: "stop after N epochs without a better validation loss (4)",
+    },
+    { name: "seed", kind: "int", min: 0, max: 0xffffffff, help: "seed of everything (1)" },
+    { name: "name", kind: "string", value: "NAME", help: "registry name (default KIND-SOURCE)" },
+    { name: "registry", kind: "string", value: "DIR", help: "registry directory (models)" },
+    { name: "features", kind: "string", value: "ID", help: "feature set (alpha_v1)" },
+    {
+      name: "bar-ms",
+      kind: "int",
+      min: 1,
+      max: 86_400_000,
+      help: "bar length for trade files, ms (60000)",
+    },
+    { name: "promote", kind: "flag", help: "promote the new version to production" },
+    { name: "quiet", kind: "flag", help: "print only the table and the registration" },
+  ],
+  notes: "Give exactly one of --data and --scenario. Exit codes: 0 registered, 1 failed, " +
+    "2 bad arguments.",
+};
 
-const Int = (min: number) => z.coerce.number().int().min(min);
+/** `train`'s help: its two subcommands. */
+export const TRAIN_HELP = `Train a model and register it.
+
+Usage: deno task train model (--data FILE | --scenario NAME) [options]
+       deno task train rl --scenario FILE [--algo ppo|dqn] [options]
+
+  model   a predictive model (tfjs MLP) on a data file or a simulated scenario
+  rl      a PPO or DQN agent on a scenario's simulated market
+
+deno task train model --help and deno task train rl --help list the options.`;
 
 const TrainOptions = z.strictObject({
-  data: z.string().min(1).optional(),
-  scenario: z.string().min(1).optional(),
-  hours: z.coerce.number().positive().max(24 * 365).default(48),
+  data: z.string().optional(),
+  scenario: z.string().optional(),
+  hours: z.number().default(48),
   kind: z.enum(["direction", "volatility"]).default("direction"),
-  horizon: Int(1).default(1),
-  folds: Int(1).max(50).default(4),
-  embargo: Int(0).default(5),
-  trials: Int(1).max(200).default(4),
+  horizon: z.number().default(1),
+  folds: z.number().default(4),
+  embargo: z.number().default(5),
+  trials: z.number().default(4),
   search: z.enum(["random", "halving"]).default("random"),
-  epochs: Int(1).max(10_000).default(30),
-  patience: Int(1).default(4),
-  seed: Int(0).max(0xffffffff).default(1),
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/).optional(),
-  registry: z.string().min(1).default("models"),
-  features: z.string().min(1).default("alpha_v1"),
-  "bar-ms": Int(1).default(60_000),
+  epochs: z.number().default(30),
+  patience: z.number().default(4),
+  seed: z.number().default(1),
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+    message: "expected letters, digits, '.', '_' or '-' (at most 64, a letter or digit first)",
+  }).optional(),
+  registry: z.string().default("models"),
+  features: z.string().default("alpha_v1"),
+  "bar-ms": z.number().default(60_000),
   promote: z.boolean().default(false),
   quiet: z.boolean().default(false),
 }).refine((o) => (o.data === undefined) !== (o.scenario === undefined), {
@@ -81,49 +128,12 @@ const TrainOptions = z.strictObject({
 /** Validated train options. */
 export type TrainOptions = z.output<typeof TrainOptions>;
 
-/** Parses `train model` arguments; returns an error message naming the bad option. */
-export function parseTrainArgs(args: readonly string[]): TrainOptions | string {
-  let values: Record<string, unknown>;
-  try {
-    const strings = [
-      "data",
-      "scenario",
-      "hours",
-      "kind",
-      "horizon",
-      "folds",
-      "embargo",
-      "trials",
-      "search",
-      "epochs",
-      "patience",
-      "seed",
-      "name",
-      "registry",
-      "features",
-      "bar-ms",
-    ];
-    values = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        ...Object.fromEntries(strings.map((s) => [s, { type: "string" as const }])),
-        promote: { type: "boolean" },
-        quiet: { type: "boolean" },
-      },
-    }).values;
-  } catch (error) {
-    return (error as Error).message;
-  }
-  const r = TrainOptions.safeParse(values);
-  if (!r.success) {
-    return r.error.issues.map((i) =>
-      `${i.path.length ? `--${i.path.join(".")}: ` : ""}${i.message}`
-    )
-      .join("; ");
-  }
-  return r.data;
+/**
+ * Parses `train model` arguments: the options, "help" when asked for, or an error message
+ * naming the bad option.
+ */
+export function parseTrainArgs(args: readonly string[]): TrainOptions | "help" | string {
+  return parseOptions(TRAIN_MODEL_SPEC, TrainOptions, args);
 }
 
 /** Market data for training: bars (and quotes when simulated) and where they came from. */
@@ -157,6 +167,12 @@ async function loadTrainingData(o: TrainOptions): Promise<TrainingData> {
       );
     }
     const bars = "trades" in read ? barsFromTrades(read.trades, o["bar-ms"]) : read.bars;
+    if (bars.time.length === 0) {
+      throw new Error(
+        `--data ${o.data}: no usable ${isTrades ? "trades" : "bars"} ` +
+          `(${report.rows} data rows, ${report.skipped} skipped)`,
+      );
+    }
     const source = o.data.split("/").pop()!;
     return { source, barMs: isTrades ? o["bar-ms"] : medianStep(bars.time), bars };
   }
@@ -190,30 +206,40 @@ function progressLine(p: TrainProgress, startMs: number): string {
     `trial ${p.trial} ${where} epoch ${p.epoch} valid ${p.validLoss.toFixed(5)}  ETA ${eta}`;
 }
 
-/** Runs `train model ...`; returns the exit code. */
+/**
+ * Runs `train model ...` or `train rl ...`; returns the exit code (2 for bad arguments). A
+ * training that fails throws, with a message naming what was wrong.
+ */
 export async function runTrainCommand(args: readonly string[]): Promise<number> {
-  if (args[0] === "rl") {
-    const { runRlCommand } = await import("./rl_command.ts");
-    return await runRlCommand(args.slice(1));
+  const [sub, ...rest] = args;
+  if (sub === "rl") return await runRlCommand(rest);
+  if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") {
+    console.log(TRAIN_HELP);
+    return sub === undefined ? 2 : 0;
   }
-  if (args[0] !== "model") {
-    console.error(
-      `train: expected "model" or "rl", got ${JSON.stringify(args[0] ?? "")}\n\n${TRAIN_USAGE}`,
-    );
+  if (sub !== "model") {
+    console.error(`train: expected "model" or "rl", got ${JSON.stringify(sub)} (train --help)`);
     return 2;
   }
-  const o = parseTrainArgs(args.slice(1));
+  const o = parseTrainArgs(rest);
+  if (o === "help") {
+    console.log(helpText(TRAIN_MODEL_SPEC));
+    return 0;
+  }
   if (typeof o === "string") {
-    console.error(`train model: ${o}\n\n${TRAIN_USAGE}`);
+    console.error(`train model: ${o}`);
     return 2;
   }
   const log = o.quiet ? () => {} : (line: string) => console.log(line);
+  const set = namedFeatureSet(o.features);
+  const data = await loadTrainingData(o);
+  const { datasetFrom, formatWalkForward, saveModel, selectBackend, trainWithSearch } =
+    await import("../../policies/training/mod.ts");
+  const { materialise, writeFeatureFrame } = await import("../../policies/feature_store/mod.ts");
   const backend = await selectBackend();
   log(
     `backend: ${backend.name}${backend.skipped.length ? ` (${backend.skipped.join("; ")})` : ""}`,
   );
-  const set = namedFeatureSet(o.features);
-  const data = await loadTrainingData(o);
   const frame = materialise(set, data, { horizons: [o.horizon], source: data.source });
   const base = data.source.replace(/\.(csv|json)$/i, "").replace(/[^A-Za-z0-9._-]+/g, "_");
   const name = o.name ?? `${o.kind}-${base}`.slice(0, 64);
@@ -302,95 +328,4 @@ export async function runTrainCommand(args: readonly string[]): Promise<number> 
       `${seconds.toFixed(1)} s of training`,
   );
   return 0;
-}
-
-function describe(e: ModelEntry): string {
-  const m = e.meta;
-  const metrics = m.metrics as {
-    summary?: Record<string, number>;
-    eval?: Record<string, Record<string, number>>;
-  };
-  // An RL agent's figures are its held-out evaluation (its own row, listed first).
-  const rl = metrics.eval ? Object.values(metrics.eval)[0] : undefined;
-  const summary = metrics.summary ??
-    (rl ? { eval_return_pct: rl.return_pct, eval_sharpe: rl.sharpe } : {});
-  const figures = Object.entries(summary).map(([k, v]) => `${k} ${Number(v).toFixed(4)}`).join(
-    ", ",
-  );
-  const rows = m.kind.startsWith("rl-") ? "env steps" : "rows";
-  return `${m.name} v${m.version} ${e.stage.padEnd(10)} ${
-    m.kind.padEnd(10)
-  } ${m.featureSet.id}@${m.featureSet.hash} ${m.dataRange.source} (${m.dataRange.rows} ${rows}) ${m.createdAt}  ${figures}`;
-}
-
-/** The `models` command's help. */
-export const MODELS_USAGE = `The model registry: trained models, their versions and stages.
-
-Usage: deno task models [list [NAME] | show NAME [VERSION|STAGE] | promote NAME VERSION [STAGE] |
-                         rollback NAME] [options]
-
-  list [NAME]                    every model (or one model's versions) with its stage; the default
-  show NAME [VERSION|STAGE]      one version's metadata (default: the production one)
-  promote NAME VERSION [STAGE]   set a version's stage: candidate, production (default), archived
-  rollback NAME                  production goes back to the previous production version
-  --registry DIR                 the registry's folder (default models)
-  --json                         print JSON
-  -h, --help                     show this help`;
-
-/** Runs `models list|show|promote|rollback ...`; returns the exit code. */
-export async function runModelsCommand(args: readonly string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: true,
-      options: { registry: { type: "string" }, json: { type: "boolean" } },
-    });
-  } catch (error) {
-    console.error(`models: ${(error as Error).message} (models --help lists the options)`);
-    return 2;
-  }
-  const registry = new ModelRegistry(parsed.values.registry ?? "models");
-  const [verb = "list", name, arg, stageArg] = parsed.positionals;
-  const json = parsed.values.json === true;
-  const print = (entries: ModelEntry[]) => {
-    if (json) console.log(JSON.stringify(entries.map((e) => ({ ...e.meta, stage: e.stage }))));
-    else if (entries.length === 0) console.log("no models");
-    else for (const e of entries) console.log(describe(e));
-  };
-  const selector = (s: string | undefined) =>
-    s === undefined ? undefined : /^\d+$/.test(s) ? Number(s) : s;
-  switch (verb) {
-    case "list":
-      print(await registry.list(name));
-      return 0;
-    case "show": {
-      if (name === undefined) break;
-      const e = await registry.show(name, selector(arg) as never);
-      if (json) print([e]);
-      else console.log(`${describe(e)}\n${JSON.stringify(e.meta, null, 2)}`);
-      return 0;
-    }
-    case "promote": {
-      if (name === undefined || arg === undefined || !/^\d+$/.test(arg)) break;
-      const stage = stageArg ?? "production";
-      if (!["candidate", "production", "archived"].includes(stage)) {
-        console.error(
-          `models promote: stage must be candidate, production or archived, got ${stage}`,
-        );
-        return 2;
-      }
-      print([await registry.promote(name, Number(arg), stage as never)]);
-      return 0;
-    }
-    case "rollback":
-      if (name === undefined) break;
-      print([await registry.rollback(name)]);
-      return 0;
-  }
-  console.error(
-    `models: bad arguments ${JSON.stringify(parsed.positionals.join(" "))}\n\n${MODELS_USAGE}`,
-  );
-  return 2;
 }

@@ -18,9 +18,8 @@ import {
 import { startTradingSystem } from "../../actors/system/mod.ts";
 import { type SymbolInfo, TickVenueAdapter } from "../../actors/venues/mod.ts";
 import { featureSet } from "../../policies/features/mod.ts";
-import { loadPolicyModels, type ServedModel } from "../../policies/serving/mod.ts";
+import { createPolicy, loadPolicyModels, type ServedModel } from "../../policies/serving/mod.ts";
 import type { RlAgentModel } from "../../policies/rl/mod.ts";
-import { createPolicy } from "../../policies/serving/mod.ts";
 import { dataPath, type Scenario } from "../spec/mod.ts";
 import { type Driver, memoryDriver, natsDriver } from "./drivers.ts";
 import { attachFeed } from "./feed.ts";

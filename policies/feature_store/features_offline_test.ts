@@ -18,7 +18,7 @@ import {
   type FeatureSpec,
   OnlineFeatures,
   type QuoteInput,
-} from "./features.ts";
+} from "../features/mod.ts";
 import {
   barFeatureNames,
   barsTable,

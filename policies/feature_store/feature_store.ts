@@ -18,7 +18,7 @@
  * @example
  * ```ts
  * import { materialise } from "./feature_store.ts";
- * import { namedFeatureSet } from "./feature_sets.ts";
+ * import { namedFeatureSet } from "../features/mod.ts";
  * const closes = Array.from({ length: 80 }, (_, i) => 100 + Math.sin(i / 5) * 3);
  * const bars = closes.map((c, i) => ({ ts: i * 60_000, open: c, high: c, low: c, close: c, volume: 1 }));
  * const frame = materialise(namedFeatureSet("alpha_v1"), { bars, barMs: 60_000 }, { horizons: [1, 5], source: "sine" });
@@ -28,7 +28,7 @@
  */
 import * as aq from "arquero";
 import type { BarSeries } from "../../env/replay/mod.ts";
-import { type BarInput, FeatureError, type FeatureSet, type QuoteInput } from "./features.ts";
+import { type BarInput, FeatureError, type FeatureSet, type QuoteInput } from "../features/mod.ts";
 import { writeFileAtomic } from "../registry/mod.ts";
 import {
   barFeatureNames,
@@ -204,9 +204,13 @@ export function materialise(
 
 /**
  * Writes `frame` to `path` (Arrow IPC) and `path.json` (its header), each through a temporary
- * file and a rename, so a reader sees the old pair or the new one.
+ * file and a rename, so a reader sees the old pair or the new one. A frame with no rows is
+ * refused ({@linkcode FeatureStoreError}): Arrow cannot type its columns.
  */
 export async function writeFeatureFrame(path: string, frame: FeatureFrame): Promise<void> {
+  if (frame.table.numRows() === 0) {
+    throw new FeatureStoreError(`${path}: the feature frame has no rows; nothing to write`);
+  }
   const ipc = aq.toArrowIPC(frame.table);
   await writeFileAtomic(path, ipc);
   await writeFileAtomic(

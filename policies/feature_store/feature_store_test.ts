@@ -6,8 +6,7 @@ import type { Bar, FeatureVector, Message, Quote } from "../../actors/protocol/m
 import { runScenario } from "../../scenarios/run/mod.ts";
 import { loadScenario } from "../../scenarios/spec/mod.ts";
 import { createPolicy } from "../serving/mod.ts";
-import { ALPHA_V1, FEATURE_SETS } from "./feature_sets.ts";
-import { FeatureError, featureSet } from "./features.ts";
+import { ALPHA_V1, FEATURE_SETS, FeatureError, featureSet } from "../features/mod.ts";
 import {
   asofJoin,
   FeatureStoreError,

@@ -37,7 +37,7 @@
  * @example
  * ```ts
  * import { barsTable, offlineBarFeatures } from "./features_offline.ts";
- * import { feature, featureSet } from "./features.ts";
+ * import { feature, featureSet } from "../features/mod.ts";
  * const set = featureSet("demo", [feature("close"), feature("sma", 2), feature("ret", 1)]);
  * const bars = barsTable([10, 11, 12].map((close, ts) => ({
  *   ts, open: close, high: close, low: close, close, volume: 1,
@@ -61,7 +61,7 @@ import {
   type FeatureSet,
   type FeatureSpec,
   type QuoteInput,
-} from "./features.ts";
+} from "../features/mod.ts";
 
 export type { ColumnTable } from "arquero";
 

@@ -1,0 +1,41 @@
+import { assertEquals, assertThrows } from "../../testing/mod.ts";
+import { ALPHA_V1 } from "../features/mod.ts";
+import { modelPolicy, ModelPolicySchema, type ServedModel } from "./model_policy.ts";
+import { createPolicy, PolicyConfigError } from "./policy_config.ts";
+
+Deno.test("the model policy goes long above `long`, flat or short below `short`, keeps its side between", () => {
+  const config = ModelPolicySchema.parse({ kind: "model", model: "m", mode: "long_short" });
+  let p = 0.5;
+  const served = {
+    entry: { meta: { name: "m", version: 1 } },
+    set: ALPHA_V1,
+    predictor: { inputs: ALPHA_V1.names.length, predict: () => p },
+  } as unknown as ServedModel;
+  const policy = modelPolicy(config, served);
+  const features = Object.fromEntries(ALPHA_V1.names.map((n) => [n, 0.1]));
+  const decide = (position: number) =>
+    policy.decide({ ts: 0, symbol: "X", features, position, size: 10 });
+  p = 0.6;
+  assertEquals(decide(0).kind === "exposure" && (decide(0) as { target: number }).target, 1);
+  p = 0.4;
+  assertEquals((decide(0) as { target: number }).target, -1);
+  p = 0.5;
+  assertEquals((decide(5) as { target: number }).target, 1);
+  assertEquals(
+    policy.decide({
+      ts: 0,
+      symbol: "X",
+      features: { ...features, ret_1: null },
+      position: 0,
+      size: 1,
+    })
+      .kind,
+    "hold",
+  );
+  assertThrows(
+    () => ModelPolicySchema.parse({ kind: "model", model: "m", long: 0.4, short: 0.6 }),
+    Error,
+    "short < long",
+  );
+  assertThrows(() => createPolicy(config), PolicyConfigError, "not loaded");
+});
