@@ -7,8 +7,7 @@ import {
   readTrades,
 } from "../../env/replay/mod.ts";
 import { SHARED_DATA_DIR } from "../../env/research/mod.ts";
-import { simulatedSeries } from "../../scenarios/run/mod.ts";
-import { loadScenario } from "../../scenarios/spec/mod.ts";
+import { Simulation } from "../../env/sim/mod.ts";
 import {
   type BarInput,
   feature,
@@ -124,17 +123,38 @@ function realBars(file: string): Promise<BarSeries> {
   return bars;
 }
 
-let simulated: ReturnType<typeof simulatedSeries> | undefined;
-function simulatedCalm(): ReturnType<typeof simulatedSeries> {
-  simulated ??= loadScenario("calm").then((sc) =>
-    simulatedSeries({ ...sc, durationMs: 2 * 3_600_000 }, { seed: 5 })
-  );
+/** Two simulated hours of the default market (seed 5): its one-minute bars and its quotes. */
+function simulatedSession(): { bars: BarInput[]; quotes: QuoteInput[] } {
+  const bars: BarInput[] = [];
+  const quotes: QuoteInput[] = [];
+  const sim = new Simulation({ seed: 5 });
+  sim.venue.addFeed((e) => {
+    if (e.type === "bar") {
+      const { end: ts, open, high, low, close, volume } = e;
+      bars.push({ ts, open, high, low, close, volume });
+    } else if (e.type === "top") {
+      quotes.push({
+        ts: e.time,
+        bid: e.bidQty > 0 ? e.bid : null,
+        bidQty: e.bidQty,
+        ask: e.askQty > 0 ? e.ask : null,
+        askQty: e.askQty,
+      });
+    }
+  });
+  sim.runFor(2 * 3_600_000);
+  return { bars, quotes };
+}
+
+let simulated: { bars: BarInput[]; quotes: QuoteInput[] } | undefined;
+function simulatedCalm(): { bars: BarInput[]; quotes: QuoteInput[] } {
+  simulated ??= simulatedSession();
   return simulated;
 }
 
 // Largest relative difference measured (offline vs online, every bar feature above):
 // BTC-1m 5.3e-14, BTCUSD 1.4e-14, EURUSD-1h 3.1e-14, GOOG-1d 4.3e-14, XRP/ETH 1-minute bars
-// 3.6e-14; simulated calm run: bars 3.0e-14, quotes 0 (the same arithmetic, row by row).
+// 3.6e-14; two simulated hours (120 bars, 49,810 quotes): bars 2.5e-15, quotes 0.
 for (const file of REAL_FILES) {
   Deno.test(`offline bar features of ${file} equal the online ones within 1e-9`, async () => {
     const bars = await realBars(file);
@@ -147,17 +167,17 @@ for (const file of REAL_FILES) {
   });
 }
 
-Deno.test("offline bar features of a simulated calm run equal the online ones within 1e-9", async () => {
-  const { bars } = await simulatedCalm();
-  const worst = assertAgrees(onlineBars(bars), offlineBarFeatures(SET, barsTable(bars)), "calm");
-  console.log(`calm: ${bars.length} bars, max relative difference ${worst.toExponential(1)}`);
+Deno.test("offline bar features of a simulated session equal the online ones within 1e-9", () => {
+  const { bars } = simulatedCalm();
+  const worst = assertAgrees(onlineBars(bars), offlineBarFeatures(SET, barsTable(bars)), "sim");
+  console.log(`sim: ${bars.length} bars, max relative difference ${worst.toExponential(1)}`);
 });
 
-Deno.test("offline quote features of a simulated calm run equal the online ones within 1e-9", async () => {
-  const { quotes } = await simulatedCalm();
+Deno.test("offline quote features of a simulated session equal the online ones within 1e-9", () => {
+  const { quotes } = simulatedCalm();
   const offline = offlineQuoteFeatures(SET, quotesTable(quotes));
-  const worst = assertAgrees(onlineQuotes(quotes), offline, "calm quotes");
-  console.log(`calm: ${quotes.length} quotes, max relative difference ${worst.toExponential(1)}`);
+  const worst = assertAgrees(onlineQuotes(quotes), offline, "sim quotes");
+  console.log(`sim: ${quotes.length} quotes, max relative difference ${worst.toExponential(1)}`);
 });
 
 Deno.test("one-sided and empty quotes give the online nulls, and mid keeps the last two-sided mid", () => {
@@ -195,8 +215,8 @@ Deno.test("offline bar features of the first k bars equal the full run's first k
   }
 });
 
-Deno.test("offline quote features of the first k quotes equal the full run's first k rows", async () => {
-  const all = quotesTable((await simulatedCalm()).quotes);
+Deno.test("offline quote features of the first k quotes equal the full run's first k rows", () => {
+  const all = quotesTable(simulatedCalm().quotes);
   const full = offlineQuoteFeatures(SET, all);
   for (const k of [1, 2, 100, all.numRows() - 1]) {
     const head = offlineQuoteFeatures(SET, all.slice(0, k));

@@ -6,6 +6,7 @@
 export * from "./acting.ts";
 export * from "./checkpoint.ts";
 export * from "./checkpoint_fields.ts";
+export * from "./constant_model.ts";
 export * from "./dqn_config.ts";
 export * from "./evaluate.ts";
 export * from "./gae.ts";

@@ -1,34 +1,14 @@
-import { assert, assertEquals, assertRejects, assertThrows } from "../../testing/mod.ts";
-import { runScenario } from "../../scenarios/run/mod.ts";
-import { parseScenario } from "../../scenarios/spec/mod.ts";
-import { ModelRegistry } from "../registry/mod.ts";
+import { assert, assertEquals } from "../../testing/mod.ts";
 import type { PolicyContext } from "../rules/mod.ts";
-import { createPolicy } from "../serving/mod.ts";
-import { type RlAgentModel, saveCheckpoint } from "./checkpoint.ts";
-import { type MlpWeights, widths } from "./mlp.ts";
+import type { RlAgentModel } from "./checkpoint.ts";
+import { constantServingModel } from "./constant_model.ts";
 import { observationKey, rlEnvConfig } from "./rl_env.ts";
 import { RlObserver, rlPolicy, RlPolicySchema } from "./rl_policy.ts";
 import { TradingEnv } from "../../env/gym/mod.ts";
-import { RunningNorm } from "./running_norm.ts";
-import type { ServingModel } from "./vec.ts";
 
 const MARKET = { population: { noise: { count: 20 } } };
 
-/** A network that ignores its input and always prefers `action` (zero kernels, one bias). */
-function constantNet(inputs: number, action: number): MlpWeights {
-  const spec = { inputs, hidden: [4], outputs: 3, activation: "tanh" as const };
-  const w = widths(spec);
-  return {
-    spec,
-    layers: [0, 1].map((l) => {
-      const bias = new Float32Array(w[l + 1]);
-      if (l === 1) bias[action] = 1;
-      return { fanIn: w[l], units: w[l + 1], kernel: new Float32Array(w[l] * w[l + 1]), bias };
-    }),
-  };
-}
-
-function agentOf(action: number, allowShort = true): RlAgentModel {
+function agentOf(action: 0 | 1 | 2, allowShort = true): RlAgentModel {
   const env = rlEnvConfig({
     venue: { kind: "sim", market: MARKET },
     rl: {
@@ -40,12 +20,7 @@ function agentOf(action: number, allowShort = true): RlAgentModel {
     },
   }, "test");
   const inputs = observationKey(env).names.length;
-  const model: ServingModel = {
-    algo: "ppo",
-    action: { kind: "discrete", n: 3 },
-    net: constantNet(inputs, action),
-    norm: new RunningNorm(inputs).save(),
-  };
+  const model = constantServingModel(inputs, action);
   const entry = {
     meta: { name: "const", version: 1 },
     stage: "production",
@@ -138,59 +113,4 @@ Deno.test("the observer rebuilds the environment's observations from the same mi
     got = feed(6 + t, mids.at(-1)!);
     assert(typeof got !== "string");
   }
-});
-
-Deno.test("an rl agent from the registry trades in a simulated scenario", async () => {
-  const dir = await Deno.makeTempDir({ dir: "./out" });
-  try {
-    const agent = agentOf(1);
-    const registry = new ModelRegistry(dir);
-    await saveCheckpoint(
-      registry,
-      {
-        name: "always-long",
-        source: "test",
-        envSteps: 0,
-        seed: 1,
-        hyperparameters: {},
-        metrics: {},
-      },
-      agent.env,
-      agent.model,
-      { algo: "ppo", json: {}, blobs: {} },
-    );
-    const scenario = parseScenario({
-      name: "rl-smoke",
-      durationMs: 600_000,
-      venue: { kind: "sim", market: MARKET },
-      agents: [{
-        id: "rl",
-        policy: { kind: "rl", model: "always-long", version: "latest", registry: dir },
-        sizing: { kind: "units", units: 10 },
-      }],
-    });
-    const run = await runScenario(scenario, { seed: 3 });
-    const me = run.agents[0];
-    assert(me.fills.length > 0, "the agent should have bought");
-    assertEquals(me.positions.at(-1)?.qty ?? me.fills.reduce((s, f) => s + f.qty, 0), 10);
-    await assertRejects(
-      () =>
-        runScenario(parseScenario({
-          ...scenario,
-          agents: [{
-            ...scenario.agents[0],
-            policy: { kind: "rl", model: "missing", registry: dir },
-          }],
-        })),
-      Error,
-      "train one with: deno task train rl",
-    );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-  assertThrows(
-    () => createPolicy({ kind: "rl", model: "x", version: "production", registry: "m" }),
-    Error,
-    "not loaded",
-  );
 });

@@ -3,8 +3,8 @@
  * @module
  */
 export * from "./args.ts";
+export * from "./market_command.ts";
+export * from "./models_command.ts";
 export * from "./rl_command.ts";
 export * from "./sim_command.ts";
 export * from "./train_command.ts";
-export * from "./models_command.ts";
-export * from "./market_command.ts";

@@ -1,6 +1,6 @@
 import { assertEquals, assertThrows } from "../../testing/mod.ts";
-import { parseScenario, ScenarioError } from "../../scenarios/spec/mod.ts";
-import { observationKey, rlEnvConfig, RlEnvError } from "./rl_env.ts";
+import { parseScenario, ScenarioError } from "./scenario.ts";
+import { observationKey, rlEnvConfig, RlEnvError } from "../../policies/rl/mod.ts";
 
 const AGENTS = [{ id: "hold", policy: { kind: "buy_and_hold" } }];
 
