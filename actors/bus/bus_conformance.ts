@@ -1,6 +1,6 @@
 /**
  * The bus conformance suite: one list of cases every {@linkcode Bus} implementation must pass
- * unchanged — the in-process bus and the NATS bus in both its modes (actors/bus_conformance_test.ts
+ * unchanged — the in-process bus and the NATS bus in both its modes (actors/bus/bus_conformance_test.ts
  * runs them). Each case gets a factory for fresh buses that report errors into a list instead
  * of stderr.
  *

@@ -1,5 +1,5 @@
 /**
- * Runs the conformance suite (actors/bus_conformance.ts) unchanged against the in-process bus
+ * Runs the conformance suite (actors/bus/bus_conformance.ts) unchanged against the in-process bus
  * and the NATS bus in both modes, each NATS case against its own nats-server.
  * @module
  */

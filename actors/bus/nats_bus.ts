@@ -2,7 +2,7 @@
  * The bus over a real nats-server (`npm:nats`): the {@linkcode Bus} interface and semantics of
  * the in-process {@linkcode MemoryBus}, across processes and machines.
  *
- * - **Encoding**: every message is encoded once by `actors/codec.ts` (JSON) and decoded once per
+ * - **Encoding**: every message is encoded once by `actors/protocol/codec.ts` (JSON) and decoded once per
  *   receiving subscription.
  * - **Validation on receipt** (default on): a message that fails the catalogue is not handed to
  *   the subscriber; it is counted, reported, and a `dead-letter` naming the bad field is
@@ -397,7 +397,7 @@ export class NatsBus implements Bus {
 
   /**
    * The hot path of a plain publish: the message encoded straight into a complete `PUB` frame
-   * (actors/codec.ts) handed to the client's outbound buffer — the bytes `nc.publish` would
+   * (actors/protocol/codec.ts) handed to the client's outbound buffer — the bytes `nc.publish` would
    * queue, without its per-message protocol-text encoding. nats.js keeps that buffer across
    * reconnects, as for any publish.
    */

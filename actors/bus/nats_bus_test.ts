@@ -4,7 +4,7 @@
  * durable publishing through a server crash, a durable consumer resumed by a new process,
  * delivery across connections, dead-lettering once per connection, and the ordered mode's
  * settle barrier against the in-process bus. The behaviour both buses share is in
- * actors/bus_conformance.ts.
+ * actors/bus/bus_conformance.ts.
  * @module
  */
 import { connect, type JetStreamManager } from "nats";

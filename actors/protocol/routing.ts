@@ -134,7 +134,7 @@ function routeOf(subject: string): Route | null {
  */
 interface Binding {
   readonly route: Route;
-  /** The kind's compiled guard (actors/schema_guard.ts), when it has one. */
+  /** The kind's compiled guard (actors/protocol/schema_guard.ts), when it has one. */
   readonly guard: Guard | undefined;
   readonly pinned: readonly (readonly [field: string, token: string])[];
   readonly ok: Validation;

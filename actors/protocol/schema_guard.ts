@@ -14,7 +14,7 @@
  * records and arrays. Anything else — an object with a refinement (`superRefine`), a transform,
  * an unknown check — compiles to `undefined`: such a kind is always checked by zod.
  *
- * actors/schema_guard_test.ts checks, over generated values, that a guard never accepts what
+ * actors/protocol/schema_guard_test.ts checks, over generated values, that a guard never accepts what
  * its schema rejects.
  * @module
  */

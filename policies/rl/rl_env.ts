@@ -8,7 +8,7 @@
  * |---|---|---|
  * | `decisionMs` | simulated time between decisions | 5,000 |
  * | `warmupMs` | simulated time before an episode's history window | 60,000 |
- * | `episodeSteps`, `window`, `extras`, `trends`, `maxPosition`, `allowShort`, `action`, `reward`, `ruin`, `cash` | as in env/trading_env.ts | as there |
+ * | `episodeSteps`, `window`, `extras`, `trends`, `maxPosition`, `allowShort`, `action`, `reward`, `ruin`, `cash` | as in env/gym/trading_env.ts | as there |
  *
  * @example
  * ```ts

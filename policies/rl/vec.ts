@@ -1,12 +1,12 @@
 /**
- * What the RL trainers need from a vectorised environment (the trading envs of env/vec_env.ts
- * and env/parallel_vec_env.ts, and the toy envs of the tests, all fit) and the action kinds
+ * What the RL trainers need from a vectorised environment (the trading envs of env/gym/vec_env.ts
+ * and env/gym/parallel_vec_env.ts, and the toy envs of the tests, all fit) and the action kinds
  * they learn.
  * @module
  */
 import type { VecEnvBase } from "../../env/gym/mod.ts";
 
-/** N environments stepped in one call, auto-resetting: what the trainers use of env/vec_env.ts. */
+/** N environments stepped in one call, auto-resetting: what the trainers use of env/gym/vec_env.ts. */
 export type RlVecEnv = Pick<
   VecEnvBase,
   | "num"

@@ -160,7 +160,7 @@ export async function trainModel(
   checkTargets(kind, "valid", valid);
   await selectBackend();
 
-  // The project's seeded generator (env/rng.ts), so one algorithm serves every seeded path.
+  // The project's seeded generator (env/kernel/rng.ts), so one algorithm serves every seeded path.
   const gen = new Rng(seed).split("model");
   const rng = () => gen.float();
   const norm = fitStandardiser(train.x, train.rows, cols);

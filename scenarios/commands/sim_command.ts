@@ -14,7 +14,7 @@
  * recording's header, and the agents trade on a replay venue over the recorded bars.
  *
  * With `--bus nats://HOST:PORT` every message goes through that NATS server instead of the
- * in-process bus, in lockstep (scenarios/run.ts), and the run is identical, message for
+ * in-process bus, in lockstep (scenarios/run/run_scenario.ts), and the run is identical, message for
  * message, to the in-process one. `--bus memory` is the default.
  * @module
  */

@@ -3,7 +3,7 @@
  * table printed at the end of `deno task sim` ({@linkcode formatSummary}).
  *
  * report.json holds: the scenario as run (defaults filled in) and its seed; the venue and its
- * symbols; the simulated period; per agent its policy, statistics (keys in actors/stats.ts:
+ * symbols; the simulated period; per agent its policy, statistics (keys in actors/ledger/stats.ts:
  * `return_pct`, `sharpe`, `sortino`, `max_drawdown_pct`, `trades`, `win_rate_pct`,
  * `exposure_pct`, `equity_final`, ...), closed trades, equity curve `[ts, equity]`, position
  * curve `[ts, qty]` and fill count; the price series per symbol (bar close time, OHLC and the

@@ -1,7 +1,7 @@
 /**
  * Lockstep over NATS: the stored recordings, re-run with every message going through a real
  * nats-server (`runScenario(..., { natsUrl })`), come out identical message for message — the
- * same check the in-process re-runs pass (scenarios/risk_recordings_test.ts) — and every
+ * same check the in-process re-runs pass (scenarios/run/risk_recordings_test.ts) — and every
  * order, fill and decision of the run is stored in JetStream exactly once.
  * @module
  */

@@ -76,7 +76,7 @@ export async function replayMarket(scenario: Scenario): Promise<Market> {
   return replayOf(scenario, v.symbol, bars, v.tickSize, v.start, v.end, v.spread, v.slippage);
 }
 
-/** A venue window bound: epoch ms, or a date read as UTC (env/data_reader.ts's `parseTime`). */
+/** A venue window bound: epoch ms, or a date read as UTC (env/replay/data_reader.ts's `parseTime`). */
 function toMs(x: string | number | undefined, field: string): number | undefined {
   if (x === undefined || typeof x === "number") return x;
   const t = parseTime(x);

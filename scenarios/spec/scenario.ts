@@ -20,7 +20,7 @@
  * | `rl` | how `deno task train rl` trains an agent on this (simulated) market: decision interval, observation, position limit, reward (see policies/rl/rl_env.ts) | none |
  * | `operator[]` | scripted operator commands: `{atMs, target, command, reason?}` — at `atMs` into the run, `control.{target}` with `command` `halt`, `resume` or `kill` (`target`: an agent id or `all`), issued by `operator` | none |
  *
- * A replay venue's `file` is a CSV of bars (see env/data_reader.ts); a relative path is relative
+ * A replay venue's `file` is a CSV of bars (see env/replay/data_reader.ts); a relative path is relative
  * to the project folder (the one holding deno.json), so a scenario means the same file wherever
  * it lives. `start` and `end` are dates (`2010-01-04`) or epoch ms.
  *
@@ -40,7 +40,7 @@ const Fraction = z.number().min(0).max(1);
 
 const SimVenue = z.strictObject({
   kind: z.literal("sim"),
-  /** The simulator's configuration (env/sim_config.ts), without its seed. */
+  /** The simulator's configuration (env/sim/sim_config.ts), without its seed. */
   market: SimConfigSchema.omit({ seed: true }).prefault({}),
 });
 

@@ -1,12 +1,12 @@
 /**
- * A durable consumer in a process of its own, run by `actors/nats_bus_test.ts`: connects a
+ * A durable consumer in a process of its own, run by `actors/bus/nats_bus_test.ts`: connects a
  * {@linkcode NatsBus} to the durable stream `T`, reads `fill.>` through the durable consumer
  * `NAME`, handles exactly `COUNT` messages — printing one JSON line per message on stdout,
  * `{"seq":…,"fillId":"…","deliveryCount":…}` — then stops the consumer, drains the bus and
  * exits 0. Exits 2 on bad arguments.
  *
  * ```sh
- * deno run --allow-net=127.0.0.1 --allow-read=. actors/testdata/durable_consumer.ts \
+ * deno run --allow-net=127.0.0.1 --allow-read=. actors/bus/testdata/durable_consumer.ts \
  *   nats://127.0.0.1:4222 NAME COUNT
  * ```
  * @module
