@@ -4,5 +4,7 @@
  * @module
  */
 export * from "./bus.ts";
+export * from "./jetstream_publisher.ts";
 export * from "./memory_bus.ts";
 export * from "./nats_bus.ts";
+export * from "./nats_durable.ts";

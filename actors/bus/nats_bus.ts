@@ -23,8 +23,9 @@
  *   by the server. Each carries a `Nats-Msg-Id` derived from its subject and bytes, so a
  *   republish after a reconnect or a lost acknowledgement is stored once. An unacknowledged
  *   publish is retried until it is stored or the bus closes; nothing accepted is dropped
- *   silently (see `stats().dropped`). {@linkcode NatsBus.consumeDurable} reads a stream through
- *   a durable consumer that resumes where it left off, in this process or the next.
+ *   silently (see `stats().dropped`; `jetstream_publisher.ts`). {@linkcode NatsBus.consumeDurable}
+ *   reads a stream through a durable consumer that resumes where it left off, in this process or
+ *   the next (`nats_durable.ts`).
  *
  * @example
  * ```ts ignore
@@ -36,23 +37,23 @@
  * console.log(await bus.request("svc.echo", "hello", { timeoutMs: 500 }));
  * await bus.drain();
  * ```
- * Over 400 lines: one class owns one connection's state (subject cache, pending JetStream acks, dedup window, subscriptions), which the fast publish path, request/reply, durable publishing and durable consumers all touch; its option types and subscription classes are in the same file because they reach into that state.
+ * Over 400 lines: the NatsBus class holds one connection's state (subject cache, subscriptions,
+ * the ordered local dispatch, settle counters) that publish, request/reply, receipt and durable
+ * consumption share. Durable publishing is in jetstream_publisher.ts; the stream, its options
+ * and durable consumers are in nats_durable.ts.
  * @module
  */
 import {
   AckPolicy,
   connect,
   type ConnectionOptions,
-  type ConsumerMessages,
   DeliverPolicy,
-  headers,
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
   type Msg,
   nanos,
   type NatsConnection,
-  StorageType,
   type Subscription as NatsSubscription,
 } from "nats";
 import type { Clock } from "../../env/kernel/mod.ts";
@@ -81,34 +82,15 @@ import {
   validateMessage,
 } from "../protocol/mod.ts";
 import { logBusError, MemoryBus } from "./memory_bus.ts";
-
-/** Catalogue subjects kept in JetStream by default: orders, fills and every decision. */
-export const DURABLE_SUBJECTS: readonly string[] = [
-  "order.>",
-  "fill.>",
-  "intent.>",
-  "risk.>",
-  "control.>",
-];
-
-/** JetStream settings of a {@linkcode NatsBus}. */
-export interface DurableOptions {
-  /** Stream name (created when missing; its subjects extended when they differ). */
-  readonly stream: string;
-  /** Catalogue subject patterns kept in the stream. Default {@linkcode DURABLE_SUBJECTS}. */
-  readonly subjects?: readonly string[];
-  /** How long the server remembers message ids for de-duplication. Default 120,000 ms. */
-  readonly duplicateWindowMs?: number;
-  /** How long one publish attempt waits for its acknowledgement. Default 5,000 ms. */
-  readonly ackTimeoutMs?: number;
-  /**
-   * The subject namespace the stream keeps, when it is to hold more than this bus's own
-   * `prefix`: `agora.sim.*.*` lets one stream keep every simulation run's. Default: the prefix.
-   */
-  readonly namespace?: string;
-  /** Messages older than this are removed from the stream. Default: kept until deleted. */
-  readonly maxAgeMs?: number;
-}
+import { JetStreamPublisher } from "./jetstream_publisher.ts";
+import {
+  DURABLE_SUBJECTS,
+  type DurableHandler,
+  type DurableOptions,
+  DurableSub,
+  type DurableSubscription,
+  ensureStream,
+} from "./nats_durable.ts";
 
 /** Options of {@linkcode NatsBus.connect}. */
 export interface NatsBusOptions {
@@ -132,25 +114,6 @@ export interface NatsBusOptions {
   readonly reconnectWaitMs?: number;
   /** How long to wait for the first connection, ms. Default 5,000. */
   readonly connectTimeoutMs?: number;
-}
-
-/** Where a durable message came from, handed to a {@linkcode DurableHandler}. */
-export interface DurableInfo {
-  /** The message's sequence number in its stream. */
-  readonly streamSeq: number;
-  /** 1 on first delivery; more after redeliveries. */
-  readonly deliveryCount: number;
-}
-
-/** Receives one message of a durable consumer; it is acknowledged once the handler returns. */
-export type DurableHandler<T = unknown> = (data: T, subject: string, info: DurableInfo) => unknown;
-
-/** A running durable consumer. */
-export interface DurableSubscription extends Subscription {
-  /** Stream sequence of the last message handled and acknowledged (0 before any). */
-  readonly lastSeq: number;
-  /** Stops consuming; resolves once the consumer's messages have stopped. */
-  stop(): Promise<void>;
 }
 
 /** Counters of a {@linkcode NatsBus}, beyond those of every bus. */
@@ -183,14 +146,6 @@ interface ProtocolInternals {
   info?: { max_payload?: number };
 }
 
-interface PendingAck {
-  readonly wire: string;
-  readonly bytes: Uint8Array;
-  readonly msgId: string;
-  /** When it was last sent (performance.now()). */
-  sentAt: number;
-}
-
 /** The NATS implementation of {@linkcode Bus}; see the module documentation. */
 export class NatsBus implements Bus {
   readonly #nc: NatsConnection;
@@ -199,6 +154,8 @@ export class NatsBus implements Bus {
   readonly #js: JetStreamClient | undefined;
   readonly #jsm: JetStreamManager | undefined;
   readonly #durable: DurableOptions | undefined;
+  /** Publishes on durable subjects; undefined without `durable`. */
+  readonly #jetstream: JetStreamPublisher | undefined;
   readonly #durableTokens: readonly (readonly string[])[];
   readonly #prefix: string;
   readonly #validate: boolean;
@@ -213,15 +170,7 @@ export class NatsBus implements Bus {
   readonly #consumers = new Set<DurableSub>();
   readonly #inflight = new Set<Promise<void>>();
   /** Durable publishes awaiting their acknowledgement, by reply number, oldest sent first. */
-  readonly #acks = new Map<number, PendingAck>();
   /** Message ids on their way, so the very same message is not sent twice at once. */
-  readonly #ackIds = new Set<string>();
-  #ackSeq = 0;
-  #ackInbox = "";
-  #ackSub: NatsSubscription | undefined;
-  #ackTimer: ReturnType<typeof setTimeout> | undefined;
-  #ackWaiters: (() => void)[] = [];
-  #ackFailures = 0;
   readonly #statusLoop: Promise<void>;
   readonly #stopStatus: () => void;
 
@@ -243,9 +192,6 @@ export class NatsBus implements Bus {
   #deadLettered = 0;
   #noResponders = 0;
   #dropped = 0;
-  #persisted = 0;
-  #duplicates = 0;
-  #retries = 0;
   #reconnects = 0;
 
   private constructor(
@@ -267,6 +213,15 @@ export class NatsBus implements Bus {
     this.#durableTokens = options.durable === undefined
       ? []
       : (options.durable.subjects ?? DURABLE_SUBJECTS).map((p) => parseSubject(p, true));
+    this.#jetstream = jetstream === undefined
+      ? undefined
+      : new JetStreamPublisher(nc, options.durable?.ackTimeoutMs ?? 5_000, (wire, why) =>
+        this.#report({
+          type: "handler-error",
+          subject: this.#strip(wire),
+          pattern: "(jetstream publish)",
+          error: new Error(`not stored yet, will resend: ${why}`),
+        }));
     this.#js = jetstream?.js;
     this.#jsm = jetstream?.jsm;
     if (options.ordered) {
@@ -359,10 +314,10 @@ export class NatsBus implements Bus {
       deadLettered: this.#deadLettered,
       noResponders: this.#noResponders,
       dropped: this.#dropped,
-      pending: this.#sent - this.#echoed + this.#acks.size,
-      persisted: this.#persisted,
-      duplicates: this.#duplicates,
-      retries: this.#retries,
+      pending: this.#sent - this.#echoed + (this.#jetstream?.pending ?? 0),
+      persisted: this.#jetstream?.persisted ?? 0,
+      duplicates: this.#jetstream?.duplicates ?? 0,
+      retries: this.#jetstream?.retries ?? 0,
       reconnects: this.#reconnects,
     };
   }
@@ -389,7 +344,7 @@ export class NatsBus implements Bus {
       parseSubject(replyTo, false);
       reply = replyTo.startsWith(INBOX_PREFIX) ? replyTo : this.#prefix + replyTo;
     }
-    if (target.durable && reply === undefined) this.#persist(target.wire, bytes);
+    if (target.durable && reply === undefined) this.#jetstream?.publish(target.wire, bytes);
     else this.#nc.publish(target.wire, bytes, reply === undefined ? undefined : { reply });
     this.#published++;
     if (this.#local !== undefined) this.#sent++;
@@ -522,7 +477,7 @@ export class NatsBus implements Bus {
     if (this.#closed) return;
     if (this.#local !== undefined) await this.settle();
     else await this.#flushWire();
-    await this.#waitForAcks();
+    await this.#jetstream?.acknowledged();
   }
 
   async drain(): Promise<void> {
@@ -543,12 +498,7 @@ export class NatsBus implements Bus {
     if (this.#closed) return;
     this.#closed = true;
     this.#draining = false;
-    clearTimeout(this.#ackTimer);
-    this.#ackTimer = undefined;
-    this.#dropped += this.#acks.size + (this.#sent - this.#echoed);
-    this.#acks.clear();
-    this.#ackIds.clear();
-    for (const resolve of this.#ackWaiters.splice(0)) resolve();
+    this.#dropped += (this.#jetstream?.close() ?? 0) + (this.#sent - this.#echoed);
     for (const resolve of this.#settleWaiters.splice(0)) resolve();
     for (const s of this.#subs) s.closed = true;
     this.#subs.clear();
@@ -741,104 +691,6 @@ export class NatsBus implements Bus {
   }
 
   /**
-   * Publishes to JetStream and keeps the message until the server has acknowledged it. Every
-   * durable publish is a plain NATS publish with a `Nats-Msg-Id` header and a reply subject on
-   * one acknowledgement inbox of this bus: no promise or timer per message (the JetStream
-   * client's `publish` has both, and tops out near 20 k/s here). One timer resends what has
-   * waited longer than `ackTimeoutMs`, with the same id, so the server stores it once.
-   */
-  #persist(wire: string, bytes: Uint8Array): void {
-    const msgId = messageId(wire, bytes);
-    if (this.#ackIds.has(msgId)) return; // the very same message is already on its way
-    if (this.#ackSub === undefined) {
-      this.#ackInbox = `${INBOX_PREFIX}${crypto.randomUUID().replaceAll("-", "")}`;
-      this.#ackSub = this.#nc.subscribe(`${this.#ackInbox}.*`, {
-        callback: (error, msg) => {
-          if (error === null) this.#acknowledged(msg);
-        },
-      });
-    }
-    const pending: PendingAck = { wire, bytes, msgId, sentAt: 0 };
-    this.#ackIds.add(msgId);
-    this.#send(++this.#ackSeq, pending);
-  }
-
-  #send(id: number, pending: PendingAck): void {
-    const h = headers();
-    h.set("Nats-Msg-Id", pending.msgId);
-    pending.sentAt = performance.now();
-    this.#acks.set(id, pending);
-    this.#nc.publish(pending.wire, pending.bytes, { reply: `${this.#ackInbox}.${id}`, headers: h });
-    this.#ackTimer ??= setTimeout(this.#resendOverdue, this.#ackTimeoutMs());
-  }
-
-  #ackTimeoutMs(): number {
-    return this.#durable?.ackTimeoutMs ?? 5_000;
-  }
-
-  #acknowledged(msg: Msg): void {
-    const id = Number(msg.subject.slice(this.#ackInbox.length + 1));
-    const pending = this.#acks.get(id);
-    if (pending === undefined) return; // a second answer to a message sent twice
-    let ack: { duplicate?: boolean; error?: { description?: string } } | undefined;
-    try {
-      ack = msg.data.length > 0 ? JSON.parse(new TextDecoder().decode(msg.data)) : undefined;
-    } catch {
-      ack = undefined;
-    }
-    if (ack === undefined || ack.error !== undefined) {
-      // No stream answered (503) or it refused: the resend timer tries again.
-      const why = ack?.error?.description ??
-        (msg.headers?.code === 503 ? "no stream answered (503)" : "an empty acknowledgement");
-      // Told once, then every 1,000th time: an outage must not flood the log.
-      if (this.#ackFailures++ % 1_000 === 0) {
-        this.#report({
-          type: "handler-error",
-          subject: this.#strip(pending.wire),
-          pattern: "(jetstream publish)",
-          error: new Error(`not stored yet, will resend: ${why}`),
-        });
-      }
-      return;
-    }
-    this.#acks.delete(id);
-    this.#ackIds.delete(pending.msgId);
-    this.#persisted++;
-    if (ack.duplicate) this.#duplicates++;
-    if (this.#acks.size === 0) {
-      clearTimeout(this.#ackTimer);
-      this.#ackTimer = undefined;
-      for (const resolve of this.#ackWaiters.splice(0)) resolve();
-    }
-  }
-
-  /** Resends, with the same message id, every durable publish still unacknowledged. */
-  readonly #resendOverdue = (): void => {
-    this.#ackTimer = undefined;
-    if (this.#closed) return;
-    const timeout = this.#ackTimeoutMs();
-    const cutoff = performance.now() - timeout;
-    const overdue: [number, PendingAck][] = [];
-    for (const entry of this.#acks) {
-      if (entry[1].sentAt > cutoff) break; // oldest first: the rest are younger
-      overdue.push(entry);
-    }
-    for (const [id, pending] of overdue) {
-      this.#acks.delete(id);
-      this.#retries++;
-      this.#send(++this.#ackSeq, pending);
-    }
-    if (this.#acks.size > 0) {
-      const oldest = this.#acks.values().next().value!.sentAt;
-      clearTimeout(this.#ackTimer);
-      this.#ackTimer = setTimeout(
-        this.#resendOverdue,
-        Math.max(10, oldest + timeout - performance.now()),
-      );
-    }
-  };
-
-  /**
    * `nc.flush()`, again after a reconnect: a flush caught by a disconnect fails with
    * DISCONNECT, though what it waits for is still on its way (the client resends its buffer).
    */
@@ -852,11 +704,6 @@ export class NatsBus implements Bus {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     }
-  }
-
-  #waitForAcks(): Promise<void> {
-    if (this.#acks.size === 0 || this.#closed) return Promise.resolve();
-    return new Promise((resolve) => this.#ackWaiters.push(resolve));
   }
 }
 
@@ -877,120 +724,6 @@ class NatsSub implements Subscription {
     this.owner.delete(this);
     if (!this.wire?.isClosed()) this.wire?.unsubscribe();
   }
-}
-
-/**
- * What `consume()` of npm:nats 2.29 returns beyond {@linkcode ConsumerMessages}: the
- * subscription its pull requests are answered on, and whether it tops those requests up.
- */
-interface PullInternals {
-  sub?: NatsSubscription;
-  refilling?: boolean;
-}
-
-class DurableSub implements DurableSubscription {
-  received = 0;
-  lastSeq = 0;
-  closed = false;
-  readonly queue = undefined;
-  messages: ConsumerMessages | undefined;
-  /** Messages that arrived after `stop()` began: not handled, to be handed back (nak). */
-  readonly held: JsMsg[] = [];
-  #stopping: Promise<void> | undefined;
-  constructor(
-    readonly pattern: string,
-    readonly owner: Set<DurableSub>,
-    /** A consumer-info round trip: the server then drops pull requests nobody listens to. */
-    readonly forgetDeadPulls: () => Promise<unknown>,
-  ) {}
-  unsubscribe(): void {
-    void this.stop();
-  }
-  stop(): Promise<void> {
-    this.#stopping ??= this.#stop();
-    return this.#stopping;
-  }
-
-  /**
-   * Hands back what was fetched but not handled, so the next consumer (here or in another
-   * process) resumes at once with the first unhandled message instead of after the ack wait
-   * (30 s): stops topping up the pull, drains its subscription (what the server already sent
-   * arrives and is held), has the server drop the pull requests left without a listener, then
-   * naks the held messages. The last step before the naks matters: nats-server 2.9 loses a
-   * redelivery it tries to hand to a pull request whose listener is gone (until the ack wait).
-   */
-  async #stop(): Promise<void> {
-    this.closed = true;
-    const pull = this.messages as PullInternals | undefined;
-    if (pull?.sub !== undefined && !pull.sub.isClosed()) {
-      pull.refilling = false;
-      await pull.sub.drain().catch(() => {});
-      await this.forgetDeadPulls().catch(() => {});
-    }
-    for (const m of this.held.splice(0)) {
-      try {
-        m.nak();
-      } catch {
-        // The connection is gone: the server redelivers after the ack wait.
-      }
-    }
-    await this.halt();
-  }
-
-  /** Stops at once (the bus is closing): held messages come back after the ack wait. */
-  async halt(): Promise<void> {
-    this.closed = true;
-    this.owner.delete(this);
-    this.held.length = 0;
-    const messages = this.messages;
-    if (messages === undefined) return;
-    messages.stop();
-    await messages.closed();
-  }
-}
-
-async function ensureStream(
-  jsm: JetStreamManager,
-  durable: DurableOptions,
-  prefix: string | undefined,
-): Promise<void> {
-  const space = durable.namespace ?? prefix;
-  const p = space === undefined ? "" : `${space}.`;
-  const subjects = (durable.subjects ?? DURABLE_SUBJECTS).map((s) => p + s);
-  let existing: string[] | undefined;
-  try {
-    existing = (await jsm.streams.info(durable.stream)).config.subjects;
-  } catch (error) {
-    if (!/not found/i.test(errorText(error))) throw error;
-  }
-  const config = {
-    name: durable.stream,
-    subjects,
-    storage: StorageType.File,
-    duplicate_window: nanos(durable.duplicateWindowMs ?? 120_000),
-    ...(durable.maxAgeMs === undefined ? {} : { max_age: nanos(durable.maxAgeMs) }),
-  };
-  if (existing === undefined) await jsm.streams.add(config);
-  else if (subjects.some((s) => !existing.includes(s))) {
-    await jsm.streams.update(durable.stream, {
-      subjects: [...new Set([...existing, ...subjects])],
-    });
-  }
-}
-
-/** FNV-1a (two 32-bit lanes) over the wire subject and the bytes: the message's id. */
-function messageId(wire: string, bytes: Uint8Array): string {
-  let h1 = 0x811c9dc5, h2 = 0x01000193 ^ bytes.length;
-  for (let i = 0; i < wire.length; i++) {
-    const c = wire.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193);
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-  }
-  for (let i = 0; i < bytes.length; i++) {
-    h1 = Math.imul(h1 ^ bytes[i], 0x01000193);
-    h2 = Math.imul(h2 ^ bytes[i], 0x5bd1e995);
-  }
-  return `${(h1 >>> 0).toString(16).padStart(8, "0")}${(h2 >>> 0).toString(16).padStart(8, "0")}`;
 }
 
 /** The reply subject a handler may answer; not the acknowledgement inbox of a JetStream publish. */
