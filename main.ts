@@ -5,8 +5,8 @@
  * Usage: `deno run main.ts <command> [args]`, or through the tasks in deno.json.
  * @module
  */
-import { runBenchmarks } from "./bench/mod.ts";
 import {
+  runBenchCommand,
   runMarketCommand,
   runModelsCommand,
   runSimCommand,
@@ -47,12 +47,8 @@ Commands:
 export async function main(args: readonly string[]): Promise<number> {
   const [command, ...rest] = args;
   switch (command) {
-    case "bench": {
-      console.log(`agora bench — deno ${Deno.version.deno}, ${Deno.build.os}/${Deno.build.arch}`);
-      const figures = await runBenchmarks(rest[0] ?? "");
-      console.log(JSON.stringify(figures));
-      return 0;
-    }
+    case "bench":
+      return await runBenchCommand(rest);
     case "sim":
       return await runSimCommand(rest);
     case "train":

@@ -65,6 +65,8 @@ Deno.test("every command answers --help with its options, and a bad argument wit
     assertEquals((await help("train", "rl", "-h")).includes("--algo VALUE"), true);
     assertEquals((await help("models", "--help")).includes("--registry DIR"), true);
     assertEquals((await help("market", "--help")).includes("--days X"), true);
+    assertEquals((await help("bench", "--help")).includes("sim_run_s"), true);
+    assertEquals(await main(["bench", "no_such_figure"]), 2);
     assertEquals(await main(["train", "model", "--folds", "0x2", "--data", "x.csv"]), 2);
     assertEquals(await main(["train", "rl", "--scenario", "s.json", "--envs", ""]), 2);
     assertEquals(await main(["train", "forest"]), 2);
@@ -75,6 +77,7 @@ Deno.test("every command answers --help with its options, and a bad argument wit
     console.error = error;
   }
   assertEquals(err, [
+    'bench: no benchmark key contains "no_such_figure" (bench --help lists the benchmarks)',
     'train model: --folds: expected an integer in [1, 50], got "0x2" (train model --help lists the options)',
     'train rl: --envs: expected an integer in [1, 4096], got "" (train rl --help lists the options)',
     'train: expected "model" or "rl", got "forest" (train --help)',

@@ -3,6 +3,7 @@
  * @module
  */
 export * from "./args.ts";
+export * from "./bench_command.ts";
 export * from "./market_command.ts";
 export * from "./models_command.ts";
 export * from "./rl_command.ts";
