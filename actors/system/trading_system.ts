@@ -39,7 +39,7 @@ import {
   type Sizing,
 } from "../roles/mod.ts";
 import type { AdapterUpdate, VenueAdapter } from "../venues/mod.ts";
-import type { FeatureSet } from "../../policies/features/mod.ts";
+import { feature, featureName, type FeatureSet, featureSet } from "../../policies/features/mod.ts";
 import type { Policy } from "../../policies/rules/mod.ts";
 import { Supervisor, type SupervisorOptions } from "./supervisor.ts";
 
@@ -67,7 +67,10 @@ export interface TradingSystemConfig {
   /** Whether agents may sell what they do not hold. */
   readonly allowShort: boolean;
   readonly risk: { readonly limits: RiskLimits; readonly global: GlobalLimits };
-  /** The features the agents' policies read (computed once per symbol). */
+  /**
+   * The features the agents' policies read (computed once per symbol). The bar close, the price
+   * every agent sizes and marks its position at, is added when no policy asks for it.
+   */
   readonly features: FeatureSet;
   /** The symbol whose steps sample the equity curves. Default: the first agent's. */
   readonly clockSymbol?: string;
@@ -96,6 +99,17 @@ export interface TradingSystem {
   monitor(): MonitorState;
   /** Drains, then unsubscribes every route and stops every actor. Idempotent. */
   stop(): Promise<void>;
+}
+
+/**
+ * `set` with the bar close added when it lacks it: agents size and mark at the close (or the
+ * mid), whatever their policies read. A set is sorted and hashed by content, so one that already
+ * has it is returned unchanged.
+ */
+export function withPriceFeature(set: FeatureSet): FeatureSet {
+  const close = feature("close");
+  if (set.names.includes(featureName(close))) return set;
+  return featureSet(set.id, [...set.specs, close]);
 }
 
 /** Starts a trading system; see the module documentation. */
@@ -139,7 +153,7 @@ export function startTradingSystem(config: TradingSystemConfig): TradingSystem {
   supervisor.start({
     id: "features",
     logic: featuresMachine,
-    input: { set: config.features, publish },
+    input: { set: withPriceFeature(config.features), publish },
     routes: featuresRoutes(),
   });
   for (const a of agents) {
