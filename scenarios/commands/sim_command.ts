@@ -215,6 +215,14 @@ export function jsonSummary(
     messages,
     wallMs: report.run.wallMs,
     risk: { rejects: n.reject, halts: n.halt, kills: n.kill },
+    ...(report.data === undefined ? {} : {
+      data: {
+        rows: report.data.rows,
+        used: report.data.accepted,
+        skipped: report.data.skipped,
+        issues: report.data.issues.slice(0, 10),
+      },
+    }),
     agents: Object.fromEntries(report.agents.map((a) => [a.agentId, a.stats])),
   };
 }

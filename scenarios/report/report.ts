@@ -15,7 +15,7 @@
 import type { RiskEventRecord } from "../../actors/roles/mod.ts";
 import type { ClosedTrade, Stats } from "../../actors/ledger/mod.ts";
 import type { SymbolInfo } from "../../actors/venues/mod.ts";
-import type { RunResult } from "../run/mod.ts";
+import { issueText, type RunResult } from "../run/mod.ts";
 import type { AgentConfig, Scenario } from "../spec/mod.ts";
 
 /** How many risk events of each type a run had. */
@@ -62,6 +62,8 @@ export interface Report {
   readonly prices: RunResult["prices"];
   readonly events: readonly RiskEventRecord[];
   readonly counts: RunResult["counts"];
+  /** A replayed file's read report: rows seen, used, skipped, the first issues by line. */
+  readonly data?: RunResult["data"];
   readonly run: { readonly wallMs: number; readonly deno: string };
 }
 
@@ -92,6 +94,7 @@ export function buildReport(r: RunResult): Report {
     prices: r.prices,
     events: r.events,
     counts: r.counts,
+    ...(r.data === undefined ? {} : { data: r.data }),
     run: { wallMs: Math.round(r.wallMs), deno: Deno.version.deno },
   };
 }
@@ -133,10 +136,23 @@ export function formatSummary(r: RunResult): string {
     line(header),
     line(widths.map((w) => "─".repeat(w))),
     ...rows.map(line),
+    ...(r.data === undefined ? [] : [dataLine(r.data)]),
     `risk: ${n.reject} rejects, ${
       n.halt + n.kill
     } halts/kills; ${n.alert} alerts; ${r.counts.messages} bus messages, ${r.counts.simEvents} venue events, ${
       (r.wallMs / 1000).toFixed(2)
     } s`,
   ].join("\n");
+}
+
+/**
+ * The summary's line on a replayed file: rows used of rows read, and when some were skipped,
+ * how many and the first reasons by line.
+ */
+export function dataLine(d: NonNullable<RunResult["data"]>): string {
+  const file = d.file.split("/").pop();
+  const head = `data: ${file}, ${d.accepted} of ${d.rows} rows used`;
+  if (d.skipped === 0) return head;
+  const first = d.issues.slice(0, 3).map(issueText).join("; ");
+  return `${head}; ${d.skipped} skipped (${first}${d.skipped > 3 ? "; …" : ""})`;
 }

@@ -18,7 +18,7 @@
  */
 import type { RiskEventRecord } from "../../actors/roles/mod.ts";
 import { STAT_KEYS, type Stats } from "../../actors/ledger/mod.ts";
-import { type Report, riskCounts } from "./report.ts";
+import { dataLine, type Report, riskCounts } from "./report.ts";
 
 /** A chart time: UTC seconds, as Lightweight Charts takes it. */
 export type ChartTime = number;
@@ -442,6 +442,13 @@ footer { margin-top: 28px; color: var(--muted); font-size: 12px; }
 <span class="badge${
     halts + kills > 0 ? " bad" : ""
   }">${halts} halts · ${kills} kills · ${rejects} rejects</span>
+${
+    report.data === undefined
+      ? ""
+      : `<span class="badge${report.data.skipped > 0 ? " bad" : ""}" id="data-rows">${
+        escapeHtml(dataLine(report.data))
+      }</span>`
+  }
 </div>
 </header>
 <h2>Statistics</h2>

@@ -8,7 +8,9 @@ import {
   parseTime,
   prepareReplay,
   readBars,
+  type ReadReport,
   ReplayVenue,
+  type RowIssue,
 } from "../../env/replay/mod.ts";
 import { Simulation } from "../../env/sim/mod.ts";
 import type { TradingVenue } from "../../env/venue/mod.ts";
@@ -34,6 +36,8 @@ export interface Market {
   readonly simEvents: () => number;
   /** The simulator's kernel, for the feed's timers (sim venues only). */
   readonly kernel?: Simulation["kernel"];
+  /** A replayed file's read report: rows seen, used and skipped, the first issues by line. */
+  readonly data?: ReadReport;
 }
 
 /** The scenario's simulator, with the agents' commission as the venue's fees. */
@@ -72,8 +76,29 @@ export function simMarket(scenario: Scenario, seed: number): Market {
 export async function replayMarket(scenario: Scenario): Promise<Market> {
   if (scenario.venue.kind !== "replay") throw new TypeError("unreachable");
   const v = scenario.venue;
-  const { bars } = await readBars(dataPath(v.file));
-  return replayOf(scenario, v.symbol, bars, v.tickSize, v.start, v.end, v.spread, v.slippage);
+  const { bars, report } = await readBars(dataPath(v.file), { onBadRow: v.badRows });
+  if (bars.length === 0) {
+    throw new RangeError(
+      `venue.file ${v.file}: no usable bars (${report.rows} data rows, ${report.skipped} skipped` +
+        `${report.issues[0] ? `; first: ${issueText(report.issues[0])}` : ""})`,
+    );
+  }
+  const market = replayOf(
+    scenario,
+    v.symbol,
+    bars,
+    v.tickSize,
+    v.start,
+    v.end,
+    v.spread,
+    v.slippage,
+  );
+  return { ...market, data: report };
+}
+
+/** A row issue as a person reads it: `line 7, close: expected a number > 0, got "-1"`. */
+export function issueText(issue: RowIssue): string {
+  return `line ${issue.line}, ${issue.column}: ${issue.message}`;
 }
 
 /** A venue window bound: epoch ms, or a date read as UTC (env/replay/data_reader.ts's `parseTime`). */

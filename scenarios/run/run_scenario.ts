@@ -8,6 +8,7 @@
  * @module
  */
 import { type Bar, type Message, type Quote, subjectFor } from "../../actors/protocol/mod.ts";
+import type { ReadReport } from "../../env/replay/mod.ts";
 import {
   type AgentSummary,
   monitorSummary,
@@ -72,6 +73,8 @@ export interface RunResult {
     /** Over NATS: messages stored and acknowledged by JetStream (orders, fills, decisions). */
     readonly persisted?: number;
   };
+  /** A replayed file's read report (replay venues): rows seen, used, skipped, first issues. */
+  readonly data?: ReadReport;
   readonly wallMs: number;
   /** Market-data → intent latencies, µs (empty unless `measureLatency`). */
   readonly tickToIntentUs: readonly number[];
@@ -220,6 +223,7 @@ async function runOn(
       byKind,
       ...(persisted === undefined ? {} : { persisted }),
     },
+    ...(market.data === undefined ? {} : { data: market.data }),
     wallMs: performance.now() - wallStart,
     tickToIntentUs: latencies,
   };

@@ -8,7 +8,7 @@
  * | `name`, `description` | what the scenario is | — , "" |
  * | `seed` | seed of every random draw (overridden by `--seed`) | 1 |
  * | `durationMs` | simulated time to run (sim venue) | 23,400,000 (a 6.5-hour session) |
- * | `venue` | `{kind: "sim", market: <simulator config>}` or `{kind: "replay", file, symbol, start?, end?, spread?, slippage?, tickSize?}` | sim, default market |
+ * | `venue` | `{kind: "sim", market: <simulator config>}` or `{kind: "replay", file, symbol, start?, end?, spread?, slippage?, tickSize?, badRows?}` (`badRows`: `skip` bad rows and report them, or `reject` the file) | sim, default market; `badRows: "skip"` |
  * | `feed` | quotes conflated to one per `quoteIntervalMs` per symbol; market-data `latencyMs` | 1,000; 1 |
  * | `marketData` | cleaning: `spikePct`, `spikeConfirmations`, `staleMs`, `gapFactor` | 10, 2, 30,000, 2.5 |
  * | `cash` | each agent's starting cash (an agent may set its own) | 100,000 |
@@ -60,6 +60,8 @@ const ReplayVenue = z.strictObject({
   spread: Fraction.default(0),
   slippage: Fraction.default(0),
   tickSize: Positive.optional(),
+  /** A bad row of the file: left out and reported (`skip`), or the run refused (`reject`). */
+  badRows: z.enum(["skip", "reject"]).default("skip"),
 });
 
 const Sizing = z.discriminatedUnion("kind", [
