@@ -13,7 +13,7 @@
  * | `marketData` | cleaning: `spikePct`, `spikeConfirmations`, `staleMs`, `gapFactor` | 10, 2, 30,000, 2.5 |
  * | `cash` | each agent's starting cash (an agent may set its own) | 100,000 |
  * | `commission` | fraction of each fill's notional | 0 |
- * | `allowShort` | may agents sell short | false |
+ * | `allowShort` | may agents sell short (a rule policy's `mode` then defaults to `long_only`; `long_short` is an error) | false |
  * | `closeAtEnd` | close open positions at the last price at the end, counted as trades | true |
  * | `risk` | per-agent limits (see risk_rules.ts), `haltScope` (`agent` or `all`), `killDrawdownPct` (all agents together; null = off) | risk_rules defaults, agent, null |
  * | `agents[]` | `{id, symbol?, policy, sizing?, cash?}`; `sizing` is `{kind: "units", units}` or `{kind: "equity_fraction", fraction}` | symbol: the first; sizing: 10 units |
@@ -157,6 +157,14 @@ export const ScenarioSchema = z.strictObject({
         message: `duplicate agent id "${a.id}" (also agents[${first}])`,
       });
     } else seen.set(a.id, i);
+    if ("mode" in a.policy && a.policy.mode === "long_short" && !s.allowShort) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["agents", i, "policy", "mode"],
+        message: 'long_short sells short, which this scenario does not allow: set "allowShort": ' +
+          'true, or mode "long_only"',
+      });
+    }
     if (a.symbol !== undefined && !symbols.includes(a.symbol)) {
       ctx.addIssue({
         code: "custom",
@@ -192,9 +200,27 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out === "" ? "(root)" : out;
 }
 
+/**
+ * A rule policy that can go short (`mode`) and does not say how defaults to `long_only` when the
+ * scenario does not allow short selling, so the default never asks for what the scenario
+ * refuses; an explicit `long_short` there is an error (see the schema).
+ */
+function withModeDefaults(input: unknown): unknown {
+  if (typeof input !== "object" || input === null || !("agents" in input)) return input;
+  const s = input as { allowShort?: unknown; agents: unknown };
+  if (s.allowShort === true || !Array.isArray(s.agents)) return input;
+  const agents = s.agents.map((a) => {
+    const policy = (a as { policy?: unknown })?.policy as { kind?: unknown; mode?: unknown };
+    const modal = policy?.kind === "sma_crossover" || policy?.kind === "mean_reversion";
+    if (!modal || policy.mode !== undefined) return a;
+    return { ...a, policy: { ...policy, mode: "long_only" } };
+  });
+  return { ...s, agents };
+}
+
 /** Validates a parsed scenario; throws {@linkcode ScenarioError} listing every bad field. */
 export function parseScenario(input: unknown, source = "scenario"): Scenario {
-  const r = ScenarioSchema.safeParse(input);
+  const r = ScenarioSchema.safeParse(withModeDefaults(input));
   if (r.success) return r.data;
   const issues = r.error.issues.map((i) => {
     const keys = i.code === "unrecognized_keys" ? ` (${i.keys.join(", ")})` : "";
