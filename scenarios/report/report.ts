@@ -105,8 +105,8 @@ function round(x: number, decimals: number): number {
 
 const COLUMNS: readonly [keyof Stats, string, number][] = [
   ["return_pct", "return %", 2],
-  ["sharpe", "sharpe", 2],
-  ["sortino", "sortino", 2],
+  ["sharpe", "sharpe*", 2],
+  ["sortino", "sortino*", 2],
   ["max_drawdown_pct", "max dd %", 2],
   ["trades", "trades", 0],
   ["win_rate_pct", "win %", 1],
@@ -136,6 +136,7 @@ export function formatSummary(r: RunResult): string {
     line(header),
     line(widths.map((w) => "─".repeat(w))),
     ...rows.map(line),
+    `* ${annualisationNote(r.periodsPerYear)}`,
     ...(r.data === undefined ? [] : [dataLine(r.data)]),
     `risk: ${n.reject} rejects, ${
       n.halt + n.kill
@@ -155,4 +156,13 @@ export function dataLine(d: NonNullable<RunResult["data"]>): string {
   if (d.skipped === 0) return head;
   const first = d.issues.slice(0, 3).map(issueText).join("; ");
   return `${head}; ${d.skipped} skipped (${first}${d.skipped > 3 ? "; …" : ""})`;
+}
+
+/**
+ * How the Sharpe and Sortino ratios (and volatility) are annualised: per-bar figures scaled by
+ * √(bars a year) — 252 trading days for daily bars, the calendar year for intraday ones.
+ */
+export function annualisationNote(periodsPerYear: number): string {
+  const n = Math.round(periodsPerYear);
+  return `annualised: per-bar figures × √${n.toLocaleString("en-US")} (bars a year)`;
 }

@@ -18,7 +18,7 @@
  */
 import type { RiskEventRecord } from "../../actors/roles/mod.ts";
 import { STAT_KEYS, type Stats } from "../../actors/ledger/mod.ts";
-import { dataLine, type Report, riskCounts } from "./report.ts";
+import { annualisationNote, dataLine, type Report, riskCounts } from "./report.ts";
 
 /** A chart time: UTC seconds, as Lightweight Charts takes it. */
 export type ChartTime = number;
@@ -264,8 +264,8 @@ export const STAT_FORMATS: Readonly<
   equity_start: { label: "Equity, start", decimals: 2 },
   equity_final: { label: "Equity, end", decimals: 2 },
   volatility_ann_pct: { label: "Volatility (ann.) %", decimals: 2 },
-  sharpe: { label: "Sharpe", decimals: 2 },
-  sortino: { label: "Sortino", decimals: 2 },
+  sharpe: { label: "Sharpe*", decimals: 2 },
+  sortino: { label: "Sortino*", decimals: 2 },
   max_drawdown_pct: { label: "Max drawdown %", decimals: 2 },
   max_drawdown_duration_ms: { label: "Max drawdown duration", decimals: 0, ms: true },
   trades: { label: "Trades", decimals: 0 },
@@ -453,6 +453,9 @@ ${
 </header>
 <h2>Statistics</h2>
 ${statsTable(report, colors)}
+<p class="muted" id="annualisation">* ${
+    escapeHtml(annualisationNote(report.period.periodsPerYear))
+  }</p>
 <div class="legend">${
     data.agents.map((a) =>
       `<span><span class="swatch" style="background:${a.color}"></span>${

@@ -33,7 +33,7 @@ const scenario = (file: string, badRows?: "skip" | "reject") =>
     agents: [{ id: "hold", policy: { kind: "buy_and_hold" }, sizing: { kind: "units", units: 1 } }],
   });
 
-Deno.test("bad rows of a replayed file are counted and named by line in the summary, report.json, report.html and --json", async () => {
+Deno.test("bad rows of a replayed file are counted and named by line in the summary, report.json, report.html and --json; annualised ratios are labelled", async () => {
   await withFile(async (file) => {
     const run = await runScenario(scenario(file));
     assertEquals([run.data?.rows, run.data?.accepted, run.data?.skipped], [7, 4, 3]);
@@ -45,10 +45,15 @@ Deno.test("bad rows of a replayed file are counted and named by line in the summ
     const summary = formatSummary(run);
     assertStringIncludes(summary, "data: bars.csv, 4 of 7 rows used; 3 skipped (line 3, close:");
     assertStringIncludes(summary, "line 6, high: high 9 < low 11");
+    // The ratios are labelled as annualised (here over 126 bars a year: the rows left are two
+    // days apart).
+    assertStringIncludes(summary, "sharpe*");
+    assertStringIncludes(summary, "* annualised: per-bar figures × √126 (bars a year)");
     const report = buildReport(run);
     assertEquals(report.data?.skipped, 3);
     const html = renderReportHtml(report, await loadPageAssets());
     assert(html.includes('id="data-rows">data: bars.csv, 4 of 7 rows used; 3 skipped'));
+    assert(html.includes('id="annualisation">* annualised: per-bar figures × √126'));
     const json = jsonSummary(report, {}, 0) as { data: { skipped: number } };
     assertEquals(json.data.skipped, 3);
   });
@@ -72,7 +77,9 @@ Deno.test("a clean file says all its rows were used", async () => {
       "time,open,high,low,close,volume\n2024-01-01,10,11,9,10,1\n2024-01-02,10,11,9,10,1\n",
     );
     const run = await runScenario(scenario(`${dir}/ok.csv`));
-    assertStringIncludes(formatSummary(run), "data: ok.csv, 2 of 2 rows used\n");
+    const summary = formatSummary(run);
+    assertStringIncludes(summary, "data: ok.csv, 2 of 2 rows used\n");
+    assertStringIncludes(summary, "* annualised: per-bar figures × √252 (bars a year)");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
