@@ -24,7 +24,11 @@
 
 /** Tuning of the cleaner; every field has a default. */
 export interface CleanerOptions {
-  /** A price more than this % from the reference is a spike. Default 10. */
+  /**
+   * A price more than this % from the reference is a spike. Default 10. It applies to moves
+   * over one minute: for bars longer than that it is scaled by √(interval / 1 minute), as
+   * volatility grows with the square root of time (10 % is 379 % for daily bars).
+   */
   readonly spikePct: number;
   /** Consecutive mutually-close far prints needed to accept a new level. Default 2. */
   readonly spikeConfirmations: number;
@@ -32,6 +36,12 @@ export interface CleanerOptions {
   readonly staleMs: number;
   /** A bar more than this many intervals after the previous one raises a gap. Default 2.5. */
   readonly gapFactor: number;
+  /**
+   * The market's trading calendar for gaps: `continuous` (every hour of every day, as the
+   * simulator and crypto trade) or `weekdays` (Saturdays and Sundays, UTC, are not trading time,
+   * so a weekend between two daily bars is no gap). Default `continuous`.
+   */
+  readonly calendar: "continuous" | "weekdays";
 }
 
 /** The defaults used for options left out. */
@@ -40,7 +50,30 @@ export const DEFAULT_CLEANER_OPTIONS: CleanerOptions = Object.freeze({
   spikeConfirmations: 2,
   staleMs: 30_000,
   gapFactor: 2.5,
+  calendar: "continuous",
 });
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * Trading time from `from` to `to` (ms) on a calendar: all of it when `continuous`; without
+ * Saturdays and Sundays (UTC) when `weekdays`. O(1).
+ */
+export function tradingMs(from: number, to: number, calendar: CleanerOptions["calendar"]): number {
+  if (calendar === "continuous") return to - from;
+  return weekdayMsSinceEpoch(to) - weekdayMsSinceEpoch(from);
+}
+
+/** Weekday time since a Monday before the epoch: whole weeks count five days. */
+function weekdayMsSinceEpoch(t: number): number {
+  const days = Math.floor(t / DAY_MS);
+  const d = days + 3; // 1970-01-01 was a Thursday: d % 7 is 0 on Mondays
+  const week = Math.floor(d / 7);
+  const dow = d - week * 7;
+  const into = t - days * DAY_MS;
+  return (week * 5 + Math.min(dow, 5)) * DAY_MS + (dow < 5 ? into : 0);
+}
 
 /** Thrown by the {@linkcode MarketDataCleaner} constructor; the message names the bad option. */
 export class CleanerOptionsError extends RangeError {
@@ -184,6 +217,11 @@ export class MarketDataCleaner {
     );
     requireOption("staleMs", o.staleMs, o.staleMs > 0, "a finite number > 0");
     requireOption("gapFactor", o.gapFactor, o.gapFactor >= 1, "a finite number >= 1");
+    if (o.calendar !== "continuous" && o.calendar !== "weekdays") {
+      throw new CleanerOptionsError(
+        `calendar: expected "continuous" or "weekdays", got ${JSON.stringify(o.calendar)}`,
+      );
+    }
     this.options = Object.freeze(o);
   }
 
@@ -244,13 +282,17 @@ export class MarketDataCleaner {
     if (b.ts < stream.lastTs) return this.#reject("out_of_order");
     if (b.ts === stream.lastTs || b.ts === stream.seenTs) return this.#reject("duplicate");
     stream.seenTs = b.ts;
-    if (!this.#passesSpike(stream.spike, close, s, `bar ${b.intervalMs} ms close`, alerts)) {
+    const scale = Math.max(1, Math.sqrt(b.intervalMs / MINUTE_MS));
+    if (
+      !this.#passesSpike(stream.spike, close, s, `bar ${b.intervalMs} ms close`, alerts, scale)
+    ) {
       return this.#reject("spike");
     }
     const prev = stream.lastTs;
     stream.lastTs = b.ts;
-    if (prev !== -Infinity && b.ts - prev > this.options.gapFactor * b.intervalMs) {
-      const missing = Math.round((b.ts - prev) / b.intervalMs) - 1;
+    const elapsed = prev === -Infinity ? 0 : tradingMs(prev, b.ts, this.options.calendar);
+    if (elapsed > this.options.gapFactor * b.intervalMs) {
+      const missing = Math.round(elapsed / b.intervalMs) - 1;
       alerts.push({
         code: "gap",
         symbol: s.symbol,
@@ -350,8 +392,10 @@ export class MarketDataCleaner {
     s: SymbolState,
     what: string,
     alerts: MdAlert[],
+    scale = 1,
   ): boolean {
-    const { spikePct, spikeConfirmations } = this.options;
+    const { spikeConfirmations } = this.options;
+    const spikePct = this.options.spikePct * scale;
     const ref = f.ref;
     if (ref === 0) {
       f.ref = price;
@@ -390,9 +434,9 @@ export class MarketDataCleaner {
       code: "spike",
       symbol: s.symbol,
       severity: "warning",
-      message: `${s.symbol} ${what}: ${price} is ${
-        awayPct.toFixed(2)
-      }% from ${ref} > ${spikePct}%, rejected (${f.runLength}/${spikeConfirmations} to confirm)`,
+      message: `${s.symbol} ${what}: ${price} is ${awayPct.toFixed(2)}% from ${ref} > ${
+        Number(spikePct.toFixed(2))
+      }%, rejected (${f.runLength}/${spikeConfirmations} to confirm)`,
     });
     return false;
   }

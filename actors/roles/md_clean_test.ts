@@ -4,6 +4,7 @@ import {
   DEFAULT_CLEANER_OPTIONS,
   MarketDataCleaner,
   type MdAlert,
+  tradingMs,
   type Verdict,
 } from "./md_clean.ts";
 
@@ -254,6 +255,58 @@ Deno.test("the constructor fills defaults and rejects out-of-range options by na
   assertThrows(() => new MarketDataCleaner({ staleMs: NaN }), CleanerOptionsError, "staleMs");
   assertThrows(() => new MarketDataCleaner({ spikePct: 0 }), CleanerOptionsError, "spikePct");
   assertThrows(() => new MarketDataCleaner({ gapFactor: 0.5 }), CleanerOptionsError, "gapFactor");
+  assertThrows(
+    // deno-lint-ignore no-explicit-any
+    () => new MarketDataCleaner({ calendar: "lunar" as any }),
+    CleanerOptionsError,
+    'calendar: expected "continuous" or "weekdays", got "lunar"',
+  );
+});
+
+const DAY = 86_400_000;
+const FRI = Date.UTC(2024, 0, 5); // Friday 5 January 2024, 00:00 UTC
+
+Deno.test("trading time on the weekdays calendar leaves out Saturdays and Sundays, UTC", () => {
+  assertEquals(tradingMs(FRI, FRI + 3 * DAY, "weekdays"), DAY); // Friday → Monday
+  assertEquals(tradingMs(FRI + 1.5 * DAY, FRI + 2.5 * DAY, "weekdays"), 0); // inside the weekend
+  assertEquals(tradingMs(FRI + 3 * DAY, FRI + 10 * DAY, "weekdays"), 5 * DAY); // a whole week
+  assertEquals(tradingMs(FRI + 0.75 * DAY, FRI + 3.25 * DAY, "weekdays"), 0.5 * DAY);
+  assertEquals(tradingMs(FRI, FRI + 3 * DAY, "continuous"), 3 * DAY);
+  // Before the epoch and across years, as after.
+  const old = Date.UTC(1969, 11, 26); // a Friday
+  assertEquals(tradingMs(old, old + 3 * DAY, "weekdays"), DAY);
+  assertEquals(tradingMs(Date.UTC(2004, 0, 1), Date.UTC(2013, 0, 1), "weekdays") / DAY, 2348); // counted day by day elsewhere
+});
+
+Deno.test("on daily bars of a weekdays calendar a weekend or one holiday is no gap; two missing weekdays are", () => {
+  const h = harness({ calendar: "weekdays" });
+  assertEquals(h.bar(FRI, 100, DAY), ok);
+  assertEquals(h.bar(FRI + 3 * DAY, 100, DAY), ok); // Monday
+  assertEquals(h.bar(FRI + 5 * DAY, 100, DAY), ok); // Wednesday: Tuesday a holiday
+  assertEquals(h.alerts, []);
+  assertEquals(h.bar(FRI + 10 * DAY, 100, DAY), ok); // the next Monday: Thursday, Friday missing
+  const alerts: MdAlert[] = h.alerts;
+  assertEquals(alerts.map((a) => [a.code, a.message.split(":")[1].trim()]), [
+    ["gap", "2 missing from 2024-01-11T00"],
+  ]);
+  // The same weekend on the continuous calendar is a gap.
+  const c = harness();
+  c.bar(FRI, 100, DAY);
+  c.bar(FRI + 3 * DAY, 100, DAY);
+  assertEquals(c.alerts.map((a) => a.code), ["gap"]);
+});
+
+Deno.test("the spike threshold grows with the square root of a bar's interval past one minute", () => {
+  const daily = harness();
+  daily.bar(FRI, 100, DAY);
+  assertEquals(daily.bar(FRI + DAY, 115, DAY), ok); // a +15 % earnings day: 15 % < 10 % × √1440
+  assertEquals(daily.bar(FRI + 2 * DAY, 1_000, DAY), no("spike")); // +770 % is still a spike
+  const minute = harness();
+  minute.bar(T0, 100);
+  assertEquals(minute.bar(T0 + MIN, 115), no("spike"));
+  const seconds = harness();
+  seconds.bar(T0, 100, 10_000);
+  assertEquals(seconds.bar(T0 + 10_000, 111, 10_000), no("spike")); // never below spikePct
 });
 
 Deno.test("counts is a snapshot the caller cannot change", () => {

@@ -28,6 +28,14 @@ export function riskCounts(events: readonly RiskEventRecord[]): RiskCounts {
   return counts;
 }
 
+/** The alerts of `events` counted by code, most frequent first: `"2 market-data/gap, 1 …"`. */
+export function alertBreakdown(events: readonly RiskEventRecord[]): string {
+  const byCode = new Map<string, number>();
+  for (const e of events) if (e.type === "alert") byCode.set(e.code, (byCode.get(e.code) ?? 0) + 1);
+  return [...byCode].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([code, n]) => `${n} ${code}`).join(", ");
+}
+
 /** Version of the report.json layout. */
 export const REPORT_VERSION = 1;
 
@@ -138,9 +146,9 @@ export function formatSummary(r: RunResult): string {
     ...rows.map(line),
     `* ${annualisationNote(r.periodsPerYear)}`,
     ...(r.data === undefined ? [] : [dataLine(r.data)]),
-    `risk: ${n.reject} rejects, ${
-      n.halt + n.kill
-    } halts/kills; ${n.alert} alerts; ${r.counts.messages} bus messages, ${r.counts.simEvents} venue events, ${
+    `risk: ${n.reject} rejects, ${n.halt + n.kill} halts/kills; ${n.alert} alerts${
+      n.alert > 0 ? ` (${alertBreakdown(r.events)})` : ""
+    }; ${r.counts.messages} bus messages, ${r.counts.simEvents} venue events, ${
       (r.wallMs / 1000).toFixed(2)
     } s`,
   ].join("\n");

@@ -18,7 +18,7 @@
  */
 import type { RiskEventRecord } from "../../actors/roles/mod.ts";
 import { STAT_KEYS, type Stats } from "../../actors/ledger/mod.ts";
-import { annualisationNote, dataLine, type Report, riskCounts } from "./report.ts";
+import { alertBreakdown, annualisationNote, dataLine, type Report, riskCounts } from "./report.ts";
 
 /** A chart time: UTC seconds, as Lightweight Charts takes it. */
 export type ChartTime = number;
@@ -381,7 +381,7 @@ export function renderReportHtml(report: Report, assets: PageAssets): string {
   const data = pageData(report);
   const colors = new Map(data.agents.map((a) => [a.agentId, a.color]));
   const s = report.scenario;
-  const { halt: halts, kill: kills, reject: rejects } = riskCounts(report.events);
+  const { halt: halts, kill: kills, reject: rejects, alert: alerts } = riskCounts(report.events);
   const title = `${s.name} · seed ${report.seed}`;
   const period = `${report.period.start.replace("T", " ").slice(0, 16)} → ${
     report.period.end.replace("T", " ").slice(0, 16)
@@ -468,6 +468,13 @@ ${charts}
 <h2>Drawdown %</h2><div class="readout" id="readout-drawdown"></div><div class="chart" id="drawdown" data-chart="drawdown"></div>
 <h2>Position</h2><div class="readout" id="readout-position"></div><div class="chart" id="position" data-chart="position"></div>
 <h2>Risk events</h2>
+${
+    alerts > 0
+      ? `<p class="muted" id="alert-breakdown">Alerts: ${
+        escapeHtml(alertBreakdown(report.events))
+      }</p>`
+      : ""
+  }
 ${eventsTable(report.events)}
 <footer>${report.counts.messages.toLocaleString("en-US")} bus messages · ${
     report.counts.simEvents.toLocaleString("en-US")

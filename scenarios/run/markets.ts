@@ -38,6 +38,20 @@ export interface Market {
   readonly kernel?: Simulation["kernel"];
   /** A replayed file's read report: rows seen, used and skipped, the first issues by line. */
   readonly data?: ReadReport;
+  /**
+   * The trading calendar market-data cleaning measures gaps on: `weekdays` for recorded bars
+   * none of which falls on a Saturday or Sunday (UTC), else `continuous`.
+   */
+  readonly calendar: "continuous" | "weekdays";
+}
+
+/** `weekdays` when no bar of `time` (ms) falls on a Saturday or Sunday, UTC; else `continuous`. */
+export function calendarOf(time: ArrayLike<number>): "continuous" | "weekdays" {
+  for (let i = 0; i < time.length; i++) {
+    const dow = new Date(time[i]).getUTCDay();
+    if (dow === 0 || dow === 6) return "continuous";
+  }
+  return time.length > 0 ? "weekdays" : "continuous";
 }
 
 /** The scenario's simulator, with the agents' commission as the venue's fees. */
@@ -69,6 +83,7 @@ export function simMarket(scenario: Scenario, seed: number): Market {
     },
     simEvents: () => sim.kernel.processed,
     kernel: sim.kernel,
+    calendar: "continuous",
   };
 }
 
@@ -151,6 +166,7 @@ function replayOf(
       return true;
     },
     simEvents: () => steps,
+    calendar: calendarOf(data.time),
   };
 }
 

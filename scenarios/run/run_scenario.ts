@@ -171,7 +171,7 @@ async function runOn(
     risk: { limits: validateLimits(limitFields), global: { haltScope, killDrawdownPct } },
     features: featureSet(`${scenario.name}-features`, agents.flatMap((a) => a.policy.features)),
     clockSymbol: firstSymbol,
-    marketData: scenario.marketData,
+    marketData: { calendar: market.calendar, ...scenario.marketData },
     drain: () => driver.catchUp(),
   });
 

@@ -10,7 +10,7 @@
  * | `durationMs` | simulated time to run (sim venue) | 23,400,000 (a 6.5-hour session) |
  * | `venue` | `{kind: "sim", market: <simulator config>}` or `{kind: "replay", file, symbol, start?, end?, spread?, slippage?, tickSize?, badRows?}` (`badRows`: `skip` bad rows and report them, or `reject` the file) | sim, default market; `badRows: "skip"` |
  * | `feed` | quotes conflated to one per `quoteIntervalMs` per symbol; market-data `latencyMs` | 1,000; 1 |
- * | `marketData` | cleaning: `spikePct`, `spikeConfirmations`, `staleMs`, `gapFactor` | 10, 2, 30,000, 2.5 |
+ * | `marketData` | cleaning: `spikePct` (per minute; bars scale it by √(interval / 1 min)), `spikeConfirmations`, `staleMs`, `gapFactor`, `calendar` (`continuous` or `weekdays`: gaps measured in trading time) | 10, 2, 30,000, 2.5; calendar `weekdays` for recorded bars with none on a weekend, else `continuous` |
  * | `cash` | each agent's starting cash (an agent may set its own) | 100,000 |
  * | `commission` | fraction of each fill's notional | 0 |
  * | `allowShort` | may agents sell short (a rule policy's `mode` then defaults to `long_only`; `long_short` is an error) | false |
@@ -105,6 +105,7 @@ export const ScenarioSchema = z.strictObject({
     spikeConfirmations: z.number().int().min(1).optional(),
     staleMs: Positive.optional(),
     gapFactor: z.number().gt(1).optional(),
+    calendar: z.enum(["continuous", "weekdays"]).optional(),
   }).prefault({}),
   cash: Positive.default(100_000),
   commission: Fraction.default(0),
