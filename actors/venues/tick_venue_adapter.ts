@@ -10,7 +10,7 @@
  * @module
  */
 import { OrderKind, Side as VenueSide } from "../../env/book/mod.ts";
-import type { OrderUpdate, TradingVenue } from "../../env/venue/mod.ts";
+import { cashShortfallOf, type OrderUpdate, type TradingVenue } from "../../env/venue/mod.ts";
 import type { Order } from "../protocol/mod.ts";
 import {
   type AdapterUpdate,
@@ -231,6 +231,21 @@ export class TickVenueAdapter implements VenueAdapter {
     return out;
   }
 
+  /** A venue's reason with its notional-unit amounts said in currency. */
+  #inCurrency(reason: string): string {
+    const shortfall = cashShortfallOf(reason);
+    if (shortfall === null) return reason;
+    const unit = this.#symbols[0].tickSize * this.#symbols[0].lotSize;
+    const money = (units: number) =>
+      `${
+        (units * unit).toLocaleString("en-US", {
+          minimumFractionDigits: 2,
+          maximumFractionDigits: 2,
+        })
+      } ${this.feeCurrency}`;
+    return `insufficient cash: needs ${money(shortfall.needs)}, ${money(shortfall.free)} free`;
+  }
+
   #convert(u: OrderUpdate): void {
     const t = this.#live.get(u.id);
     if (t === undefined) return; // not one of ours, or already finished
@@ -249,7 +264,7 @@ export class TickVenueAdapter implements VenueAdapter {
           clientOrderId,
           venueOrderId,
           ts: u.time,
-          reason: u.reason || "rejected",
+          reason: this.#inCurrency(u.reason) || "rejected",
         });
       case "cancelled":
         this.#forget(u.id);
@@ -258,7 +273,7 @@ export class TickVenueAdapter implements VenueAdapter {
           clientOrderId,
           venueOrderId,
           ts: u.time,
-          reason: u.reason || "cancelled",
+          reason: this.#inCurrency(u.reason) || "cancelled",
         });
       case "fill": {
         const price = roundTo(u.price * info.tickSize, info.tickSize);

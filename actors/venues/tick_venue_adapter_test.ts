@@ -128,3 +128,15 @@ Deno.test("a fill log bound that is not a whole number ≥ 1 is refused naming i
   assertThrows(open(0), RangeError, "fillLog: expected an integer ≥ 1, got 0");
   assertThrows(open(2.5), RangeError, "fillLog");
 });
+
+Deno.test("a venue's refusal for cash is said in currency, not in notional units", () => {
+  const { market, adapter, updates } = setup();
+  market.step(); // last close 10.20: a market buy holds 10.20 × 1.25 per share
+  adapter.submit(order("a:1", { qty: 100 }));
+  market.step();
+  const reject = updates.find((u) => u.type === "reject");
+  assertEquals(
+    reject?.type === "reject" && reject.reason,
+    "insufficient cash: needs 1,277.00 USD, 1,000.00 USD free",
+  );
+});

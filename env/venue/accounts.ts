@@ -54,6 +54,17 @@ export function buyHold(limit: number, qty: number, feeMicros: number): number {
   return Math.ceil((limit * qty * (1_000_000 + feeMicros)) / 1_000_000) + 2 * qty;
 }
 
+const SHORTFALL = /^insufficient cash: needs (-?\d+(?:\.\d+)?), (-?\d+(?:\.\d+)?) free$/;
+
+/**
+ * The amounts of an `insufficient cash` refusal ({@linkcode Accounts.checkBuy}), in notional
+ * units, so an adapter can say them in currency; null for any other reason.
+ */
+export function cashShortfallOf(reason: string): { needs: number; free: number } | null {
+  const m = SHORTFALL.exec(reason);
+  return m === null ? null : { needs: Number(m[1]), free: Number(m[2]) };
+}
+
 /** Every account of one venue, stored column-wise. */
 export class Accounts {
   /** Number of symbols each account holds positions in. */

@@ -33,6 +33,7 @@ import { type Progress, runScenario } from "../run/mod.ts";
 import {
   DEFAULT_SCENARIO,
   loadScenario,
+  riskDefaultsNote,
   type Scenario,
   ScenarioError,
   SHIPPED_SCENARIOS,
@@ -151,6 +152,9 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
   const dir = parsed.out ?? `out/sim/${scenario.name}${parsed.replay ? "-replay" : ""}`;
   const lines: string[] = [recordingHeader(scenario, seed ?? scenario.seed)];
   const tty = !parsed.quiet && !parsed.json && Deno.stderr.isTerminal();
+  // Said before the run: a loss limit the user never set halts an agent for the rest of it.
+  const defaults = riskDefaultsNote(scenario);
+  if (defaults !== null && !parsed.quiet && !parsed.json) console.error(`sim: ${defaults}`);
   let result;
   try {
     const bar = new ProgressLine(performance.now());

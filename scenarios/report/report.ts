@@ -12,11 +12,16 @@
  *
  * @module
  */
-import type { RiskEventRecord } from "../../actors/roles/mod.ts";
+import type { RiskEventRecord, RiskLimits } from "../../actors/roles/mod.ts";
 import type { ClosedTrade, Stats } from "../../actors/ledger/mod.ts";
 import type { SymbolInfo } from "../../actors/venues/mod.ts";
 import { issueText, type RunResult } from "../run/mod.ts";
-import type { AgentConfig, Scenario } from "../spec/mod.ts";
+import {
+  type AgentConfig,
+  defaultedRiskLimits,
+  riskDefaultsNote,
+  type Scenario,
+} from "../spec/mod.ts";
 
 /** How many risk events of each type a run had. */
 export type RiskCounts = Record<RiskEventRecord["type"], number>;
@@ -72,6 +77,8 @@ export interface Report {
   readonly counts: RunResult["counts"];
   /** A replayed file's read report: rows seen, used, skipped, the first issues by line. */
   readonly data?: RunResult["data"];
+  /** The risk limits the scenario left at their defaults, with their values. */
+  readonly riskDefaults: Partial<RiskLimits>;
   readonly run: { readonly wallMs: number; readonly deno: string };
 }
 
@@ -103,6 +110,7 @@ export function buildReport(r: RunResult): Report {
     events: r.events,
     counts: r.counts,
     ...(r.data === undefined ? {} : { data: r.data }),
+    riskDefaults: defaultedRiskLimits(r.scenario),
     run: { wallMs: Math.round(r.wallMs), deno: Deno.version.deno },
   };
 }
@@ -145,6 +153,8 @@ export function formatSummary(r: RunResult): string {
     line(widths.map((w) => "─".repeat(w))),
     ...rows.map(line),
     `* ${annualisationNote(r.periodsPerYear)}`,
+    ...agentOutcomeLines(r.events),
+    ...(riskDefaultsNote(r.scenario) === null ? [] : [riskDefaultsNote(r.scenario)!]),
     ...(r.data === undefined ? [] : [dataLine(r.data)]),
     `risk: ${n.reject} rejects, ${n.halt + n.kill} halts/kills; ${n.alert} alerts${
       n.alert > 0 ? ` (${alertBreakdown(r.events)})` : ""
@@ -173,4 +183,69 @@ export function dataLine(d: NonNullable<RunResult["data"]>): string {
 export function annualisationNote(periodsPerYear: number): string {
   const n = Math.round(periodsPerYear);
   return `annualised: per-bar figures × √${n.toLocaleString("en-US")} (bars a year)`;
+}
+
+/**
+ * One line per agent that had rejects, halts or kills: venue and risk rejects counted with their
+ * most frequent reasons, and each halt or kill with its time and why. Nothing for a clean run.
+ */
+export function agentOutcomeLines(events: readonly RiskEventRecord[]): string[] {
+  const byAgent = new Map<string, RiskEventRecord[]>();
+  for (const e of events) {
+    if (e.type === "alert" || e.type === "resume") continue;
+    const who = e.agentId ?? "all";
+    const list = byAgent.get(who) ?? [];
+    list.push(e);
+    byAgent.set(who, list);
+  }
+  const lines: string[] = [];
+  for (const [agent, list] of byAgent) {
+    const parts: string[] = [];
+    const venue = list.filter((e) => e.type === "reject" && e.code === "venue");
+    const risk = list.filter((e) => e.type === "reject" && e.code !== "venue");
+    if (venue.length > 0) {
+      parts.push(`${plural(venue.length, "venue reject")} (${topReasons(venue, venueReason)})`);
+    }
+    if (risk.length > 0) {
+      parts.push(`${plural(risk.length, "risk reject")} (${topReasons(risk, (e) => e.code)})`);
+    }
+    for (const e of list) {
+      if (e.type !== "halt" && e.type !== "kill") continue;
+      const when = new Date(e.ts).toISOString().replace("T", " ").slice(0, 19);
+      parts.push(`${e.type === "kill" ? "killed" : "halted"} ${when} by ${e.code}: ${e.message}`);
+    }
+    lines.push(`${agent}: ${parts.join("; ")}`);
+  }
+  return lines;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+/** A venue reject's reason without its order id (`a:3: insufficient cash …` → `insufficient cash …`). */
+function venueReason(e: RiskEventRecord): string {
+  const at = e.message.indexOf(": ");
+  return at < 0 ? e.message : e.message.slice(at + 2);
+}
+
+/**
+ * Reasons grouped by their kind (the text before the first `: `), the three most frequent first,
+ * each with its first example: `5× insufficient cash (first: needs 1,249.67 USD, …), 1× …`.
+ */
+function topReasons(events: readonly RiskEventRecord[], reason: (e: RiskEventRecord) => string) {
+  const groups = new Map<string, { n: number; first: string }>();
+  for (const e of events) {
+    const text = reason(e);
+    const at = text.indexOf(": ");
+    const kind = at < 0 ? text : text.slice(0, at);
+    const g = groups.get(kind) ?? { n: 0, first: at < 0 ? "" : text.slice(at + 2) };
+    g.n++;
+    groups.set(kind, g);
+  }
+  const sorted = [...groups].sort((a, b) => b[1].n - a[1].n);
+  const shown = sorted.slice(0, 3).map(([kind, g]) =>
+    `${g.n}× ${kind}${g.first === "" ? "" : ` (first: ${g.first})`}`
+  ).join(", ");
+  return sorted.length > 3 ? `${shown}, …` : shown;
 }

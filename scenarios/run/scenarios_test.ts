@@ -301,6 +301,11 @@ Deno.test("deno task sim: bad arguments exit 2, a missing or bad scenario exits 
   } finally {
     console.error = error;
   }
+  // Before a run, the limits the scenario leaves at their defaults are said (here all of them).
+  const defaults = said.filter((l) => l.startsWith("sim: risk limits at their defaults"));
+  assertEquals(defaults.length, 1);
+  assert(defaults[0].includes("maxDrawdownPct 20, maxDailyLossPct 10"), defaults[0]);
+  said.splice(said.indexOf(defaults[0]), 1);
   assert(said[0].startsWith("sim: --seed: expected an integer"), said[0]);
   assert(said[1].includes("scenarios/no_such.json") && said[1].includes("cannot read"), said[1]);
   assert(said[2].includes("agents[0].policy.kind"), said[2]);

@@ -31,6 +31,7 @@ import { parseTime } from "../../env/replay/mod.ts";
 import { SimConfigSchema } from "../../env/sim/mod.ts";
 import { PolicyConfigSchema } from "../../policies/serving/mod.ts";
 import { RlEnvSchema } from "../../policies/rl/mod.ts";
+import { DEFAULT_LIMITS, type RiskLimits } from "../../actors/roles/mod.ts";
 
 const Id = z.string().regex(/^[A-Za-z0-9_:-]{1,64}$/, {
   message: "expected 1-64 of A-Z a-z 0-9 _ - : (no '.', spaces or wildcards)",
@@ -284,4 +285,25 @@ export async function loadScenario(nameOrPath: string): Promise<Scenario> {
     throw new ScenarioError(path, [`cannot read the file: ${(error as Error).message}`]);
   }
   return parseScenarioText(text, path);
+}
+
+/**
+ * The risk limits a scenario leaves at their defaults, with the defaults' values: said before a
+ * run and in its report, since a loss limit halts an agent for the rest of the run.
+ */
+export function defaultedRiskLimits(scenario: Scenario): Partial<RiskLimits> {
+  const out: Partial<Record<keyof RiskLimits, number>> = {};
+  for (const key of Object.keys(DEFAULT_LIMITS) as (keyof RiskLimits)[]) {
+    if (scenario.risk[key] === undefined) out[key] = DEFAULT_LIMITS[key];
+  }
+  return out;
+}
+
+/** {@linkcode defaultedRiskLimits} as one line, or null when the scenario sets every limit. */
+export function riskDefaultsNote(scenario: Scenario): string | null {
+  const d = Object.entries(defaultedRiskLimits(scenario));
+  if (d.length === 0) return null;
+  return `risk limits at their defaults (set "risk" in the scenario to change them): ${
+    d.map(([k, v]) => `${k} ${v}`).join(", ")
+  }`;
 }
