@@ -13,7 +13,13 @@
  */
 import { assertEvent, setup } from "xstate";
 import type { Policy } from "../../policies/rules/mod.ts";
-import { planOrders, sizeOf, type Sizing, type WorkingOrder } from "./agent_logic.ts";
+import {
+  type HeldTarget,
+  planOrders,
+  sizeOf,
+  type Sizing,
+  type WorkingOrder,
+} from "./agent_logic.ts";
 import {
   type ActorRoute,
   type CancelRequest,
@@ -53,6 +59,8 @@ interface AgentContext {
   readonly cancelling: Set<string>;
   intents: number;
   decisions: number;
+  /** The exposure target last acted on and its units (see `PlanState.held`). */
+  held: HeldTarget | undefined;
 }
 
 /** Events the agent handles. */
@@ -119,6 +127,7 @@ export const agentMachine = setup({
     cancelling: new Set(),
     intents: 0,
     decisions: 0,
+    held: undefined,
   }),
   initial: "active",
   on: {
@@ -168,13 +177,16 @@ function decide(ctx: AgentContext, fv: FeatureVector): void {
   const working = [...ctx.pending.values(), ...ctx.working.values()].filter((w) =>
     decision.kind !== "quotes" || !ctx.cancelling.has(w.clientOrderId!)
   );
+  const actsOnChange = input.sizing.kind === "equity_fraction" && input.sizing.rebalance !== true;
   const plan = planOrders(decision, {
     position,
     size,
     allowShort: input.allowShort,
     tickSize: input.tickSize,
     working,
+    held: actsOnChange ? ctx.held : undefined,
   });
+  if (plan.held !== undefined) ctx.held = plan.held;
   for (const id of plan.cancels) cancel(ctx, id, decision.reason);
   for (const o of plan.orders) {
     const intentId = `${input.agentId}:i${++ctx.intents}`;

@@ -5,7 +5,9 @@
  *   at the current price, in whole units.
  * - **Exposure** decisions become one market order for the difference between the target and
  *   the position. While any order of the agent is still working nothing new is sent, so a
- *   decision is never acted on twice.
+ *   decision is never acted on twice. Given the target last acted on (`held`), the same target
+ *   keeps the units it was sized to while the position is on its side: equity sizing does not
+ *   re-size every bar, and a partial fill is topped up to the same units.
  * - **Quote** decisions keep a resting order on a side when its price and size are already
  *   right, and otherwise cancel it and send the new one. Bids round down and asks up to the
  *   tick.
@@ -26,10 +28,18 @@ import type { Decision } from "../../policies/rules/mod.ts";
 import type { Side } from "../protocol/mod.ts";
 import { roundTo } from "../venues/mod.ts";
 
-/** How big the agent trades: what exposure 1 means. */
+/**
+ * How big the agent trades: what exposure 1 means. With `equity_fraction` the units follow the
+ * equity, so a target is acted on when the target changes, not re-sized on every decision as the
+ * equity moves; `rebalance: true` re-sizes every time instead.
+ */
 export type Sizing =
   | { readonly kind: "units"; readonly units: number }
-  | { readonly kind: "equity_fraction"; readonly fraction: number };
+  | {
+    readonly kind: "equity_fraction";
+    readonly fraction: number;
+    readonly rebalance?: boolean;
+  };
 
 /** Units that exposure 1 means under `sizing`, at `price` with `equity` (whole units, ≥ 0). */
 export function sizeOf(sizing: Sizing, equity: number, price: number | null): number {
@@ -56,6 +66,19 @@ export interface PlanState {
   readonly allowShort: boolean;
   readonly tickSize: number;
   readonly working: readonly WorkingOrder[];
+  /**
+   * The exposure target last acted on and the units it was sized to, when a target is sized
+   * once (equity sizing without `rebalance`): while the decision keeps that target and the
+   * position is on its side, the agent works towards those units (a partial fill is topped up)
+   * instead of re-sizing as the equity moves. Undefined re-sizes on every decision.
+   */
+  readonly held?: HeldTarget;
+}
+
+/** An exposure target as acted on: the target and the units it was sized to. */
+export interface HeldTarget {
+  readonly target: number;
+  readonly units: number;
 }
 
 /** An order to ask risk for. */
@@ -70,9 +93,21 @@ export interface PlannedOrder {
 export interface Plan {
   readonly orders: readonly PlannedOrder[];
   readonly cancels: readonly string[];
+  /** For an exposure decision acted on: the target and the units it is carried out to. */
+  readonly held?: HeldTarget;
 }
 
 const NOTHING: Plan = { orders: [], cancels: [] };
+
+/** An exposure decision's target as acted on: clamped to [-1, 1], and to [0, 1] without shorts. */
+export function exposureTarget(target: number, allowShort: boolean): number {
+  return Math.max(allowShort ? -1 : 0, Math.min(1, target));
+}
+
+/** Whether `position` is on the side of `target` (flat for a target of 0). */
+function onSide(position: number, target: number): boolean {
+  return target > 0 ? position > 0 : target < 0 ? position < 0 : position === 0;
+}
 
 /** Plans the orders that carry out `decision`; see the module documentation. */
 export function planOrders(decision: Decision, s: PlanState): Plan {
@@ -81,13 +116,16 @@ export function planOrders(decision: Decision, s: PlanState): Plan {
       return NOTHING;
     case "exposure": {
       if (s.working.length > 0) return NOTHING;
-      let target = Math.round(Math.max(-1, Math.min(1, decision.target)) * s.size);
-      if (!s.allowShort) target = Math.max(0, target);
-      const delta = target - s.position;
-      if (delta === 0) return NOTHING;
+      const wanted = exposureTarget(decision.target, s.allowShort);
+      const keep = s.held !== undefined && s.held.target === wanted && onSide(s.position, wanted);
+      const units = keep ? s.held!.units : Math.round(wanted * s.size);
+      const held = { target: wanted, units };
+      const delta = units - s.position;
+      if (delta === 0) return { ...NOTHING, held };
       return {
         orders: [{ side: delta > 0 ? "buy" : "sell", type: "market", qty: Math.abs(delta) }],
         cancels: [],
+        held,
       };
     }
     case "quotes": {

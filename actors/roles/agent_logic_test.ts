@@ -51,12 +51,40 @@ Deno.test("planOrders: exposure becomes one market order for the difference", ()
   assertEquals(planOrders(exposure(1), { ...flat, position: 3 }), {
     orders: [{ side: "buy", type: "market", qty: 7 }],
     cancels: [],
+    held: { target: 1, units: 10 },
   });
   assertEquals(planOrders(exposure(0), { ...flat, position: 4 }), {
     orders: [{ side: "sell", type: "market", qty: 4 }],
     cancels: [],
+    held: { target: 0, units: 0 },
   });
-  assertEquals(planOrders(exposure(1), { ...flat, position: 10 }), { orders: [], cancels: [] });
+  assertEquals(planOrders(exposure(1), { ...flat, position: 10 }), {
+    orders: [],
+    cancels: [],
+    held: { target: 1, units: 10 },
+  });
+});
+
+Deno.test("planOrders: a held target keeps its units while the position is on its side", () => {
+  const held = { target: 1, units: 10 };
+  // The equity grew (size 12 now): the same target is not re-sized.
+  assertEquals(planOrders(exposure(1), { ...flat, size: 12, position: 10, held }).orders, []);
+  // A partial fill (6 of 10) is topped up to the same 10 units, not to the new size.
+  assertEquals(planOrders(exposure(1), { ...flat, size: 12, position: 6, held }).orders, [
+    { side: "buy", type: "market", qty: 4 },
+  ]);
+  // Nothing filled (a reject): the target is sized afresh.
+  assertEquals(planOrders(exposure(1), { ...flat, size: 12, held }).orders, [
+    { side: "buy", type: "market", qty: 12 },
+  ]);
+  // A new target is sized afresh.
+  assertEquals(planOrders(exposure(0.5), { ...flat, size: 12, position: 10, held }).orders, [
+    { side: "sell", type: "market", qty: 4 },
+  ]);
+  // Without a held target (rebalance), every decision re-sizes.
+  assertEquals(planOrders(exposure(1), { ...flat, size: 12, position: 10 }).orders, [
+    { side: "buy", type: "market", qty: 2 },
+  ]);
 });
 
 Deno.test("planOrders: exposure sends nothing while an order is working", () => {
@@ -65,18 +93,16 @@ Deno.test("planOrders: exposure sends nothing while an order is working", () => 
 });
 
 Deno.test("planOrders: without shorts a negative target is clamped at flat", () => {
-  assertEquals(planOrders(exposure(-1), { ...flat, position: 2 }), {
-    orders: [{ side: "sell", type: "market", qty: 2 }],
-    cancels: [],
-  });
-  assertEquals(planOrders(exposure(-1), flat), { orders: [], cancels: [] });
+  assertEquals(planOrders(exposure(-1), { ...flat, position: 2 }).orders, [
+    { side: "sell", type: "market", qty: 2 },
+  ]);
+  assertEquals(planOrders(exposure(-1), flat).orders, []);
 });
 
 Deno.test("planOrders: long_short target -1 sells through flat to a full short", () => {
-  assertEquals(planOrders(exposure(-1), { ...flat, position: 2, allowShort: true }), {
-    orders: [{ side: "sell", type: "market", qty: 12 }],
-    cancels: [],
-  });
+  assertEquals(planOrders(exposure(-1), { ...flat, position: 2, allowShort: true }).orders, [
+    { side: "sell", type: "market", qty: 12 },
+  ]);
 });
 
 Deno.test("planOrders: quotes round the bid down and the ask up to the tick", () => {

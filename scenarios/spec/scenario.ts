@@ -67,7 +67,12 @@ const ReplayVenue = z.strictObject({
 
 const Sizing = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("units"), units: z.number().int().min(1) }),
-  z.strictObject({ kind: z.literal("equity_fraction"), fraction: z.number().gt(0).max(1) }),
+  z.strictObject({
+    kind: z.literal("equity_fraction"),
+    fraction: z.number().gt(0).max(1),
+    /** Re-size to the fraction on every decision, not only when the target changes. */
+    rebalance: z.boolean().default(false),
+  }),
 ]);
 
 const Agent = z.strictObject({
