@@ -27,6 +27,12 @@
  * | `turnover` | traded notional, as given |
  * | `fees` | fees paid, as given |
  * | `periods` | `n`, the number of returns |
+ * | `ruin_ts` | time of the first sample with `e_t ≤ 0` (the account wiped out); null if none |
+ *
+ * An account can end below zero (a short that ran away, a leveraged loss). That is reported,
+ * not refused: the returns end at the first sample at or below zero (its return is −100 % or
+ * worse; later ones would divide by a non-positive equity), the drawdown can exceed 100 %, and
+ * `ruin_ts` says when.
  *
  * A standard or downside deviation below 1e-12 counts as 0: it is floating-point noise from a
  * steady curve, and dividing by it would report a meaningless ratio of about 1e12.
@@ -56,7 +62,7 @@ import type { ClosedTrade } from "./portfolio.ts";
 export interface EquityPoint {
   /** Sample time, epoch milliseconds; non-decreasing along the curve. */
   readonly ts: number;
-  /** Account equity, > 0. */
+  /** Account equity: the first point > 0; later ones may reach 0 or below (see `ruin_ts`). */
   readonly equity: number;
   /** Whether a position was open at this sample. */
   readonly exposed: boolean;
@@ -97,6 +103,7 @@ export interface Stats {
   turnover: number;
   fees: number;
   periods: number;
+  ruin_ts: number | null;
 }
 
 /** Every key of {@linkcode Stats}, in report order. */
@@ -122,6 +129,7 @@ export const STAT_KEYS: readonly (keyof Stats)[] = Object.freeze(
     "turnover",
     "fees",
     "periods",
+    "ruin_ts",
   ] as const,
 );
 
@@ -158,13 +166,16 @@ export function computeStats(input: StatsInput): Stats {
     turnover: input.turnover,
     fees: input.fees,
     periods: returns.length,
+    ruin_ts: points.find((p) => p.equity <= 0)?.ts ?? null,
   };
 }
 
+/** Per-period returns, up to and including the first sample at or below zero equity. */
 function periodReturns(points: readonly EquityPoint[]): number[] {
-  const returns = new Array<number>(points.length - 1);
+  const returns: number[] = [];
   for (let i = 1; i < points.length; i++) {
-    returns[i - 1] = points[i].equity / points[i - 1].equity - 1;
+    returns.push(points[i].equity / points[i - 1].equity - 1);
+    if (points[i].equity <= 0) break;
   }
   return returns;
 }
@@ -297,7 +308,8 @@ function validate(input: StatsInput): void {
   }
   input.equity.forEach((point: EquityPoint, i: number) => {
     requireFinite(`equity[${i}].ts`, point.ts);
-    requirePositive(`equity[${i}].equity`, point.equity);
+    if (i === 0) requirePositive(`equity[${i}].equity`, point.equity);
+    else requireFinite(`equity[${i}].equity`, point.equity);
     if (typeof point.exposed !== "boolean") {
       throw new StatsError(`equity[${i}].exposed: expected a boolean, got ${show(point.exposed)}`);
     }

@@ -149,6 +149,17 @@ Deno.test("stats carry every STAT_KEYS key, in order, and survive JSON unchanged
   }
 });
 
+Deno.test("equity at or below zero is reported, not refused: returns end there, the drawdown passes 100 %", () => {
+  const s = computeStats(input({ equity: curve([100, 50, -20, -30], [false, true, true, true]) }));
+  assertEquals(s.ruin_ts, 2 * DAY);
+  assertEquals(s.periods, 2); // 100 → 50 → -20; the return after -20 would divide by it
+  assertAlmostEquals(s.max_drawdown_pct, 130);
+  assertAlmostEquals(s.return_pct, -130);
+  assertEquals(s.equity_final, -30);
+  assertEquals(computeStats(input({ equity: curve([100, 101]) })).ruin_ts, null);
+  assertEquals(computeStats(input({ equity: curve([100, 0]) })).ruin_ts, DAY);
+});
+
 Deno.test("invalid input throws StatsError naming the field and index", () => {
   const cases: [Partial<StatsInput>, string][] = [
     [{ startCash: 0 }, "startCash: expected a finite number > 0, got 0"],
@@ -157,8 +168,8 @@ Deno.test("invalid input throws StatsError naming the field and index", () => {
     [{ turnover: Infinity }, "turnover: expected a finite number, got Infinity"],
     [{ fees: NaN }, "fees: expected a finite number, got NaN"],
     [{ equity: [] }, "equity: expected at least one point, got 0"],
-    [{ equity: curve([100, 0]) }, "equity[1].equity: expected a finite number > 0, got 0"],
-    [{ equity: curve([100, 101, NaN]) }, "equity[2].equity: expected a finite number > 0, got NaN"],
+    [{ equity: curve([0, 100]) }, "equity[0].equity: expected a finite number > 0, got 0"],
+    [{ equity: curve([100, 101, NaN]) }, "equity[2].equity: expected a finite number, got NaN"],
     [
       {
         equity: [{ ts: 0, equity: 100, exposed: false }, { ts: NaN, equity: 100, exposed: false }],

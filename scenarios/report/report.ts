@@ -153,6 +153,11 @@ export function formatSummary(r: RunResult): string {
     line(widths.map((w) => "─".repeat(w))),
     ...rows.map(line),
     `* ${annualisationNote(r.periodsPerYear)}`,
+    ...r.agents.filter((a) => a.stats.ruin_ts !== null).map((a) =>
+      `${a.agentId}: wiped out: equity at or below zero from ${
+        new Date(a.stats.ruin_ts!).toISOString().replace("T", " ").slice(0, 19)
+      } (final ${a.stats.equity_final.toFixed(2)})`
+    ),
     ...agentOutcomeLines(r.events),
     ...(riskDefaultsNote(r.scenario) === null ? [] : [riskDefaultsNote(r.scenario)!]),
     ...(r.data === undefined ? [] : [dataLine(r.data)]),

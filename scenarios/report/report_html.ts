@@ -257,7 +257,10 @@ export function pageData(report: Report): PageData {
 
 /** How a statistic is shown: its label, and decimals or a unit. */
 export const STAT_FORMATS: Readonly<
-  Record<keyof Stats, { readonly label: string; readonly decimals: number; readonly ms?: true }>
+  Record<
+    keyof Stats,
+    { readonly label: string; readonly decimals: number; readonly ms?: true; readonly time?: true }
+  >
 > = {
   return_pct: { label: "Return %", decimals: 2 },
   pnl: { label: "P&L", decimals: 2 },
@@ -279,6 +282,7 @@ export const STAT_FORMATS: Readonly<
   turnover: { label: "Turnover", decimals: 2 },
   fees: { label: "Fees", decimals: 2 },
   periods: { label: "Periods", decimals: 0 },
+  ruin_ts: { label: "Wiped out at", decimals: 0, time: true },
 };
 
 /** A duration in ms as `1d 2:03:04`, `2:03:04`, `0:00:05`, or `577d` for whole days. */
@@ -298,6 +302,7 @@ export function formatStat(key: keyof Stats, value: number | null): string {
   if (value === null) return "—";
   const f = STAT_FORMATS[key];
   if (f.ms) return formatDuration(value);
+  if (f.time) return new Date(value).toISOString().replace("T", " ").slice(0, 19);
   return value.toLocaleString("en-US", {
     minimumFractionDigits: f.decimals,
     maximumFractionDigits: f.decimals,
