@@ -197,3 +197,27 @@ export function parseOptions<S extends z.ZodType>(
   );
   return `${problems.join("; ")} (${spec.name} --help lists the options)`;
 }
+
+/**
+ * Answers a parse that is not something to run: prints the help on stdout (exit code 0), or the
+ * error on stderr after the command's name (exit code 2). Returns the exit code.
+ */
+export function answerParse(
+  spec: CommandSpec,
+  parsed: Exclude<ParsedArgs, { readonly kind: "ok" }>,
+): number {
+  if (parsed.kind === "help") {
+    console.log(helpText(spec));
+    return 0;
+  }
+  console.error(`${spec.name}: ${parsed.message}`);
+  return 2;
+}
+
+/** {@linkcode answerParse} for what {@linkcode parseOptions} returns instead of options. */
+export function answerOptions(spec: CommandSpec, outcome: string): number {
+  return answerParse(
+    spec,
+    outcome === "help" ? { kind: "help" } : { kind: "error", message: outcome },
+  );
+}

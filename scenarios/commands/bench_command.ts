@@ -5,7 +5,7 @@
  * @module
  */
 import { BENCHMARKS, runBenchmarks } from "../../bench/mod.ts";
-import { type CommandSpec, helpText, parseCommandArgs } from "./args.ts";
+import { answerParse, type CommandSpec, parseCommandArgs } from "./args.ts";
 
 /** The bench command's arguments. */
 export const BENCH_SPEC: CommandSpec = {
@@ -35,14 +35,7 @@ function wrap(text: string, width: number): string {
 /** Runs `bench ...`; returns the exit code (2 for bad arguments or a filter matching nothing). */
 export async function runBenchCommand(args: readonly string[]): Promise<number> {
   const parsed = parseCommandArgs(BENCH_SPEC, args);
-  if (parsed.kind === "help") {
-    console.log(helpText(BENCH_SPEC));
-    return 0;
-  }
-  if (parsed.kind === "error") {
-    console.error(`bench: ${parsed.message}`);
-    return 2;
-  }
+  if (parsed.kind !== "ok") return answerParse(BENCH_SPEC, parsed);
   const filter = parsed.positionals[0] ?? "";
   if (!BENCHMARKS.some((b) => b.key.includes(filter))) {
     console.error(

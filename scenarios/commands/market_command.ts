@@ -5,7 +5,7 @@
  * @module
  */
 import { formatMarketReport, marketReport } from "../../env/research/mod.ts";
-import { type CommandSpec, helpText, parseCommandArgs } from "./args.ts";
+import { answerParse, type CommandSpec, parseCommandArgs } from "./args.ts";
 
 /** The market command's options. */
 export const MARKET_SPEC: CommandSpec = {
@@ -29,14 +29,7 @@ export const MARKET_SPEC: CommandSpec = {
 /** Runs `market ...`; returns the exit code (2 for bad arguments). */
 export function runMarketCommand(args: readonly string[]): number {
   const parsed = parseCommandArgs(MARKET_SPEC, args);
-  if (parsed.kind === "help") {
-    console.log(helpText(MARKET_SPEC));
-    return 0;
-  }
-  if (parsed.kind === "error") {
-    console.error(`market: ${parsed.message}`);
-    return 2;
-  }
+  if (parsed.kind !== "ok") return answerParse(MARKET_SPEC, parsed);
   const opts = parsed.values as Record<string, number | undefined>;
   const report = marketReport({
     seed: opts["seed"],

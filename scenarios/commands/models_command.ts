@@ -4,7 +4,7 @@
  * @module
  */
 import { type ModelEntry, ModelRegistry, type Stage } from "../../policies/registry/mod.ts";
-import { type CommandSpec, helpText, parseCommandArgs } from "./args.ts";
+import { answerParse, type CommandSpec, parseCommandArgs } from "./args.ts";
 
 /** The `models` command's arguments and options. */
 export const MODELS_SPEC: CommandSpec = {
@@ -55,14 +55,7 @@ function describe(e: ModelEntry): string {
  */
 export async function runModelsCommand(args: readonly string[]): Promise<number> {
   const parsed = parseCommandArgs(MODELS_SPEC, args);
-  if (parsed.kind === "help") {
-    console.log(helpText(MODELS_SPEC));
-    return 0;
-  }
-  if (parsed.kind === "error") {
-    console.error(`models: ${parsed.message}`);
-    return 2;
-  }
+  if (parsed.kind !== "ok") return answerParse(MODELS_SPEC, parsed);
   const registry = new ModelRegistry((parsed.values.registry as string | undefined) ?? "models");
   const [verb = "list", name, arg, stageArg] = parsed.positionals;
   const json = parsed.values.json === true;

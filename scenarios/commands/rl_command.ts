@@ -31,7 +31,7 @@ import {
   type TrainerCheckpoint,
 } from "../../policies/rl/mod.ts";
 import type { DqnIterationStats, PpoIterationStats } from "../../policies/rl/learners/mod.ts";
-import { type CommandSpec, helpText, parseOptions } from "./args.ts";
+import { answerOptions, type CommandSpec, parseOptions } from "./args.ts";
 
 /** `train rl`'s options. */
 export const RL_SPEC: CommandSpec = {
@@ -216,14 +216,7 @@ function progressLine(s: IterationStats, fraction: number, evalLine: string): st
 /** Runs `train rl ...`; returns the exit code. */
 export async function runRlCommand(args: readonly string[]): Promise<number> {
   const o = parseRlArgs(args);
-  if (o === "help") {
-    console.log(helpText(RL_SPEC));
-    return 0;
-  }
-  if (typeof o === "string") {
-    console.error(`train rl: ${o}`);
-    return 2;
-  }
+  if (typeof o === "string") return answerOptions(RL_SPEC, o);
   const log = o.quiet ? () => {} : (line: string) => console.log(line);
   const scenario = await loadScenario(o.scenario);
   const env = rlEnvConfig(scenario, scenario.name);

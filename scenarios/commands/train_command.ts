@@ -12,7 +12,7 @@ import { loadScenario } from "../spec/mod.ts";
 import { type BarInput, namedFeatureSet, type QuoteInput } from "../../policies/features/mod.ts";
 import { codeRevision, type ModelEntry, ModelRegistry } from "../../policies/registry/mod.ts";
 import type { TrainProgress, TrainSettings } from "../../policies/training/mod.ts";
-import { type CommandSpec, helpText, parseOptions } from "./args.ts";
+import { answerOptions, type CommandSpec, parseOptions } from "./args.ts";
 import { runRlCommand } from "./rl_command.ts";
 
 /** `train model`'s options. */
@@ -222,14 +222,7 @@ export async function runTrainCommand(args: readonly string[]): Promise<number> 
     return 2;
   }
   const o = parseTrainArgs(rest);
-  if (o === "help") {
-    console.log(helpText(TRAIN_MODEL_SPEC));
-    return 0;
-  }
-  if (typeof o === "string") {
-    console.error(`train model: ${o}`);
-    return 2;
-  }
+  if (typeof o === "string") return answerOptions(TRAIN_MODEL_SPEC, o);
   const log = o.quiet ? () => {} : (line: string) => console.log(line);
   const set = namedFeatureSet(o.features);
   const data = await loadTrainingData(o);

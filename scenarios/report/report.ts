@@ -159,7 +159,7 @@ export function formatSummary(r: RunResult): string {
       } (final ${a.stats.equity_final.toFixed(2)})`
     ),
     ...agentOutcomeLines(r.events),
-    ...(riskDefaultsNote(r.scenario) === null ? [] : [riskDefaultsNote(r.scenario)!]),
+    ...[riskDefaultsNote(r.scenario)].filter((line) => line !== null),
     ...(r.data === undefined ? [] : [dataLine(r.data)]),
     `risk: ${n.reject} rejects, ${n.halt + n.kill} halts/kills; ${n.alert} alerts${
       n.alert > 0 ? ` (${alertBreakdown(r.events)})` : ""
