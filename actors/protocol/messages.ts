@@ -140,10 +140,18 @@ const orderFields = {
   limitPrice: Price.optional(),
   tif: TimeInForce,
   postOnly: z.boolean().default(false),
+  /**
+   * A market order sized at its fill: the position becomes this fraction of the account's
+   * equity (negative: short) in whole lots at the fill price; `qty` is the size at the decision
+   * price, and the venue's `sized` update gives the real one before the fill.
+   */
+  targetFraction: z.number().finite().min(-100).max(100).optional(),
+  /** Only reduces the position (a close, a flatten): allowed while the agent is halted. */
+  reduceOnly: z.boolean().optional(),
 };
 
 function limitPriceRule(
-  o: { type: string; limitPrice?: number; postOnly?: boolean },
+  o: { type: string; limitPrice?: number; postOnly?: boolean; targetFraction?: number },
   ctx: z.RefinementCtx,
 ): void {
   if (o.type === "limit" && o.limitPrice === undefined) {
@@ -154,6 +162,13 @@ function limitPriceRule(
       code: "custom",
       path: ["limitPrice"],
       message: "must be absent for a market order",
+    });
+  }
+  if (o.type === "limit" && o.targetFraction !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["targetFraction"],
+      message: "only a market order can be sized at its fill",
     });
   }
   if (o.type === "market" && o.postOnly) {
@@ -284,7 +299,8 @@ const Control = z.object({
   ...envelope("control"),
   /** An actor id, an agent id, or `all`. */
   target: Id,
-  command: z.enum(["halt", "resume", "kill", "snapshot", "shutdown"]),
+  /** `flatten`: halt the target, cancel its working orders and close its positions. */
+  command: z.enum(["halt", "resume", "kill", "flatten", "snapshot", "shutdown"]),
   reason: z.string().optional(),
   issuedBy: Id,
 });

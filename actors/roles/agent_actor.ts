@@ -8,13 +8,18 @@
  * - `active`: decides on every feature vector;
  * - `halted` (a `halt` or `kill` control for the agent or for `all`): cancels its working
  *   orders and sends nothing new; `resume` returns to `active` (a `kill` is final).
+ * - `flatten` (from any state; a margin call, an operator, risk's `flattenOnHalt`): halts as
+ *   above, and once its working orders are gone closes its position with a reduce-only market
+ *   order. A killed agent stays killed.
  *
  * @module
  */
 import { assertEvent, setup } from "xstate";
 import type { Policy } from "../../policies/rules/mod.ts";
 import {
+  flattenOrder,
   type HeldTarget,
+  type PlannedOrder,
   planOrders,
   sizeOf,
   type Sizing,
@@ -61,6 +66,8 @@ interface AgentContext {
   decisions: number;
   /** The exposure target last acted on and its units (see `PlanState.held`). */
   held: HeldTarget | undefined;
+  /** Why the agent must flatten once its working orders are gone; undefined when it need not. */
+  flatten: string | undefined;
 }
 
 /** Events the agent handles. */
@@ -82,6 +89,7 @@ export const agentMachine = setup({
     isKill: ({ event }) => event.type === "control" && event.msg.command === "kill",
     isHalt: ({ event }) => event.type === "control" && event.msg.command === "halt",
     isResume: ({ event }) => event.type === "control" && event.msg.command === "resume",
+    isFlatten: ({ event }) => event.type === "control" && event.msg.command === "flatten",
   },
   actions: {
     decide: ({ context, event }) => {
@@ -101,6 +109,7 @@ export const agentMachine = setup({
       if (isTerminal(s.status)) {
         context.working.delete(s.clientOrderId);
         context.cancelling.delete(s.clientOrderId);
+        tryFlatten(context);
       } else context.working.set(s.clientOrderId, { ...w, remainingQty: s.remainingQty });
     },
     risk: ({ context, event }) => {
@@ -111,10 +120,17 @@ export const agentMachine = setup({
       context.pending.delete(d.intentId);
       if (d.outcome === "approved") {
         context.working.set(d.clientOrderId!, { ...w, clientOrderId: d.clientOrderId });
-      }
+      } else tryFlatten(context);
     },
     cancelAll: ({ context }) => {
       for (const id of context.working.keys()) cancel(context, id, "agent halted");
+    },
+    flatten: ({ context, event }) => {
+      assertEvent(event, "control");
+      context.held = undefined;
+      context.flatten = event.msg.reason ?? `flatten by ${event.msg.issuedBy}`;
+      for (const id of context.working.keys()) cancel(context, id, "flatten");
+      tryFlatten(context);
     },
   },
 }).createMachine({
@@ -128,6 +144,7 @@ export const agentMachine = setup({
     intents: 0,
     decisions: 0,
     held: undefined,
+    flatten: undefined,
   }),
   initial: "active",
   on: {
@@ -142,6 +159,7 @@ export const agentMachine = setup({
         control: [
           { guard: "isKill", target: "killed", actions: "cancelAll" },
           { guard: "isHalt", target: "halted", actions: "cancelAll" },
+          { guard: "isFlatten", target: "halted", actions: "flatten" },
         ],
       },
     },
@@ -150,10 +168,13 @@ export const agentMachine = setup({
         control: [
           { guard: "isKill", target: "killed" },
           { guard: "isResume", target: "active" },
+          { guard: "isFlatten", actions: "flatten" },
         ],
       },
     },
-    killed: {},
+    killed: {
+      on: { control: { guard: "isFlatten", actions: "flatten" } },
+    },
   },
 });
 
@@ -181,6 +202,7 @@ function decide(ctx: AgentContext, fv: FeatureVector): void {
   const plan = planOrders(decision, {
     position,
     size,
+    ...(input.sizing.kind === "equity_fraction" ? { fraction: input.sizing.fraction } : {}),
     allowShort: input.allowShort,
     tickSize: input.tickSize,
     working,
@@ -188,32 +210,46 @@ function decide(ctx: AgentContext, fv: FeatureVector): void {
   });
   if (plan.held !== undefined) ctx.held = plan.held;
   for (const id of plan.cancels) cancel(ctx, id, decision.reason);
-  for (const o of plan.orders) {
-    const intentId = `${input.agentId}:i${++ctx.intents}`;
-    const intent: OrderIntent = {
-      kind: "intent",
-      v: 1,
-      ts: input.now(),
-      agentId: input.agentId,
-      intentId,
-      symbol: input.symbol,
-      side: o.side,
-      type: o.type,
-      qty: o.qty,
-      ...(o.limitPrice === undefined ? {} : { limitPrice: o.limitPrice }),
-      tif: o.type === "market" ? "ioc" : "gtc",
-      postOnly: false,
-      reason: decision.reason,
-    };
-    ctx.pending.set(intentId, {
-      clientOrderId: undefined,
-      side: o.side,
-      type: o.type,
-      limitPrice: o.limitPrice,
-      remainingQty: o.qty,
-    });
-    input.publish(intent);
-  }
+  for (const o of plan.orders) sendIntent(ctx, o, decision.reason);
+}
+
+function sendIntent(ctx: AgentContext, o: PlannedOrder, reason: string): void {
+  const input = ctx.input;
+  const intentId = `${input.agentId}:i${++ctx.intents}`;
+  const intent: OrderIntent = {
+    kind: "intent",
+    v: 1,
+    ts: input.now(),
+    agentId: input.agentId,
+    intentId,
+    symbol: input.symbol,
+    side: o.side,
+    type: o.type,
+    qty: o.qty,
+    ...(o.limitPrice === undefined ? {} : { limitPrice: o.limitPrice }),
+    tif: o.type === "market" ? "ioc" : "gtc",
+    postOnly: false,
+    ...(o.targetFraction === undefined ? {} : { targetFraction: o.targetFraction }),
+    ...(o.reduceOnly === undefined ? {} : { reduceOnly: o.reduceOnly }),
+    reason,
+  };
+  ctx.pending.set(intentId, {
+    clientOrderId: undefined,
+    side: o.side,
+    type: o.type,
+    limitPrice: o.limitPrice,
+    remainingQty: o.qty,
+  });
+  input.publish(intent);
+}
+
+/** A pending flatten, once no order of the agent is working: the closing order. */
+function tryFlatten(ctx: AgentContext): void {
+  if (ctx.flatten === undefined || ctx.pending.size > 0 || ctx.working.size > 0) return;
+  const reason = ctx.flatten;
+  ctx.flatten = undefined;
+  const order = flattenOrder(ctx.portfolio.position(ctx.input.symbol));
+  if (order !== null) sendIntent(ctx, order, reason);
 }
 
 function cancel(ctx: AgentContext, clientOrderId: string, reason: string): void {

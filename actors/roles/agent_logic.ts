@@ -1,13 +1,18 @@
 /**
  * From a policy's {@linkcode Decision} to orders: the pure part of the agent actor.
  *
- * - **Sizing** says what exposure 1 means: a fixed number of units, or a fraction of equity
- *   at the current price, in whole units.
+ * - **Sizing** says what exposure 1 means: a fixed number of units, or a fraction of equity.
  * - **Exposure** decisions become one market order for the difference between the target and
  *   the position. While any order of the agent is still working nothing new is sent, so a
  *   decision is never acted on twice. Given the target last acted on (`held`), the same target
  *   keeps the units it was sized to while the position is on its side: equity sizing does not
  *   re-size every bar, and a partial fill is topped up to the same units.
+ * - With equity sizing (`fraction`) an order that opens or changes a position is **sized at
+ *   its fill** (`targetFraction`): the venue makes the position that fraction of the equity at
+ *   the fill price, in whole units, so a full-equity order fills across a gap and a reversal
+ *   (long to short) is one order that closes and opens at one price. Its `qty` is the estimate
+ *   at the decision price. Once acted on, the same target is not sent again while the position
+ *   is on its side.
  * - **Quote** decisions keep a resting order on a side when its price and size are already
  *   right, and otherwise cancel it and send the new one. Bids round down and asks up to the
  *   tick.
@@ -61,8 +66,10 @@ export interface WorkingOrder {
 /** What the agent knows when it plans. */
 export interface PlanState {
   readonly position: number;
-  /** Units of exposure 1. */
+  /** Units of exposure 1 (at the decision price). */
   readonly size: number;
+  /** Equity sizing: the fraction of equity exposure 1 means; orders are then sized at the fill. */
+  readonly fraction?: number;
   readonly allowShort: boolean;
   readonly tickSize: number;
   readonly working: readonly WorkingOrder[];
@@ -87,6 +94,10 @@ export interface PlannedOrder {
   readonly type: "market" | "limit";
   readonly qty: number;
   readonly limitPrice?: number;
+  /** Sized at the fill to this fraction of equity (see the module documentation). */
+  readonly targetFraction?: number;
+  /** Only reduces the position (a flatten). */
+  readonly reduceOnly?: boolean;
 }
 
 /** Orders to send and working orders to cancel. */
@@ -109,6 +120,17 @@ function onSide(position: number, target: number): boolean {
   return target > 0 ? position > 0 : target < 0 ? position < 0 : position === 0;
 }
 
+/** The reduce-only market order that closes `position` (none when flat). */
+export function flattenOrder(position: number): PlannedOrder | null {
+  if (position === 0) return null;
+  return {
+    side: position > 0 ? "sell" : "buy",
+    type: "market",
+    qty: Math.abs(position),
+    reduceOnly: true,
+  };
+}
+
 /** Plans the orders that carry out `decision`; see the module documentation. */
 export function planOrders(decision: Decision, s: PlanState): Plan {
   switch (decision.kind) {
@@ -117,16 +139,20 @@ export function planOrders(decision: Decision, s: PlanState): Plan {
     case "exposure": {
       if (s.working.length > 0) return NOTHING;
       const wanted = exposureTarget(decision.target, s.allowShort);
+      const atFill = s.fraction !== undefined && wanted !== 0;
       const keep = s.held !== undefined && s.held.target === wanted && onSide(s.position, wanted);
+      if (keep && atFill) return { ...NOTHING, held: s.held }; // sized at its fill: done
       const units = keep ? s.held!.units : Math.round(wanted * s.size);
       const held = { target: wanted, units };
       const delta = units - s.position;
       if (delta === 0) return { ...NOTHING, held };
-      return {
-        orders: [{ side: delta > 0 ? "buy" : "sell", type: "market", qty: Math.abs(delta) }],
-        cancels: [],
-        held,
+      const order: PlannedOrder = {
+        side: delta > 0 ? "buy" : "sell",
+        type: "market",
+        qty: Math.abs(delta),
+        ...(atFill ? { targetFraction: wanted * s.fraction! } : {}),
       };
+      return { orders: [order], cancels: [], held };
     }
     case "quotes": {
       // A quote awaiting risk has no id to cancel yet: wait for it.

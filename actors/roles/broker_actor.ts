@@ -13,6 +13,10 @@
  *   naming it by client order id, in any order the venue chooses.
  * - A venue update that the lifecycle does not allow (a fill after a cancel, say) is refused,
  *   raised as an alert and counted; the order keeps its state.
+ * - An order sized at its fill gets its quantity from the venue's `sized` update.
+ * - A **margin call** from the venue (the account's equity below its maintenance margin) is a
+ *   critical `margin_call` alert and a `flatten` control for the agent: it stops trading and
+ *   closes its position at the next price, as a broker liquidates an account.
  *
  * @module
  */
@@ -21,6 +25,7 @@ import {
   type ActorRoute,
   alertOf,
   type CancelRequest,
+  type Control,
   type Fill,
   type Message,
   type Order,
@@ -48,6 +53,8 @@ export interface BrokerCounts {
   illegalUpdates: number;
   /** Cancels the venue refused because the order had already finished (a normal race). */
   cancelsTooLate: number;
+  /** Margin calls from the venue (each flattens its agent). */
+  marginCalls: number;
 }
 
 interface Tracked {
@@ -115,6 +122,7 @@ export const brokerMachine = setup({
       cancelsIgnored: 0,
       illegalUpdates: 0,
       cancelsTooLate: 0,
+      marginCalls: 0,
     },
   }),
   initial: "running",
@@ -149,6 +157,7 @@ function sendOrder(ctx: BrokerContext, order: Order): void {
 }
 
 function applyUpdate(ctx: BrokerContext, agentId: string, u: AdapterUpdate): void {
+  if (u.type === "margin-call") return marginCall(ctx, agentId, u);
   const t = ctx.orders.get(u.clientOrderId);
   if (t === undefined || t.order.agentId !== agentId) {
     ctx.counts.illegalUpdates++;
@@ -182,6 +191,8 @@ function applyUpdate(ctx: BrokerContext, agentId: string, u: AdapterUpdate): voi
   }
   const event: LifecycleEvent = u.type === "fill"
     ? { type: "fill", qty: u.qty, price: u.price }
+    : u.type === "sized"
+    ? { type: "sized", qty: u.qty }
     : u.type === "ack"
     ? { type: "ack" }
     : { type: u.type, reason: u.reason };
@@ -213,6 +224,33 @@ function applyUpdate(ctx: BrokerContext, agentId: string, u: AdapterUpdate): voi
     ctx.input.publish(fill);
   }
   publishState(ctx, t);
+}
+
+function marginCall(
+  ctx: BrokerContext,
+  agentId: string,
+  u: Extract<AdapterUpdate, { type: "margin-call" }>,
+): void {
+  ctx.counts.marginCalls++;
+  const currency = ctx.input.adapters.get(agentId)?.feeCurrency ?? "";
+  const money = (x: number) =>
+    `${
+      x.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+    } ${currency}`;
+  const reason = `${agentId}: margin call: equity ${money(u.equity)} below the maintenance margin ${
+    money(u.requirement)
+  }; flattening`;
+  ctx.input.publish(alertOf(ctx.input.now(), "broker", "critical", "margin_call", reason));
+  const control: Control = {
+    kind: "control",
+    v: 1,
+    ts: ctx.input.now(),
+    target: agentId,
+    command: "flatten",
+    reason,
+    issuedBy: "broker",
+  };
+  ctx.input.publish(control);
 }
 
 function publishState(ctx: BrokerContext, t: Tracked): void {

@@ -45,7 +45,7 @@ export interface MonitorInput {
 /** A risk or operations event, for the report's timeline. */
 export interface RiskEventRecord {
   readonly ts: number;
-  readonly type: "reject" | "halt" | "resume" | "kill" | "alert";
+  readonly type: "reject" | "halt" | "resume" | "kill" | "flatten" | "alert";
   readonly agentId: string | null;
   readonly code: string;
   readonly message: string;
@@ -147,7 +147,10 @@ export const monitorMachine = setup({
     control: ({ context, event }) => {
       assertEvent(event, "control");
       const c = event.msg;
-      if (c.command !== "halt" && c.command !== "resume" && c.command !== "kill") return;
+      if (
+        c.command !== "halt" && c.command !== "resume" && c.command !== "kill" &&
+        c.command !== "flatten"
+      ) return;
       context.events.push({
         ts: c.ts,
         type: c.command,

@@ -1,12 +1,15 @@
 /**
  * An order's lifecycle as a state machine, in one table:
  *
- * | from \ event | ack | fill (part) | fill (rest) | cancel | reject | expire |
- * |---|---|---|---|---|---|---|
- * | new | acked | partially_filled | filled | cancelled | rejected | expired |
- * | acked | — | partially_filled | filled | cancelled | — | expired |
- * | partially_filled | — | partially_filled | filled | cancelled | — | expired |
- * | filled, cancelled, rejected, expired | — | — | — | — | — | — |
+ * | from \ event | ack | sized | fill (part) | fill (rest) | cancel | reject | expire |
+ * |---|---|---|---|---|---|---|---|
+ * | new | acked | new | partially_filled | filled | cancelled | rejected | expired |
+ * | acked | — | acked | partially_filled | filled | cancelled | — | expired |
+ * | partially_filled | — | — | partially_filled | filled | cancelled | — | expired |
+ * | filled, cancelled, rejected, expired | — | — | — | — | — | — | — |
+ *
+ * `sized` sets the quantity of an order sized at its fill (a fraction of equity), before any
+ * fill.
  *
  * "—" is an illegal transition: {@linkcode OrderRecord.apply} throws a {@linkcode LifecycleError}
  * naming the order, its state and the event, and leaves the record as it was. A venue may send a
@@ -28,6 +31,7 @@ import { ORDER_STATUSES, type OrderStatus, type Side } from "../protocol/mod.ts"
 /** Something the venue said about an order. */
 export type LifecycleEvent =
   | { readonly type: "ack" }
+  | { readonly type: "sized"; readonly qty: number }
   | { readonly type: "fill"; readonly qty: number; readonly price: number }
   | { readonly type: "cancel" | "reject" | "expire"; readonly reason?: string };
 
@@ -54,6 +58,9 @@ export function nextStatus(
   switch (event.type) {
     case "ack":
       return status === "new" ? "acked" : `order is ${status}: already acknowledged`;
+    case "sized":
+      if (status !== "new" && status !== "acked") return `order is ${status}: too late to size`;
+      return event.qty > 0 ? status : `sized to ${event.qty}: expected a quantity > 0`;
     case "fill":
       if (filledAfter > qty + 1e-9) return `fill of ${filledAfter} would exceed qty ${qty}`;
       return filledAfter >= qty - 1e-9 ? "filled" : "partially_filled";
@@ -76,7 +83,7 @@ export class OrderRecord {
   constructor(
     readonly clientOrderId: string,
     readonly side: Side,
-    readonly qty: number,
+    public qty: number,
   ) {}
 
   get remainingQty(): number {
@@ -101,6 +108,8 @@ export class OrderRecord {
     if (event.type === "fill") {
       this.filledQty = filledAfter;
       this.#notional += event.qty * event.price;
+    } else if (event.type === "sized") {
+      this.qty = event.qty;
     } else if (event.type !== "ack") {
       this.reason = event.reason;
     }

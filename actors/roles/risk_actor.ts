@@ -11,6 +11,10 @@
  * - **Kill switch**: a `kill` control for `all` — sent by an operator, or by risk itself when
  *   the equity of all agents together falls `killDrawdownPct` below its peak — moves risk to
  *   `killed`: every working order is cancelled and every later intent rejected.
+ * - **Flatten**: a `flatten` control halts its target like `halt`; the agents then close their
+ *   positions with reduce-only orders, which pass a halt and the kill switch (they take risk
+ *   off). With `flattenOnHalt`, every halt and kill (whoever issued it) is followed by a
+ *   `flatten` of the same target, so a halted agent does not sit on its position.
  *
  * @module
  */
@@ -41,6 +45,8 @@ export interface GlobalLimits {
   readonly haltScope: "agent" | "all";
   /** Drawdown of all agents' equity together that fires the kill switch, %; null = never. */
   readonly killDrawdownPct: number | null;
+  /** Follow every halt and kill with a `flatten` of the same target. Default false. */
+  readonly flattenOnHalt?: boolean;
 }
 
 /** What risk is given when it starts. */
@@ -142,12 +148,15 @@ export const riskMachine = setup({
         : [context.books.get(c.target)];
       for (const book of targets) {
         if (book === undefined) continue;
-        if (c.command === "halt") book.pre.halt({ check: c.issuedBy, message: c.reason ?? "halt" });
-        else if (c.command === "resume") book.pre.resume();
+        if (c.command === "halt" || c.command === "flatten") {
+          book.pre.halt({ check: c.issuedBy, message: c.reason ?? c.command });
+        } else if (c.command === "resume") book.pre.resume();
       }
+      if (c.command === "halt") flattenAfter(context, c);
     },
     kill: ({ context, event }) => {
       const reason = event.type === "control" ? event.msg.reason ?? "kill switch" : "kill switch";
+      if (event.type === "control") flattenAfter(context, event.msg);
       context.counts.kills++;
       for (const [agentId, book] of context.books) {
         book.pre.halt({ check: "halted", message: `kill switch: ${reason}` });
@@ -184,6 +193,7 @@ export const riskMachine = setup({
         issuedBy: "risk",
       };
       context.input.publish(control);
+      flattenAfter(context, control);
     },
   },
 }).createMachine({
@@ -225,13 +235,28 @@ export const riskMachine = setup({
   },
 });
 
+/** With `flattenOnHalt`, a `flatten` of the target of halt or kill control `c`. */
+function flattenAfter(ctx: RiskContext, c: Control): void {
+  if (ctx.input.global.flattenOnHalt !== true) return;
+  const control: Control = {
+    kind: "control",
+    v: 1,
+    ts: ctx.input.now(),
+    target: c.target,
+    command: "flatten",
+    reason: `flatten on ${c.command}: ${c.reason ?? c.command}`,
+    issuedBy: "risk",
+  };
+  ctx.input.publish(control);
+}
+
 function checkIntent(ctx: RiskContext, intent: OrderIntent, killed: boolean): void {
   const book = ctx.books.get(intent.agentId);
   const now = ctx.input.now();
   let reasons: RiskReason[];
   if (book === undefined) {
     reasons = [{ check: "unknown_agent", message: `agent ${intent.agentId} has no risk limits` }];
-  } else if (killed) {
+  } else if (killed && intent.reduceOnly !== true) {
     reasons = [{ check: "halted", message: "kill switch: all trading is halted" }];
   } else {
     let openBuyQty = 0, openSellQty = 0;
@@ -276,6 +301,8 @@ function checkIntent(ctx: RiskContext, intent: OrderIntent, killed: boolean): vo
     ...(intent.limitPrice === undefined ? {} : { limitPrice: intent.limitPrice }),
     tif: intent.tif,
     postOnly: intent.postOnly,
+    ...(intent.targetFraction === undefined ? {} : { targetFraction: intent.targetFraction }),
+    ...(intent.reduceOnly === undefined ? {} : { reduceOnly: intent.reduceOnly }),
   };
   ctx.input.publish(order);
 }

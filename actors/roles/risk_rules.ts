@@ -54,6 +54,12 @@ export interface IntentInput {
   readonly qty: number;
   /** Required for limit orders; ignored for market orders. */
   readonly limitPrice?: number;
+  /**
+   * Only reduces the position (a close, a flatten). Such an order passes a halt and the size,
+   * rate and open-order limits, since it takes risk off; one that would not reduce is failed
+   * (`reduce_only`).
+   */
+  readonly reduceOnly?: boolean;
 }
 
 /** The agent's state in the order's symbol, as the pre-trade checks see it. */
@@ -160,6 +166,25 @@ export function validateLimits(input: unknown): RiskLimits {
 }
 
 const WINDOW_MS = 60_000;
+
+/** A reduce-only intent's checks: a valid quantity that the position (less open orders) covers. */
+function reduceOnlyCheck(intent: IntentInput, account: AccountView): RiskReason[] {
+  const { qty, side } = intent;
+  if (!(Number.isFinite(qty) && qty > 0)) {
+    return [{ check: "invalid_intent", message: `qty ${qty} is not a number > 0` }];
+  }
+  const pos = account.position;
+  const covered = side === "sell" ? pos - account.openSellQty : -pos - account.openBuyQty;
+  if (qty > covered + 1e-9) {
+    return [{
+      check: "reduce_only",
+      message: `reduce-only ${side} ${num(qty)} exceeds the position ${
+        num(pos)
+      } less open ${side}s (${num(Math.max(0, covered))} to reduce)`,
+    }];
+  }
+  return [];
+}
 /** Relative slack so that a value exactly on a % boundary is not failed by float rounding. */
 const EPS = 1e-9;
 
@@ -207,6 +232,7 @@ export class PreTradeRisk {
    * failed by `max_position`.
    */
   check(intent: IntentInput, account: AccountView, now: number): RiskReason[] {
+    if (intent.reduceOnly === true) return reduceOnlyCheck(intent, account);
     const reasons: RiskReason[] = [];
     const l = this.limits;
     if (this.#halt !== null) {

@@ -10,7 +10,12 @@
  * @module
  */
 import { OrderKind, Side as VenueSide } from "../../env/book/mod.ts";
-import { cashShortfallOf, type OrderUpdate, type TradingVenue } from "../../env/venue/mod.ts";
+import {
+  cashShortfallOf,
+  type MarginSpec,
+  type OrderUpdate,
+  type TradingVenue,
+} from "../../env/venue/mod.ts";
 import type { Order } from "../protocol/mod.ts";
 import {
   type AdapterUpdate,
@@ -35,8 +40,15 @@ export interface TickAdapterOptions {
   /** Venue name, as it appears in messages. */
   readonly venue: string;
   readonly symbols: readonly SymbolInfo[];
-  /** Starting cash (decimal currency) and how many lots each symbol may go short. */
-  readonly account: { readonly cash: number; readonly shortLimitLots: number };
+  /**
+   * Starting cash (decimal currency) and how many lots each symbol may go short — or, with
+   * `margin`, a margin account (shorts then need margin like longs; `shortLimitLots` is unused).
+   */
+  readonly account: {
+    readonly cash: number;
+    readonly shortLimitLots: number;
+    readonly margin?: MarginSpec;
+  };
   /** Hears every update of the account's orders. */
   readonly onUpdate: (u: AdapterUpdate) => void;
   /** Fills kept for `reconcile` (oldest dropped first). Default 10,000. */
@@ -106,6 +118,7 @@ export class TickVenueAdapter implements VenueAdapter {
     this.#account = market.openAccount({
       cash: Math.round(account.cash / unit),
       shortLimit: account.shortLimitLots,
+      ...(account.margin === undefined ? {} : { margin: account.margin }),
       listener: (u) => {
         if (this.#held !== undefined) this.#held.push(u);
         else this.#convert(u);
@@ -125,7 +138,8 @@ export class TickVenueAdapter implements VenueAdapter {
     if (s === undefined) return refuse(`symbol ${order.symbol} is not traded at ${this.venue}`);
     const info = this.#symbols[s];
     const lots = order.qty / info.lotSize;
-    if (Math.abs(lots - Math.round(lots)) > 1e-9) {
+    const target = order.targetFraction;
+    if (target === undefined && Math.abs(lots - Math.round(lots)) > 1e-9) {
       return refuse(`qty ${order.qty} is not a whole number of lots of ${info.lotSize}`);
     }
     let kind: OrderKind = OrderKind.Market;
@@ -146,7 +160,9 @@ export class TickVenueAdapter implements VenueAdapter {
     this.#held = held;
     let id: number;
     try {
-      id = this.#market.submit(this.#account, s, side, kind, ticks, Math.round(lots));
+      id = target === undefined
+        ? this.#market.submit(this.#account, s, side, kind, ticks, Math.round(lots))
+        : this.#market.submitTarget(this.#account, s, side, target);
     } catch (error) {
       this.#held = undefined;
       return refuse((error as Error).message);
@@ -243,10 +259,21 @@ export class TickVenueAdapter implements VenueAdapter {
           maximumFractionDigits: 2,
         })
       } ${this.feeCurrency}`;
-    return `insufficient cash: needs ${money(shortfall.needs)}, ${money(shortfall.free)} free`;
+    return `insufficient ${shortfall.what}: needs ${money(shortfall.needs)}, ${
+      money(shortfall.free)
+    } free`;
   }
 
   #convert(u: OrderUpdate): void {
+    if (u.type === "margin-call") {
+      const unit = this.#symbols[0].tickSize * this.#symbols[0].lotSize;
+      return this.#onUpdate({
+        type: "margin-call",
+        ts: u.time,
+        equity: roundTo(u.margin!.equity * unit, unit),
+        requirement: roundTo(u.margin!.requirement * unit, unit),
+      });
+    }
     const t = this.#live.get(u.id);
     if (t === undefined) return; // not one of ours, or already finished
     const clientOrderId = t.order.clientOrderId;
@@ -306,6 +333,14 @@ export class TickVenueAdapter implements VenueAdapter {
           liquidity,
         });
       }
+      case "sized":
+        return this.#onUpdate({
+          type: "sized",
+          clientOrderId,
+          venueOrderId,
+          ts: u.time,
+          qty: roundTo(u.qty * info.lotSize, info.lotSize),
+        });
       case "filled":
         this.#forget(u.id); // the last fill already completed the order
         return;

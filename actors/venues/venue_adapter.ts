@@ -38,8 +38,18 @@ export interface MarketInfo {
   readonly quote: string;
 }
 
-/** Something a venue said about one of our orders, in decimal units. */
+/**
+ * Something a venue said about one of our orders, in decimal units — or, `margin-call`, about
+ * the account: its equity fell below the maintenance margin of its positions.
+ */
 export type AdapterUpdate =
+  | {
+    readonly type: "margin-call";
+    readonly ts: number;
+    /** Equity and maintenance requirement, in the quote currency. */
+    readonly equity: number;
+    readonly requirement: number;
+  }
   | {
     /** The order left for the venue; `venueOrderId` when the venue assigned it at once. */
     readonly type: "sent";
@@ -64,6 +74,14 @@ export type AdapterUpdate =
     readonly venueOrderId?: string;
     readonly ts: number;
     readonly reason: string;
+  }
+  | {
+    /** An order sized at its fill got its quantity, before the fill. */
+    readonly type: "sized";
+    readonly clientOrderId: string;
+    readonly venueOrderId: string;
+    readonly ts: number;
+    readonly qty: number;
   }
   | {
     readonly type: "fill";

@@ -78,7 +78,10 @@ export interface ReplayOptions {
   readonly start?: number;
   /** Replay bars starting before this time (ms). Default: through the last bar. */
   readonly end?: number;
-  /** Cash held for a market buy: the last close times (1 + this). Default 0.25. */
+  /**
+   * Cash (or margin) held for a market order sized in lots: the last close times (1 + this).
+   * Default 0.25. Orders sized at their fill ({@linkcode ReplayVenue.submitTarget}) hold nothing.
+   */
   readonly marketHoldBand?: number;
 }
 
@@ -155,6 +158,8 @@ interface Pending {
   held: number;
   /** The step count when it was sent; it takes part from the next step. */
   sentStep: number;
+  /** Sized at the fill: the fraction of equity the position becomes (NaN: sized in lots). */
+  target: number;
 }
 
 const SUPPORTED: readonly number[] = [OrderKind.Market, OrderKind.Limit, OrderKind.Stop];
@@ -272,6 +277,7 @@ export class ReplayVenue implements TradingVenue {
       qty,
       held: 0,
       sentStep: this.#step,
+      target: NaN,
     };
     const hold = this.#hold(o);
     if (hold !== null) {
@@ -280,6 +286,38 @@ export class ReplayVenue implements TradingVenue {
     }
     this.#pending.push(o);
     this.#post(o, "accepted", price, qty, 0, "", "");
+    return id;
+  }
+
+  submitTarget(account: number, symbol: number, side: Side, fraction: number): number {
+    this.#checkRefs(account, symbol);
+    const id = this.#nextId++;
+    this.#stats.commands++;
+    let why = this.#checkOrder(side, OrderKind.Market, 0, 1);
+    if (why === null && !(Number.isFinite(fraction) && Math.abs(fraction) <= 100)) {
+      why = `target fraction must be a number in [-100, 100], got ${fraction}`;
+    }
+    if (why === null && this.#last[symbol] === 0) {
+      why = "no price yet: a market order needs a bar replayed first";
+    }
+    if (why !== null) {
+      this.#reject(account, symbol, id, side, 0, 0, why);
+      return id;
+    }
+    const o: Pending = {
+      id,
+      account,
+      symbol,
+      side,
+      kind: OrderKind.Market,
+      price: 0,
+      qty: 0,
+      held: 0,
+      sentStep: this.#step,
+      target: fraction,
+    };
+    this.#pending.push(o);
+    this.#post(o, "accepted", 0, 0, 0, "", "");
     return id;
   }
 
@@ -302,6 +340,17 @@ export class ReplayVenue implements TradingVenue {
       return this.#reject(account, symbol, id, Side.Buy, price, qty, "replace: unknown order");
     }
     const o = this.#pending[i];
+    if (!Number.isNaN(o.target)) {
+      return this.#reject(
+        account,
+        symbol,
+        id,
+        o.side,
+        price,
+        qty,
+        "replace: an order sized at its fill cannot be replaced",
+      );
+    }
     const why = this.#checkOrder(o.side, o.kind, price, qty);
     if (why !== null) {
       return this.#reject(account, symbol, id, o.side, price, qty, `replace: ${why}`);
@@ -369,6 +418,7 @@ export class ReplayVenue implements TradingVenue {
       if (t + d.barMs > close) close = t + d.barMs;
     }
     this.#now = close;
+    this.#checkMargin();
     this.#flush();
     for (let s = 0; s < this.symbols.length; s++) {
       const c = this.#cursor[s] - 1;
@@ -421,12 +471,38 @@ export class ReplayVenue implements TradingVenue {
   #fill(o: Pending, bar: { open: number; high: number; low: number; close: number }): boolean {
     const price = fillPrice(o.side, o.kind, o.price, bar, this.costs);
     if (Number.isNaN(price)) return false;
-    const notional = price * o.qty;
-    const fee = commissionOf(notional, this.commission);
     const acc = this.accounts;
     const buy = o.side === Side.Buy;
     this.#release(o);
-    if (buy && notional + fee > acc.freeCash(o.account)) {
+    if (!Number.isNaN(o.target)) {
+      const delta = acc.targetDelta(
+        o.account,
+        o.symbol,
+        o.target,
+        price,
+        this.commission,
+        this.#mark,
+      );
+      if (delta === 0 || (delta > 0) !== buy) {
+        const why = delta === 0
+          ? "already at the target at the fill price"
+          : `the target is the other way at the fill price (${delta > 0 ? "buy" : "sell"} ${
+            Math.abs(delta)
+          })`;
+        this.#post(o, "cancelled", price, 0, 0, "", why);
+        return true;
+      }
+      o.qty = Math.abs(delta);
+      this.#post(o, "sized", price, o.qty, 0, "", "");
+    }
+    const notional = price * o.qty;
+    const fee = commissionOf(notional, this.commission);
+    if (acc.isMargin(o.account)) {
+      if (!acc.fitsAfter(o.account, o.symbol, buy, price, o.qty, fee, this.#mark)) {
+        this.#post(o, "cancelled", price, o.qty, 0, "", "insufficient margin at the fill price");
+        return true;
+      }
+    } else if (buy && notional + fee > acc.freeCash(o.account)) {
       this.#post(o, "cancelled", price, o.qty, 0, "", "insufficient cash at the fill price");
       return true;
     }
@@ -451,9 +527,29 @@ export class ReplayVenue implements TradingVenue {
     return null;
   }
 
-  /** Holds cash or lots for `o`; returns why it cannot, or null. */
+  /** Holds cash, margin or lots for `o`; returns why it cannot, or null. */
   #hold(o: Pending): string | null {
     const acc = this.accounts;
+    const micros = Math.round(this.commission * 1_000_000);
+    if (acc.isMargin(o.account)) {
+      const ref = o.kind === OrderKind.Limit ? o.price : Math.ceil(
+        (o.kind === OrderKind.Stop ? o.price : this.#last[o.symbol]) * (1 + this.#band),
+      );
+      if (ref === 0) return "no price yet: a market order needs a bar replayed first";
+      const r = acc.checkMargin(
+        o.account,
+        o.symbol,
+        o.side === Side.Buy,
+        o.qty,
+        ref,
+        micros,
+        this.#mark,
+      );
+      if ("why" in r) return r.why;
+      o.held = r.hold;
+      acc.holdCash(o.account, o.held);
+      return null;
+    }
     if (o.side === Side.Sell) {
       const why = acc.checkSell(o.account, o.symbol, o.qty);
       if (why !== null) return why;
@@ -467,7 +563,6 @@ export class ReplayVenue implements TradingVenue {
       ? Math.ceil(o.price * (1 + this.#band))
       : Math.ceil(this.bestAsk(o.symbol) * (1 + this.#band));
     if (ref === 0) return "no price yet: a market order needs a bar replayed first";
-    const micros = Math.round(this.commission * 1_000_000);
     const why = acc.checkBuy(o.account, ref, o.qty, micros);
     if (why !== null) return why;
     o.held = buyHold(ref, o.qty, micros);
@@ -476,9 +571,43 @@ export class ReplayVenue implements TradingVenue {
   }
 
   #release(o: Pending): void {
-    if (o.side === Side.Sell) this.accounts.holdQty(o.account, o.symbol, -o.held);
-    else this.accounts.holdCash(o.account, -o.held);
+    if (o.side === Side.Sell && !this.accounts.isMargin(o.account)) {
+      this.accounts.holdQty(o.account, o.symbol, -o.held);
+    } else this.accounts.holdCash(o.account, -o.held);
     o.held = 0;
+  }
+
+  /** Positions are marked at the last close. */
+  readonly #mark = (s: number): number => this.#last[s];
+  /** Margin accounts in margin call, told once until they are out of it. */
+  readonly #called = new Set<number>();
+
+  /** Tells each margin account that has fallen below its maintenance margin, once per call. */
+  #checkMargin(): void {
+    const acc = this.accounts;
+    for (let a = 0; a < acc.count; a++) {
+      if (!acc.isMargin(a)) continue;
+      const call = acc.marginCall(a, this.#mark);
+      if (call === null) {
+        this.#called.delete(a);
+        continue;
+      }
+      if (this.#called.has(a)) continue;
+      this.#called.add(a);
+      const reason = `margin call: equity ${Math.round(call.equity)} below the maintenance margin ${
+        Math.round(call.requirement)
+      }`;
+      this.#post(
+        { id: 0, account: a, symbol: 0, side: Side.Sell },
+        "margin-call",
+        0,
+        0,
+        0,
+        "",
+        reason,
+        call,
+      );
+    }
   }
 
   #find(account: number, symbol: number, id: number): number {
@@ -517,6 +646,7 @@ export class ReplayVenue implements TradingVenue {
     fee: number,
     liquidity: OrderUpdate["liquidity"],
     reason: string,
+    margin?: OrderUpdate["margin"],
   ): void {
     if (!this.#listeners[o.account]) return;
     this.#outbox.push({
@@ -531,6 +661,7 @@ export class ReplayVenue implements TradingVenue {
       fee,
       liquidity,
       reason,
+      ...(margin === undefined ? {} : { margin }),
     });
   }
 

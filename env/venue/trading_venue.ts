@@ -56,6 +56,14 @@ export interface TradingVenue {
     price: number,
     qty: number,
   ): number;
+  /**
+   * Sends a market order sized at its fill: so that the position in `symbol` becomes `fraction`
+   * of the account's equity (negative: short) in whole lots at the fill price, within the
+   * account's margin or cash ({@linkcode Accounts.targetDelta}). `side` is the way it is
+   * expected to go; when at the fill the position is already there or must go the other way, the
+   * order is cancelled. A `sized` update gives its quantity before the fill. Returns its id.
+   */
+  submitTarget(account: number, symbol: number, side: Side, fraction: number): number;
   /** Sends a cancel of order `id`. */
   cancel(account: number, symbol: number, id: number): void;
   /** Sends a cancel/replace of order `id` to a new price and quantity. */

@@ -59,7 +59,7 @@ export class VenueError extends RangeError {
   override name = "VenueError";
 }
 
-const SUBMIT = 1, CANCEL = 2, REPLACE = 3;
+const SUBMIT = 1, CANCEL = 2, REPLACE = 3, TARGET = 4;
 const BUY = Side.Buy;
 
 /** The simulated venue; see the module documentation. */
@@ -169,6 +169,17 @@ export class Venue implements TradingVenue {
     return id;
   }
 
+  /**
+   * Sends a market order sized on arrival (see {@linkcode TradingVenue.submitTarget}): at the
+   * opposite best price, equity marked at the mids. Refused when there is nothing to trade that
+   * way.
+   */
+  submitTarget(account: number, symbol: number, side: Side, fraction: number): number {
+    const id = this.#nextId++;
+    this.#send(TARGET, account, symbol, id, side, OrderKind.Market, fraction, 0);
+    return id;
+  }
+
   /** Sends a cancel of order `id`. */
   cancel(account: number, symbol: number, id: number): void {
     this.#send(CANCEL, account, symbol, id, 0, 0, 0, 0);
@@ -220,6 +231,7 @@ export class Venue implements TradingVenue {
     c.free(slot);
     this.#commandCount++;
     if (op === SUBMIT) this.#onSubmit(a, s, id, side, kind, price, qty);
+    else if (op === TARGET) this.#onTarget(a, s, id, side, price);
     else if (op === CANCEL) this.#onCancel(a, s, id);
     else this.#onReplace(a, s, id, price, qty);
   }
@@ -299,6 +311,29 @@ export class Venue implements TradingVenue {
       this.#orders.close(id);
     }
     this.#apply(s);
+  }
+
+  #onTarget(a: number, s: number, id: number, side: Side, fraction: number): void {
+    if (!(Number.isFinite(fraction) && Math.abs(fraction) <= 100)) {
+      const why = `target fraction must be a number in [-100, 100], got ${fraction}`;
+      return this.#reject(a, s, id, side, 0, 0, why);
+    }
+    const book = this.books[s];
+    const opp = side === BUY ? book.bestAsk() : book.bestBid();
+    if (opp === 0) return this.#reject(a, s, id, side, 0, 0, reasonText(Reason.NoLiquidity));
+    const rate = book.rules.takerFee(a) / 1_000_000;
+    const delta = this.accounts.targetDelta(a, s, fraction, opp, rate, (x) => this.mid(x));
+    if (delta === 0 || (delta > 0) !== (side === BUY)) {
+      const why = delta === 0
+        ? "already at the target at the current price"
+        : `the target is the other way at the current price (${delta > 0 ? "buy" : "sell"} ${
+          Math.abs(delta)
+        })`;
+      return this.#reject(a, s, id, side, 0, 0, why);
+    }
+    const qty = Math.abs(delta);
+    this.#notify("sized", a, s, id, side, opp, qty, 0, "", "");
+    this.#onSubmit(a, s, id, side, OrderKind.Market, 0, qty);
   }
 
   #onCancel(a: number, s: number, id: number): void {

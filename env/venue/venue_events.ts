@@ -8,7 +8,21 @@ import type { Side } from "../book/mod.ts";
 
 /** What happened to one of an account's orders. */
 export interface OrderUpdate {
-  readonly type: "accepted" | "rejected" | "fill" | "rested" | "filled" | "cancelled" | "replaced";
+  /**
+   * `sized`: an order sized at its fill (a fraction of equity) got its quantity, `qty`, just
+   * before its fill; `margin-call`: the account's equity fell below its maintenance margin
+   * (`margin`), with no order (`id` 0).
+   */
+  readonly type:
+    | "accepted"
+    | "rejected"
+    | "fill"
+    | "rested"
+    | "filled"
+    | "cancelled"
+    | "replaced"
+    | "sized"
+    | "margin-call";
   /** Venue time of the event (the listener runs later, by the market-data latency). */
   readonly time: number;
   readonly account: number;
@@ -22,6 +36,8 @@ export interface OrderUpdate {
   readonly liquidity: "maker" | "taker" | "";
   /** Why (rejected, cancelled, replaced); empty otherwise. */
   readonly reason: string;
+  /** Of a `margin-call`: the equity and the maintenance requirement, notional units. */
+  readonly margin?: { readonly equity: number; readonly requirement: number };
 }
 
 /** A trade print. */

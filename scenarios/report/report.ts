@@ -28,7 +28,7 @@ export type RiskCounts = Record<RiskEventRecord["type"], number>;
 
 /** Counts `events` by type. */
 export function riskCounts(events: readonly RiskEventRecord[]): RiskCounts {
-  const counts: RiskCounts = { reject: 0, halt: 0, resume: 0, kill: 0, alert: 0 };
+  const counts: RiskCounts = { reject: 0, halt: 0, resume: 0, kill: 0, flatten: 0, alert: 0 };
   for (const e of events) counts[e.type]++;
   return counts;
 }
@@ -161,7 +161,9 @@ export function formatSummary(r: RunResult): string {
     ...agentOutcomeLines(r.events),
     ...[riskDefaultsNote(r.scenario)].filter((line) => line !== null),
     ...(r.data === undefined ? [] : [dataLine(r.data)]),
-    `risk: ${n.reject} rejects, ${n.halt + n.kill} halts/kills; ${n.alert} alerts${
+    `risk: ${n.reject} rejects, ${
+      n.halt + n.kill
+    } halts/kills, ${n.flatten} flattens; ${n.alert} alerts${
       n.alert > 0 ? ` (${alertBreakdown(r.events)})` : ""
     }; ${r.counts.messages} bus messages, ${r.counts.simEvents} venue events, ${
       (r.wallMs / 1000).toFixed(2)
@@ -191,8 +193,9 @@ export function annualisationNote(periodsPerYear: number): string {
 }
 
 /**
- * One line per agent that had rejects, halts or kills: venue and risk rejects counted with their
- * most frequent reasons, and each halt or kill with its time and why. Nothing for a clean run.
+ * One line per agent that had rejects, halts, flattens or kills: venue and risk rejects counted
+ * with their most frequent reasons, and each halt, flatten (a margin call, an operator, risk's
+ * `flattenOnHalt`) or kill with its time and why. Nothing for a clean run.
  */
 export function agentOutcomeLines(events: readonly RiskEventRecord[]): string[] {
   const byAgent = new Map<string, RiskEventRecord[]>();
@@ -215,9 +218,10 @@ export function agentOutcomeLines(events: readonly RiskEventRecord[]): string[] 
       parts.push(`${plural(risk.length, "risk reject")} (${topReasons(risk, (e) => e.code)})`);
     }
     for (const e of list) {
-      if (e.type !== "halt" && e.type !== "kill") continue;
+      if (e.type !== "halt" && e.type !== "kill" && e.type !== "flatten") continue;
       const when = new Date(e.ts).toISOString().replace("T", " ").slice(0, 19);
-      parts.push(`${e.type === "kill" ? "killed" : "halted"} ${when} by ${e.code}: ${e.message}`);
+      const what = e.type === "kill" ? "killed" : e.type === "flatten" ? "flattened" : "halted";
+      parts.push(`${what} ${when} by ${e.code}: ${e.message}`);
     }
     lines.push(`${agent}: ${parts.join("; ")}`);
   }

@@ -174,6 +174,7 @@ const RISK_STYLE: Record<RiskEventRecord["type"], Pick<Marker, "shape" | "color"
   halt: { shape: "square", color: DOWN, position: "aboveBar" },
   resume: { shape: "square", color: UP, position: "belowBar" },
   kill: { shape: "square", color: "#b71c1c", position: "aboveBar" },
+  flatten: { shape: "arrowDown", color: DOWN, position: "aboveBar" },
   alert: { shape: "circle", color: "#9e9e9e", position: "inBar" },
 };
 

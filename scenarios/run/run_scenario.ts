@@ -150,7 +150,7 @@ async function runOn(
     sizing: a.sizing,
     policy: createPolicy(a.policy, models),
   }));
-  const { haltScope, killDrawdownPct, ...limitFields } = scenario.risk;
+  const { haltScope, killDrawdownPct, flattenOnHalt, ...limitFields } = scenario.risk;
   const system = startTradingSystem({
     bus,
     now,
@@ -164,11 +164,15 @@ async function runOn(
         account: {
           cash: a.startCash,
           shortLimitLots: scenario.allowShort ? 1_000_000_000 : 0,
+          ...(scenario.margin === undefined ? {} : { margin: scenario.margin }),
         },
         onUpdate,
       }),
     allowShort: scenario.allowShort,
-    risk: { limits: validateLimits(limitFields), global: { haltScope, killDrawdownPct } },
+    risk: {
+      limits: validateLimits(limitFields),
+      global: { haltScope, killDrawdownPct, flattenOnHalt },
+    },
     features: featureSet(`${scenario.name}-features`, agents.flatMap((a) => a.policy.features)),
     clockSymbol: firstSymbol,
     marketData: { calendar: market.calendar, ...scenario.marketData },

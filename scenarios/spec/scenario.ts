@@ -13,12 +13,13 @@
  * | `marketData` | cleaning: `spikePct` (per minute; bars scale it by √(interval / 1 min)), `spikeConfirmations`, `staleMs`, `gapFactor`, `calendar` (`continuous` or `weekdays`: gaps measured in trading time) | 10, 2, 30,000, 2.5; calendar `weekdays` for recorded bars with none on a weekend, else `continuous` |
  * | `cash` | each agent's starting cash (an agent may set its own) | 100,000 |
  * | `commission` | fraction of each fill's notional | 0 |
- * | `allowShort` | may agents sell short (a rule policy's `mode` then defaults to `long_only`; `long_short` is an error) | false |
+ * | `allowShort` | may agents sell short (without it a rule policy's `mode` defaults to `long_only`; `long_short` is an error) | false |
+ * | `margin` | margin accounts (replay venue): `{leverage, maintenance}` — gross exposure up to `leverage` × equity, longs and shorts collateralised alike; below `maintenance` × gross notional a margin call flattens the agent | none: cash accounts |
  * | `closeAtEnd` | close open positions at the last price at the end, counted as trades | true |
- * | `risk` | per-agent limits (see risk_rules.ts), `haltScope` (`agent` or `all`), `killDrawdownPct` (all agents together; null = off) | risk_rules defaults, agent, null |
- * | `agents[]` | `{id, symbol?, policy, sizing?, cash?}`; `sizing` is `{kind: "units", units}` or `{kind: "equity_fraction", fraction}` | symbol: the first; sizing: 10 units |
+ * | `risk` | per-agent limits (see risk_rules.ts), `haltScope` (`agent` or `all`), `killDrawdownPct` (all agents together; null = off), `flattenOnHalt` (a halt or kill also closes the positions) | risk_rules defaults, agent, null, false |
+ * | `agents[]` | `{id, symbol?, policy, sizing?, cash?}`; `sizing` is `{kind: "units", units}` or `{kind: "equity_fraction", fraction, rebalance?}` (sized at the fill price; `fraction` up to the margin leverage, else 1) | symbol: the first; sizing: 10 units |
  * | `rl` | how `deno task train rl` trains an agent on this (simulated) market: decision interval, observation, position limit, reward (see policies/rl/rl_env.ts) | none |
- * | `operator[]` | scripted operator commands: `{atMs, target, command, reason?}` — at `atMs` into the run, `control.{target}` with `command` `halt`, `resume` or `kill` (`target`: an agent id or `all`), issued by `operator` | none |
+ * | `operator[]` | scripted operator commands: `{atMs, target, command, reason?}` — at `atMs` into the run, `control.{target}` with `command` `halt`, `resume`, `flatten` or `kill` (`target`: an agent id or `all`), issued by `operator` | none |
  *
  * A replay venue's `file` is a CSV of bars (see env/replay/data_reader.ts); a relative path is relative
  * to the project folder (the one holding deno.json), so a scenario means the same file wherever
@@ -69,7 +70,7 @@ const Sizing = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("units"), units: z.number().int().min(1) }),
   z.strictObject({
     kind: z.literal("equity_fraction"),
-    fraction: z.number().gt(0).max(1),
+    fraction: z.number().gt(0).max(100),
     /** Re-size to the fraction on every decision, not only when the target changes. */
     rebalance: z.boolean().default(false),
   }),
@@ -93,6 +94,15 @@ const Risk = z.strictObject({
   maxDailyLossPct: Positive.optional(),
   haltScope: z.enum(["agent", "all"]).default("agent"),
   killDrawdownPct: Positive.nullable().default(null),
+  /** A halt or kill also closes the halted agents' positions. */
+  flattenOnHalt: z.boolean().default(false),
+});
+
+const Margin = z.strictObject({
+  /** Gross exposure allowed per unit of equity. */
+  leverage: z.number().min(1).max(100).default(1),
+  /** Maintenance margin, a fraction of gross notional; at most 1 / leverage. */
+  maintenance: z.number().gt(0).max(1).default(0.25),
 });
 
 /** The scenario schema; see the module documentation. */
@@ -116,13 +126,14 @@ export const ScenarioSchema = z.strictObject({
   cash: Positive.default(100_000),
   commission: Fraction.default(0),
   allowShort: z.boolean().default(false),
+  margin: Margin.optional(),
   closeAtEnd: z.boolean().default(true),
   risk: Risk.prefault({}),
   agents: z.array(Agent).min(1),
   operator: z.array(z.strictObject({
     atMs: z.number().int().min(0),
     target: Id,
-    command: z.enum(["halt", "resume", "kill"]),
+    command: z.enum(["halt", "resume", "flatten", "kill"]),
     reason: z.string().optional(),
   })).default([]),
   /** How an RL agent sees and trades this market in training (policies/rl/rl_env.ts). */
@@ -155,7 +166,36 @@ export const ScenarioSchema = z.strictObject({
       });
     }
   });
+  if (s.margin !== undefined) {
+    if (s.venue.kind === "sim") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["margin"],
+        message: "margin accounts are available on the replay venue; the simulated venue's " +
+          "accounts are cash accounts (allowShort lets agents sell short there)",
+      });
+    }
+    if (s.margin.maintenance > 1 / s.margin.leverage) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["margin", "maintenance"],
+        message: `${s.margin.maintenance} is above the initial margin 1 / leverage = ${
+          1 / s.margin.leverage
+        }`,
+      });
+    }
+  }
+  const maxFraction = s.margin?.leverage ?? 1;
   s.agents.forEach((a, i) => {
+    if (a.sizing.kind === "equity_fraction" && a.sizing.fraction > maxFraction) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["agents", i, "sizing", "fraction"],
+        message: `${a.sizing.fraction} is more than ${maxFraction} × equity, which ${
+          s.margin === undefined ? "a cash account" : "the margin leverage"
+        } allows`,
+      });
+    }
     const first = seen.get(a.id);
     if (first !== undefined) {
       ctx.addIssue({
