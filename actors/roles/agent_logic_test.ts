@@ -1,6 +1,12 @@
 import { assertEquals } from "../../testing/mod.ts";
 import type { Decision } from "../../policies/rules/mod.ts";
-import { planOrders, type PlanState, sizeOf, type WorkingOrder } from "./agent_logic.ts";
+import {
+  flattenOrder,
+  planOrders,
+  type PlanState,
+  sizeOf,
+  type WorkingOrder,
+} from "./agent_logic.ts";
 
 const flat: PlanState = { position: 0, size: 10, allowShort: false, tickSize: 0.01, working: [] };
 
@@ -188,4 +194,27 @@ Deno.test("quotes on a 0.25 tick stay on the tick", () => {
     { position: 0, size: 1, allowShort: true, tickSize: 0.25, working: [] },
   );
   assertEquals(plan.orders.map((o) => o.limitPrice), [100.25, 100.5]);
+});
+
+Deno.test("equity sizing: an order is sized at its fill, and the same target is not sent again", () => {
+  const state: PlanState = { ...flat, size: 100, fraction: 1, allowShort: true };
+  const open = planOrders(exposure(1), state);
+  assertEquals(open.orders, [{ side: "buy", type: "market", qty: 100, targetFraction: 1 }]);
+  // Filled at the next open to 97 units (a gap up): the target is done, nothing is re-sized.
+  const held = planOrders(exposure(1), { ...state, position: 97, held: open.held, size: 103 });
+  assertEquals(held.orders, []);
+  // Stop and reverse: one sell sized at its fill to −1 × equity; flat is a plain close.
+  const reverse = planOrders(exposure(-1), { ...state, position: 97, held: open.held });
+  assertEquals(reverse.orders, [{ side: "sell", type: "market", qty: 197, targetFraction: -1 }]);
+  const close = planOrders(exposure(0), { ...state, position: 97, held: open.held });
+  assertEquals(close.orders, [{ side: "sell", type: "market", qty: 97 }]);
+  // Half the equity at 2× sizing: the fraction carried is target × fraction.
+  const half = planOrders(exposure(0.5), { ...state, fraction: 2, size: 200 });
+  assertEquals(half.orders[0].targetFraction, 1);
+});
+
+Deno.test("flattenOrder closes the position with a reduce-only market order", () => {
+  assertEquals(flattenOrder(0), null);
+  assertEquals(flattenOrder(12), { side: "sell", type: "market", qty: 12, reduceOnly: true });
+  assertEquals(flattenOrder(-3), { side: "buy", type: "market", qty: 3, reduceOnly: true });
 });

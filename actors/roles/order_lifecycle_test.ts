@@ -168,3 +168,23 @@ Deno.test("nextStatus explains a refusal instead of returning a state", () => {
   assertEquals(nextStatus("filled", CANCEL, 10, 10), "order is filled: no cancel allowed");
   assertEquals(nextStatus("new", PART, 11, 10), "fill of 11 would exceed qty 10");
 });
+
+Deno.test("an order sized at its fill takes its quantity from `sized`, before any fill", () => {
+  const o = new OrderRecord("a:1", "buy", 10); // 10: the estimate at the decision price
+  o.apply({ type: "ack" });
+  o.apply({ type: "sized", qty: 12 });
+  assertEquals([o.status, o.qty, o.remainingQty], ["acked", 12, 12]);
+  o.apply({ type: "fill", qty: 12, price: 100 });
+  assertEquals(o.status, "filled");
+  const part = recordIn("partially_filled");
+  assertThrows(
+    () => part.apply({ type: "sized", qty: 20 }),
+    LifecycleError,
+    "order is partially_filled: too late to size",
+  );
+  assertThrows(
+    () => new OrderRecord("a:2", "buy", 10).apply({ type: "sized", qty: 0 }),
+    LifecycleError,
+    "sized to 0: expected a quantity > 0",
+  );
+});

@@ -321,3 +321,44 @@ Deno.test("validateLimits rejects NaN, unknown fields and a non-object", () => {
   );
   assertThrows(() => validateLimits(42), RiskLimitsError, "limits: expected an object, got 42");
 });
+
+Deno.test("a reduce-only order passes a halt and the size limits, but only while it reduces", () => {
+  const risk = new PreTradeRisk(LIMITS);
+  risk.halt({ check: "max_drawdown", message: "down 25%" });
+  const long: AccountView = { ...FLAT, position: 500, openOrders: 5 };
+  // Over max_position, max_order_notional and max_open_orders, and halted: still approved.
+  assertEquals(
+    checks(risk, { side: "sell", type: "market", qty: 500, reduceOnly: true }, long, T0),
+    [],
+  );
+  assertEquals(checks(risk, { side: "sell", type: "market", qty: 500 }, long, T0), [
+    "halted",
+    "max_order_notional",
+    "max_open_orders",
+  ]);
+  const reasons = risk.check(
+    { side: "sell", type: "market", qty: 501, reduceOnly: true },
+    long,
+    T0,
+  );
+  assertEquals(reasons, [{
+    check: "reduce_only",
+    message: "reduce-only sell 501 exceeds the position 500 less open sells (500 to reduce)",
+  }]);
+  // Open sells already claim part of the position; a buy cannot reduce a long.
+  const claimed = { ...long, openSellQty: 200 };
+  assertEquals(
+    checks(risk, { side: "sell", type: "market", qty: 301, reduceOnly: true }, claimed, T0),
+    [
+      "reduce_only",
+    ],
+  );
+  assertEquals(checks(risk, { side: "buy", type: "market", qty: 1, reduceOnly: true }, long, T0), [
+    "reduce_only",
+  ]);
+  const short = { ...FLAT, position: -40 };
+  assertEquals(
+    checks(risk, { side: "buy", type: "market", qty: 40, reduceOnly: true }, short, T0),
+    [],
+  );
+});

@@ -155,3 +155,80 @@ Deno.test("the GOOG daily file replays bar by bar: buy-and-hold P&L is the price
   const equity = v.accounts.cash[me] + 100 * v.mid(0);
   assertEquals(equity - 10_000_000, 100 * (data.close[2147] - data.open[1]));
 });
+
+Deno.test("an order sized at its fill takes full equity at the next open, across a gap", () => {
+  const { v, me, updates } = venue(); // 1,000,000 units of cash (10,000.00)
+  v.step(); // closes at 10.20; the next bar opens 3 % higher, at 10.50
+  v.submitTarget(me, 0, Side.Buy, 1);
+  v.step();
+  // 1,000,000 / 1050 → 952 lots, not the 980 the close would have said (which could not fill).
+  assertEquals(v.accounts.positionOf(me, 0), 952);
+  assertEquals(v.accounts.cash[me], 1_000_000 - 952 * 1050);
+  assertEquals(updates.map((u) => [u.type, u.qty]), [
+    ["accepted", 0],
+    ["sized", 952],
+    ["fill", 952],
+    ["filled", 952],
+  ]);
+});
+
+Deno.test("stop and reverse on a margin account is one order: close and open at one fill", () => {
+  const csv = CSV + "2024-01-04,9.90,10.00,9.70,9.80,90\n" + "2024-01-05,9.80,9.90,9.70,9.85,90\n";
+  const { bars } = parseBars(csv, { onBadRow: "reject" });
+  const v = new ReplayVenue({ symbols: [prepareReplay({ name: "X", bars })] });
+  const updates: OrderUpdate[] = [];
+  const me = v.openAccount({
+    cash: 1_000_000,
+    margin: { leverage: 1, maintenance: 0.25 },
+    listener: (u) => updates.push(u),
+  });
+  v.step();
+  v.submitTarget(me, 0, Side.Buy, 1);
+  v.step(); // long 952 at 10.50
+  v.submitTarget(me, 0, Side.Sell, -1);
+  v.step(); // opens at 10.50 again: the equity, 1,000,000, is short 952 lots
+  assertEquals(v.accounts.positionOf(me, 0), -952);
+  const fills = updates.filter((u) => u.type === "fill").map((u) => [u.side, u.qty, u.price]);
+  assertEquals(fills, [[Side.Buy, 952, 1050], [Side.Sell, 1904, 1050]]);
+  // An order expected to buy that must sell at its fill price is cancelled, not turned round:
+  // at 9.90 the equity, 1,057,120, is short 1,067 lots, 115 more.
+  v.submitTarget(me, 0, Side.Buy, -1);
+  v.step();
+  assertEquals(updates.at(-1)!.type, "cancelled");
+  assertEquals(updates.at(-1)!.reason, "the target is the other way at the fill price (sell 115)");
+  assertEquals(v.accounts.positionOf(me, 0), -952);
+});
+
+Deno.test("a short that runs against a margin account gets one margin call until it recovers", () => {
+  const day = 86_400_000;
+  const rows = ["time,open,high,low,close,volume"];
+  const prices = [100, 100, 120, 150, 160, 100, 170];
+  prices.forEach((p, i) => rows.push(`${i * day},${p},${p},${p},${p},1`));
+  const { bars } = parseBars(rows.join("\n"), { onBadRow: "reject" });
+  const v = new ReplayVenue({ symbols: [prepareReplay({ name: "X", bars, tickSize: 1 })] });
+  const updates: OrderUpdate[] = [];
+  const me = v.openAccount({
+    cash: 10_000,
+    margin: { leverage: 2, maintenance: 0.3 },
+    listener: (u) => updates.push(u),
+  });
+  v.step();
+  v.submitTarget(me, 0, Side.Sell, -2); // short 200 at 100 (2× leverage)
+  v.step();
+  assertEquals(v.accounts.positionOf(me, 0), -200);
+  const calls = () => updates.filter((u) => u.type === "margin-call");
+  v.step(); // 120: equity 6,000 < 0.3 × 24,000 = 7,200: a margin call
+  assertEquals(calls().length, 1);
+  assertEquals(calls()[0].margin, { equity: 6_000, requirement: 7_200 });
+  assertEquals(
+    calls()[0].reason,
+    "margin call: equity 6000 below the maintenance margin 7200",
+  );
+  v.step(); // 150: still in call, not told again
+  v.step(); // 160
+  assertEquals(calls().length, 1);
+  v.step(); // 100: recovered (equity 10,000 ≥ 6,000)
+  v.step(); // 170: a new call
+  assertEquals(calls().length, 2);
+  assertEquals(calls()[1].margin!.equity, -4_000); // negative equity is told, not refused
+});

@@ -236,7 +236,7 @@ export class Accounts {
   /**
    * A margin account's order of `qty` lots at `ref` ticks: the margin it must hold (initial
    * margin of the part that adds exposure, the fee cap, two units per lot for fee rounding), or
-   * why it cannot.
+   * why it cannot. An order that only closes holds nothing and is never refused.
    */
   checkMargin(
     a: number,
@@ -249,6 +249,8 @@ export class Accounts {
   ): { hold: number } | { why: string } {
     const pos = this.positionOf(a, symbol);
     const closes = Math.min(qty, Math.max(0, buy ? -pos : pos));
+    // An order that only closes takes margin off: it holds nothing, whatever is free.
+    if (closes === qty) return { hold: 0 };
     const hold = Math.ceil(
       ((qty - closes) * ref) / this.leverage[a] + (ref * qty * feeMicros) / 1_000_000,
     ) + 2 * qty;

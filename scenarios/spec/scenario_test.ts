@@ -33,3 +33,36 @@ Deno.test("a rule policy's mode defaults to long_only without allowShort, and ke
   assertEquals(mode(true, "sma_crossover"), "long_only");
   assertEquals(mode(undefined, "buy_and_hold"), undefined);
 });
+
+Deno.test("margin: replay venues only, maintenance within the initial margin, sizing within the leverage", () => {
+  const replay = { kind: "replay", file: "x.csv", symbol: "X" };
+  const issues = (input: Record<string, unknown>) => {
+    try {
+      parseScenario({ name: "t", agents: [agent({ kind: "buy_and_hold" })], ...input });
+      return [];
+    } catch (e) {
+      return (e as ScenarioError).issues;
+    }
+  };
+  assertEquals(issues({ venue: replay, margin: { leverage: 2 } }), []);
+  assertEquals(issues({ margin: {} }), [
+    "margin: margin accounts are available on the replay venue; the simulated venue's accounts are cash accounts (allowShort lets agents sell short there)",
+  ]);
+  assertEquals(issues({ venue: replay, margin: { leverage: 4, maintenance: 0.3 } }), [
+    "margin.maintenance: 0.3 is above the initial margin 1 / leverage = 0.25",
+  ]);
+  const sized = (fraction: number) => ({
+    agents: [{
+      id: "a",
+      policy: { kind: "buy_and_hold" },
+      sizing: { kind: "equity_fraction", fraction },
+    }],
+  });
+  assertEquals(issues({ venue: replay, ...sized(1.5) }), [
+    "agents[0].sizing.fraction: 1.5 is more than 1 × equity, which a cash account allows",
+  ]);
+  assertEquals(issues({ venue: replay, margin: { leverage: 2 }, ...sized(1.5) }), []);
+  assertEquals(issues({ venue: replay, margin: { leverage: 2 }, ...sized(3) }), [
+    "agents[0].sizing.fraction: 3 is more than 2 × equity, which the margin leverage allows",
+  ]);
+});
