@@ -109,6 +109,9 @@ export const agentMachine = setup({
       if (isTerminal(s.status)) {
         context.working.delete(s.clientOrderId);
         context.cancelling.delete(s.clientOrderId);
+        // Part filled (an IOC's remainder expired): the target is not reached, so the next
+        // decision acts on it again.
+        if (s.status !== "filled" && s.filledQty > 0) context.held = undefined;
         tryFlatten(context);
       } else context.working.set(s.clientOrderId, { ...w, remainingQty: s.remainingQty });
     },

@@ -12,7 +12,8 @@
  *   the fill price, in whole units, so a full-equity order fills across a gap and a reversal
  *   (long to short) is one order that closes and opens at one price. Its `qty` is the estimate
  *   at the decision price. Once acted on, the same target is not sent again while the position
- *   is on its side.
+ *   is on its side (the agent forgets it when its order was only part filled, so the rest is
+ *   sent at the next decision).
  * - **Quote** decisions keep a resting order on a side when its price and size are already
  *   right, and otherwise cancel it and send the new one. Bids round down and asks up to the
  *   tick.
