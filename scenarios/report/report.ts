@@ -131,6 +131,16 @@ const COLUMNS: readonly [keyof Stats, string, number][] = [
   ["equity_final", "equity", 2],
 ];
 
+/** What the agents' accounts are: cash, or margin with its terms. */
+export function accountsLine(s: Scenario): string {
+  const shorts = s.allowShort ? "short selling allowed" : "no short selling";
+  if (s.margin === undefined) return `accounts: cash, ${shorts}`;
+  const { leverage, maintenance } = s.margin;
+  return `accounts: margin, leverage ${leverage}×, maintenance ${+(maintenance * 100).toFixed(
+    4,
+  )} % of gross notional, ${shorts}`;
+}
+
 /** The end-of-run table: one row per agent, the main statistics as columns. */
 export function formatSummary(r: RunResult): string {
   const header = ["agent", ...COLUMNS.map((c) => c[1])];
@@ -153,6 +163,7 @@ export function formatSummary(r: RunResult): string {
     line(widths.map((w) => "─".repeat(w))),
     ...rows.map(line),
     `* ${annualisationNote(r.periodsPerYear)}`,
+    accountsLine(r.scenario),
     ...r.agents.filter((a) => a.stats.ruin_ts !== null).map((a) =>
       `${a.agentId}: wiped out: equity at or below zero from ${
         new Date(a.stats.ruin_ts!).toISOString().replace("T", " ").slice(0, 19)
@@ -161,9 +172,9 @@ export function formatSummary(r: RunResult): string {
     ...agentOutcomeLines(r.events),
     ...[riskDefaultsNote(r.scenario)].filter((line) => line !== null),
     ...(r.data === undefined ? [] : [dataLine(r.data)]),
-    `risk: ${n.reject} rejects, ${
-      n.halt + n.kill
-    } halts/kills, ${n.flatten} flattens; ${n.alert} alerts${
+    `risk: ${plural(n.reject, "reject")}, ${n.halt + n.kill} halts/kills, ${
+      plural(n.flatten, "flatten")
+    }; ${plural(n.alert, "alert")}${
       n.alert > 0 ? ` (${alertBreakdown(r.events)})` : ""
     }; ${r.counts.messages} bus messages, ${r.counts.simEvents} venue events, ${
       (r.wallMs / 1000).toFixed(2)

@@ -14,7 +14,7 @@
  * | `cash` | each agent's starting cash (an agent may set its own) | 100,000 |
  * | `commission` | fraction of each fill's notional | 0 |
  * | `allowShort` | may agents sell short (without it a rule policy's `mode` defaults to `long_only`; `long_short` is an error) | false |
- * | `margin` | margin accounts (replay venue): `{leverage, maintenance}` — gross exposure up to `leverage` × equity, longs and shorts collateralised alike; below `maintenance` × gross notional a margin call flattens the agent | none: cash accounts |
+ * | `margin` | margin accounts (replay venue): `{leverage, maintenance}` — gross exposure up to `leverage` × equity, longs and shorts collateralised alike; below `maintenance` × gross notional a margin call flattens the agent | cash accounts; on a replay venue with `allowShort`, `{leverage: 1, maintenance: 0.25}` |
  * | `closeAtEnd` | close open positions at the last price at the end, counted as trades | true |
  * | `risk` | per-agent limits (see risk_rules.ts), `haltScope` (`agent` or `all`), `killDrawdownPct` (all agents together; null = off), `flattenOnHalt` (a halt or kill also closes the positions) | risk_rules defaults, agent, null, false |
  * | `agents[]` | `{id, symbol?, policy, sizing?, cash?}`; `sizing` is `{kind: "units", units}` or `{kind: "equity_fraction", fraction, rebalance?}` (sized at the fill price; `fraction` up to the margin leverage, else 1) | symbol: the first; sizing: 10 units |
@@ -265,10 +265,23 @@ function withModeDefaults(input: unknown): unknown {
   return { ...s, agents };
 }
 
+/** Margin accounts when a replay scenario lets agents sell short and does not say how. */
+export const DEFAULT_MARGIN = Object.freeze({ leverage: 1, maintenance: 0.25 });
+
+/**
+ * Short selling on recorded bars needs collateral: a replay scenario with `allowShort` and no
+ * `margin` gets {@linkcode DEFAULT_MARGIN}, so a short is limited by the equity and margin-called,
+ * never unbounded.
+ */
+function withMarginDefault(s: Scenario): Scenario {
+  if (s.margin !== undefined || !s.allowShort || s.venue.kind !== "replay") return s;
+  return { ...s, margin: { ...DEFAULT_MARGIN } };
+}
+
 /** Validates a parsed scenario; throws {@linkcode ScenarioError} listing every bad field. */
 export function parseScenario(input: unknown, source = "scenario"): Scenario {
   const r = ScenarioSchema.safeParse(withModeDefaults(input));
-  if (r.success) return r.data;
+  if (r.success) return withMarginDefault(r.data);
   const issues = r.error.issues.map((i) => {
     const keys = i.code === "unrecognized_keys" ? ` (${i.keys.join(", ")})` : "";
     return `${formatPath(i.path)}: ${i.message}${keys}`;
