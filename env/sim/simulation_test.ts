@@ -355,3 +355,31 @@ Deno.test("a metaorder carries what the book left unfilled into its next childre
   assertEquals([meta.filled, meta.sent], [100, 120]);
   assertEquals(sim.venue.accounts.positionOf(meta.account, 0), 100);
 });
+
+Deno.test("a market order sized on arrival takes its fraction of equity at the opposite best", () => {
+  const sim = new Simulation({ seed: 1, population: NO_POPULATION });
+  const updates: OrderUpdate[] = [];
+  const me = sim.venue.openAccount({ cash: 1_000_000, listener: (u) => updates.push(u) });
+  const maker = sim.venue.openAccount({ positions: [1_000] });
+  sim.venue.submit(maker, 0, Side.Sell, OrderKind.Limit, 10_000, 1_000);
+  sim.venue.submit(maker, 0, Side.Buy, OrderKind.Limit, 9_990, 1_000);
+  sim.runFor(100);
+  // Half the equity at the ask: 500,000 / 10,000 → 50 lots.
+  sim.venue.submitTarget(me, 0, Side.Buy, 0.5);
+  sim.runFor(100);
+  assertEquals(sim.venue.accounts.positionOf(me, 0), 50);
+  assertEquals(updates.map((u) => [u.type, u.qty]).slice(0, 3), [
+    ["sized", 50],
+    ["accepted", 50],
+    ["fill", 50],
+  ]);
+  // Already there: refused, saying so; a bad fraction too.
+  sim.venue.submitTarget(me, 0, Side.Buy, 0.5);
+  sim.venue.submitTarget(me, 0, Side.Buy, Number.NaN);
+  sim.runFor(100);
+  const rejects = updates.filter((u) => u.type === "rejected").map((u) => u.reason);
+  assertEquals(rejects, [
+    "already at the target at the current price",
+    "target fraction must be a number in [-100, 100], got NaN",
+  ]);
+});
