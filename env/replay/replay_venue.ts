@@ -259,65 +259,37 @@ export class ReplayVenue implements TradingVenue {
     price: number,
     qty: number,
   ): number {
+    return this.#enter({ account, symbol, side, kind, price, qty, target: NaN });
+  }
+
+  submitTarget(account: number, symbol: number, side: Side, fraction: number): number {
+    const kind = OrderKind.Market;
+    return this.#enter({ account, symbol, side, kind, price: 0, qty: 0, target: fraction });
+  }
+
+  /** A new order (sized at its fill when `target` is a number): checked, held for, accepted. */
+  #enter(order: Omit<Pending, "id" | "held" | "sentStep">): number {
+    const { account, symbol, side, kind, price, qty, target } = order;
     this.#checkRefs(account, symbol);
     const id = this.#nextId++;
     this.#stats.commands++;
-    const why = this.#checkOrder(side, kind, price, qty);
+    const atFill = !Number.isNaN(target);
+    const why = atFill
+      ? this.#checkTarget(side, symbol, target)
+      : this.#checkOrder(side, kind, price, qty);
     if (why !== null) {
       this.#reject(account, symbol, id, side, price, qty, why);
       return id;
     }
-    const o: Pending = {
-      id,
-      account,
-      symbol,
-      side,
-      kind,
-      price,
-      qty,
-      held: 0,
-      sentStep: this.#step,
-      target: NaN,
-    };
-    const hold = this.#hold(o);
+    const o: Pending = { ...order, id, held: 0, sentStep: this.#step };
+    // An order sized at its fill holds nothing: its size is only known there.
+    const hold = atFill ? null : this.#hold(o);
     if (hold !== null) {
       this.#reject(account, symbol, id, side, price, qty, hold);
       return id;
     }
     this.#pending.push(o);
     this.#post(o, "accepted", price, qty, 0, "", "");
-    return id;
-  }
-
-  submitTarget(account: number, symbol: number, side: Side, fraction: number): number {
-    this.#checkRefs(account, symbol);
-    const id = this.#nextId++;
-    this.#stats.commands++;
-    let why = this.#checkOrder(side, OrderKind.Market, 0, 1);
-    if (why === null && !(Number.isFinite(fraction) && Math.abs(fraction) <= 100)) {
-      why = `target fraction must be a number in [-100, 100], got ${fraction}`;
-    }
-    if (why === null && this.#last[symbol] === 0) {
-      why = "no price yet: a market order needs a bar replayed first";
-    }
-    if (why !== null) {
-      this.#reject(account, symbol, id, side, 0, 0, why);
-      return id;
-    }
-    const o: Pending = {
-      id,
-      account,
-      symbol,
-      side,
-      kind: OrderKind.Market,
-      price: 0,
-      qty: 0,
-      held: 0,
-      sentStep: this.#step,
-      target: fraction,
-    };
-    this.#pending.push(o);
-    this.#post(o, "accepted", 0, 0, 0, "", "");
     return id;
   }
 
@@ -513,6 +485,16 @@ export class ReplayVenue implements TradingVenue {
     this.#post(o, "fill", price, o.qty, fee, liquidity, "");
     this.#post(o, "filled", price, o.qty, 0, "", "");
     return true;
+  }
+
+  #checkTarget(side: Side, symbol: number, fraction: number): string | null {
+    const why = this.#checkOrder(side, OrderKind.Market, 0, 1);
+    if (why !== null) return why;
+    if (!(Number.isFinite(fraction) && Math.abs(fraction) <= 100)) {
+      return `target fraction must be a number in [-100, 100], got ${fraction}`;
+    }
+    if (this.#last[symbol] === 0) return "no price yet: a market order needs a bar replayed first";
+    return null;
   }
 
   #checkOrder(side: Side, kind: OrderKind, price: number, qty: number): string | null {

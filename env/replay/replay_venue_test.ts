@@ -3,7 +3,7 @@ import { OrderKind, Side } from "../book/mod.ts";
 import { parseBars, readBars } from "./data_reader.ts";
 import { SHARED_DATA_DIR } from "../research/mod.ts";
 import { inferTickSize, prepareReplay, ReplayError, ReplayVenue } from "./replay_venue.ts";
-import type { BarEvent, OrderUpdate } from "../venue/mod.ts";
+import type { BarEvent, MarginSpec, OrderUpdate } from "../venue/mod.ts";
 
 // Three daily bars in cents: 10.00 → 10.20, gap up to 10.50, then down.
 const CSV = "date,open,high,low,close,volume\n" +
@@ -11,11 +11,19 @@ const CSV = "date,open,high,low,close,volume\n" +
   "2024-01-02,10.50,10.60,10.40,10.55,80\n" +
   "2024-01-03,10.50,10.55,9.80,9.90,120\n";
 
-function venue(options: { commission?: number; spread?: number; slippage?: number } = {}) {
-  const { bars } = parseBars(CSV, { onBadRow: "reject" });
-  const v = new ReplayVenue({ symbols: [prepareReplay({ name: "X", bars })], ...options });
+function venue(
+  options: { commission?: number; spread?: number; slippage?: number } = {},
+  account: { csv?: string; tickSize?: number; cash?: number; margin?: MarginSpec } = {},
+) {
+  const { bars } = parseBars(account.csv ?? CSV, { onBadRow: "reject" });
+  const symbol = prepareReplay({ name: "X", bars, tickSize: account.tickSize });
+  const v = new ReplayVenue({ symbols: [symbol], ...options });
   const updates: OrderUpdate[] = [];
-  const me = v.openAccount({ cash: 1_000_000, listener: (u) => updates.push(u) });
+  const me = v.openAccount({
+    cash: account.cash ?? 1_000_000,
+    ...(account.margin === undefined ? {} : { margin: account.margin }),
+    listener: (u) => updates.push(u),
+  });
   return { v, me, updates };
 }
 
@@ -174,14 +182,7 @@ Deno.test("an order sized at its fill takes full equity at the next open, across
 
 Deno.test("stop and reverse on a margin account is one order: close and open at one fill", () => {
   const csv = CSV + "2024-01-04,9.90,10.00,9.70,9.80,90\n" + "2024-01-05,9.80,9.90,9.70,9.85,90\n";
-  const { bars } = parseBars(csv, { onBadRow: "reject" });
-  const v = new ReplayVenue({ symbols: [prepareReplay({ name: "X", bars })] });
-  const updates: OrderUpdate[] = [];
-  const me = v.openAccount({
-    cash: 1_000_000,
-    margin: { leverage: 1, maintenance: 0.25 },
-    listener: (u) => updates.push(u),
-  });
+  const { v, me, updates } = venue({}, { csv, margin: { leverage: 1, maintenance: 0.25 } });
   v.step();
   v.submitTarget(me, 0, Side.Buy, 1);
   v.step(); // long 952 at 10.50
@@ -204,13 +205,11 @@ Deno.test("a short that runs against a margin account gets one margin call until
   const rows = ["time,open,high,low,close,volume"];
   const prices = [100, 100, 120, 150, 160, 100, 170];
   prices.forEach((p, i) => rows.push(`${i * day},${p},${p},${p},${p},1`));
-  const { bars } = parseBars(rows.join("\n"), { onBadRow: "reject" });
-  const v = new ReplayVenue({ symbols: [prepareReplay({ name: "X", bars, tickSize: 1 })] });
-  const updates: OrderUpdate[] = [];
-  const me = v.openAccount({
+  const { v, me, updates } = venue({}, {
+    csv: rows.join("\n"),
+    tickSize: 1,
     cash: 10_000,
     margin: { leverage: 2, maintenance: 0.3 },
-    listener: (u) => updates.push(u),
   });
   v.step();
   v.submitTarget(me, 0, Side.Sell, -2); // short 200 at 100 (2× leverage)
