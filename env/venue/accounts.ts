@@ -157,9 +157,8 @@ export class Accounts {
       }
       if (!(margin.maintenance > 0 && margin.maintenance <= 1 / margin.leverage)) {
         throw new AccountSpecError(
-          `margin.maintenance: expected a fraction in (0, 1 / leverage = ${
-            1 / margin.leverage
-          }], got ${margin.maintenance}`,
+          `margin.maintenance: expected a fraction in (0, 1 / leverage = ${+(1 / margin.leverage)
+            .toFixed(4)}], got ${margin.maintenance}`,
         );
       }
     }

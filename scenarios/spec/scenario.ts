@@ -179,9 +179,8 @@ export const ScenarioSchema = z.strictObject({
       ctx.addIssue({
         code: "custom",
         path: ["margin", "maintenance"],
-        message: `${s.margin.maintenance} is above the initial margin 1 / leverage = ${
-          1 / s.margin.leverage
-        }`,
+        message: `${s.margin.maintenance} is above the initial margin 1 / leverage = ${+(1 /
+          s.margin.leverage).toFixed(4)}`,
       });
     }
   }
