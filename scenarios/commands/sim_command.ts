@@ -1,9 +1,13 @@
 /**
- * `deno task sim [SCENARIO] [--seed N] [--out DIR] [--replay FILE] [--bus URL] [--quiet | --json]`:
- * runs a
- * scenario, shows progress on a terminal (simulated time, events/s, ETA), prints the summary
- * table, and writes `report.json`, `report.html` and `recording.jsonl` to DIR (default
- * `out/sim/<scenario name>`).
+ * `deno task sim [SCENARIO] [--seed N] [--out DIR] [--replay FILE] [--bus URL] [--no-recording]
+ * [--quiet | --json]`: runs a scenario, shows progress on a terminal (simulated time, events/s,
+ * ETA), prints the summary table, and writes `report.json`, `report.html` and `recording.jsonl`
+ * (not with `--no-recording`) to DIR (default `out/sim/<scenario name>`).
+ *
+ * The outputs are one set, whole or absent (report/output_set.ts): they are written into a
+ * staging folder as the run goes — the recording streamed, so it costs no memory — and take
+ * DIR's place only once all are written, so a run that is killed or fails leaves the previous
+ * set as it was.
  *
  * For scripts: `--quiet` prints nothing but errors; `--json` prints one JSON object on stdout
  * (the files written, and per agent its statistics) and nothing else. The exit code is 0 for a
@@ -21,10 +25,13 @@
 import {
   buildReport,
   formatSummary,
+  killPoint,
   loadPageAssets,
+  OutputSet,
   parseRecording,
   recordedMarketData,
   recordingHeader,
+  RecordingWriter,
   renderReportHtml,
   type Report,
   riskCounts,
@@ -50,6 +57,8 @@ export interface SimArgs {
   readonly natsUrl: string | undefined;
   readonly quiet: boolean;
   readonly json: boolean;
+  /** Write no recording.jsonl. */
+  readonly noRecording: boolean;
 }
 
 /** The sim command's arguments, as data (its `--help` is made from them). */
@@ -84,6 +93,7 @@ export const SIM_SPEC: CommandSpec = {
       value: "URL",
       help: "memory (default), or nats://HOST:PORT: every message through NATS, in lockstep",
     },
+    { name: "no-recording", kind: "flag", help: "write no recording.jsonl" },
     { name: "quiet", kind: "flag", help: "print only errors" },
     { name: "json", kind: "flag", help: "print one JSON summary on stdout, nothing else" },
   ],
@@ -117,6 +127,7 @@ export function parseSimArgs(args: readonly string[]): SimArgs | string {
     natsUrl,
     quiet: v.quiet === true,
     json: v.json === true,
+    noRecording: v["no-recording"] === true,
   };
 }
 
@@ -150,7 +161,19 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
     return 1;
   }
   const dir = parsed.out ?? `out/sim/${scenario.name}${parsed.replay ? "-replay" : ""}`;
-  const lines: string[] = [recordingHeader(scenario, seed ?? scenario.seed)];
+  let out: OutputSet;
+  let recording: RecordingWriter | undefined;
+  try {
+    out = await OutputSet.open(dir);
+    recording = parsed.noRecording ? undefined : new RecordingWriter(
+      out.path("recording.jsonl"),
+      recordingHeader(scenario, seed ?? scenario.seed),
+      () => killPoint("recording-flushed"),
+    );
+  } catch (error) {
+    console.error(`sim: --out ${error instanceof Error ? error.message : error}`);
+    return 1;
+  }
   const tty = !parsed.quiet && !parsed.json && Deno.stderr.isTerminal();
   // Said before the run: a loss limit the user never set halts an agent for the rest of it.
   const defaults = riskDefaultsNote(scenario);
@@ -162,43 +185,48 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
       seed,
       marketData,
       natsUrl: parsed.natsUrl,
-      record: (line) => lines.push(line),
+      ...(recording === undefined ? {} : { record: (line: string) => recording.line(line) }),
       onProgress: tty ? (p) => bar.show(p) : undefined,
     });
   } catch (error) {
     // A data file that cannot be read or replayed, say: named, not a stack trace.
     console.error(`sim: ${scenario.name}: ${error instanceof Error ? error.message : error}`);
+    recording?.close();
+    await out.abort();
     return 1;
   } finally {
     if (tty) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
   }
   const report = buildReport(result);
-  const files = {
+  const files: Record<string, string> = {
     report: `${dir}/report.json`,
     html: `${dir}/report.html`,
-    recording: `${dir}/recording.jsonl`,
+    ...(recording === undefined ? {} : { recording: `${dir}/recording.jsonl` }),
   };
+  const messages = recording?.messages ?? result.counts.messages;
   try {
+    recording?.finish();
+    killPoint("recording-finished");
     const html = renderReportHtml(report, await loadPageAssets());
-    await Deno.mkdir(dir, { recursive: true });
-    await Deno.writeTextFile(files.recording, lines.join("\n") + "\n");
-    await Deno.writeTextFile(files.report, JSON.stringify(report, null, 1));
-    await Deno.writeTextFile(files.html, html);
+    await out.write("report.json", JSON.stringify(report, null, 1));
+    await out.write("report.html", html);
+    await out.commit();
   } catch (error) {
     console.error(`sim: writing ${dir}: ${error instanceof Error ? error.message : error}`);
+    await out.abort();
     return 1;
   }
   if (parsed.json) {
-    console.log(JSON.stringify(jsonSummary(report, files, lines.length - 1)));
+    console.log(JSON.stringify(jsonSummary(report, files, messages)));
   } else if (!parsed.quiet) {
     console.log(formatSummary(result));
     const via = parsed.natsUrl === undefined
       ? ""
       : ` through NATS at ${parsed.natsUrl}, ${result.counts.persisted} kept in JetStream`;
     console.log(
-      `wrote ${files.report}, ${files.html} and ${files.recording} (${
-        lines.length - 1
-      } messages${via})`,
+      recording === undefined
+        ? `wrote ${files.report} and ${files.html} (${messages} messages${via}; no recording)`
+        : `wrote ${files.report}, ${files.html} and ${files.recording} (${messages} messages${via})`,
     );
   }
   return 0;

@@ -2,6 +2,7 @@
  * Run outputs: the summary report, its HTML page with charts, and recordings.
  * @module
  */
+export * from "./output_set.ts";
 export * from "./recording.ts";
 export * from "./report.ts";
 export * from "./report_html.ts";

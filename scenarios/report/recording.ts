@@ -3,7 +3,12 @@
  * (`recording.jsonl`). The first line is a header that makes the file self-contained:
  * `{"recording":1,"scenario":{...},"seed":N}` — the scenario as run, defaults filled in — so a
  * test can re-run it and compare ({@linkcode compareRecordings}), and `deno task sim --replay`
- * can feed its market data back through the actors ({@linkcode recordedMarketData}).
+ * can feed its market data back through the actors ({@linkcode recordedMarketData}). The last
+ * line is an end marker, `{"end":true,"messages":N}`: a file without it is incomplete (its run
+ * was stopped while writing), and {@linkcode parseRecording} refuses it, naming the line.
+ *
+ * {@linkcode RecordingWriter} streams a recording to disk as the run goes, so its size costs no
+ * memory.
  *
  * @module
  */
@@ -18,6 +23,75 @@ export function recordingHeader(scenario: Scenario, seed: number): string {
   return JSON.stringify({ recording: RECORDING_VERSION, scenario, seed });
 }
 
+/** The end marker line of a recording of `messages` messages. */
+export function recordingEnd(messages: number): string {
+  return JSON.stringify({ end: true, messages });
+}
+
+/**
+ * Writes a recording as the run goes: the header, then each message line, buffered and written
+ * in blocks of about 1 MB (synchronously, so it can be the run's `record` callback), then on
+ * {@linkcode RecordingWriter.finish} the end marker, fsync'd.
+ */
+export class RecordingWriter {
+  readonly #file: Deno.FsFile;
+  readonly #encoder = new TextEncoder();
+  #buffer: string[] = [];
+  #size = 0;
+  #messages = 0;
+  #flushed = false;
+  #onFirstFlush: () => void;
+
+  /** Creates `path` (which must not exist) and writes `header`. */
+  constructor(readonly path: string, header: string, onFirstFlush: () => void = () => {}) {
+    this.#file = Deno.openSync(path, { write: true, createNew: true });
+    this.#onFirstFlush = onFirstFlush;
+    this.#push(header);
+  }
+
+  /** Message lines written so far. */
+  get messages(): number {
+    return this.#messages;
+  }
+
+  /** Adds one message line (no newline). */
+  line(line: string): void {
+    this.#messages++;
+    this.#push(line);
+  }
+
+  /** Writes the end marker, flushes, fsyncs and closes. */
+  finish(): void {
+    this.#push(recordingEnd(this.#messages));
+    this.#flush();
+    this.#file.syncSync();
+    this.#file.close();
+  }
+
+  /** Closes without the end marker (a run that failed). */
+  close(): void {
+    this.#file.close();
+  }
+
+  #push(line: string): void {
+    this.#buffer.push(line);
+    this.#size += line.length + 1;
+    if (this.#size >= 1 << 20) this.#flush();
+  }
+
+  #flush(): void {
+    if (this.#buffer.length === 0) return;
+    const data = this.#encoder.encode(this.#buffer.join("\n") + "\n");
+    this.#buffer = [];
+    this.#size = 0;
+    for (let off = 0; off < data.length;) off += this.#file.writeSync(data.subarray(off));
+    if (!this.#flushed) {
+      this.#flushed = true;
+      this.#onFirstFlush();
+    }
+  }
+}
+
 /** A recording that cannot be read; the message names the line. */
 export class RecordingError extends Error {
   override name = "RecordingError";
@@ -30,10 +104,14 @@ export interface Recording {
   readonly lines: readonly string[];
 }
 
-/** Splits a recording's text into its header and message lines. */
+/**
+ * Splits a recording's text into its header and message lines; a file without its end marker
+ * (or whose marker's count is not the file's) is refused, naming the line.
+ */
 export function parseRecording(text: string, source = "recording"): Recording {
   const lines = text.split("\n");
-  if (lines.at(-1) === "") lines.pop();
+  const newline = lines.at(-1) === "";
+  if (newline) lines.pop();
   if (lines.length === 0) throw new RecordingError(`${source}: empty file`);
   let header: { recording?: unknown; scenario?: unknown; seed?: unknown };
   try {
@@ -50,7 +128,25 @@ export function parseRecording(text: string, source = "recording"): Recording {
     throw new RecordingError(`${source} line 1: seed: expected an integer`);
   }
   const scenario = parseScenario(header.scenario, `${source} line 1: scenario`);
-  return { scenario, seed: header.seed as number, lines: lines.slice(1) };
+  const n = lines.length;
+  let end: { end?: unknown; messages?: unknown } | undefined;
+  try {
+    end = n > 1 && newline ? JSON.parse(lines[n - 1]) : undefined;
+  } catch {
+    end = undefined; // a torn last line
+  }
+  if (end?.end !== true) {
+    throw new RecordingError(
+      `${source} line ${n}: the recording ends here without its end marker: it is incomplete ` +
+        `(the run that wrote it was stopped before it finished)`,
+    );
+  }
+  if (end.messages !== n - 2) {
+    throw new RecordingError(
+      `${source} line ${n}: the end marker counts ${end.messages} messages, the file has ${n - 2}`,
+    );
+  }
+  return { scenario, seed: header.seed as number, lines: lines.slice(1, n - 1) };
 }
 
 /** Where two recordings first differ, or null when they are equal line for line. */

@@ -1,7 +1,7 @@
 // The HTML report in a real browser: `deno task sim` on the flash-crash recording's scenario
 // writes report.html; headless Chromium opens it from disk and the test checks that every chart
 // painted, that the page reported no problem, and that the statistics shown equal report.json's.
-// The screenshot is left at out/report-browser-test/report.png for a person to look at.
+// The screenshot is left at out/report-browser-test.png for a person to look at.
 import { assert, assertEquals, browserTest } from "../../testing/mod.ts";
 import { STAT_KEYS } from "../../actors/ledger/mod.ts";
 import type { Report } from "./report.ts";
@@ -129,7 +129,7 @@ browserTest(
     await page.hover(0, 0);
 
     const png = await page.screenshot();
-    await Deno.writeFile(`${OUT}/report.png`, png);
+    await Deno.writeFile(`${OUT}.png`, png);
     assertEquals([...png.subarray(1, 4)], [0x50, 0x4e, 0x47], "a PNG");
     assertEquals(page.problems, [], "the page reported no problems");
   },

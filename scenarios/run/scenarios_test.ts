@@ -5,6 +5,7 @@ import {
   formatDifference,
   parseRecording,
   recordedMarketData,
+  recordingEnd,
   recordingHeader,
 } from "../report/mod.ts";
 import { runScenario } from "./mod.ts";
@@ -155,15 +156,35 @@ Deno.test("a recording's market data replays through the actors, deterministical
 
 Deno.test("recording headers round-trip and bad recordings name the line", () => {
   const s = parseScenario({ name: "t", agents: [{ id: "a", policy: { kind: "buy_and_hold" } }] });
-  const rec = parseRecording(`${recordingHeader(s, 9)}\n{"kind":"bar"}\n`);
+  const end = recordingEnd(1);
+  const rec = parseRecording(`${recordingHeader(s, 9)}\n{"kind":"bar"}\n${end}\n`);
   assertEquals(rec.seed, 9);
   assertEquals(rec.scenario, s);
+  assertEquals(rec.lines, ['{"kind":"bar"}']);
   assertThrows(() => parseRecording("{}"), Error, "line 1");
   assertThrows(
     () =>
-      recordedMarketData(parseRecording(`${recordingHeader(s, 9)}\n{"kind":"bar","stage":"raw"}`)),
+      recordedMarketData(
+        parseRecording(`${recordingHeader(s, 9)}\n{"kind":"bar","stage":"raw"}\n${end}\n`),
+      ),
     Error,
     "line 2",
+  );
+  // Cut short: no end marker, a torn last line, or a marker whose count is not the file's.
+  assertThrows(
+    () => parseRecording(`${recordingHeader(s, 9)}\n{"kind":"bar"}\n`, "r.jsonl"),
+    Error,
+    "r.jsonl line 2: the recording ends here without its end marker: it is incomplete",
+  );
+  assertThrows(
+    () => parseRecording(`${recordingHeader(s, 9)}\n{"kind":"bar"}\n{"end":tr`, "r.jsonl"),
+    Error,
+    "r.jsonl line 3: the recording ends here without its end marker",
+  );
+  assertThrows(
+    () => parseRecording(`${recordingHeader(s, 9)}\n${recordingEnd(2)}\n`, "r.jsonl"),
+    Error,
+    "r.jsonl line 2: the end marker counts 2 messages, the file has 0",
   );
   assertEquals(
     formatDifference({ line: 3, expected: "a", actual: undefined }).includes("end of file"),
@@ -180,16 +201,21 @@ Deno.test("sim arguments: defaults, options and clear errors", () => {
     natsUrl: undefined,
     quiet: false,
     json: false,
+    noRecording: false,
   });
-  assertEquals(parseSimArgs(["trending", "--seed", "7", "--out", "d", "--quiet"]), {
-    scenario: "trending",
-    seed: 7,
-    out: "d",
-    replay: undefined,
-    natsUrl: undefined,
-    quiet: true,
-    json: false,
-  });
+  assertEquals(
+    parseSimArgs(["trending", "--seed", "7", "--out", "d", "--quiet", "--no-recording"]),
+    {
+      scenario: "trending",
+      seed: 7,
+      out: "d",
+      replay: undefined,
+      natsUrl: undefined,
+      quiet: true,
+      json: false,
+      noRecording: true,
+    },
+  );
   assertEquals(
     (parseSimArgs(["--bus", "nats://127.0.0.1:4222"]) as SimArgs).natsUrl,
     "nats://127.0.0.1:4222",
@@ -294,7 +320,7 @@ Deno.test("deno task sim: bad arguments exit 2, a missing or bad scenario exits 
       }),
     );
     assertEquals(await runSimCommand([bad, "--out", "out/never"]), 1);
-    // An output folder that cannot be made (a file is in the way): named, exit 1.
+    // An output folder that cannot be made (a file is in the way): named before the run, exit 1.
     const small = `${RECORDINGS}kill_short.json`;
     assertEquals(await runSimCommand([small, "--out", `${bad}/sub`, "--quiet"]), 1);
     await Deno.remove(bad);
@@ -310,7 +336,7 @@ Deno.test("deno task sim: bad arguments exit 2, a missing or bad scenario exits 
   assert(said[1].includes("scenarios/no_such.json") && said[1].includes("cannot read"), said[1]);
   assert(said[2].includes("agents[0].policy.kind"), said[2]);
   assert(said[3].startsWith("sim: m: ") && said[3].includes("missing.csv"), said[3]);
-  assert(said[4].startsWith("sim: writing ") && said[4].includes("/sub"), said[4]);
+  assert(said[4].startsWith("sim: --out ") && said[4].includes("/sub: cannot make"), said[4]);
 });
 
 Deno.test("deno task sim --json prints one JSON object and nothing else; --quiet prints nothing", async () => {
