@@ -12,6 +12,8 @@ export interface RateOptions {
   readonly roundMs?: number;
   /** Warm-up time before the first round, ms (lets the JIT settle). Default 300. */
   readonly warmupMs?: number;
+  /** A small workload where a benchmark has a fixed one (the bench test). Default false. */
+  readonly quick?: boolean;
 }
 
 /** Result of {@linkcode measureRate}. */

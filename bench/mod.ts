@@ -18,6 +18,7 @@ import { benchOrderBook } from "./order_book.ts";
 import { benchSimulation } from "./simulation.ts";
 import { benchEnv, benchReplay, benchVecEnv } from "./rl_env.ts";
 import { benchSimRun, benchTickToIntent } from "./sim_run.ts";
+import { benchBacktest, benchBacktestRss } from "./backtest.ts";
 import type { RateOptions } from "./harness.ts";
 
 /** A named benchmark producing one figure. */
@@ -45,6 +46,13 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { key: "replay_bars_per_s", unit: "bar/s", run: benchReplay },
   { key: "sim_run_s", unit: "s", run: benchSimRun },
   { key: "tick_to_intent_p99_us", unit: "µs", run: benchTickToIntent },
+  { key: "backtest_bars_per_s", unit: "bar/s", run: benchBacktest },
+  {
+    key: "backtest_peak_rss_mb",
+    unit: "MB",
+    run: benchBacktestRss,
+    blocker: () => Deno.build.os === "linux" ? undefined : "peak RSS is read from /proc (Linux)",
+  },
   { key: "features_online_updates_per_s", unit: "update/s", run: benchFeaturesOnline },
   { key: "predict_p99_us", unit: "µs", run: benchPredict },
   { key: "ppo_env_steps_per_s", unit: "step/s", run: benchPpo },

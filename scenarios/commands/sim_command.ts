@@ -179,6 +179,7 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
   const defaults = riskDefaultsNote(scenario);
   if (defaults !== null && !parsed.quiet && !parsed.json) console.error(`sim: ${defaults}`);
   let result;
+  const rss = new PeakRss();
   try {
     const bar = new ProgressLine(performance.now());
     result = await runScenario(scenario, {
@@ -186,7 +187,10 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
       marketData,
       natsUrl: parsed.natsUrl,
       ...(recording === undefined ? {} : { record: (line: string) => recording.line(line) }),
-      onProgress: tty ? (p) => bar.show(p) : undefined,
+      onProgress: (p) => {
+        rss.sample();
+        if (tty) bar.show(p);
+      },
     });
   } catch (error) {
     // A data file that cannot be read or replayed, say: named, not a stack trace.
@@ -207,8 +211,12 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
   try {
     recording?.finish();
     killPoint("recording-finished");
+    rss.sample();
     const html = renderReportHtml(report, await loadPageAssets());
-    await out.write("report.json", JSON.stringify(report, null, 1));
+    rss.sample();
+    const json = JSON.stringify(report, null, 1);
+    rss.sample();
+    await out.write("report.json", json);
     await out.write("report.html", html);
     await out.commit();
   } catch (error) {
@@ -217,7 +225,7 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
     return 1;
   }
   if (parsed.json) {
-    console.log(JSON.stringify(jsonSummary(report, files, messages)));
+    console.log(JSON.stringify(jsonSummary(report, files, messages, rss.mb)));
   } else if (!parsed.quiet) {
     console.log(formatSummary(result));
     const via = parsed.natsUrl === undefined
@@ -237,6 +245,7 @@ export function jsonSummary(
   report: Report,
   files: Readonly<Record<string, string>>,
   messages: number,
+  peakRssMb?: number,
 ): Record<string, unknown> {
   const n = riskCounts(report.events);
   return {
@@ -246,7 +255,8 @@ export function jsonSummary(
     files,
     messages,
     wallMs: report.run.wallMs,
-    risk: { rejects: n.reject, halts: n.halt, kills: n.kill },
+    risk: { rejects: n.reject, halts: n.halt, kills: n.kill, flattens: n.flatten },
+    ...(peakRssMb === undefined ? {} : { peakRssMb }),
     ...(report.data === undefined ? {} : {
       data: {
         rows: report.data.rows,
@@ -257,6 +267,31 @@ export function jsonSummary(
     }),
     agents: Object.fromEntries(report.agents.map((a) => [a.agentId, a.stats])),
   };
+}
+
+/**
+ * The process's peak resident memory, MB: Linux's own peak (`VmHWM`) where it can be read (Deno
+ * lets a process read it only with `--allow-all`, as the bench runs it), else the largest of the
+ * samples taken — each progress step of the run (about a hundred) and the end of each output
+ * phase — which can miss a short peak.
+ */
+export class PeakRss {
+  #max = 0;
+  /** Takes a sample now. */
+  sample(): void {
+    const rss = Deno.memoryUsage().rss;
+    if (rss > this.#max) this.#max = rss;
+  }
+  /** The peak, MB. */
+  get mb(): number {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
+      if (m !== null) return Math.round(Number(m[1]) / 1024);
+    } catch {
+      // Not Linux, or not allowed: the samples.
+    }
+    return Math.round(this.#max / 1_048_576);
+  }
 }
 
 /** The progress line on a terminal: bar, percent, simulated time, events/s and ETA. */
