@@ -16,6 +16,7 @@ import type { RiskEventRecord, RiskLimits } from "../../actors/roles/mod.ts";
 import type { ClosedTrade, Stats } from "../../actors/ledger/mod.ts";
 import type { SymbolInfo } from "../../actors/venues/mod.ts";
 import { issueText, type RunResult } from "../run/mod.ts";
+import { coarserBars, extremaSeries, REPORT_POINTS } from "./downsample.ts";
 import {
   type AgentConfig,
   defaultedRiskLimits,
@@ -79,11 +80,28 @@ export interface Report {
   readonly data?: RunResult["data"];
   /** The risk limits the scenario left at their defaults, with their values. */
   readonly riskDefaults: Partial<RiskLimits>;
+  /**
+   * How the series were bounded (downsample.ts): at most `maxPoints` per series; per agent its
+   * equity points and per symbol its price bars, as `[in the run, in the report]`. Statistics
+   * are always from the full curves.
+   */
+  readonly series: {
+    readonly maxPoints: number;
+    readonly equity: Readonly<Record<string, readonly [number, number]>>;
+    readonly prices: Readonly<Record<string, readonly [number, number]>>;
+  };
   readonly run: { readonly wallMs: number; readonly deno: string };
 }
 
-/** The report.json object of a run. */
-export function buildReport(r: RunResult): Report {
+/** The report.json object of a run, its series bounded to `maxPoints` each (see downsample.ts). */
+export function buildReport(r: RunResult, maxPoints: number = REPORT_POINTS): Report {
+  const equity = new Map(r.agents.map((a) => {
+    const full = a.equity.map((p) => [p.ts, round(p.equity, 6)] as const);
+    return [a.agentId, { total: full.length, kept: extremaSeries(full, maxPoints) }];
+  }));
+  const prices = Object.fromEntries(
+    Object.entries(r.prices).map(([symbol, bars]) => [symbol, coarserBars(bars, maxPoints)]),
+  );
   return {
     report: REPORT_VERSION,
     scenario: r.scenario,
@@ -102,15 +120,24 @@ export function buildReport(r: RunResult): Report {
       policy: r.scenario.agents.find((c) => c.id === a.agentId)?.policy,
       stats: a.stats,
       trades: a.trades,
-      equity: a.equity.map((p) => [p.ts, round(p.equity, 6)] as const),
+      equity: equity.get(a.agentId)!.kept,
       positions: a.positions.map((p) => [p.ts, p.qty] as const),
       fills: a.fills.length,
     })),
-    prices: r.prices,
+    prices,
     events: r.events,
     counts: r.counts,
     ...(r.data === undefined ? {} : { data: r.data }),
     riskDefaults: defaultedRiskLimits(r.scenario),
+    series: {
+      maxPoints,
+      equity: Object.fromEntries([...equity].map(([id, e]) => [id, [e.total, e.kept.length]])),
+      prices: Object.fromEntries(
+        Object.entries(r.prices).map((
+          [symbol, bars],
+        ) => [symbol, [bars.length, prices[symbol].length]]),
+      ),
+    },
     run: { wallMs: Math.round(r.wallMs), deno: Deno.version.deno },
   };
 }

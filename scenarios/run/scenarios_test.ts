@@ -352,7 +352,8 @@ Deno.test("deno task sim --json prints one JSON object and nothing else; --quiet
     const out = JSON.parse(printed[0]);
     assertEquals(out.scenario, "kill_short");
     assertEquals(out.files.html, `${dir}/report.html`);
-    assertEquals(out.risk, { rejects: 0, halts: 1, kills: 1 });
+    assertEquals(out.risk, { rejects: 0, halts: 1, kills: 1, flattens: 0 });
+    assert(out.peakRssMb > 0, `peakRssMb ${out.peakRssMb}`);
     const report = JSON.parse(await Deno.readTextFile(out.files.report));
     assertEquals(Object.keys(out.agents), report.agents.map((a: { agentId: string }) => a.agentId));
     assertEquals(out.agents.maker, report.agents[0].stats);
