@@ -13,6 +13,7 @@
 import { assert, assertEquals, assertRejects } from "./assert.ts";
 import { findNatsServer, natsBlocker, NatsServer, natsTest } from "./nats_server.ts";
 import { inCI } from "./test_kit.ts";
+import { pathExists } from "../policies/registry/mod.ts";
 
 const CRLF = new Uint8Array([13, 10]);
 const encoder = new TextEncoder();
@@ -126,16 +127,6 @@ async function withWire<T>(port: number, fn: (wire: Wire) => Promise<T>): Promis
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
-
 natsTest(
   "the server greets a TCP client with INFO naming its port and JetStream",
   async (server) => {
@@ -177,11 +168,11 @@ natsTest("kill and restart keep the port and the store; stop removes the store",
   assertEquals(server.port, port);
   const info = await withWire(server.port, (wire) => Promise.resolve(wire.info));
   assertEquals(info.port, port);
-  assert(await exists(server.storeDir), `${server.storeDir} is gone after the restart`);
+  assert(await pathExists(server.storeDir), `${server.storeDir} is gone after the restart`);
   await assertRejects(server.restart(), Error, "it is still running (kill() it first)");
   await server.stop();
   assertEquals(server.running, false);
-  assertEquals(await exists(server.storeDir), false);
+  assertEquals(await pathExists(server.storeDir), false);
   await server.stop(); // idempotent
   await assertRejects(server.restart(), Error, "it was stopped");
 });
@@ -244,8 +235,8 @@ Deno.test({
       await using server = await NatsServer.start();
       storeDir = server.storeDir;
       assert(server.running);
-      assert(await exists(storeDir), `${storeDir} was not created`);
+      assert(await pathExists(storeDir), `${storeDir} was not created`);
     }
-    assertEquals(await exists(storeDir), false);
+    assertEquals(await pathExists(storeDir), false);
   },
 });

@@ -15,6 +15,17 @@
  * @module
  */
 
+/** Whether anything (a file, a folder, a link) is at `path`; other errors are passed on. */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
 /** Writes a file that must not exist yet, all of `data`, and fsyncs it. */
 export async function writeDurably(path: string, data: Uint8Array): Promise<void> {
   using file = await Deno.open(path, { write: true, createNew: true });

@@ -47,7 +47,7 @@
  * @module
  */
 import { join } from "node:path";
-import { syncDir, writeDurably, writeFileAtomic } from "./durable_file.ts";
+import { pathExists, syncDir, writeDurably, writeFileAtomic } from "./durable_file.ts";
 import { z } from "zod";
 
 /**
@@ -228,16 +228,6 @@ async function sha256(data: Uint8Array): Promise<string> {
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
 async function readJson(path: string): Promise<unknown | undefined> {
   let text: string;
   try {
@@ -315,13 +305,13 @@ export class ModelRegistry {
           await this.#write(metaPath, new TextEncoder().encode(JSON.stringify(meta, null, 2)));
           await syncDir(tmp);
           const dir = join(modelDir, String(version));
-          if (!await exists(dir)) {
+          if (!await pathExists(dir)) {
             try {
               await Deno.rename(tmp, dir);
               await syncDir(modelDir);
               return { meta, stage: "candidate" as const, dir };
             } catch (e) {
-              if (!await exists(dir)) throw e;
+              if (!await pathExists(dir)) throw e;
             }
           }
           if (attempt === 5) throw new RegistryError(`${dir}: already exists`);

@@ -55,13 +55,22 @@ function identity(set: Record<string, string> | null): [string[], string] | null
   return set === null ? null : [Object.keys(set).sort(), set["recording.jsonl"]];
 }
 
+/** Runs `fn` with a fresh folder under out/, removed after. */
+async function inTemp(prefix: string, fn: (root: string) => Promise<void>): Promise<void> {
+  await Deno.mkdir("out", { recursive: true });
+  const root = await Deno.makeTempDir({ dir: "out", prefix });
+  try {
+    await fn(root);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
 Deno.test({
   name: "a run killed while writing its outputs leaves the previous set, the new set, or nothing",
   sanitizeResources: false,
-  async fn() {
-    await Deno.mkdir("out", { recursive: true });
-    const root = await Deno.makeTempDir({ dir: "out", prefix: "crash-" });
-    try {
+  fn: () =>
+    inTemp("crash-", async (root) => {
       const dir = `${root}/run`;
       // The previous set (seed 1) and, for comparison, what a whole run with seed 2 writes.
       assertEquals((await sim([SCENARIO, "--out", dir, "--seed", "1", "--quiet"])).code, 0);
@@ -95,19 +104,14 @@ Deno.test({
         for await (const e of Deno.readDir(root)) beside.push(e.name);
         assertEquals(beside.sort(), ["other", "run"], `${point}: nothing left beside`);
       }
-    } finally {
-      await Deno.remove(root, { recursive: true });
-    }
-  },
+    }),
 });
 
 Deno.test({
   name: "sim --replay of a recording cut short exits 1 naming the file and the line",
   sanitizeResources: false,
-  async fn() {
-    await Deno.mkdir("out", { recursive: true });
-    const root = await Deno.makeTempDir({ dir: "out", prefix: "torn-" });
-    try {
+  fn: () =>
+    inTemp("torn-", async (root) => {
       const whole = await Deno.readTextFile(
         new URL("../recordings/kill_short.jsonl", import.meta.url),
       );
@@ -122,8 +126,5 @@ Deno.test({
         `${torn} line 100: the recording ends here without its end marker: it is incomplete`,
       );
       assertEquals(await contents(`${root}/out`), null);
-    } finally {
-      await Deno.remove(root, { recursive: true });
-    }
-  },
+    }),
 });

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { syncDir } from "../../policies/registry/mod.ts";
+import { pathExists, syncDir } from "../../policies/registry/mod.ts";
 
 /** The files a run writes into its output folder. */
 export const OUTPUT_FILES: readonly string[] = ["report.json", "report.html", "recording.jsonl"];
@@ -40,16 +40,6 @@ function split(dir: string): { parent: string; base: string } {
   return slash < 0
     ? { parent: ".", base: clean }
     : { parent: clean.slice(0, slash) || "/", base: clean.slice(slash + 1) };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 /** A set of outputs being written; see the module documentation. */
@@ -79,7 +69,7 @@ export class OutputSet {
     }
     await OutputSet.#tidy(parent, base);
     const target = `${parent}/${base}`;
-    if (await exists(target)) {
+    if (await pathExists(target)) {
       const stat = await Deno.lstat(target);
       if (!stat.isDirectory) throw new OutputError(`${dir}: exists and is not a folder`);
       const others: string[] = [];
@@ -150,7 +140,7 @@ export class OutputSet {
     }
     const target = `${parent}/${base}`;
     for (const name of aside) {
-      if (!(await exists(target))) await Deno.rename(`${parent}/${name}`, target);
+      if (!(await pathExists(target))) await Deno.rename(`${parent}/${name}`, target);
       else await Deno.remove(`${parent}/${name}`, { recursive: true });
     }
   }

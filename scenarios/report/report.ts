@@ -8,7 +8,8 @@
  * `exposure_pct`, `equity_final`, ...), closed trades, equity curve `[ts, equity]`, position
  * curve `[ts, qty]` and fill count; the price series per symbol (bar close time, OHLC and the
  * quote mid at the close); the risk events (rejects, halts, kills, alerts); and counters.
- * Timestamps are epoch ms of simulated (or recorded) time.
+ * Timestamps are epoch ms of simulated (or recorded) time. The equity curves and price series are
+ * bounded (downsample.ts; `series` says what was kept); statistics use the full curves.
  *
  * @module
  */
