@@ -51,9 +51,37 @@ const ROUTES: readonly Route[] = KINDS.map((kind) => {
 });
 const ROUTE_BY_KIND = new Map(ROUTES.map((r) => [r.kind, r]));
 
+/** Subjects built so far per kind, by their parameter values (a message's hot path). */
+const BUILT = new Map<Kind, Map<string, string>>(KINDS.map((k) => [k, new Map()]));
+/** Subjects kept per kind; past it, subjects are built every time. */
+const BUILT_MAX = 4_096;
+
 function fill(kind: Kind, params: Record<string, string | undefined>, wildcard: boolean): string {
   const route = ROUTE_BY_KIND.get(kind);
   if (route === undefined) throw new SubjectParamError(`kind: unknown message kind "${kind}"`);
+  if (wildcard) return build(route, params, true);
+  let key = "";
+  for (const field of route.fields) {
+    if (field === null) continue;
+    const value = params[field];
+    if (typeof value !== "string") return build(route, params, false); // says what is wrong
+    key += `${value}\u0000`;
+  }
+  const built = BUILT.get(kind)!;
+  let subject = built.get(key);
+  if (subject === undefined) {
+    subject = build(route, params, false);
+    if (built.size < BUILT_MAX) built.set(key, subject);
+  }
+  return subject;
+}
+
+function build(
+  route: Route,
+  params: Record<string, string | undefined>,
+  wildcard: boolean,
+): string {
+  const kind = route.kind;
   const out = route.literals.map((lit, i) => {
     const field = route.fields[i];
     if (field === null) return lit;
