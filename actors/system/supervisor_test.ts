@@ -115,3 +115,85 @@ Deno.test("stop() unsubscribes every route: later bus messages reach nobody", ()
   assertEquals(supervisor.snapshot("fragile"), undefined);
   assertEquals(published, []);
 });
+
+type ModalEvent =
+  | { type: "note"; text: string }
+  | { type: "crash" }
+  | { type: "open" }
+  | { type: "close" };
+
+/**
+ * A flat machine with states, so the supervisor can deliver plain transitions directly: `note`
+ * and `crash` are plain actions while closed; `open` moves to `open`, where `note` is guarded.
+ */
+const modal = setup({
+  types: {
+    context: {} as { heard: string[] },
+    events: {} as ModalEvent,
+    input: {} as string[],
+  },
+  actions: {
+    hear: ({ context, event }) => {
+      if (event.type === "note") context.heard.push(event.text);
+    },
+    hearLoud: ({ context, event }) => {
+      if (event.type === "note") context.heard.push(event.text.toUpperCase());
+    },
+    boom: () => {
+      throw new Error("boom");
+    },
+  },
+  guards: { long: ({ event }) => event.type === "note" && event.text.length > 2 },
+}).createMachine({
+  context: ({ input }) => ({ heard: input }),
+  initial: "closed",
+  on: { crash: { actions: "boom" } },
+  states: {
+    closed: { on: { note: { actions: "hear" }, open: { target: "open" } } },
+    open: { on: { note: { guard: "long", actions: "hearLoud" }, close: { target: "closed" } } },
+  },
+});
+
+Deno.test("direct delivery runs plain transitions, and anything else goes through XState", () => {
+  const bus = new MemoryBus({ mode: "manual" });
+  const published: Message[] = [];
+  const heard: string[] = [];
+  const supervisor = new Supervisor(bus, {
+    publish: (m) => published.push(m),
+    now: () => NOW,
+    log: () => {},
+  });
+  supervisor.start({
+    id: "modal",
+    logic: modal,
+    input: heard,
+    routes: [
+      { pattern: "m.note", event: (text: string) => ({ type: "note", text }) },
+      { pattern: "m.crash", event: () => ({ type: "crash" }) },
+      { pattern: "m.open", event: () => ({ type: "open" }) },
+      { pattern: "m.close", event: () => ({ type: "close" }) },
+    ],
+  });
+  const send = (subject: string, data: unknown = null) => {
+    bus.publish(subject, data);
+    bus.deliverPending();
+  };
+  send("m.note", "a"); // closed: plain, direct
+  send("m.open"); // a target: through XState
+  assertEquals(supervisor.snapshot("modal")!.value, "open");
+  send("m.note", "b"); // open: guarded (fails), nothing heard
+  send("m.note", "bee"); // guarded (passes)
+  send("m.close");
+  send("m.note", "c");
+  assertEquals(heard, ["a", "BEE", "c"]);
+  // A plain action that throws crashes the actor as under XState: restarted, alerted.
+  send("m.crash");
+  assertEquals(published.map((m) => m.kind === "alert" && [m.code, m.message]), [
+    ["actor_restarted", "modal crashed (Error: boom); restart 1 of 5"],
+  ]);
+  assertEquals(supervisor.restarts(), { modal: 1 });
+  send("m.note", "d");
+  assertEquals(supervisor.snapshot("modal")!.value, "closed");
+  assertEquals(heard, ["a", "BEE", "c", "d"]);
+  supervisor.stop();
+});
