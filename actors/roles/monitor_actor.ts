@@ -55,6 +55,7 @@ export interface RiskEventRecord {
 export interface AgentRecord {
   readonly portfolio: Portfolio;
   readonly equity: EquityPoint[];
+  /** The position in the clock symbol at the first step and at each step it changed. */
   readonly positions: { ts: number; qty: number }[];
   readonly fills: Fill[];
 }
@@ -253,7 +254,11 @@ function sample(ctx: MonitorContext, ts: number): void {
     }
     const equity = p.equity();
     a.equity.push({ ts, equity, exposed });
-    a.positions.push({ ts, qty: p.position(ctx.input.clockSymbol) });
+    // The position curve keeps its changes (and its start): it holds from one to the next.
+    const held = p.position(ctx.input.clockSymbol);
+    if (a.positions.length === 0 || a.positions[a.positions.length - 1].qty !== held) {
+      a.positions.push({ ts, qty: held });
+    }
     const metric: Metric = {
       kind: "metric",
       v: 1,
@@ -273,6 +278,7 @@ export interface AgentSummary {
   readonly stats: Stats;
   readonly trades: readonly ClosedTrade[];
   readonly equity: readonly EquityPoint[];
+  /** The position in the clock symbol at the first step and at each step it changed. */
   readonly positions: readonly { ts: number; qty: number }[];
   readonly fills: readonly Fill[];
 }
