@@ -3,5 +3,6 @@
  * performance statistics.
  * @module
  */
+export * from "./equity_curve.ts";
 export * from "./portfolio.ts";
 export * from "./stats.ts";

@@ -57,22 +57,13 @@
  * @module
  */
 import type { ClosedTrade } from "./portfolio.ts";
-
-/** One sample of the equity curve. */
-export interface EquityPoint {
-  /** Sample time, epoch milliseconds; non-decreasing along the curve. */
-  readonly ts: number;
-  /** Account equity: the first point > 0; later ones may reach 0 or below (see `ruin_ts`). */
-  readonly equity: number;
-  /** Whether a position was open at this sample. */
-  readonly exposed: boolean;
-}
+import { EquityCurve, type EquityPoint } from "./equity_curve.ts";
 
 /** What {@linkcode computeStats} needs from a run. */
 export interface StatsInput {
   readonly startCash: number;
   /** Equity sampled at a regular interval (e.g. each bar), first point = start. */
-  readonly equity: readonly EquityPoint[];
+  readonly equity: readonly EquityPoint[] | EquityCurve;
   readonly trades: readonly ClosedTrade[];
   /** Sampling periods per year, for annualising per-period returns (252 for daily bars). */
   readonly periodsPerYear: number;
@@ -143,16 +134,24 @@ const NOISE = 1e-12;
 
 /** Computes a run's {@linkcode Stats}. Throws {@linkcode StatsError} for invalid input. */
 export function computeStats(input: StatsInput): Stats {
-  validate(input);
-  const points = input.equity;
-  const start = points[0].equity;
-  const final = points[points.length - 1].equity;
+  if (!(input.equity instanceof EquityCurve)) validatePoints(input.equity);
+  const points = input.equity instanceof EquityCurve
+    ? input.equity
+    : EquityCurve.of(input.equity as readonly EquityPoint[]);
+  validate(input, points);
+  const n = points.length;
+  const start = points.equity(0);
+  const final = points.equity(n - 1);
   const returns = periodReturns(points);
   const ratios = returnRatios(returns, input.periodsPerYear);
   const drawdown = maxDrawdown(points);
   const trades = tradeStats(input.trades);
   let exposed = 0;
-  for (let i = 1; i < points.length; i++) if (points[i].exposed) exposed++;
+  let ruin: number | null = null;
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && points.exposed(i)) exposed++;
+    if (ruin === null && points.equity(i) <= 0) ruin = points.ts(i);
+  }
   return {
     return_pct: (final / input.startCash - 1) * 100,
     pnl: final - input.startCash,
@@ -166,22 +165,23 @@ export function computeStats(input: StatsInput): Stats {
     turnover: input.turnover,
     fees: input.fees,
     periods: returns.length,
-    ruin_ts: points.find((p) => p.equity <= 0)?.ts ?? null,
+    ruin_ts: ruin,
   };
 }
 
 /** Per-period returns, up to and including the first sample at or below zero equity. */
-function periodReturns(points: readonly EquityPoint[]): number[] {
-  const returns: number[] = [];
+function periodReturns(points: EquityCurve): Float64Array {
+  const returns = new Float64Array(Math.max(0, points.length - 1));
+  let n = 0;
   for (let i = 1; i < points.length; i++) {
-    returns.push(points[i].equity / points[i - 1].equity - 1);
-    if (points[i].equity <= 0) break;
+    returns[n++] = points.equity(i) / points.equity(i - 1) - 1;
+    if (points.equity(i) <= 0) break;
   }
-  return returns;
+  return returns.subarray(0, n);
 }
 
 function returnRatios(
-  returns: readonly number[],
+  returns: Float64Array,
   periodsPerYear: number,
 ): Pick<Stats, "volatility_ann_pct" | "sharpe" | "sortino"> {
   const n = returns.length;
@@ -205,13 +205,14 @@ function returnRatios(
   };
 }
 
-function maxDrawdown(points: readonly EquityPoint[]): { pct: number; durationMs: number } {
-  let peak = points[0].equity;
-  let peakTs = points[0].ts;
+function maxDrawdown(points: EquityCurve): { pct: number; durationMs: number } {
+  let peak = points.equity(0);
+  let peakTs = points.ts(0);
   let underwater = false;
   let pct = 0;
   let durationMs = 0;
-  for (const { ts, equity } of points) {
+  for (let i = 0; i < points.length; i++) {
+    const ts = points.ts(i), equity = points.equity(i);
     if (equity >= peak) {
       if (underwater) durationMs = Math.max(durationMs, ts - peakTs);
       underwater = false;
@@ -222,7 +223,7 @@ function maxDrawdown(points: readonly EquityPoint[]): { pct: number; durationMs:
       pct = Math.max(pct, (peak - equity) / peak * 100);
     }
   }
-  if (underwater) durationMs = Math.max(durationMs, points[points.length - 1].ts - peakTs);
+  if (underwater) durationMs = Math.max(durationMs, points.ts(points.length - 1) - peakTs);
   return { pct, durationMs };
 }
 
@@ -298,28 +299,41 @@ function requirePositive(field: string, value: unknown): void {
   }
 }
 
-function validate(input: StatsInput): void {
-  requirePositive("startCash", input.startCash);
-  requirePositive("periodsPerYear", input.periodsPerYear);
-  requireFinite("turnover", input.turnover);
-  requireFinite("fees", input.fees);
-  if (!Array.isArray(input.equity) || input.equity.length === 0) {
-    throw new StatsError(`equity: expected at least one point, got ${show(input.equity?.length)}`);
+/** An array of points: each an object with a boolean `exposed` (the rest is checked on the curve). */
+function validatePoints(equity: unknown): void {
+  if (!Array.isArray(equity) || equity.length === 0) {
+    const n = (equity as { length?: unknown } | undefined)?.length;
+    throw new StatsError(`equity: expected at least one point, got ${show(n)}`);
   }
-  input.equity.forEach((point: EquityPoint, i: number) => {
-    requireFinite(`equity[${i}].ts`, point.ts);
+  equity.forEach((point: EquityPoint, i: number) => {
+    requireFinite(`equity[${i}].ts`, point?.ts);
     if (i === 0) requirePositive(`equity[${i}].equity`, point.equity);
     else requireFinite(`equity[${i}].equity`, point.equity);
     if (typeof point.exposed !== "boolean") {
       throw new StatsError(`equity[${i}].exposed: expected a boolean, got ${show(point.exposed)}`);
     }
-    const previous = input.equity[i - 1];
-    if (previous !== undefined && point.ts < previous.ts) {
+  });
+}
+
+function validate(input: StatsInput, points: EquityCurve): void {
+  requirePositive("startCash", input.startCash);
+  requirePositive("periodsPerYear", input.periodsPerYear);
+  requireFinite("turnover", input.turnover);
+  requireFinite("fees", input.fees);
+  if (points.length === 0) {
+    throw new StatsError(`equity: expected at least one point, got ${points.length}`);
+  }
+  for (let i = 0; i < points.length; i++) {
+    const ts = points.ts(i), equity = points.equity(i);
+    requireFinite(`equity[${i}].ts`, ts);
+    if (i === 0) requirePositive(`equity[${i}].equity`, equity);
+    else requireFinite(`equity[${i}].equity`, equity);
+    if (i > 0 && ts < points.ts(i - 1)) {
       throw new StatsError(
-        `equity[${i}].ts: expected ≥ equity[${i - 1}].ts (${previous.ts}), got ${point.ts}`,
+        `equity[${i}].ts: expected ≥ equity[${i - 1}].ts (${points.ts(i - 1)}), got ${ts}`,
       );
     }
-  });
+  }
   if (!Array.isArray(input.trades)) {
     throw new StatsError(`trades: expected an array, got ${show(input.trades)}`);
   }

@@ -29,7 +29,7 @@ import {
 import {
   type ClosedTrade,
   computeStats,
-  type EquityPoint,
+  EquityCurve,
   Portfolio,
   type Stats,
 } from "../ledger/mod.ts";
@@ -54,7 +54,8 @@ export interface RiskEventRecord {
 /** One agent's record in the monitor. */
 export interface AgentRecord {
   readonly portfolio: Portfolio;
-  readonly equity: EquityPoint[];
+  /** One point per step, stored by column (17 bytes a step). */
+  readonly equity: EquityCurve;
   /** The position in the clock symbol at the first step and at each step it changed. */
   readonly positions: { ts: number; qty: number }[];
   readonly fills: Fill[];
@@ -73,7 +74,7 @@ export interface PricePoint {
 interface MonitorContext {
   readonly input: MonitorInput;
   readonly agents: Map<string, AgentRecord>;
-  readonly prices: Map<string, PricePoint[]>;
+  readonly prices: Map<string, BoundedBars>;
   readonly mids: Map<string, number>;
   readonly events: RiskEventRecord[];
   /** The last clean bar of the clock symbol. */
@@ -178,7 +179,7 @@ export const monitorMachine = setup({
     input,
     agents: new Map(input.agents.map((a) => [a.agentId, {
       portfolio: new Portfolio(a.startCash),
-      equity: [],
+      equity: new EquityCurve(),
       positions: [],
       fills: [],
     }])),
@@ -205,11 +206,64 @@ export const monitorMachine = setup({
   },
 });
 
+/** Price bars a symbol keeps before merging neighbours (see {@linkcode BoundedBars}). */
+export const PRICE_BARS_KEPT = 10_000;
+
+/**
+ * A symbol's price bars with bounded memory: up to `cap` bars as they came; once there are
+ * `cap`, neighbours are merged in pairs (first open, highest high, lowest low, last close and
+ * mid, timed at the first) and later bars are merged as many at a time, so a run of any length
+ * keeps between `cap / 2` and `cap` bars.
+ */
+export class BoundedBars {
+  readonly #bars: PricePoint[] = [];
+  /** Bars merged into each kept bar from here on. */
+  #k = 1;
+  #pending: PricePoint | undefined;
+  #inPending = 0;
+
+  constructor(readonly cap: number = PRICE_BARS_KEPT) {
+    if (!(Number.isInteger(cap) && cap >= 2 && cap % 2 === 0)) {
+      throw new RangeError(`cap: expected an even integer >= 2, got ${cap}`);
+    }
+  }
+
+  /** Adds the next bar. */
+  add(p: PricePoint): void {
+    this.#pending = this.#pending === undefined ? p : merge(this.#pending, p);
+    if (++this.#inPending < this.#k) return;
+    this.#bars.push(this.#pending);
+    this.#pending = undefined;
+    this.#inPending = 0;
+    if (this.#bars.length < this.cap) return;
+    const bars = this.#bars;
+    for (let i = 0; i < bars.length / 2; i++) bars[i] = merge(bars[2 * i], bars[2 * i + 1]);
+    bars.length /= 2;
+    this.#k *= 2;
+  }
+
+  /** The bars kept, the one being merged included. */
+  all(): PricePoint[] {
+    return this.#pending === undefined ? this.#bars.slice() : [...this.#bars, this.#pending];
+  }
+}
+
+function merge(a: PricePoint, b: PricePoint): PricePoint {
+  return {
+    ts: a.ts,
+    open: a.open,
+    high: Math.max(a.high, b.high),
+    low: Math.min(a.low, b.low),
+    close: b.close,
+    mid: b.mid,
+  };
+}
+
 function recordBar(ctx: MonitorContext, bar: Bar): void {
   const ts = bar.ts + bar.intervalMs;
   let series = ctx.prices.get(bar.symbol);
-  if (series === undefined) ctx.prices.set(bar.symbol, series = []);
-  series.push({
+  if (series === undefined) ctx.prices.set(bar.symbol, series = new BoundedBars());
+  series.add({
     ts,
     open: bar.open,
     high: bar.high,
@@ -228,7 +282,7 @@ function sample(ctx: MonitorContext, ts: number): void {
   // First sample: the starting point of every curve, before any bar's P&L.
   for (const [agentId, a] of ctx.agents) {
     const p = a.portfolio;
-    if (a.equity.length === 0) a.equity.push({ ts: bar.ts, equity: p.startCash, exposed: false });
+    if (a.equity.length === 0) a.equity.add(bar.ts, p.startCash, false);
     let exposed = false;
     for (const symbol of p.symbols) {
       const qty = p.position(symbol);
@@ -253,7 +307,7 @@ function sample(ctx: MonitorContext, ts: number): void {
       }
     }
     const equity = p.equity();
-    a.equity.push({ ts, equity, exposed });
+    a.equity.add(ts, equity, exposed);
     // The position curve keeps its changes (and its start): it holds from one to the next.
     const held = p.position(ctx.input.clockSymbol);
     if (a.positions.length === 0 || a.positions[a.positions.length - 1].qty !== held) {
@@ -277,7 +331,8 @@ export interface AgentSummary {
   readonly agentId: string;
   readonly stats: Stats;
   readonly trades: readonly ClosedTrade[];
-  readonly equity: readonly EquityPoint[];
+  /** One point per step (by column; iterate it, or read `ts(i)`, `equity(i)`). */
+  readonly equity: EquityCurve;
   /** The position in the clock symbol at the first step and at each step it changed. */
   readonly positions: readonly { ts: number; qty: number }[];
   readonly fills: readonly Fill[];
@@ -301,7 +356,7 @@ export function monitorSummary(
     if (options.closeAtEnd) p.closeAll(options.endTs);
     const equity = a.equity.length > 0
       ? a.equity
-      : [{ ts: options.endTs, equity: p.startCash, exposed: false }];
+      : EquityCurve.of([{ ts: options.endTs, equity: p.startCash, exposed: false }]);
     const stats = computeStats({
       startCash: p.startCash,
       equity,

@@ -28,25 +28,33 @@ export const REPORT_POINTS = 5_000;
 
 /** At most `max` (≥ 4) points of `points`: bucket extremes, the first and the last; see above. */
 export function extremaSeries(points: readonly Point[], max: number): Point[] {
+  return extremaIndices(points.length, (i) => points[i][1], max).map((i) => points[i]);
+}
+
+/**
+ * The indices {@linkcode extremaSeries} keeps of a series of `n` values read by `value(i)`, in
+ * order: every index when `n ≤ max`.
+ */
+export function extremaIndices(n: number, value: (i: number) => number, max: number): number[] {
   if (!(max >= 4)) throw new RangeError(`max: expected a number >= 4, got ${max}`);
-  const n = points.length;
-  if (n <= max) return points.slice();
+  if (n <= max) return Array.from({ length: n }, (_, i) => i);
   const buckets = Math.floor((max - 2) / 2);
-  const out: Point[] = [points[0]];
+  const out: number[] = [0];
   for (let b = 0; b < buckets; b++) {
     const from = 1 + Math.floor((b * (n - 2)) / buckets);
     const to = 1 + Math.floor(((b + 1) * (n - 2)) / buckets);
     if (from >= to) continue;
     let lo = from, hi = from;
     for (let i = from + 1; i < to; i++) {
-      if (points[i][1] < points[lo][1]) lo = i;
-      if (points[i][1] > points[hi][1]) hi = i;
+      const v = value(i);
+      if (v < value(lo)) lo = i;
+      if (v > value(hi)) hi = i;
     }
-    if (lo === hi) out.push(points[lo]);
-    else if (lo < hi) out.push(points[lo], points[hi]);
-    else out.push(points[hi], points[lo]);
+    if (lo === hi) out.push(lo);
+    else if (lo < hi) out.push(lo, hi);
+    else out.push(hi, lo);
   }
-  out.push(points[n - 1]);
+  out.push(n - 1);
   return out;
 }
 

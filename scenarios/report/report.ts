@@ -17,7 +17,7 @@ import type { RiskEventRecord, RiskLimits } from "../../actors/roles/mod.ts";
 import type { ClosedTrade, Stats } from "../../actors/ledger/mod.ts";
 import type { SymbolInfo } from "../../actors/venues/mod.ts";
 import { issueText, type RunResult } from "../run/mod.ts";
-import { coarserBars, extremaSeries, REPORT_POINTS } from "./downsample.ts";
+import { coarserBars, extremaIndices, REPORT_POINTS } from "./downsample.ts";
 import {
   type AgentConfig,
   defaultedRiskLimits,
@@ -97,8 +97,10 @@ export interface Report {
 /** The report.json object of a run, its series bounded to `maxPoints` each (see downsample.ts). */
 export function buildReport(r: RunResult, maxPoints: number = REPORT_POINTS): Report {
   const equity = new Map(r.agents.map((a) => {
-    const full = a.equity.map((p) => [p.ts, round(p.equity, 6)] as const);
-    return [a.agentId, { total: full.length, kept: extremaSeries(full, maxPoints) }];
+    const curve = a.equity;
+    const kept = extremaIndices(curve.length, (i) => curve.equity(i), maxPoints)
+      .map((i) => [curve.ts(i), round(curve.equity(i), 6)] as const);
+    return [a.agentId, { total: curve.length, kept }];
   }));
   const prices = Object.fromEntries(
     Object.entries(r.prices).map(([symbol, bars]) => [symbol, coarserBars(bars, maxPoints)]),

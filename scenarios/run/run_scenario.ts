@@ -218,7 +218,7 @@ async function runOn(
     endTs,
     periodsPerYear,
     agents: summaries,
-    prices: Object.fromEntries(monitor.prices),
+    prices: Object.fromEntries([...monitor.prices].map(([symbol, bars]) => [symbol, bars.all()])),
     events: monitor.events,
     counts: {
       messages,
