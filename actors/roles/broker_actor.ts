@@ -6,6 +6,10 @@
  *   change is published as an `order-state` message, each fill as a `fill`.
  * - Client order ids are idempotency keys: an order whose id was seen before is not sent again
  *   (counted as `duplicates`), so a republished approval never becomes a second order.
+ * - Memory stays bounded over a run of any length: the last {@linkcode FINISHED_ORDERS_KEPT}
+ *   finished orders are kept whole (a late venue update for one is checked against its
+ *   lifecycle); older ones are forgotten but for their client order id, so a duplicate is still
+ *   refused and a late update for one is still an alert.
  * - Cancels (`order.cancel.*`) go to the venue for live orders; unknown or finished orders are
  *   answered with nothing (counted).
  * - Venue adapters are asynchronous (actors/venues/venue_adapter.ts): the order is handed over,
@@ -32,7 +36,7 @@ import {
   type OrderStateChange,
   route,
 } from "../protocol/mod.ts";
-import { LifecycleError, type LifecycleEvent, OrderRecord } from "./order_lifecycle.ts";
+import { isTerminal, LifecycleError, type LifecycleEvent, OrderRecord } from "./order_lifecycle.ts";
 import type { AdapterUpdate, VenueAdapter } from "../venues/mod.ts";
 
 /** What the broker is given when it starts. */
@@ -57,18 +61,27 @@ export interface BrokerCounts {
   marginCalls: number;
 }
 
+/** How many finished orders the broker keeps whole (older ones keep only their id). */
+export const FINISHED_ORDERS_KEPT = 10_000;
+
 interface Tracked {
   readonly order: Order;
   readonly record: OrderRecord;
   venueOrderId: string | undefined;
   fills: number;
   cancelSent: boolean;
+  finished: boolean;
 }
 
 interface BrokerContext {
   readonly input: BrokerInput;
-  /** Every order by client order id: the key every venue update names. */
+  /** Live and recently finished orders by client order id: the key every venue update names. */
   readonly orders: Map<string, Tracked>;
+  /** Client order ids of the finished orders in `orders`, oldest first, from `finishedHead`. */
+  finished: string[];
+  finishedHead: number;
+  /** Client order ids of orders finished long ago, no longer in `orders`. */
+  readonly forgotten: Set<string>;
   readonly counts: BrokerCounts;
 }
 
@@ -114,6 +127,9 @@ export const brokerMachine = setup({
   context: ({ input }) => ({
     input,
     orders: new Map(),
+    finished: [],
+    finishedHead: 0,
+    forgotten: new Set(),
     counts: {
       sent: 0,
       duplicates: 0,
@@ -138,12 +154,19 @@ export const brokerMachine = setup({
 });
 
 function sendOrder(ctx: BrokerContext, order: Order): void {
-  if (ctx.orders.has(order.clientOrderId)) {
+  if (ctx.orders.has(order.clientOrderId) || ctx.forgotten.has(order.clientOrderId)) {
     ctx.counts.duplicates++;
     return;
   }
   const record = new OrderRecord(order.clientOrderId, order.side, order.qty);
-  const t: Tracked = { order, record, venueOrderId: undefined, fills: 0, cancelSent: false };
+  const t: Tracked = {
+    order,
+    record,
+    venueOrderId: undefined,
+    fills: 0,
+    cancelSent: false,
+    finished: false,
+  };
   ctx.orders.set(order.clientOrderId, t);
   const adapter = ctx.input.adapters.get(order.agentId);
   if (adapter === undefined) {
@@ -159,6 +182,15 @@ function sendOrder(ctx: BrokerContext, order: Order): void {
 function applyUpdate(ctx: BrokerContext, agentId: string, u: AdapterUpdate): void {
   if (u.type === "margin-call") return marginCall(ctx, agentId, u);
   const t = ctx.orders.get(u.clientOrderId);
+  if (t === undefined && ctx.forgotten.has(u.clientOrderId)) {
+    ctx.counts.illegalUpdates++;
+    alert(
+      ctx,
+      "illegal_transition",
+      `${agentId}: update ${u.type} for order ${u.clientOrderId}, which finished long ago`,
+    );
+    return;
+  }
   if (t === undefined || t.order.agentId !== agentId) {
     ctx.counts.illegalUpdates++;
     const venueId = u.venueOrderId === undefined ? "" : ` (venue order ${u.venueOrderId})`;
@@ -270,6 +302,21 @@ function publishState(ctx: BrokerContext, t: Tracked): void {
     ...(r.reason === undefined ? {} : { reason: r.reason }),
   };
   ctx.input.publish(msg);
+  if (!t.finished && isTerminal(r.status)) finish(ctx, t);
+}
+
+/** Marks `t` finished; past {@linkcode FINISHED_ORDERS_KEPT}, the oldest is forgotten. */
+function finish(ctx: BrokerContext, t: Tracked): void {
+  t.finished = true;
+  ctx.finished.push(t.order.clientOrderId);
+  if (ctx.finished.length - ctx.finishedHead <= FINISHED_ORDERS_KEPT) return;
+  const id = ctx.finished[ctx.finishedHead++];
+  ctx.orders.delete(id);
+  ctx.forgotten.add(id);
+  if (ctx.finishedHead >= FINISHED_ORDERS_KEPT) { // compact the queue now and then
+    ctx.finished = ctx.finished.slice(ctx.finishedHead);
+    ctx.finishedHead = 0;
+  }
 }
 
 function alert(ctx: BrokerContext, code: string, message: string): void {

@@ -1,6 +1,6 @@
 import { createActor } from "xstate";
 import { assertEquals, FakeVenue, SAMPLES } from "../../testing/mod.ts";
-import { brokerMachine } from "./broker_actor.ts";
+import { brokerMachine, FINISHED_ORDERS_KEPT } from "./broker_actor.ts";
 import type { CancelRequest, Message, Order } from "../protocol/mod.ts";
 import type { AdapterUpdate } from "../venues/mod.ts";
 
@@ -263,4 +263,27 @@ Deno.test("an order of an agent without a venue account is rejected locally", ()
     state.kind === "order-state" && [state.status, state.reason],
     ["rejected", "no venue account for agent b"],
   );
+});
+
+Deno.test("finished orders past the last FINISHED_ORDERS_KEPT are forgotten but for their ids", () => {
+  const { adapter, published, actor, venue } = setup();
+  const n = FINISHED_ORDERS_KEPT + 5;
+  for (let i = 1; i <= n; i++) {
+    actor.send({ type: "order", order: order(`a:${i}`) });
+    venue({ type: "reject", clientOrderId: `a:${i}`, venueOrderId: `v${i}`, reason: "no", ts: i });
+  }
+  const ctx = actor.getSnapshot().context;
+  assertEquals([ctx.orders.size, ctx.forgotten.size], [FINISHED_ORDERS_KEPT, 5]);
+  assertEquals(ctx.orders.has("a:5"), false);
+  assertEquals(ctx.orders.has("a:6"), true);
+  // A forgotten order's id is still a duplicate; a late update for it is still an alert.
+  published.length = 0;
+  actor.send({ type: "order", order: order("a:2") });
+  assertEquals(adapter.submitted.length, n);
+  venue(fillUpdate(1, 100));
+  assertEquals(published.map((m) => m.kind === "alert" ? [m.code, m.message] : m.kind), [[
+    "illegal_transition",
+    "a: update fill for order a:1, which finished long ago",
+  ]]);
+  assertEquals([ctx.counts.duplicates, ctx.counts.illegalUpdates], [1, 1]);
 });

@@ -58,8 +58,14 @@ export interface AgentRecord {
   readonly equity: EquityCurve;
   /** The position in the clock symbol at the first step and at each step it changed. */
   readonly positions: { ts: number; qty: number }[];
-  readonly fills: Fill[];
+  /** The agent's most recent fills (at least the last {@linkcode FILLS_KEPT}). */
+  fills: Fill[];
+  /** All its fills, counted. */
+  fillCount: number;
 }
+
+/** How many of an agent's most recent fills the monitor keeps (it counts them all). */
+export const FILLS_KEPT = 1_000;
 
 /** A price sample: the bar's close time, close, and the quote mid then (null if unknown). */
 export interface PricePoint {
@@ -107,7 +113,9 @@ export const monitorMachine = setup({
       const a = context.agents.get(event.msg.agentId);
       if (a === undefined) return;
       a.portfolio.applyFill(event.msg);
+      a.fillCount++;
       a.fills.push(event.msg);
+      if (a.fills.length >= 2 * FILLS_KEPT) a.fills = a.fills.slice(FILLS_KEPT);
     },
     quote: ({ context, event }) => {
       assertEvent(event, "quote");
@@ -182,6 +190,7 @@ export const monitorMachine = setup({
       equity: new EquityCurve(),
       positions: [],
       fills: [],
+      fillCount: 0,
     }])),
     prices: new Map(),
     mids: new Map(),
@@ -335,7 +344,10 @@ export interface AgentSummary {
   readonly equity: EquityCurve;
   /** The position in the clock symbol at the first step and at each step it changed. */
   readonly positions: readonly { ts: number; qty: number }[];
+  /** The most recent {@linkcode FILLS_KEPT} fills, oldest first. */
   readonly fills: readonly Fill[];
+  /** How many fills the agent had. */
+  readonly fillCount: number;
 }
 
 /**
@@ -371,7 +383,8 @@ export function monitorSummary(
       trades: p.closedTrades(),
       equity,
       positions: a.positions,
-      fills: a.fills,
+      fills: a.fills.slice(-FILLS_KEPT),
+      fillCount: a.fillCount,
     });
   }
   return out;

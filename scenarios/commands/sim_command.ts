@@ -22,14 +22,15 @@
  * message, to the in-process one. `--bus memory` is the default.
  * @module
  */
+import type { Bar } from "../../actors/protocol/mod.ts";
 import {
   buildReport,
   formatSummary,
   killPoint,
   loadPageAssets,
   OutputSet,
-  parseRecording,
-  recordedMarketData,
+  readRecording,
+  recordedMarketMessage,
   recordingHeader,
   RecordingWriter,
   renderReportHtml,
@@ -147,10 +148,17 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
   let marketData;
   try {
     if (parsed.replay !== undefined) {
-      const rec = parseRecording(await Deno.readTextFile(parsed.replay), parsed.replay);
+      // Streamed, keeping only the raw bars (what the replay venue trades on), so a recording
+      // of any length replays.
+      const bars: Bar[] = [];
+      const rec = await readRecording(parsed.replay, (line, n) => {
+        if (!line.includes('"kind":"bar"')) return;
+        const m = recordedMarketMessage(line, n, parsed.replay);
+        if (m?.kind === "bar") bars.push(m);
+      });
       scenario = rec.scenario;
       seed ??= rec.seed;
-      marketData = recordedMarketData(rec, parsed.replay);
+      marketData = bars;
     } else {
       scenario = await loadScenario(parsed.scenario);
     }

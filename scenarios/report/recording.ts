@@ -7,12 +7,18 @@
  * line is an end marker, `{"end":true,"messages":N}`: a file without it is incomplete (its run
  * was stopped while writing), and {@linkcode parseRecording} refuses it, naming the line.
  *
- * {@linkcode RecordingWriter} streams a recording to disk as the run goes, so its size costs no
- * memory.
+ * {@linkcode RecordingWriter} streams a recording to disk as the run goes, and
+ * {@linkcode readRecording} streams one back, so a recording's size costs no memory.
  *
  * @module
  */
-import { type Message, subjectFor, validateMessage } from "../../actors/protocol/mod.ts";
+import {
+  type Bar,
+  type Message,
+  type Quote,
+  subjectFor,
+  validateMessage,
+} from "../../actors/protocol/mod.ts";
 import { parseScenario, type Scenario } from "../spec/mod.ts";
 
 /** Version of the recording layout. */
@@ -105,6 +111,74 @@ export interface Recording {
 }
 
 /**
+ * Reads a recording line by line: the header first, then each message line, holding one line
+ * back (the last line must be the end marker). Shared by {@linkcode parseRecording} (a text in
+ * memory) and {@linkcode readRecording} (a file streamed from disk).
+ */
+class LineReader {
+  #n = 0;
+  #held: string | undefined;
+  scenario: Scenario | undefined;
+  seed = 0;
+
+  constructor(readonly source: string, readonly visit: (line: string, n: number) => void) {}
+
+  line(text: string): void {
+    this.#n++;
+    if (this.#n === 1) return this.#header(text);
+    if (this.#held !== undefined) this.visit(this.#held, this.#n - 1);
+    this.#held = text;
+  }
+
+  /** The end of the text; `newline` when it ended with one. Returns the message count. */
+  finish(newline: boolean): number {
+    const source = this.source;
+    const n = this.#n;
+    if (n === 0) throw new RecordingError(`${source}: empty file`);
+    let end: { end?: unknown; messages?: unknown } | undefined;
+    try {
+      end = n > 1 && newline ? JSON.parse(this.#held!) : undefined;
+    } catch {
+      end = undefined; // a torn last line
+    }
+    if (end?.end !== true) {
+      throw new RecordingError(
+        `${source} line ${n}: the recording ends here without its end marker: it is incomplete ` +
+          `(the run that wrote it was stopped before it finished)`,
+      );
+    }
+    if (end.messages !== n - 2) {
+      throw new RecordingError(
+        `${source} line ${n}: the end marker counts ${end.messages} messages, the file has ${
+          n - 2
+        }`,
+      );
+    }
+    return n - 2;
+  }
+
+  #header(text: string): void {
+    const source = this.source;
+    let header: { recording?: unknown; scenario?: unknown; seed?: unknown };
+    try {
+      header = JSON.parse(text);
+    } catch (error) {
+      throw new RecordingError(`${source} line 1: invalid JSON: ${(error as Error).message}`);
+    }
+    if (header.recording !== RECORDING_VERSION) {
+      throw new RecordingError(
+        `${source} line 1: expected a header {"recording":${RECORDING_VERSION},...}`,
+      );
+    }
+    if (!Number.isInteger(header.seed)) {
+      throw new RecordingError(`${source} line 1: seed: expected an integer`);
+    }
+    this.scenario = parseScenario(header.scenario, `${source} line 1: scenario`);
+    this.seed = header.seed as number;
+  }
+}
+
+/**
  * Splits a recording's text into its header and message lines; a file without its end marker
  * (or whose marker's count is not the file's) is refused, naming the line.
  */
@@ -112,41 +186,52 @@ export function parseRecording(text: string, source = "recording"): Recording {
   const lines = text.split("\n");
   const newline = lines.at(-1) === "";
   if (newline) lines.pop();
-  if (lines.length === 0) throw new RecordingError(`${source}: empty file`);
-  let header: { recording?: unknown; scenario?: unknown; seed?: unknown };
-  try {
-    header = JSON.parse(lines[0]);
-  } catch (error) {
-    throw new RecordingError(`${source} line 1: invalid JSON: ${(error as Error).message}`);
+  const messages: string[] = [];
+  const reader = new LineReader(source, (line) => messages.push(line));
+  for (const line of lines) reader.line(line);
+  reader.finish(newline);
+  return { scenario: reader.scenario!, seed: reader.seed, lines: messages };
+}
+
+/** What {@linkcode readRecording} read: the header's scenario and seed, and the message count. */
+export interface RecordingSummary {
+  readonly scenario: Scenario;
+  readonly seed: number;
+  readonly messages: number;
+}
+
+/**
+ * Streams a recording file from disk, calling `visit` with each message line and its 1-based
+ * line number in the file (the header is line 1), in blocks, so a recording of any size reads
+ * back in constant memory. The header is checked before the first message line is visited; the
+ * end marker after the last, so a caller must not act on what it visited until this resolves:
+ * an incomplete file is refused (a {@linkcode RecordingError} naming the file and line).
+ */
+export async function readRecording(
+  path: string,
+  visit: (line: string, n: number) => void,
+  source = path,
+): Promise<RecordingSummary> {
+  const reader = new LineReader(source, visit);
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  using file = await Deno.open(path, { read: true });
+  const block = new Uint8Array(1 << 20);
+  let rest = "";
+  for (;;) {
+    const read = await file.read(block);
+    if (read === null) break;
+    const text = rest + decoder.decode(block.subarray(0, read), { stream: true });
+    let from = 0;
+    for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", from)) {
+      reader.line(text.slice(from, nl));
+      from = nl + 1;
+    }
+    rest = text.slice(from);
   }
-  if (header.recording !== RECORDING_VERSION) {
-    throw new RecordingError(
-      `${source} line 1: expected a header {"recording":${RECORDING_VERSION},...}`,
-    );
-  }
-  if (!Number.isInteger(header.seed)) {
-    throw new RecordingError(`${source} line 1: seed: expected an integer`);
-  }
-  const scenario = parseScenario(header.scenario, `${source} line 1: scenario`);
-  const n = lines.length;
-  let end: { end?: unknown; messages?: unknown } | undefined;
-  try {
-    end = n > 1 && newline ? JSON.parse(lines[n - 1]) : undefined;
-  } catch {
-    end = undefined; // a torn last line
-  }
-  if (end?.end !== true) {
-    throw new RecordingError(
-      `${source} line ${n}: the recording ends here without its end marker: it is incomplete ` +
-        `(the run that wrote it was stopped before it finished)`,
-    );
-  }
-  if (end.messages !== n - 2) {
-    throw new RecordingError(
-      `${source} line ${n}: the end marker counts ${end.messages} messages, the file has ${n - 2}`,
-    );
-  }
-  return { scenario, seed: header.seed as number, lines: lines.slice(1, n - 1) };
+  rest += decoder.decode();
+  if (rest !== "") reader.line(rest);
+  const messages = reader.finish(rest === "");
+  return { scenario: reader.scenario!, seed: reader.seed, messages };
 }
 
 /** Where two recordings first differ, or null when they are equal line for line. */
@@ -183,26 +268,38 @@ export function formatDifference(d: Difference): string {
 export function recordedMarketData(rec: Recording, source = "recording"): Message[] {
   const out: Message[] = [];
   rec.lines.forEach((line, i) => {
-    if (!line.includes('"stage":"raw"')) return;
-    let data: unknown;
-    try {
-      data = JSON.parse(line);
-    } catch (error) {
-      throw new RecordingError(
-        `${source} line ${i + 2}: invalid JSON: ${(error as Error).message}`,
-      );
-    }
-    const m = data as Message;
-    if (m.kind !== "quote" && m.kind !== "bar") return;
-    let error: string | undefined;
-    try {
-      const v = validateMessage(subjectFor(m), m);
-      if (!v.ok) error = v.error;
-    } catch (e) {
-      error = (e as Error).message; // fields the subject is built from are missing
-    }
-    if (error !== undefined) throw new RecordingError(`${source} line ${i + 2}: ${error}`);
-    out.push(m);
+    const m = recordedMarketMessage(line, i + 2, source);
+    if (m !== undefined) out.push(m);
   });
   return out;
+}
+
+/**
+ * One recording line's raw market data (a quote or a bar as the venue published it), validated
+ * against the message catalogue; `undefined` for any other line; a bad line is an error naming
+ * line `n` of `source`.
+ */
+export function recordedMarketMessage(
+  line: string,
+  n: number,
+  source = "recording",
+): Quote | Bar | undefined {
+  if (!line.includes('"stage":"raw"')) return undefined;
+  let data: unknown;
+  try {
+    data = JSON.parse(line);
+  } catch (error) {
+    throw new RecordingError(`${source} line ${n}: invalid JSON: ${(error as Error).message}`);
+  }
+  const m = data as Message;
+  if (m.kind !== "quote" && m.kind !== "bar") return undefined;
+  let error: string | undefined;
+  try {
+    const v = validateMessage(subjectFor(m), m);
+    if (!v.ok) error = v.error;
+  } catch (e) {
+    error = (e as Error).message; // fields the subject is built from are missing
+  }
+  if (error !== undefined) throw new RecordingError(`${source} line ${n}: ${error}`);
+  return m;
 }

@@ -125,7 +125,7 @@ export function buildReport(r: RunResult, maxPoints: number = REPORT_POINTS): Re
       trades: a.trades,
       equity: equity.get(a.agentId)!.kept,
       positions: a.positions.map((p) => [p.ts, p.qty] as const),
-      fills: a.fills.length,
+      fills: a.fillCount,
     })),
     prices,
     events: r.events,
