@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { assertEvent, enqueueActions, setup } from "xstate";
+import { assertEvent, setup } from "xstate";
 import {
   type ActorRoute,
   type Alert,
@@ -173,12 +173,17 @@ export const riskMachine = setup({
         }
       }
     },
-    /** After marks change: fires the kill switch (once) when the total drawdown passes it. */
-    checkKill: enqueueActions(({ context, enqueue }) => {
+    /**
+     * After marks change: fires the kill switch (once) when the total drawdown passes it. A
+     * plain action (it sends the actor its own event rather than raising one), so that a bar,
+     * the risk actor's most frequent event, is delivered directly (actors/system/supervisor.ts);
+     * the bus never delivers inside a handler, so `kill-switch` is still the next event handled.
+     */
+    checkKill: ({ context, self }) => {
       if (context.counts.kills === 0 && killSwitchFired(context)) {
-        enqueue.raise({ type: "kill-switch" });
+        self.send({ type: "kill-switch" });
       }
-    }),
+    },
     announceKill: ({ context }) => {
       const now = context.input.now();
       const reason = `all agents' equity ${totalDrawdownPct(context).toFixed(2)}% below its peak`;
