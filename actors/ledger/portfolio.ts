@@ -133,14 +133,21 @@ export class Portfolio {
   #turnover = 0;
   readonly #books = new Map<string, Book>();
   readonly #closed: ClosedTrade[] = [];
+  readonly #keepTrades: boolean;
 
-  /** Starts flat with `startCash` (a finite number ≥ 0) in cash. */
-  constructor(startCash: number) {
+  /**
+   * Starts flat with `startCash` (a finite number ≥ 0) in cash. With `keepTrades: false` the
+   * round trips are not kept (an account that needs only its positions and equity, such as the
+   * risk actor's copy, then costs no memory per trade); {@linkcode Portfolio.closedTrades}
+   * throws.
+   */
+  constructor(startCash: number, options: { readonly keepTrades?: boolean } = {}) {
     if (!isFiniteNumber(startCash) || startCash < 0) {
       throw new PortfolioError(`startCash: expected a finite number ≥ 0, got ${show(startCash)}`);
     }
     this.startCash = startCash;
     this.#cash = startCash;
+    this.#keepTrades = options.keepTrades ?? true;
   }
 
   /** Books one execution. Throws {@linkcode PortfolioError} naming an invalid field. */
@@ -238,6 +245,9 @@ export class Portfolio {
 
   /** The round trips completed so far, oldest first. */
   closedTrades(): readonly ClosedTrade[] {
+    if (!this.#keepTrades) {
+      throw new PortfolioError("closedTrades: this portfolio does not keep its trades");
+    }
     return this.#closed.slice();
   }
 
@@ -301,7 +311,7 @@ export class Portfolio {
     book.position = 0;
     book.avg = 0;
     book.trade = null;
-    this.#closed.push(finish(fill, trade, closedAtEnd));
+    if (this.#keepTrades) this.#closed.push(finish(fill, trade, closedAtEnd));
     if (rest > 0) this.#increase(book, fill, rest, fill.fee - closingFee, sign);
   }
 

@@ -333,3 +333,15 @@ Deno.test("invalid marks, close times and starting cash throw PortfolioError", (
   assertThrows(() => new Portfolio(NaN), PortfolioError, "startCash: expected");
   assertThrows(() => new Portfolio(-1), PortfolioError, "got -1");
 });
+
+Deno.test("a portfolio that does not keep its trades accounts the same and says so when asked for them", () => {
+  const kept = new Portfolio(1_000);
+  const lean = new Portfolio(1_000, { keepTrades: false });
+  for (const p of [kept, lean]) {
+    p.applyFill({ ts: 1, symbol: "X", side: "buy", qty: 2, price: 10, fee: 0.1 });
+    p.applyFill({ ts: 2, symbol: "X", side: "sell", qty: 2, price: 12, fee: 0.1 });
+  }
+  assertEquals(lean.equity(), kept.equity());
+  assertEquals(kept.closedTrades().length, 1);
+  assertThrows(() => lean.closedTrades(), PortfolioError, "does not keep its trades");
+});

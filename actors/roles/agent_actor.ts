@@ -140,7 +140,7 @@ export const agentMachine = setup({
   id: "agent",
   context: ({ input }) => ({
     input,
-    portfolio: new Portfolio(input.startCash),
+    portfolio: new Portfolio(input.startCash, { keepTrades: false }),
     pending: new Map(),
     working: new Map(),
     cancelling: new Set(),

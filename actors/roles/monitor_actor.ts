@@ -222,64 +222,105 @@ export const PRICE_BARS_KEPT = 10_000;
  * A symbol's price bars with bounded memory: up to `cap` bars as they came; once there are
  * `cap`, neighbours are merged in pairs (first open, highest high, lowest low, last close and
  * mid, timed at the first) and later bars are merged as many at a time, so a run of any length
- * keeps between `cap / 2` and `cap` bars.
+ * keeps between `cap / 2` and `cap` bars. Stored by column, so adding a bar allocates nothing
+ * (a bar an object would live long enough to burden the garbage collector's old generation).
  */
 export class BoundedBars {
-  readonly #bars: PricePoint[] = [];
+  readonly #ts: Float64Array;
+  readonly #open: Float64Array;
+  readonly #high: Float64Array;
+  readonly #low: Float64Array;
+  readonly #close: Float64Array;
+  /** NaN: no mid known. */
+  readonly #mid: Float64Array;
+  #n = 0;
   /** Bars merged into each kept bar from here on. */
   #k = 1;
-  #pending: PricePoint | undefined;
+  /** Bars merged into the pending one (slot `#n`) so far. */
   #inPending = 0;
 
   constructor(readonly cap: number = PRICE_BARS_KEPT) {
     if (!(Number.isInteger(cap) && cap >= 2 && cap % 2 === 0)) {
       throw new RangeError(`cap: expected an even integer >= 2, got ${cap}`);
     }
+    // One slot more than the cap: the pending bar's.
+    this.#ts = new Float64Array(cap + 1);
+    this.#open = new Float64Array(cap + 1);
+    this.#high = new Float64Array(cap + 1);
+    this.#low = new Float64Array(cap + 1);
+    this.#close = new Float64Array(cap + 1);
+    this.#mid = new Float64Array(cap + 1);
   }
 
   /** Adds the next bar. */
   add(p: PricePoint): void {
-    this.#pending = this.#pending === undefined ? p : merge(this.#pending, p);
+    this.push(p.ts, p.open, p.high, p.low, p.close, p.mid);
+  }
+
+  /** Adds the next bar, by field. */
+  push(
+    ts: number,
+    open: number,
+    high: number,
+    low: number,
+    close: number,
+    mid: number | null,
+  ): void {
+    const n = this.#n;
+    if (this.#inPending === 0) {
+      this.#ts[n] = ts;
+      this.#open[n] = open;
+      this.#high[n] = high;
+      this.#low[n] = low;
+    } else {
+      if (high > this.#high[n]) this.#high[n] = high;
+      if (low < this.#low[n]) this.#low[n] = low;
+    }
+    this.#close[n] = close;
+    this.#mid[n] = mid ?? NaN;
     if (++this.#inPending < this.#k) return;
-    this.#bars.push(this.#pending);
-    this.#pending = undefined;
     this.#inPending = 0;
-    if (this.#bars.length < this.cap) return;
-    const bars = this.#bars;
-    for (let i = 0; i < bars.length / 2; i++) bars[i] = merge(bars[2 * i], bars[2 * i + 1]);
-    bars.length /= 2;
+    if (++this.#n < this.cap) return;
+    for (let i = 0; i < this.cap / 2; i++) this.#mergePair(i);
+    this.#n = this.cap / 2;
     this.#k *= 2;
+  }
+
+  /** The number of bars {@linkcode BoundedBars.all} returns. */
+  get length(): number {
+    return this.#n + (this.#inPending > 0 ? 1 : 0);
   }
 
   /** The bars kept, the one being merged included. */
   all(): PricePoint[] {
-    return this.#pending === undefined ? this.#bars.slice() : [...this.#bars, this.#pending];
+    return Array.from({ length: this.length }, (_, i) => ({
+      ts: this.#ts[i],
+      open: this.#open[i],
+      high: this.#high[i],
+      low: this.#low[i],
+      close: this.#close[i],
+      mid: Number.isNaN(this.#mid[i]) ? null : this.#mid[i],
+    }));
   }
-}
 
-function merge(a: PricePoint, b: PricePoint): PricePoint {
-  return {
-    ts: a.ts,
-    open: a.open,
-    high: Math.max(a.high, b.high),
-    low: Math.min(a.low, b.low),
-    close: b.close,
-    mid: b.mid,
-  };
+  /** Bar `i` becomes the merge of bars `2i` and `2i + 1`. */
+  #mergePair(i: number): void {
+    const a = 2 * i;
+    const b = a + 1;
+    this.#ts[i] = this.#ts[a];
+    this.#open[i] = this.#open[a];
+    this.#high[i] = Math.max(this.#high[a], this.#high[b]);
+    this.#low[i] = Math.min(this.#low[a], this.#low[b]);
+    this.#close[i] = this.#close[b];
+    this.#mid[i] = this.#mid[b];
+  }
 }
 
 function recordBar(ctx: MonitorContext, bar: Bar): void {
   const ts = bar.ts + bar.intervalMs;
   let series = ctx.prices.get(bar.symbol);
   if (series === undefined) ctx.prices.set(bar.symbol, series = new BoundedBars());
-  series.add({
-    ts,
-    open: bar.open,
-    high: bar.high,
-    low: bar.low,
-    close: bar.close,
-    mid: ctx.mids.get(bar.symbol) ?? null,
-  });
+  series.push(ts, bar.open, bar.high, bar.low, bar.close, ctx.mids.get(bar.symbol) ?? null);
   for (const a of ctx.agents.values()) a.portfolio.mark(bar.symbol, bar.close, ts);
   if (bar.symbol === ctx.input.clockSymbol) ctx.lastBar = bar;
 }

@@ -208,7 +208,7 @@ export const riskMachine = setup({
     books: new Map(input.agents.map((a) => [a.agentId, {
       pre: new PreTradeRisk(input.limits),
       guard: new LossGuard(input.limits, a.startCash),
-      portfolio: new Portfolio(a.startCash),
+      portfolio: new Portfolio(a.startCash, { keepTrades: false }),
       working: new Map(),
       orders: 0,
     }])),

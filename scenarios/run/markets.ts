@@ -134,7 +134,8 @@ function replayOf(
   spread: number,
   slippage: number,
 ): Market {
-  const data = prepareReplay({ name: symbol, bars, tickSize });
+  // The bars were read for this venue alone: their prices become ticks in place.
+  const data = prepareReplay({ name: symbol, bars, tickSize, inPlace: true });
   const venue = new ReplayVenue({
     symbols: [data],
     commission: scenario.commission,
