@@ -5,11 +5,55 @@
  * its equity, without a recording; `backtest_peak_rss_mb` is that process's peak resident memory
  * (its `VmHWM`, which it reports in its `--json` summary).
  * The bars are a seeded random walk written once to `out/bench/` and reused.
+ *
+ * `long_sim_peak_rss_mb` is the peak resident memory of a `deno task sim` process running the
+ * default scenario for 100 times its session (650 simulated hours, about 5 million messages)
+ * with its recording; the recording is then read back whole ({@linkcode readRecording}), and
+ * the figure is refused unless it holds every message the run reported.
+ *
+ * Each process is started as `deno task sim` starts it: with the V8 flags of the `sim` task in
+ * deno.json.
  * @module
  */
 import type { RateOptions } from "./harness.ts";
+import { readRecording } from "../scenarios/report/mod.ts";
+import config from "../deno.json" with { type: "json" };
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const CALM = new URL("../scenarios/calm.json", import.meta.url).pathname;
+
+/** The `--v8-flags=...` arguments of deno.json's `sim` task (its garbage-collector settings). */
+export function simTaskV8Flags(): string[] {
+  return config.tasks.sim.split(/\s+/).filter((a) => a.startsWith("--v8-flags="));
+}
+
+/** Summary of a `sim --json` run, as far as the benchmarks read it. */
+interface SimSummary {
+  readonly peakRssMb: number | null;
+  readonly messages: number;
+  readonly agents: Record<string, { trades: number }>;
+}
+
+/** Runs `main.ts sim ARGS --json` as `deno task sim` would; returns its summary and wall time. */
+async function simProcess(
+  args: readonly string[],
+): Promise<{ summary: SimSummary; wallS: number }> {
+  const start = performance.now();
+  const out = await new Deno.Command(Deno.execPath(), {
+    // All permissions so that the process can read its own peak memory (/proc/self/status).
+    args: ["run", "--allow-all", ...simTaskV8Flags(), MAIN, "sim", ...args, "--json"],
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(600_000),
+  }).output();
+  const wallS = (performance.now() - start) / 1000;
+  if (out.code !== 0) {
+    throw new Error(
+      `sim ${args.join(" ")} failed (${out.code}): ${new TextDecoder().decode(out.stderr)}`,
+    );
+  }
+  return { summary: JSON.parse(new TextDecoder().decode(out.stdout)), wallS };
+}
 const FULL_BARS = 1_000_000;
 /** Bars of a quick run (the bench test): enough to cross every path. */
 const QUICK_BARS = 5_000;
@@ -74,33 +118,12 @@ async function measure(bars: number): Promise<Figures> {
       }],
     }),
   );
-  const start = performance.now();
-  const out = await new Deno.Command(Deno.execPath(), {
-    // All permissions so that the process can read its own peak memory (/proc/self/status).
-    args: [
-      "run",
-      "--allow-all",
-      MAIN,
-      "sim",
-      scenario,
-      "--json",
-      "--no-recording",
-      "--out",
-      `${dir}/backtest-${bars}`,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(600_000),
-  }).output();
-  const wallS = (performance.now() - start) / 1000;
-  const text = new TextDecoder().decode(out.stdout);
-  if (out.code !== 0) {
-    throw new Error(`backtest run failed (${out.code}): ${new TextDecoder().decode(out.stderr)}`);
-  }
-  const summary = JSON.parse(text) as {
-    peakRssMb: number | null;
-    agents: Record<string, { trades: number }>;
-  };
+  const { summary, wallS } = await simProcess([
+    scenario,
+    "--no-recording",
+    "--out",
+    `${dir}/backtest-${bars}`,
+  ]);
   if (!(summary.agents.sma.trades > 0)) throw new Error("backtest run: the agent made no trade");
   return { barsPerS: bars / wallS, peakRssMb: summary.peakRssMb ?? NaN };
 }
@@ -120,4 +143,28 @@ export async function benchBacktest(options?: RateOptions): Promise<number> {
 export async function benchBacktestRss(options?: RateOptions): Promise<number | undefined> {
   const mb = (await figures(options)).peakRssMb;
   return Number.isFinite(mb) ? mb : undefined;
+}
+
+/** `long_sim_peak_rss_mb`: see the module documentation (quick: a tenth of one session). */
+export async function benchLongSimRss(options?: RateOptions): Promise<number | undefined> {
+  const sessions = options?.quick ? 0.1 : 100;
+  const dir = "out/bench";
+  await Deno.mkdir(dir, { recursive: true });
+  const calm = JSON.parse(await Deno.readTextFile(CALM));
+  const name = `calm_x${sessions}`.replace(".", "_");
+  const scenario = `${dir}/${name}.json`;
+  await Deno.writeTextFile(
+    scenario,
+    JSON.stringify({ ...calm, name, durationMs: Math.round(calm.durationMs * sessions) }),
+  );
+  const out = `${dir}/${name}`;
+  const { summary } = await simProcess([scenario, "--out", out]);
+  const read = await readRecording(`${out}/recording.jsonl`, () => {});
+  if (read.messages !== summary.messages) {
+    throw new Error(
+      `long sim: the recording holds ${read.messages} messages, the run ${summary.messages}`,
+    );
+  }
+  await Deno.remove(out, { recursive: true }); // the recording is most of a gigabyte
+  return summary.peakRssMb ?? undefined;
 }

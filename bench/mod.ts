@@ -18,7 +18,7 @@ import { benchOrderBook } from "./order_book.ts";
 import { benchSimulation } from "./simulation.ts";
 import { benchEnv, benchReplay, benchVecEnv } from "./rl_env.ts";
 import { benchSimRun, benchTickToIntent } from "./sim_run.ts";
-import { benchBacktest, benchBacktestRss } from "./backtest.ts";
+import { benchBacktest, benchBacktestRss, benchLongSimRss } from "./backtest.ts";
 import type { RateOptions } from "./harness.ts";
 
 /** A named benchmark producing one figure. */
@@ -32,6 +32,10 @@ export interface Benchmark {
   readonly run: (options?: RateOptions) => number | undefined | Promise<number | undefined>;
   /** Why the benchmark cannot run on this machine, or undefined. */
   readonly blocker?: () => string | undefined;
+}
+
+function procBlocker(): string | undefined {
+  return Deno.build.os === "linux" ? undefined : "peak RSS is read from /proc (Linux)";
 }
 
 /** Every benchmark, in the order they run. Later issues add keys here. */
@@ -51,8 +55,9 @@ export const BENCHMARKS: readonly Benchmark[] = [
     key: "backtest_peak_rss_mb",
     unit: "MB",
     run: benchBacktestRss,
-    blocker: () => Deno.build.os === "linux" ? undefined : "peak RSS is read from /proc (Linux)",
+    blocker: procBlocker,
   },
+  { key: "long_sim_peak_rss_mb", unit: "MB", run: benchLongSimRss, blocker: procBlocker },
   { key: "features_online_updates_per_s", unit: "update/s", run: benchFeaturesOnline },
   { key: "predict_p99_us", unit: "µs", run: benchPredict },
   { key: "ppo_env_steps_per_s", unit: "step/s", run: benchPpo },

@@ -62,7 +62,7 @@ export interface BrokerCounts {
 }
 
 /** How many finished orders the broker keeps whole (older ones keep only their id). */
-export const FINISHED_ORDERS_KEPT = 10_000;
+export const FINISHED_ORDERS_KEPT = 1_000;
 
 interface Tracked {
   readonly order: Order;

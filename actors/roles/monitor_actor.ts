@@ -57,7 +57,7 @@ export interface AgentRecord {
   /** One point per step, stored by column (17 bytes a step). */
   readonly equity: EquityCurve;
   /** The position in the clock symbol at the first step and at each step it changed. */
-  readonly positions: { ts: number; qty: number }[];
+  readonly positions: PositionChanges;
   /** The agent's most recent fills (at least the last {@linkcode FILLS_KEPT}). */
   fills: Fill[];
   /** All its fills, counted. */
@@ -188,7 +188,7 @@ export const monitorMachine = setup({
     agents: new Map(input.agents.map((a) => [a.agentId, {
       portfolio: new Portfolio(a.startCash),
       equity: new EquityCurve(),
-      positions: [],
+      positions: new PositionChanges(),
       fills: [],
       fillCount: 0,
     }])),
@@ -214,6 +214,36 @@ export const monitorMachine = setup({
     },
   },
 });
+
+/**
+ * An agent's position in the clock symbol at each step it changed, by column (plain number
+ * arrays: 16 bytes a change, no object).
+ */
+export class PositionChanges {
+  readonly #ts: number[] = [];
+  readonly #qty: number[] = [];
+
+  /** Changes recorded. */
+  get length(): number {
+    return this.#ts.length;
+  }
+
+  /** The latest position (NaN before the first). */
+  get lastQty(): number {
+    return this.#qty.length === 0 ? NaN : this.#qty[this.#qty.length - 1];
+  }
+
+  /** Records position `qty` from `ts` on. */
+  add(ts: number, qty: number): void {
+    this.#ts.push(ts);
+    this.#qty.push(qty);
+  }
+
+  /** The changes as points. */
+  all(): { ts: number; qty: number }[] {
+    return this.#ts.map((ts, i) => ({ ts, qty: this.#qty[i] }));
+  }
+}
 
 /** Price bars a symbol keeps before merging neighbours (see {@linkcode BoundedBars}). */
 export const PRICE_BARS_KEPT = 10_000;
@@ -360,8 +390,8 @@ function sample(ctx: MonitorContext, ts: number): void {
     a.equity.add(ts, equity, exposed);
     // The position curve keeps its changes (and its start): it holds from one to the next.
     const held = p.position(ctx.input.clockSymbol);
-    if (a.positions.length === 0 || a.positions[a.positions.length - 1].qty !== held) {
-      a.positions.push({ ts, qty: held });
+    if (a.positions.length === 0 || a.positions.lastQty !== held) {
+      a.positions.add(ts, held);
     }
     const metric: Metric = {
       kind: "metric",
@@ -423,7 +453,7 @@ export function monitorSummary(
       stats,
       trades: p.closedTrades(),
       equity,
-      positions: a.positions,
+      positions: a.positions.all(),
       fills: a.fills.slice(-FILLS_KEPT),
       fillCount: a.fillCount,
     });

@@ -51,7 +51,7 @@ export interface TickAdapterOptions {
   };
   /** Hears every update of the account's orders. */
   readonly onUpdate: (u: AdapterUpdate) => void;
-  /** Fills kept for `reconcile` (oldest dropped first). Default 10,000. */
+  /** Fills kept for `reconcile` (oldest dropped first). Default 1,000. */
   readonly fillLog?: number;
   /** The currency cash and fees are in. Default "USD". */
   readonly currency?: string;
@@ -94,7 +94,7 @@ export class TickVenueAdapter implements VenueAdapter {
     this.#market = market;
     this.#symbols = symbols;
     this.#onUpdate = options.onUpdate;
-    this.#fillLog = options.fillLog ?? 10_000;
+    this.#fillLog = options.fillLog ?? 1_000;
     if (!Number.isInteger(this.#fillLog) || this.#fillLog < 1) {
       throw new RangeError(`fillLog: expected an integer ≥ 1, got ${options.fillLog}`);
     }

@@ -7,7 +7,7 @@
  * |---|---|---|
  * | `name`, `description` | what the scenario is | — , "" |
  * | `seed` | seed of every random draw (overridden by `--seed`) | 1 |
- * | `durationMs` | simulated time to run (sim venue) | 23,400,000 (a 6.5-hour session) |
+ * | `durationMs` | simulated time to run (sim venue), at most 100 years (a run's memory does not grow with it; its recording does, on disk) | 23,400,000 (a 6.5-hour session) |
  * | `venue` | `{kind: "sim", market: <simulator config>}` or `{kind: "replay", file, symbol, start?, end?, spread?, slippage?, tickSize?, badRows?}` (`badRows`: `skip` bad rows and report them, or `reject` the file) | sim, default market; `badRows: "skip"` |
  * | `feed` | quotes conflated to one per `quoteIntervalMs` per symbol; market-data `latencyMs` | 1,000; 1 |
  * | `marketData` | cleaning: `spikePct` (per minute; bars scale it by √(interval / 1 min)), `spikeConfirmations`, `staleMs`, `gapFactor`, `calendar` (`continuous` or `weekdays`: gaps measured in trading time) | 10, 2, 30,000, 2.5; calendar `weekdays` for recorded bars with none on a weekend, else `continuous` |
@@ -105,12 +105,21 @@ const Margin = z.strictObject({
   maintenance: z.number().gt(0).max(1).default(0.25),
 });
 
+/**
+ * The longest simulated run: 100 years (365-day), so that every simulated time stays a safe
+ * integer and a valid date.
+ */
+export const MAX_DURATION_MS = 100 * 365 * 86_400_000;
+
 /** The scenario schema; see the module documentation. */
 export const ScenarioSchema = z.strictObject({
   name: Id,
   description: z.string().default(""),
   seed: z.number().int().min(0).max(0xffffffff).default(1),
-  durationMs: z.number().int().positive().default(23_400_000),
+  durationMs: z.number().int().positive().max(
+    MAX_DURATION_MS,
+    `expected at most ${MAX_DURATION_MS} ms (100 years of simulated time)`,
+  ).default(23_400_000),
   venue: z.discriminatedUnion("kind", [SimVenue, ReplayVenue]).prefault({ kind: "sim" }),
   feed: z.strictObject({
     quoteIntervalMs: z.number().int().positive().default(1_000),

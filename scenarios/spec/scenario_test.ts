@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "../../testing/mod.ts";
-import { parseScenario, ScenarioError } from "./scenario.ts";
+import { MAX_DURATION_MS, parseScenario, ScenarioError } from "./scenario.ts";
 
 const agent = (policy: Record<string, unknown>) => ({ id: "a", policy });
 
@@ -64,5 +64,15 @@ Deno.test("margin: replay venues only, maintenance within the initial margin, si
   assertEquals(issues({ venue: replay, margin: { leverage: 2 }, ...sized(1.5) }), []);
   assertEquals(issues({ venue: replay, margin: { leverage: 2 }, ...sized(3) }), [
     "agents[0].sizing.fraction: 3 is more than 2 × equity, which the margin leverage allows",
+  ]);
+});
+
+Deno.test("durationMs is bounded at 100 years of simulated time, with a message naming it", () => {
+  const at = (durationMs: number) =>
+    parseScenario({ name: "t", durationMs, agents: [agent({ kind: "buy_and_hold" })] });
+  assertEquals(at(MAX_DURATION_MS).durationMs, 3_153_600_000_000);
+  const e = assertThrows(() => at(Number.MAX_SAFE_INTEGER), ScenarioError) as ScenarioError;
+  assertEquals(e.issues, [
+    "durationMs: expected at most 3153600000000 ms (100 years of simulated time)",
   ]);
 });
