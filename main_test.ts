@@ -1,5 +1,7 @@
 import { assertEquals } from "./testing/mod.ts";
 import { main } from "./main.ts";
+import { SIM_V8_FLAGS } from "./scenarios/run/mod.ts";
+import config from "./deno.json" with { type: "json" };
 
 Deno.test("the CLI answers help with exit 0 and an unknown command with exit 2", async () => {
   const log = console.log, error = console.error;
@@ -84,4 +86,9 @@ Deno.test("every command answers --help with its options, and a bad argument wit
     'models frob: expected list, show, promote or rollback, got "frob" (models --help lists the arguments)',
     'models promote: VERSION: expected a version number, got "one" (models --help lists the arguments)',
   ]);
+});
+
+Deno.test("deno task sim starts V8 with the flags the benchmarks use", () => {
+  const task = config.tasks.sim.split(/\s+/);
+  for (const flag of SIM_V8_FLAGS) assertEquals(task.includes(flag), true, `${flag} in ${task}`);
 });

@@ -12,20 +12,15 @@
  * the figure is refused unless it holds every message the run reported.
  *
  * Each process is started as `deno task sim` starts it: with the V8 flags of the `sim` task in
- * deno.json.
+ * deno.json ({@linkcode SIM_V8_FLAGS}).
  * @module
  */
 import type { RateOptions } from "./harness.ts";
 import { readRecording } from "../scenarios/report/mod.ts";
-import config from "../deno.json" with { type: "json" };
+import { SIM_V8_FLAGS } from "../scenarios/run/mod.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const CALM = new URL("../scenarios/calm.json", import.meta.url).pathname;
-
-/** The `--v8-flags=...` arguments of deno.json's `sim` task (its garbage-collector settings). */
-export function simTaskV8Flags(): string[] {
-  return config.tasks.sim.split(/\s+/).filter((a) => a.startsWith("--v8-flags="));
-}
 
 /** Summary of a `sim --json` run, as far as the benchmarks read it. */
 interface SimSummary {
@@ -41,7 +36,7 @@ async function simProcess(
   const start = performance.now();
   const out = await new Deno.Command(Deno.execPath(), {
     // All permissions so that the process can read its own peak memory (/proc/self/status).
-    args: ["run", "--allow-all", ...simTaskV8Flags(), MAIN, "sim", ...args, "--json"],
+    args: ["run", "--allow-all", ...SIM_V8_FLAGS, MAIN, "sim", ...args, "--json"],
     stdout: "piped",
     stderr: "piped",
     signal: AbortSignal.timeout(600_000),

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { assert, assertEquals, assertThrows } from "../../testing/mod.ts";
-import { BoundedBars, type PricePoint } from "./monitor_actor.ts";
+import { BoundedBars, type PricePoint } from "./monitor_series.ts";
 
 const bar = (ts: number, price: number): PricePoint => ({
   ts,

@@ -10,6 +10,7 @@ export * from "./features_actor.ts";
 export * from "./market_data_actor.ts";
 export * from "./md_clean.ts";
 export * from "./monitor_actor.ts";
+export * from "./monitor_series.ts";
 export * from "./order_lifecycle.ts";
 export * from "./risk_actor.ts";
 export * from "./risk_rules.ts";

@@ -7,5 +7,6 @@ export * from "./drivers.ts";
 export * from "./feed.ts";
 export * from "./market_series.ts";
 export * from "./markets.ts";
+export * from "./process_flags.ts";
 export * from "./run_scenario.ts";
 export * from "./sim_clock.ts";
