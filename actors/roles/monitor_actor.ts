@@ -33,7 +33,7 @@ import {
   Portfolio,
   type Stats,
 } from "../ledger/mod.ts";
-import { BoundedBars, PositionChanges, type PricePoint } from "./monitor_series.ts";
+import { BoundedBars, PositionChanges } from "./monitor_series.ts";
 
 /** What the monitor is given when it starts. */
 export interface MonitorInput {

@@ -36,6 +36,8 @@ import {
   renderReportHtml,
   type Report,
   riskCounts,
+  SERIES_FILE,
+  seriesArrow,
 } from "../report/mod.ts";
 import { type Progress, runScenario } from "../run/mod.ts";
 import {
@@ -60,6 +62,8 @@ export interface SimArgs {
   readonly json: boolean;
   /** Write no recording.jsonl. */
   readonly noRecording: boolean;
+  /** Also write series.arrow: the equity and position curves at full resolution. */
+  readonly series: boolean;
 }
 
 /** The sim command's arguments, as data (its `--help` is made from them). */
@@ -95,6 +99,11 @@ export const SIM_SPEC: CommandSpec = {
       help: "memory (default), or nats://HOST:PORT: every message through NATS, in lockstep",
     },
     { name: "no-recording", kind: "flag", help: "write no recording.jsonl" },
+    {
+      name: "series",
+      kind: "flag",
+      help: "also write series.arrow: every agent's equity and position at every step (Arrow IPC)",
+    },
     { name: "quiet", kind: "flag", help: "print only errors" },
     { name: "json", kind: "flag", help: "print one JSON summary on stdout, nothing else" },
   ],
@@ -129,6 +138,7 @@ export function parseSimArgs(args: readonly string[]): SimArgs | string {
     quiet: v.quiet === true,
     json: v.json === true,
     noRecording: v["no-recording"] === true,
+    series: v.series === true,
   };
 }
 
@@ -214,6 +224,7 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
     report: `${dir}/report.json`,
     html: `${dir}/report.html`,
     ...(recording === undefined ? {} : { recording: `${dir}/recording.jsonl` }),
+    ...(parsed.series ? { series: `${dir}/${SERIES_FILE}` } : {}),
   };
   const messages = recording?.messages ?? result.counts.messages;
   try {
@@ -226,6 +237,7 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
     rss.sample();
     await out.write("report.json", json);
     await out.write("report.html", html);
+    if (parsed.series) await out.write(SERIES_FILE, seriesArrow(result.agents));
     await out.commit();
   } catch (error) {
     console.error(`sim: writing ${dir}: ${error instanceof Error ? error.message : error}`);
@@ -239,11 +251,10 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
     const via = parsed.natsUrl === undefined
       ? ""
       : ` through NATS at ${parsed.natsUrl}, ${result.counts.persisted} kept in JetStream`;
-    console.log(
-      recording === undefined
-        ? `wrote ${files.report} and ${files.html} (${messages} messages${via}; no recording)`
-        : `wrote ${files.report}, ${files.html} and ${files.recording} (${messages} messages${via})`,
-    );
+    const written = Object.values(files);
+    const list = `${written.slice(0, -1).join(", ")} and ${written.at(-1)}`;
+    const note = recording === undefined ? "; no recording" : "";
+    console.log(`wrote ${list} (${messages} messages${via}${note})`);
   }
   return 0;
 }

@@ -7,3 +7,4 @@ export * from "./output_set.ts";
 export * from "./recording.ts";
 export * from "./report.ts";
 export * from "./report_html.ts";
+export * from "./series_file.ts";

@@ -18,7 +18,12 @@
 import { pathExists, syncDir } from "../../policies/registry/mod.ts";
 
 /** The files a run writes into its output folder. */
-export const OUTPUT_FILES: readonly string[] = ["report.json", "report.html", "recording.jsonl"];
+export const OUTPUT_FILES: readonly string[] = [
+  "report.json",
+  "report.html",
+  "recording.jsonl",
+  "series.arrow",
+];
 
 /** An output folder that cannot be used; the message names it and why. */
 export class OutputError extends Error {
@@ -94,10 +99,10 @@ export class OutputSet {
     return `${this.staging}/${name}`;
   }
 
-  /** Writes `text` to output file `name` in the staging folder and fsyncs it. */
-  async write(name: string, text: string): Promise<void> {
+  /** Writes `content` to output file `name` in the staging folder and fsyncs it. */
+  async write(name: string, content: string | Uint8Array): Promise<void> {
     using file = await Deno.open(this.path(name), { write: true, createNew: true });
-    const data = new TextEncoder().encode(text);
+    const data = typeof content === "string" ? new TextEncoder().encode(content) : content;
     for (let off = 0; off < data.length;) off += await file.write(data.subarray(off));
     await file.sync();
   }

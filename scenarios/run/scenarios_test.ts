@@ -202,9 +202,19 @@ Deno.test("sim arguments: defaults, options and clear errors", () => {
     quiet: false,
     json: false,
     noRecording: false,
+    series: false,
   });
   assertEquals(
-    parseSimArgs(["trending", "--seed", "7", "--out", "d", "--quiet", "--no-recording"]),
+    parseSimArgs([
+      "trending",
+      "--seed",
+      "7",
+      "--out",
+      "d",
+      "--quiet",
+      "--no-recording",
+      "--series",
+    ]),
     {
       scenario: "trending",
       seed: 7,
@@ -214,6 +224,7 @@ Deno.test("sim arguments: defaults, options and clear errors", () => {
       quiet: true,
       json: false,
       noRecording: true,
+      series: true,
     },
   );
   assertEquals(
