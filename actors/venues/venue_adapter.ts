@@ -174,7 +174,27 @@ export function decimalsOf(step: number): number {
   return 12;
 }
 
-/** `x` rounded to the decimals of `step` (so 0.1 + 0.2 prints as 0.3, and 100.25 stays). */
+/** Powers of ten by exponent, 0..12. */
+const TENS = Array.from({ length: 13 }, (_, d) => 10 ** d);
+let lastStep = NaN;
+let lastDecimals = 0;
+
+/**
+ * `x` rounded to the decimals of `step` (so 0.1 + 0.2 prints as 0.3, and 100.25 stays), as
+ * `Number(x.toFixed(decimals))` gives it. On the hot path (every price of every bar), so without
+ * strings: an integer over a power of ten is the double nearest that decimal, as parsing gives;
+ * only a value within a hair of a half step (where the product's rounding could differ from
+ * toFixed's exact one) or too large for the arithmetic goes through toFixed.
+ */
 export function roundTo(x: number, step: number): number {
-  return Number(x.toFixed(decimalsOf(step)));
+  if (step !== lastStep) {
+    lastDecimals = decimalsOf(step);
+    lastStep = step;
+  }
+  const d = lastDecimals;
+  const p = TENS[d];
+  const y = x * p;
+  const frac = Math.abs(y - Math.trunc(y));
+  if (!(Math.abs(y) < 2 ** 50) || Math.abs(frac - 0.5) < 1e-6) return Number(x.toFixed(d));
+  return Math.round(y) / p;
 }
