@@ -139,92 +139,111 @@ export function computeStats(input: StatsInput): Stats {
     ? input.equity
     : EquityCurve.of(input.equity as readonly EquityPoint[]);
   validate(input, points);
-  const n = points.length;
-  const start = points.equity(0);
-  const final = points.equity(n - 1);
-  const returns = periodReturns(points);
-  const ratios = returnRatios(returns, input.periodsPerYear);
-  const drawdown = maxDrawdown(points);
-  const trades = tradeStats(input.trades);
-  let exposed = 0;
-  let ruin: number | null = null;
-  for (let i = 0; i < n; i++) {
-    if (i > 0 && points.exposed(i)) exposed++;
-    if (ruin === null && points.equity(i) <= 0) ruin = points.ts(i);
-  }
-  return {
-    return_pct: (final / input.startCash - 1) * 100,
-    pnl: final - input.startCash,
-    equity_start: start,
-    equity_final: final,
-    ...ratios,
-    max_drawdown_pct: drawdown.pct,
-    max_drawdown_duration_ms: drawdown.durationMs,
-    ...trades,
-    exposure_pct: returns.length === 0 ? 0 : exposed / returns.length * 100,
-    turnover: input.turnover,
-    fees: input.fees,
-    periods: returns.length,
-    ruin_ts: ruin,
-  };
-}
-
-/** Per-period returns, up to and including the first sample at or below zero equity. */
-function periodReturns(points: EquityCurve): Float64Array {
-  const returns = new Float64Array(Math.max(0, points.length - 1));
-  let n = 0;
-  for (let i = 1; i < points.length; i++) {
-    returns[n++] = points.equity(i) / points.equity(i - 1) - 1;
-    if (points.equity(i) <= 0) break;
-  }
-  return returns.subarray(0, n);
-}
-
-function returnRatios(
-  returns: Float64Array,
-  periodsPerYear: number,
-): Pick<Stats, "volatility_ann_pct" | "sharpe" | "sortino"> {
-  const n = returns.length;
-  if (n < 2) return { volatility_ann_pct: null, sharpe: null, sortino: null };
-  let sum = 0;
-  for (const r of returns) sum += r;
-  const mean = sum / n;
-  let squares = 0;
-  let downsideSquares = 0;
-  for (const r of returns) {
-    squares += (r - mean) ** 2;
-    if (r < 0) downsideSquares += r * r;
-  }
-  const std = Math.sqrt(squares / (n - 1));
-  const downside = Math.sqrt(downsideSquares / n);
-  const annualise = Math.sqrt(periodsPerYear);
-  return {
-    volatility_ann_pct: std * annualise * 100,
-    sharpe: std > NOISE ? mean / std * annualise : null,
-    sortino: downside > NOISE ? mean / downside * annualise : null,
-  };
-}
-
-function maxDrawdown(points: EquityCurve): { pct: number; durationMs: number } {
-  let peak = points.equity(0);
-  let peakTs = points.ts(0);
-  let underwater = false;
-  let pct = 0;
-  let durationMs = 0;
+  const online = new EquityStats();
   for (let i = 0; i < points.length; i++) {
-    const ts = points.ts(i), equity = points.equity(i);
-    if (equity >= peak) {
-      if (underwater) durationMs = Math.max(durationMs, ts - peakTs);
-      underwater = false;
-      peak = equity;
-      peakTs = ts;
-    } else {
-      underwater = true;
-      pct = Math.max(pct, (peak - equity) / peak * 100);
-    }
+    online.add(points.ts(i), points.equity(i), points.exposed(i));
   }
-  if (underwater) durationMs = Math.max(durationMs, points.ts(points.length - 1) - peakTs);
-  return { pct, durationMs };
+  return online.stats(input);
+}
+
+/**
+ * The statistics of an equity curve computed online, point by point, in constant memory — what
+ * {@linkcode computeStats} computes from a whole curve (it feeds the curve through this), so a
+ * monitor can keep the statistics of a run of any length without keeping its curve. The mean and
+ * variance of the returns are Welford's running ones.
+ */
+export class EquityStats {
+  #n = 0;
+  #first = NaN;
+  #last = NaN;
+  #lastTs = NaN;
+  /** Returns so far, their running mean and sum of squared deviations, and Σ min(r, 0)². */
+  #returns = 0;
+  #mean = 0;
+  #m2 = 0;
+  #downside = 0;
+  /** Set once a point at or below zero ended the returns. */
+  #ruined = false;
+  #ruinTs: number | null = null;
+  #exposed = 0;
+  #peak = -Infinity;
+  #peakTs = NaN;
+  #underwater = false;
+  #drawdownPct = 0;
+  #drawdownMs = 0;
+
+  /** Points added. */
+  get length(): number {
+    return this.#n;
+  }
+
+  /** Adds the next point of the curve (times not decreasing, the first equity > 0). */
+  add(ts: number, equity: number, exposed: boolean): void {
+    if (this.#n === 0) this.#first = equity;
+    else {
+      if (!this.#ruined) {
+        const r = equity / this.#last - 1;
+        const k = ++this.#returns;
+        const delta = r - this.#mean;
+        this.#mean += delta / k;
+        this.#m2 += delta * (r - this.#mean);
+        if (r < 0) this.#downside += r * r;
+        if (equity <= 0) this.#ruined = true;
+      }
+      if (exposed) this.#exposed++;
+    }
+    if (this.#ruinTs === null && equity <= 0) this.#ruinTs = ts;
+    if (equity >= this.#peak) {
+      if (this.#underwater) this.#drawdownMs = Math.max(this.#drawdownMs, ts - this.#peakTs);
+      this.#underwater = false;
+      this.#peak = equity;
+      this.#peakTs = ts;
+    } else {
+      this.#underwater = true;
+      this.#drawdownPct = Math.max(this.#drawdownPct, (this.#peak - equity) / this.#peak * 100);
+    }
+    this.#last = equity;
+    this.#lastTs = ts;
+    this.#n++;
+  }
+
+  /** The {@linkcode Stats} of the points so far (at least one) and the rest of `input`. */
+  stats(input: Omit<StatsInput, "equity">): Stats {
+    if (this.#n === 0) throw new StatsError("equity: expected at least one point");
+    const n = this.#returns;
+    const drawdownMs = this.#underwater
+      ? Math.max(this.#drawdownMs, this.#lastTs - this.#peakTs)
+      : this.#drawdownMs;
+    return {
+      return_pct: (this.#last / input.startCash - 1) * 100,
+      pnl: this.#last - input.startCash,
+      equity_start: this.#first,
+      equity_final: this.#last,
+      ...this.#ratios(input.periodsPerYear),
+      max_drawdown_pct: this.#drawdownPct,
+      max_drawdown_duration_ms: drawdownMs,
+      ...tradeStats(input.trades),
+      exposure_pct: n === 0 ? 0 : this.#exposed / n * 100,
+      turnover: input.turnover,
+      fees: input.fees,
+      periods: n,
+      ruin_ts: this.#ruinTs,
+    };
+  }
+
+  #ratios(periodsPerYear: number): Pick<Stats, "volatility_ann_pct" | "sharpe" | "sortino"> {
+    const n = this.#returns;
+    if (n < 2) return { volatility_ann_pct: null, sharpe: null, sortino: null };
+    const std = Math.sqrt(this.#m2 / (n - 1));
+    const downside = Math.sqrt(this.#downside / n);
+    const annualise = Math.sqrt(periodsPerYear);
+    const mean = this.#mean;
+    return {
+      volatility_ann_pct: std * annualise * 100,
+      sharpe: std > NOISE ? mean / std * annualise : null,
+      sortino: downside > NOISE ? mean / downside * annualise : null,
+    };
+  }
 }
 
 function tradeStats(trades: readonly ClosedTrade[]): Pick<

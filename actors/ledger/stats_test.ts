@@ -1,4 +1,5 @@
-import { assertAlmostEquals, assertEquals, assertThrows } from "../../testing/mod.ts";
+import fc from "fast-check";
+import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../../testing/mod.ts";
 import type { ClosedTrade } from "./portfolio.ts";
 import { computeStats, STAT_KEYS, StatsError, type StatsInput } from "./stats.ts";
 
@@ -189,4 +190,48 @@ Deno.test("invalid input throws StatsError naming the field and index", () => {
   for (const [overrides, message] of cases) {
     assertThrows(() => computeStats(input(overrides)), StatsError, message);
   }
+});
+
+Deno.test("EquityStats online equals a two-pass computation of the same curve", () => {
+  // The definitions of the module documentation, computed the plain way.
+  const twoPass = (e: number[], ppy: number) => {
+    const r: number[] = [];
+    for (let i = 1; i < e.length; i++) {
+      r.push(e[i] / e[i - 1] - 1);
+      if (e[i] <= 0) break;
+    }
+    const n = r.length;
+    const mean = r.reduce((s, x) => s + x, 0) / n;
+    const std = Math.sqrt(r.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1));
+    let peak = e[0], dd = 0;
+    for (const x of e) {
+      peak = Math.max(peak, x);
+      dd = Math.max(dd, (peak - x) / peak * 100);
+    }
+    return { vol: std * Math.sqrt(ppy) * 100, sharpe: mean / std * Math.sqrt(ppy), dd };
+  };
+  fc.assert(
+    fc.property(
+      fc.array(fc.double({ min: -0.2, max: 0.2, noNaN: true }), { minLength: 3, maxLength: 400 }),
+      (steps) => {
+        const e = [100];
+        for (const x of steps) e.push(e[e.length - 1] * (1 + x) + 1e-9);
+        const s = computeStats({
+          startCash: 100,
+          equity: e.map((equity, i) => ({ ts: i, equity, exposed: i % 2 === 0 })),
+          trades: [],
+          periodsPerYear: 252,
+          turnover: 0,
+          fees: 0,
+        });
+        const want = twoPass(e, 252);
+        const close = (a: number | null, b: number) =>
+          a !== null && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+        assert(close(s.volatility_ann_pct, want.vol), `vol ${s.volatility_ann_pct} ${want.vol}`);
+        if (s.sharpe !== null) assert(close(s.sharpe, want.sharpe), `${s.sharpe} ${want.sharpe}`);
+        assert(close(s.max_drawdown_pct, want.dd), `dd ${s.max_drawdown_pct} ${want.dd}`);
+      },
+    ),
+    { numRuns: 300 },
+  );
 });
