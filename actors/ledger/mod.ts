@@ -4,5 +4,6 @@
  * @module
  */
 export * from "./equity_curve.ts";
+export * from "./extrema_curve.ts";
 export * from "./portfolio.ts";
 export * from "./stats.ts";

@@ -177,9 +177,24 @@ export class EquityStats {
     return this.#n;
   }
 
-  /** Adds the next point of the curve (times not decreasing, the first equity > 0). */
+  /**
+   * Adds the next point of the curve: times finite and not decreasing, equity finite and the
+   * first > 0; anything else throws {@linkcode StatsError} naming the point.
+   */
   add(ts: number, equity: number, exposed: boolean): void {
-    if (this.#n === 0) this.#first = equity;
+    const i = this.#n;
+    if (
+      !Number.isFinite(ts) || !Number.isFinite(equity) || (i === 0 && !(equity > 0)) ||
+      ts < this.#lastTs
+    ) {
+      requireFinite(`equity[${i}].ts`, ts);
+      if (i === 0) requirePositive(`equity[${i}].equity`, equity);
+      else requireFinite(`equity[${i}].equity`, equity);
+      throw new StatsError(
+        `equity[${i}].ts: expected ≥ equity[${i - 1}].ts (${this.#lastTs}), got ${ts}`,
+      );
+    }
+    if (i === 0) this.#first = equity;
     else {
       if (!this.#ruined) {
         const r = equity / this.#last - 1;
@@ -209,7 +224,9 @@ export class EquityStats {
 
   /** The {@linkcode Stats} of the points so far (at least one) and the rest of `input`. */
   stats(input: Omit<StatsInput, "equity">): Stats {
-    if (this.#n === 0) throw new StatsError("equity: expected at least one point");
+    validateScalars(input);
+    validateTrades(input.trades);
+    if (this.#n === 0) throw new StatsError("equity: expected at least one point, got 0");
     const n = this.#returns;
     const drawdownMs = this.#underwater
       ? Math.max(this.#drawdownMs, this.#lastTs - this.#peakTs)
@@ -335,10 +352,7 @@ function validatePoints(equity: unknown): void {
 }
 
 function validate(input: StatsInput, points: EquityCurve): void {
-  requirePositive("startCash", input.startCash);
-  requirePositive("periodsPerYear", input.periodsPerYear);
-  requireFinite("turnover", input.turnover);
-  requireFinite("fees", input.fees);
+  validateScalars(input);
   if (points.length === 0) {
     throw new StatsError(`equity: expected at least one point, got ${points.length}`);
   }
@@ -353,10 +367,21 @@ function validate(input: StatsInput, points: EquityCurve): void {
       );
     }
   }
-  if (!Array.isArray(input.trades)) {
-    throw new StatsError(`trades: expected an array, got ${show(input.trades)}`);
+  validateTrades(input.trades);
+}
+
+function validateScalars(input: Omit<StatsInput, "equity">): void {
+  requirePositive("startCash", input.startCash);
+  requirePositive("periodsPerYear", input.periodsPerYear);
+  requireFinite("turnover", input.turnover);
+  requireFinite("fees", input.fees);
+}
+
+function validateTrades(trades: StatsInput["trades"]): void {
+  if (!Array.isArray(trades)) {
+    throw new StatsError(`trades: expected an array, got ${show(trades)}`);
   }
-  input.trades.forEach((trade: ClosedTrade, i: number) => {
+  trades.forEach((trade: ClosedTrade, i: number) => {
     requireFinite(`trades[${i}].pnl`, trade.pnl);
     requireFinite(`trades[${i}].returnPct`, trade.returnPct);
   });

@@ -28,8 +28,9 @@ import {
 } from "../protocol/mod.ts";
 import {
   type ClosedTrade,
-  computeStats,
   EquityCurve,
+  EquityStats,
+  ExtremaCurve,
   Portfolio,
   type Stats,
 } from "../ledger/mod.ts";
@@ -41,7 +42,17 @@ export interface MonitorInput {
   /** The symbol whose bars set the equity curve's sampling. */
   readonly clockSymbol: string;
   readonly publish: (m: Message) => void;
+  /**
+   * Keep every agent's equity curve at full resolution too (17 bytes a step), for a caller that
+   * wants it (`deno task sim --series`). Default false: the statistics are computed online and
+   * the chart's curve is bounded ({@linkcode EQUITY_BUCKETS}), so memory does not grow with the
+   * run.
+   */
+  readonly keepFullEquity?: boolean;
 }
+
+/** Buckets of an agent's bounded equity curve: at most twice as many points, plus two. */
+export const EQUITY_BUCKETS = 5_000;
 
 /** A risk or operations event, for the report's timeline. */
 export interface RiskEventRecord {
@@ -55,8 +66,12 @@ export interface RiskEventRecord {
 /** One agent's record in the monitor. */
 export interface AgentRecord {
   readonly portfolio: Portfolio;
-  /** One point per step, stored by column (17 bytes a step). */
-  readonly equity: EquityCurve;
+  /** The equity curve for charts: one point per step while few, then bounded (extrema kept). */
+  readonly equity: ExtremaCurve;
+  /** The statistics of the whole curve, online. */
+  readonly stats: EquityStats;
+  /** Every point, when the input asked for it. */
+  readonly fullEquity: EquityCurve | undefined;
   /** The position in the clock symbol at the first step and at each step it changed. */
   readonly positions: PositionChanges;
   /** The agent's most recent fills (at least the last {@linkcode FILLS_KEPT}). */
@@ -178,7 +193,9 @@ export const monitorMachine = setup({
     input,
     agents: new Map(input.agents.map((a) => [a.agentId, {
       portfolio: new Portfolio(a.startCash),
-      equity: new EquityCurve(),
+      equity: new ExtremaCurve(EQUITY_BUCKETS),
+      stats: new EquityStats(),
+      fullEquity: input.keepFullEquity === true ? new EquityCurve() : undefined,
       positions: new PositionChanges(),
       fills: [],
       fillCount: 0,
@@ -215,6 +232,13 @@ function recordBar(ctx: MonitorContext, bar: Bar): void {
   if (bar.symbol === ctx.input.clockSymbol) ctx.lastBar = bar;
 }
 
+/** A point of `a`'s equity curve: into its statistics, its bounded curve and its full one. */
+function addPoint(a: AgentRecord, ts: number, equity: number, exposed: boolean): void {
+  a.stats.add(ts, equity, exposed);
+  a.equity.add(ts, equity, exposed);
+  a.fullEquity?.add(ts, equity, exposed);
+}
+
 /** One point of every agent's curves, at a decision step of the clock symbol. */
 function sample(ctx: MonitorContext, ts: number): void {
   const bar = ctx.lastBar;
@@ -222,7 +246,7 @@ function sample(ctx: MonitorContext, ts: number): void {
   // First sample: the starting point of every curve, before any bar's P&L.
   for (const [agentId, a] of ctx.agents) {
     const p = a.portfolio;
-    if (a.equity.length === 0) a.equity.add(bar.ts, p.startCash, false);
+    if (a.equity.length === 0) addPoint(a, bar.ts, p.startCash, false);
     let exposed = false;
     for (const symbol of p.symbols) {
       const qty = p.position(symbol);
@@ -247,7 +271,7 @@ function sample(ctx: MonitorContext, ts: number): void {
       }
     }
     const equity = p.equity();
-    a.equity.add(ts, equity, exposed);
+    addPoint(a, ts, equity, exposed);
     // The position curve keeps its changes (and its start): it holds from one to the next.
     const held = p.position(ctx.input.clockSymbol);
     if (a.positions.length === 0 || a.positions.lastQty !== held) {
@@ -271,8 +295,16 @@ export interface AgentSummary {
   readonly agentId: string;
   readonly stats: Stats;
   readonly trades: readonly ClosedTrade[];
-  /** One point per step (by column; iterate it, or read `ts(i)`, `equity(i)`). */
+  /**
+   * The equity curve for charts (by column; iterate it, or read `ts(i)`, `equity(i)`): one point
+   * per step for a run of up to {@linkcode EQUITY_BUCKETS} steps, else the lowest and highest
+   * point of each stretch, the first and the last.
+   */
   readonly equity: EquityCurve;
+  /** The steps of the whole curve (what the statistics are computed on). */
+  readonly equityPoints: number;
+  /** Every point of the curve, when the monitor was asked to keep them. */
+  readonly fullEquity?: EquityCurve;
   /** The position in the clock symbol at the first step and at each step it changed. */
   readonly positions: readonly { ts: number; qty: number }[];
   /** The most recent {@linkcode FILLS_KEPT} fills, oldest first. */
@@ -297,12 +329,10 @@ export function monitorSummary(
   for (const [agentId, a] of ctx.agents) {
     const p = a.portfolio;
     if (options.closeAtEnd) p.closeAll(options.endTs);
-    const equity = a.equity.length > 0
-      ? a.equity
-      : EquityCurve.of([{ ts: options.endTs, equity: p.startCash, exposed: false }]);
-    const stats = computeStats({
+    // An agent that never saw a step: its curve is its cash at the end.
+    if (a.stats.length === 0) addPoint(a, options.endTs, p.startCash, false);
+    const stats = a.stats.stats({
       startCash: p.startCash,
-      equity,
       trades: p.closedTrades(),
       periodsPerYear: options.periodsPerYear,
       turnover: p.turnover,
@@ -312,7 +342,9 @@ export function monitorSummary(
       agentId,
       stats,
       trades: p.closedTrades(),
-      equity,
+      equity: a.equity.curve(),
+      equityPoints: a.stats.length,
+      ...(a.fullEquity === undefined ? {} : { fullEquity: a.fullEquity }),
       positions: a.positions.all(),
       fills: a.fills.slice(-FILLS_KEPT),
       fillCount: a.fillCount,

@@ -74,6 +74,8 @@ export interface TradingSystemConfig {
   readonly features: FeatureSet;
   /** The symbol whose steps sample the equity curves. Default: the first agent's. */
   readonly clockSymbol?: string;
+  /** The monitor keeps every agent's equity curve at full resolution (see MonitorInput). */
+  readonly keepFullEquity?: boolean;
   readonly marketData?: Partial<CleanerOptions>;
   /** How every message is published. Default: on `bus`, on its catalogue subject. */
   readonly publish?: (m: Message) => void;
@@ -195,7 +197,7 @@ export function startTradingSystem(config: TradingSystemConfig): TradingSystem {
   supervisor.start({
     id: "monitor",
     logic: monitorMachine,
-    input: { agents: accounts, clockSymbol, publish },
+    input: { agents: accounts, clockSymbol, publish, keepFullEquity: config.keepFullEquity },
     routes: monitorRoutes(clockSymbol),
   });
 

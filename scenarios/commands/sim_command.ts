@@ -204,6 +204,7 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
       seed,
       marketData,
       natsUrl: parsed.natsUrl,
+      fullSeries: parsed.series,
       ...(recording === undefined ? {} : { record: (line: string) => recording.line(line) }),
       onProgress: (p) => {
         rss.sample();

@@ -100,7 +100,7 @@ export function buildReport(r: RunResult, maxPoints: number = REPORT_POINTS): Re
     const curve = a.equity;
     const kept = extremaIndices(curve.length, (i) => curve.equity(i), maxPoints)
       .map((i) => [curve.ts(i), round(curve.equity(i), 6)] as const);
-    return [a.agentId, { total: curve.length, kept }];
+    return [a.agentId, { total: a.equityPoints, kept }];
   }));
   const prices = Object.fromEntries(
     Object.entries(r.prices).map(([symbol, bars]) => [symbol, coarserBars(bars, maxPoints)]),

@@ -29,10 +29,18 @@ import type { AgentSummary } from "../../actors/roles/mod.ts";
 /** The file's name in the output folder. */
 export const SERIES_FILE = "series.arrow";
 
-/** The agents' full-resolution series as the bytes of an Arrow IPC file (see the module docs). */
+/**
+ * The agents' full-resolution series as the bytes of an Arrow IPC file (see the module docs);
+ * the run must have kept them (`runScenario`'s `fullSeries`).
+ */
 export function seriesArrow(agents: readonly AgentSummary[]): Uint8Array {
   let n = 0;
-  for (const a of agents) n += a.equity.length;
+  for (const a of agents) {
+    if (a.fullEquity === undefined) {
+      throw new RangeError(`${a.agentId}: the run kept no full-resolution curve (fullSeries)`);
+    }
+    n += a.fullEquity.length;
+  }
   const agent = new Array<string>(n);
   const ts = new Float64Array(n);
   const equity = new Float64Array(n);
@@ -40,7 +48,7 @@ export function seriesArrow(agents: readonly AgentSummary[]): Uint8Array {
   const position = new Float64Array(n);
   let row = 0;
   for (const a of agents) {
-    const curve = a.equity;
+    const curve = a.fullEquity!;
     const changes = a.positions;
     let next = 0;
     let held = 0;

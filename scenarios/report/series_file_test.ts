@@ -12,7 +12,7 @@ const agent = (
 ) =>
   ({
     agentId,
-    equity: EquityCurve.of(points.map(([ts, equity, exposed]) => ({ ts, equity, exposed }))),
+    fullEquity: EquityCurve.of(points.map(([ts, equity, exposed]) => ({ ts, equity, exposed }))),
     positions,
   }) as unknown as AgentSummary;
 

@@ -51,6 +51,12 @@ export interface RunOptions {
    * message for message, to the in-process one.
    */
   readonly natsUrl?: string;
+  /**
+   * Keep every agent's equity curve at full resolution (`AgentSummary.fullEquity`), as
+   * `deno task sim --series` writes it. Default false: statistics are computed online and the
+   * curves kept for charts are bounded.
+   */
+  readonly fullSeries?: boolean;
 }
 
 /** Everything a run produced. */
@@ -175,6 +181,7 @@ async function runOn(
     },
     features: featureSet(`${scenario.name}-features`, agents.flatMap((a) => a.policy.features)),
     clockSymbol: firstSymbol,
+    keepFullEquity: options.fullSeries === true,
     marketData: { calendar: market.calendar, ...scenario.marketData },
     drain: () => driver.catchUp(),
   });
