@@ -126,5 +126,8 @@ Deno.test({
         `${torn} line 100: the recording ends here without its end marker: it is incomplete`,
       );
       assertEquals(await contents(`${root}/out`), null);
+      const missing = await sim(["--replay", `${root}/nope.jsonl`, "--out", `${root}/out`]);
+      assertEquals(missing.code, 1);
+      assertStringIncludes(missing.stderr, `sim: --replay ${root}/nope.jsonl: no such file`);
     }),
 });

@@ -31,6 +31,7 @@ import {
   OutputSet,
   readRecording,
   recordedMarketMessage,
+  RecordingError,
   recordingHeader,
   RecordingWriter,
   renderReportHtml,
@@ -174,7 +175,13 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
     }
   } catch (error) {
     console.error(
-      error instanceof ScenarioError ? `sim: bad scenario ${error.message}` : `sim: ${error}`,
+      error instanceof ScenarioError
+        ? `sim: bad scenario ${error.message}`
+        : error instanceof Deno.errors.NotFound && parsed.replay !== undefined
+        ? `sim: --replay ${parsed.replay}: no such file`
+        : error instanceof RecordingError
+        ? `sim: ${error.message}`
+        : `sim: ${error}`,
     );
     return 1;
   }
