@@ -100,10 +100,24 @@ export const agentMachine = setup({
       assertEvent(event, "fill");
       const f = event.msg;
       context.portfolio.applyFill(f);
+      context.input.policy.onFill?.({
+        ts: f.ts,
+        side: f.side,
+        qty: f.qty,
+        price: f.price,
+        fee: f.fee,
+      });
     },
     orderState: ({ context, event }) => {
       assertEvent(event, "order-state");
       const s = event.msg;
+      context.input.policy.onOrderState?.({
+        clientOrderId: s.clientOrderId,
+        status: s.status,
+        filledQty: s.filledQty,
+        remainingQty: s.remainingQty,
+        ...(s.reason === undefined ? {} : { reason: s.reason }),
+      });
       const w = context.working.get(s.clientOrderId);
       if (w === undefined) return;
       if (isTerminal(s.status)) {

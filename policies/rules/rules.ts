@@ -63,14 +63,39 @@ export type Decision =
     readonly reason: string;
   };
 
-/** A trading policy: the features it reads and a pure decision function over them. */
+/** One of the agent's own fills, as a policy's `onFill` sees it. */
+export interface PolicyFill {
+  readonly ts: number;
+  readonly side: "buy" | "sell";
+  readonly qty: number;
+  readonly price: number;
+  readonly fee: number;
+}
+
+/** A change of one of the agent's orders, as a policy's `onOrderState` sees it. */
+export interface PolicyOrderState {
+  readonly clientOrderId: string;
+  readonly status: string;
+  readonly filledQty: number;
+  readonly remainingQty: number;
+  readonly reason?: string;
+}
+
+/**
+ * A trading policy: the features it reads and a decision function over them (pure for the
+ * rules; a strategy written in code may keep state, and hear of its fills and orders).
+ */
 export interface Policy {
-  /** The configuration kind it was built from (`"sma_crossover"`, ...). */
+  /** The configuration kind it was built from (`"sma_crossover"`, `"module:NAME"`, ...). */
   readonly kind: string;
   /** Features it reads. */
   readonly features: readonly FeatureSpec[];
-  /** Decides from the latest features and position; pure. */
+  /** Decides from the latest features and position. */
   decide(ctx: PolicyContext): Decision;
+  /** Told of each of the agent's fills, after its books are updated. */
+  onFill?(fill: PolicyFill): void;
+  /** Told of each change of the agent's orders. */
+  onOrderState?(state: PolicyOrderState): void;
 }
 
 const Mode = z.enum(["long_only", "long_short"]);

@@ -16,6 +16,7 @@ import type { Predictor } from "../models/mod.ts";
 import { type ModelEntry, ModelRefFields, ModelRegistry, type Stage } from "../registry/mod.ts";
 import { findCheckpoint, loadAgentModel, type RlAgentModel } from "../rl/mod.ts";
 import type { Decision, Policy, PolicyContext } from "../rules/mod.ts";
+import { loadStrategy, type Strategy } from "../strategy/mod.ts";
 
 /** The `model` policy's configuration. */
 export const ModelPolicySchema = z.strictObject({
@@ -110,15 +111,24 @@ export async function loadServedModel(
 }
 
 /**
- * Loads every model the `model` policies among `configs` name, each once, from its registry
- * directory as `resolvePath` maps it; the map goes to `createPolicy`. Other policies are ignored.
+ * Loads what the policies among `configs` need before they can be built, each once: the model
+ * of a `model` policy and the agent of an `rl` one from their registry directory, the strategy
+ * of a `module` policy from its file, paths as `resolvePath` maps them; the map goes to
+ * `createPolicy`. Rule policies need nothing.
  */
 export async function loadPolicyModels(
   configs: readonly { readonly kind: string }[],
   resolvePath: (registry: string) => string = (registry) => registry,
-): Promise<Map<string, ServedModel | RlAgentModel>> {
-  const out = new Map<string, ServedModel | RlAgentModel>();
+): Promise<Map<string, ServedModel | RlAgentModel | Strategy>> {
+  const out = new Map<string, ServedModel | RlAgentModel | Strategy>();
   for (const c of configs) {
+    if (c.kind === "module") {
+      // A strategy module: imported once per path (relative paths through `resolvePath`).
+      const path = (c as unknown as { module: string }).module;
+      const key = `module\u0000${path}`;
+      if (!out.has(key)) out.set(key, await loadStrategy(resolvePath(path)));
+      continue;
+    }
     if (c.kind !== "model" && c.kind !== "rl") continue;
     const config = c as ModelPolicyConfig;
     const key = servedKey(config);

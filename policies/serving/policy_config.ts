@@ -27,7 +27,32 @@ import {
   rulePolicy,
   SmaCrossoverSchema,
 } from "../rules/mod.ts";
+import { type Strategy, strategyPolicy } from "../strategy/mod.ts";
 import { modelPolicy, ModelPolicySchema, servedKey, type ServedModel } from "./model_policy.ts";
+
+/**
+ * A strategy written in code, by module path (absolute, or from the project folder), and its
+ * parameters, validated by the strategy's own schema when it is loaded. In a scenario `kind`
+ * may be left out: `{"module": "./my/strategy.ts", "params": {...}}`.
+ */
+export const ModulePolicySchema = z.strictObject({
+  kind: z.literal("module"),
+  module: z.string().min(1, "expected a module path"),
+  params: z.record(z.string(), z.unknown()).default({}),
+});
+
+/** The key under which a module policy's loaded strategy is passed to {@linkcode createPolicy}. */
+export function strategyKey(c: { readonly module: string }): string {
+  return `module\u0000${c.module}`;
+}
+
+/** `{module, ...}` without a `kind` is a module policy. */
+export function withModuleKind(input: unknown): unknown {
+  if (typeof input !== "object" || input === null || "kind" in input || !("module" in input)) {
+    return input;
+  }
+  return { kind: "module", ...input };
+}
 
 /** A policy's configuration: a union on `kind`, unknown fields rejected, defaults filled in. */
 export const PolicyConfigSchema = z.discriminatedUnion("kind", [
@@ -37,6 +62,7 @@ export const PolicyConfigSchema = z.discriminatedUnion("kind", [
   BuyAndHoldSchema,
   ModelPolicySchema,
   RlPolicySchema,
+  ModulePolicySchema,
 ]);
 
 /** A validated policy configuration, every default filled in. */
@@ -51,7 +77,7 @@ export class PolicyConfigError extends Error {
 
 /** Validates `input` and fills in the defaults; throws {@linkcode PolicyConfigError}. */
 export function parsePolicyConfig(input: unknown): PolicyConfig {
-  const r = PolicyConfigSchema.safeParse(input);
+  const r = PolicyConfigSchema.safeParse(withModuleKind(input));
   if (!r.success) {
     const lines = r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
     throw new PolicyConfigError(lines.join("; "));
@@ -63,11 +89,13 @@ export function parsePolicyConfig(input: unknown): PolicyConfig {
  * Builds the policy a configuration describes. The configuration is validated again (a
  * hand-built one may break the schema's rules), so this throws {@linkcode PolicyConfigError}.
  * A `model` policy needs its model loaded first (`loadServedModel`), passed in `models` under
- * its `servedKey`; an `rl` policy likewise its agent.
+ * its `servedKey`; an `rl` policy likewise its agent; a `module` policy its strategy
+ * (`loadStrategy`) under its `strategyKey` (its parameters are checked here, errors naming the
+ * field).
  */
 export function createPolicy(
   config: PolicyConfig,
-  models: ReadonlyMap<string, ServedModel | RlAgentModel> = new Map(),
+  models: ReadonlyMap<string, ServedModel | RlAgentModel | Strategy> = new Map(),
 ): Policy {
   const c = parsePolicyConfig(config);
   switch (c.kind) {
@@ -91,6 +119,13 @@ export function createPolicy(
         );
       }
       return rlPolicy(c, agent);
+    }
+    case "module": {
+      const strategy = models.get(strategyKey(c));
+      if (strategy === undefined || !("create" in strategy)) {
+        throw new PolicyConfigError(`module policy: ${c.module} is not loaded`);
+      }
+      return strategyPolicy(strategy, c.params);
     }
     default:
       return rulePolicy(c);

@@ -21,6 +21,7 @@ import { type SymbolInfo, TickVenueAdapter } from "../../actors/venues/mod.ts";
 import { featureSet } from "../../policies/features/mod.ts";
 import { createPolicy, loadPolicyModels, type ServedModel } from "../../policies/serving/mod.ts";
 import type { RlAgentModel } from "../../policies/rl/mod.ts";
+import { type Strategy, StrategyError } from "../../policies/strategy/mod.ts";
 import { dataPath, type Scenario } from "../spec/mod.ts";
 import { type Driver, memoryDriver, natsDriver } from "./drivers.ts";
 import { attachFeed } from "./feed.ts";
@@ -117,7 +118,7 @@ async function runOn(
   options: RunOptions,
   driver: Driver,
   wallStart: number,
-  models: ReadonlyMap<string, ServedModel | RlAgentModel>,
+  models: ReadonlyMap<string, ServedModel | RlAgentModel | Strategy>,
 ): Promise<RunResult> {
   const bus = driver.bus;
   const step = driver.step;
@@ -149,12 +150,12 @@ async function runOn(
 
   const symbols = market.symbols;
   const firstSymbol = symbols[0].name;
-  const agents = scenario.agents.map((a) => ({
+  const agents = scenario.agents.map((a, i) => ({
     agentId: a.id,
     symbol: a.symbol ?? firstSymbol,
     startCash: a.cash ?? scenario.cash,
     sizing: a.sizing,
-    policy: createPolicy(a.policy, models),
+    policy: policyOf(a.policy, i, models),
   }));
   const { haltScope, killDrawdownPct, flattenOnHalt, ...limitFields } = scenario.risk;
   const system = startTradingSystem({
@@ -238,4 +239,18 @@ async function runOn(
     wallMs: performance.now() - wallStart,
     tickToIntentUs: latencies,
   };
+}
+
+/** Agent `i`'s policy; a strategy's bad parameters are an error naming the agent and field. */
+function policyOf(
+  config: Scenario["agents"][number]["policy"],
+  i: number,
+  models: ReadonlyMap<string, ServedModel | RlAgentModel | Strategy>,
+) {
+  try {
+    return createPolicy(config, models);
+  } catch (error) {
+    if (!(error instanceof StrategyError)) throw error;
+    throw new StrategyError(`agents[${i}].policy: ${error.message}`, { cause: error });
+  }
 }

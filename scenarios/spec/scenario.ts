@@ -30,7 +30,7 @@
 import { z } from "zod";
 import { parseTime } from "../../env/replay/mod.ts";
 import { SimConfigSchema } from "../../env/sim/mod.ts";
-import { PolicyConfigSchema } from "../../policies/serving/mod.ts";
+import { PolicyConfigSchema, withModuleKind } from "../../policies/serving/mod.ts";
 import { RlEnvSchema } from "../../policies/rl/mod.ts";
 import { DEFAULT_LIMITS, type RiskLimits } from "../../actors/roles/mod.ts";
 
@@ -263,8 +263,14 @@ export function formatPath(path: readonly PropertyKey[]): string {
 function withModeDefaults(input: unknown): unknown {
   if (typeof input !== "object" || input === null || !("agents" in input)) return input;
   const s = input as { allowShort?: unknown; agents: unknown };
-  if (s.allowShort === true || !Array.isArray(s.agents)) return input;
+  if (!Array.isArray(s.agents)) return input;
   const agents = s.agents.map((a) => {
+    // A strategy module may be named without a kind.
+    const policy = (a as { policy?: unknown })?.policy;
+    if (policy === undefined || withModuleKind(policy) === policy) return a;
+    return { ...a, policy: withModuleKind(policy) };
+  }).map((a) => {
+    if (s.allowShort === true) return a;
     const policy = (a as { policy?: unknown })?.policy as { kind?: unknown; mode?: unknown };
     const modal = policy?.kind === "sma_crossover" || policy?.kind === "mean_reversion";
     if (!modal || policy.mode !== undefined) return a;
