@@ -29,74 +29,23 @@
  * @module
  */
 import { z } from "zod";
-import { feature, featureName, type FeatureSpec } from "../features/mod.ts";
+import { feature, featureName } from "../features/mod.ts";
+import {
+  type Decision,
+  defineStrategy,
+  type Policy,
+  type PolicyContext,
+  type Strategy,
+  strategyPolicy,
+} from "../strategy/mod.ts";
 
-/** What a policy sees at one decision. */
-export interface PolicyContext {
-  /** Decision time, ms (virtual time in the simulator). */
-  readonly ts: number;
-  /** The symbol being traded. */
-  readonly symbol: string;
-  /** Latest feature values by name (null while warming up). */
-  readonly features: Readonly<Record<string, number | null>>;
-  /** Current signed position, units. */
-  readonly position: number;
-  /** The agent's size in units (what exposure 1 means). */
-  readonly size: number;
-  /** The agent's equity (cash plus positions at the last price), when the caller knows it. */
-  readonly equity?: number;
-}
-
-/**
- * A policy's output: do nothing, move to a target exposure (a fraction of the agent's size in
- * [-1, 1]), or rest these two-sided quotes (a `null` price means no quote on that side).
- */
-export type Decision =
-  | { readonly kind: "hold"; readonly reason: string }
-  | { readonly kind: "exposure"; readonly target: number; readonly reason: string }
-  | {
-    readonly kind: "quotes";
-    readonly bid: number | null;
-    readonly ask: number | null;
-    readonly bidQty: number;
-    readonly askQty: number;
-    readonly reason: string;
-  };
-
-/** One of the agent's own fills, as a policy's `onFill` sees it. */
-export interface PolicyFill {
-  readonly ts: number;
-  readonly side: "buy" | "sell";
-  readonly qty: number;
-  readonly price: number;
-  readonly fee: number;
-}
-
-/** A change of one of the agent's orders, as a policy's `onOrderState` sees it. */
-export interface PolicyOrderState {
-  readonly clientOrderId: string;
-  readonly status: string;
-  readonly filledQty: number;
-  readonly remainingQty: number;
-  readonly reason?: string;
-}
-
-/**
- * A trading policy: the features it reads and a decision function over them (pure for the
- * rules; a strategy written in code may keep state, and hear of its fills and orders).
- */
-export interface Policy {
-  /** The configuration kind it was built from (`"sma_crossover"`, `"module:NAME"`, ...). */
-  readonly kind: string;
-  /** Features it reads. */
-  readonly features: readonly FeatureSpec[];
-  /** Decides from the latest features and position. */
-  decide(ctx: PolicyContext): Decision;
-  /** Told of each of the agent's fills, after its books are updated. */
-  onFill?(fill: PolicyFill): void;
-  /** Told of each change of the agent's orders. */
-  onOrderState?(state: PolicyOrderState): void;
-}
+export type {
+  Decision,
+  Policy,
+  PolicyContext,
+  PolicyFill,
+  PolicyOrderState,
+} from "../strategy/mod.ts";
 
 const Mode = z.enum(["long_only", "long_short"]);
 
@@ -167,16 +116,7 @@ export type RuleConfig = z.output<typeof RuleConfigSchema>;
 
 /** Builds the rule policy a validated configuration describes. */
 export function rulePolicy(c: RuleConfig): Policy {
-  switch (c.kind) {
-    case "sma_crossover":
-      return smaCrossover(c);
-    case "mean_reversion":
-      return meanReversion(c);
-    case "market_maker":
-      return marketMaker(c);
-    case "buy_and_hold":
-      return buyAndHold();
-  }
+  return strategyPolicy(RULE_STRATEGIES[c.kind] as Strategy, c);
 }
 
 type ConfigOf<K extends RuleConfig["kind"]> = Extract<RuleConfig, { kind: K }>;
@@ -282,3 +222,34 @@ function buyAndHold(): Policy {
     decide: () => exposure(1, "buy and hold"),
   };
 }
+
+/**
+ * The rule policies as strategies on the same API as one written in code (policies/strategy):
+ * every policy an agent runs is built by `strategyPolicy`.
+ */
+export const RULE_STRATEGIES = {
+  sma_crossover: defineStrategy({
+    name: "sma_crossover",
+    description: "long when the fast SMA is above the slow one; flat (or short) below",
+    params: SmaCrossoverSchema,
+    create: smaCrossover,
+  }),
+  mean_reversion: defineStrategy({
+    name: "mean_reversion",
+    description: "fade a stretched z-score, flatten near the mean",
+    params: MeanReversionSchema,
+    create: meanReversion,
+  }),
+  market_maker: defineStrategy({
+    name: "market_maker",
+    description: "two-sided quotes around the microprice, skewed against inventory",
+    params: MarketMakerSchema,
+    create: marketMaker,
+  }),
+  buy_and_hold: defineStrategy({
+    name: "buy_and_hold",
+    description: "always fully long",
+    params: BuyAndHoldSchema,
+    create: buyAndHold,
+  }),
+} as const;

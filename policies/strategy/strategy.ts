@@ -41,13 +41,7 @@
  */
 import type { z } from "zod";
 import type { FeatureSpec } from "../features/mod.ts";
-import type {
-  Decision,
-  Policy,
-  PolicyContext,
-  PolicyFill,
-  PolicyOrderState,
-} from "../rules/mod.ts";
+import type { Decision, Policy, PolicyContext, PolicyFill, PolicyOrderState } from "./policy.ts";
 
 /** One of the agent's own fills, as a strategy's `onFill` sees it. */
 export type StrategyFill = PolicyFill;
@@ -163,7 +157,7 @@ export function strategyPolicy(
     );
   }
   return {
-    kind: `module:${strategy.name}`,
+    kind: strategy.name,
     features: instance.features,
     decide: (ctx) => instance.decide(ctx),
     ...(instance.onFill === undefined ? {} : { onFill: (f) => instance.onFill!(f) }),

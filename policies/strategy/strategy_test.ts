@@ -22,7 +22,7 @@ const ctx = { ts: 0, symbol: "X", features: { close: 1 }, position: 0, size: 1 }
 
 Deno.test("a strategy's instance keeps its state, its parameters default, and it hears its fills", () => {
   const p = strategyPolicy(counter, {});
-  assertEquals(p.kind, "module:counter");
+  assertEquals(p.kind, "counter");
   assertEquals([1, 2, 3].map(() => (p.decide(ctx) as { target: number }).target), [0, 0, 1]);
   // Each agent builds its own instance: state is not shared.
   assertEquals((strategyPolicy(counter, { every: 1 }).decide(ctx) as { target: number }).target, 1);
