@@ -27,7 +27,7 @@ import {
   rulePolicy,
   SmaCrossoverSchema,
 } from "../rules/mod.ts";
-import { type Strategy, strategyPolicy } from "../strategy/mod.ts";
+import { defineStrategy, type Strategy, strategyPolicy } from "../strategy/mod.ts";
 import { modelPolicy, ModelPolicySchema, servedKey, type ServedModel } from "./model_policy.ts";
 
 /**
@@ -109,7 +109,13 @@ export function createPolicy(
       if (!("predictor" in served)) {
         throw new PolicyConfigError(`model policy: ${c.model} is an RL agent; use kind "rl"`);
       }
-      return modelPolicy(c, served);
+      // On the strategy API like every policy: the loaded model is the strategy's to use.
+      const strategy = defineStrategy({
+        name: "model",
+        params: ModelPolicySchema,
+        create: (config) => modelPolicy(config, served),
+      });
+      return strategyPolicy(strategy, c);
     }
     case "rl": {
       const agent = models.get(servedKey(c));
@@ -118,7 +124,12 @@ export function createPolicy(
           `rl policy: agent ${c.model} (${c.version}) from ${c.registry} is not loaded`,
         );
       }
-      return rlPolicy(c, agent);
+      const strategy = defineStrategy({
+        name: "rl",
+        params: RlPolicySchema,
+        create: (config) => rlPolicy(config, agent),
+      });
+      return strategyPolicy(strategy, c);
     }
     case "module": {
       const strategy = models.get(strategyKey(c));
