@@ -1,5 +1,5 @@
 /**
- * Agora's command line: `sim`, `train`, `models`, `bench` and `market`. Later issues add `live`
+ * Agora's command line: `sim`, `train`, `models`, `bench`, `market` and `new-strategy`. Later issues add `live`
  * and `serve`.
  *
  * Usage: `deno run main.ts <command> [args]`, or through the tasks in deno.json.
@@ -9,6 +9,7 @@ import {
   runBenchCommand,
   runMarketCommand,
   runModelsCommand,
+  runNewStrategyCommand,
   runSimCommand,
   runTrainCommand,
 } from "./scenarios/commands/mod.ts";
@@ -39,6 +40,9 @@ Commands:
                    train an RL agent on the scenario's simulated market (its rl block), evaluate
                    it on held-out seeds against buy-and-hold, flat, random and SMA crossover,
                    checkpoint it in the registry (train rl --help: every option)
+  new-strategy NAME [--dir DIR]
+                   write a commented example strategy (DIR/NAME.ts) and a scenario that runs
+                   it on Google's daily bars (DIR/NAME.json); default DIR: strategies
   models list|show|promote|rollback ...
                    the model registry (default directory: models)
   help             show this text`;
@@ -62,6 +66,8 @@ export async function main(args: readonly string[]): Promise<number> {
       }
     case "market":
       return runMarketCommand(rest);
+    case "new-strategy":
+      return await runNewStrategyCommand(rest);
     case undefined:
     case "help":
     case "--help":
