@@ -53,7 +53,8 @@ export interface AgentInput {
   readonly now: () => number;
 }
 
-interface AgentContext {
+/** An agent's state (its snapshot's context). */
+export interface AgentContext {
   readonly input: AgentInput;
   readonly portfolio: Portfolio;
   /** Intents awaiting risk, by intent id. */
@@ -64,6 +65,10 @@ interface AgentContext {
   readonly cancelling: Set<string>;
   intents: number;
   decisions: number;
+  /** Decisions that were not `hold` (a target or quotes). */
+  acted: number;
+  /** The reason of the last `hold`. */
+  lastHold: string | undefined;
   /** The exposure target last acted on and its units (see `PlanState.held`). */
   held: HeldTarget | undefined;
   /** Why the agent must flatten once its working orders are gone; undefined when it need not. */
@@ -160,6 +165,8 @@ export const agentMachine = setup({
     cancelling: new Set(),
     intents: 0,
     decisions: 0,
+    acted: 0,
+    lastHold: undefined,
     held: undefined,
     flatten: undefined,
   }),
@@ -211,6 +218,8 @@ function decide(ctx: AgentContext, fv: FeatureVector): void {
     size,
     equity: portfolio.equity(),
   });
+  if (decision.kind === "hold") ctx.lastHold = decision.reason;
+  else ctx.acted++;
   // A quote being cancelled is as good as gone; a target waits until it is.
   const working = [...ctx.pending.values(), ...ctx.working.values()].filter((w) =>
     decision.kind !== "quotes" || !ctx.cancelling.has(w.clientOrderId!)

@@ -200,6 +200,7 @@ export function formatSummary(r: RunResult): string {
       } (final ${a.stats.equity_final.toFixed(2)})`
     ),
     ...agentOutcomeLines(r.events),
+    ...idleAgentLines(r),
     ...[riskDefaultsNote(r.scenario)].filter((line) => line !== null),
     ...(r.data === undefined ? [] : [dataLine(r.data)]),
     `risk: ${plural(n.reject, "reject")}, ${n.halt + n.kill} halts/kills, ${
@@ -298,4 +299,22 @@ function topReasons(events: readonly RiskEventRecord[], reason: (e: RiskEventRec
     `${g.n}× ${kind}${g.first === "" ? "" : ` (first: ${g.first})`}`
   ).join(", ");
   return sorted.length > 3 ? `${shown}, …` : shown;
+}
+
+/**
+ * A warning per agent whose policy never decided to trade: every decision held (with the last
+ * reason, often a feature still warming up), or no decision at all.
+ */
+export function idleAgentLines(r: Pick<RunResult, "decisions">): string[] {
+  const out: string[] = [];
+  for (const [id, d] of Object.entries(r.decisions ?? {})) {
+    if (d.made === 0) out.push(`warning: ${id} made no decision (no bar of its symbol reached it)`);
+    else if (d.acted === 0) {
+      out.push(
+        `warning: ${id} never decided to trade: all ${d.made} decisions held` +
+          (d.lastHold === undefined ? "" : ` (last: ${d.lastHold})`),
+      );
+    }
+  }
+  return out;
 }

@@ -10,6 +10,7 @@
 import { type Bar, type Message, type Quote, subjectFor } from "../../actors/protocol/mod.ts";
 import type { ReadReport } from "../../env/replay/mod.ts";
 import {
+  type AgentContext,
   type AgentSummary,
   monitorSummary,
   type PricePoint,
@@ -60,6 +61,16 @@ export interface RunOptions {
   readonly fullSeries?: boolean;
 }
 
+/** How an agent's policy decided over a run (since its last restart). */
+export interface DecisionCounts {
+  /** Decisions asked of it. */
+  readonly made: number;
+  /** Those that were not `hold`. */
+  readonly acted: number;
+  /** The reason of its last `hold`. */
+  readonly lastHold?: string;
+}
+
 /** Everything a run produced. */
 export interface RunResult {
   readonly scenario: Scenario;
@@ -70,6 +81,8 @@ export interface RunResult {
   readonly endTs: number;
   readonly periodsPerYear: number;
   readonly agents: readonly AgentSummary[];
+  /** Per agent id, how its policy decided. */
+  readonly decisions: Readonly<Record<string, DecisionCounts>>;
   readonly prices: Readonly<Record<string, readonly PricePoint[]>>;
   readonly events: readonly RiskEventRecord[];
   readonly counts: {
@@ -215,6 +228,15 @@ async function runOn(
     periodsPerYear,
   });
   const restarts = system.supervisor.restarts();
+  const decisions: Record<string, DecisionCounts> = {};
+  for (const a of scenario.agents) {
+    const ctx = system.supervisor.snapshot(`agent:${a.id}`)?.context as AgentContext | undefined;
+    decisions[a.id] = {
+      made: ctx?.decisions ?? 0,
+      acted: ctx?.acted ?? 0,
+      ...(ctx?.lastHold === undefined ? {} : { lastHold: ctx.lastHold }),
+    };
+  }
   await system.stop();
   const messages = bus.stats().published;
   return {
@@ -226,6 +248,7 @@ async function runOn(
     endTs,
     periodsPerYear,
     agents: summaries,
+    decisions,
     prices: Object.fromEntries([...monitor.prices].map(([symbol, bars]) => [symbol, bars.all()])),
     events: monitor.events,
     counts: {

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertRejects } from "../../testing/mod.ts";
 import { readBars } from "../../env/replay/mod.ts";
+import { formatSummary } from "../report/mod.ts";
 import { parseScenario } from "../spec/mod.ts";
 import { runScenario } from "./mod.ts";
 
@@ -156,5 +157,26 @@ Deno.test("a strategy sees the closed bar and is filled at the next bar's open: 
     assertEquals(seen.fills.length, 1);
     assertEquals(seen.fills[0].price, bars.open[k + 1]);
     assert(seen.fills[0].ts >= bars.time[k + 1], "filled in the next bar");
+  });
+});
+
+Deno.test("a strategy that never decides to trade gets a warning in the summary", async () => {
+  await inTempDir(async (dir) => {
+    // Windows longer than the data: the averages never warm up.
+    const run = await runScenario(replay([
+      { id: "slow", policy: { module: `${dir}/my_sma.ts`, params: { fast: 3000, slow: 4000 } } },
+      { id: "busy", policy: { kind: "buy_and_hold" } },
+    ]));
+    assertEquals(run.decisions.slow.acted, 0);
+    assert(run.decisions.busy.acted > 0);
+    const summary = formatSummary(run);
+    assert(
+      summary.includes(
+        `warning: slow never decided to trade: all ${run.decisions.slow.made} decisions held ` +
+          "(last: warming up)",
+      ),
+      summary,
+    );
+    assert(!summary.includes("warning: busy"), summary);
   });
 });
