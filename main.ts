@@ -19,12 +19,15 @@ const USAGE = `Agora — self-learning automated trading, as an actor-model simu
 Usage: deno task <command>   (or: deno run main.ts <command>)
 
 Commands:
-  sim [SCENARIO] [--seed N] [--out DIR] [--replay FILE] [--quiet | --json]
+  sim [SCENARIO] [--seed N] [--out DIR] [--replay FILE] [--bus URL] [--no-recording]
+      [--series] [--quiet | --json]
                    run a scenario (a shipped name: calm, trending, flash_crash, goog_daily;
                    or a JSON file; default calm) on the in-process bus; print a summary table;
                    write DIR/report.json, DIR/report.html (charts; opens from disk) and
-                   DIR/recording.jsonl (default DIR: out/sim/NAME).
+                   DIR/recording.jsonl (default DIR: out/sim/NAME), whole or not at all.
                    --replay FILE feeds a recording's market data back through the actors;
+                   --bus nats://HOST:PORT runs every message through NATS; --series also
+                   writes DIR/series.arrow (every step's equity and position);
                    --quiet prints only errors; --json prints one JSON summary on stdout
   bench [FILTER]   run the benchmarks (those whose key contains FILTER); the last line
                    printed is one JSON object of named figures
