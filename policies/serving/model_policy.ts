@@ -57,6 +57,11 @@ export function servedKey(c: Pick<ModelPolicyConfig, "registry" | "model" | "ver
   return `${c.registry}\u0000${c.model}\u0000${c.version}`;
 }
 
+/** The key under which a module policy's loaded strategy is passed to `createPolicy`. */
+export function strategyKey(c: { readonly module: string }): string {
+  return `module\u0000${c.module}`;
+}
+
 /**
  * Loads the model `config` names from its registry, checks its feature set against this code's
  * set of the same id (refused on a hash mismatch) and builds its predictor.
@@ -125,7 +130,7 @@ export async function loadPolicyModels(
     if (c.kind === "module") {
       // A strategy module: imported once per path (relative paths through `resolvePath`).
       const path = (c as unknown as { module: string }).module;
-      const key = `module\u0000${path}`;
+      const key = strategyKey({ module: path });
       if (!out.has(key)) out.set(key, await loadStrategy(resolvePath(path)));
       continue;
     }

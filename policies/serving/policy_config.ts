@@ -28,7 +28,13 @@ import {
   SmaCrossoverSchema,
 } from "../rules/mod.ts";
 import { defineStrategy, type Strategy, strategyPolicy } from "../strategy/mod.ts";
-import { modelPolicy, ModelPolicySchema, servedKey, type ServedModel } from "./model_policy.ts";
+import {
+  modelPolicy,
+  ModelPolicySchema,
+  servedKey,
+  type ServedModel,
+  strategyKey,
+} from "./model_policy.ts";
 
 /**
  * A strategy written in code, by module path (absolute, or from the project folder), and its
@@ -40,11 +46,6 @@ export const ModulePolicySchema = z.strictObject({
   module: z.string().min(1, "expected a module path"),
   params: z.record(z.string(), z.unknown()).default({}),
 });
-
-/** The key under which a module policy's loaded strategy is passed to {@linkcode createPolicy}. */
-export function strategyKey(c: { readonly module: string }): string {
-  return `module\u0000${c.module}`;
-}
 
 /** `{module, ...}` without a `kind` is a module policy. */
 export function withModuleKind(input: unknown): unknown {
@@ -91,7 +92,8 @@ export function parsePolicyConfig(input: unknown): PolicyConfig {
  * A `model` policy needs its model loaded first (`loadServedModel`), passed in `models` under
  * its `servedKey`; an `rl` policy likewise its agent; a `module` policy its strategy
  * (`loadStrategy`) under its `strategyKey` (its parameters are checked here, errors naming the
- * field).
+ * field). Every policy is built on the strategy API (policies/strategy): a model or RL agent
+ * as a strategy over what was loaded.
  */
 export function createPolicy(
   config: PolicyConfig,
@@ -109,13 +111,14 @@ export function createPolicy(
       if (!("predictor" in served)) {
         throw new PolicyConfigError(`model policy: ${c.model} is an RL agent; use kind "rl"`);
       }
-      // On the strategy API like every policy: the loaded model is the strategy's to use.
-      const strategy = defineStrategy({
-        name: "model",
-        params: ModelPolicySchema,
-        create: (config) => modelPolicy(config, served),
-      });
-      return strategyPolicy(strategy, c);
+      return strategyPolicy(
+        defineStrategy({
+          name: c.kind,
+          params: ModelPolicySchema,
+          create: (x) => modelPolicy(x, served),
+        }),
+        c,
+      );
     }
     case "rl": {
       const agent = models.get(servedKey(c));
@@ -124,12 +127,10 @@ export function createPolicy(
           `rl policy: agent ${c.model} (${c.version}) from ${c.registry} is not loaded`,
         );
       }
-      const strategy = defineStrategy({
-        name: "rl",
-        params: RlPolicySchema,
-        create: (config) => rlPolicy(config, agent),
-      });
-      return strategyPolicy(strategy, c);
+      return strategyPolicy(
+        defineStrategy({ name: c.kind, params: RlPolicySchema, create: (x) => rlPolicy(x, agent) }),
+        c,
+      );
     }
     case "module": {
       const strategy = models.get(strategyKey(c));
