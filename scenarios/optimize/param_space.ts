@@ -200,3 +200,8 @@ export function randomOf(
   }
   return [...picked].sort((a, b) => a - b).map((k) => combinationAt(ranges, k));
 }
+
+/** A combination as text: `fast=10 slow=30`. */
+export function showCombo(c: Combination): string {
+  return Object.entries(c).map(([k, v]) => `${k}=${v}`).join(" ");
+}
