@@ -1,5 +1,5 @@
 /**
- * Agora's command line: `sim`, `train`, `models`, `bench`, `market` and `new-strategy`. Later issues add `live`
+ * Agora's command line: `sim`, `train`, `models`, `bench`, `market`, `new-strategy` and `optimize`. Later issues add `live`
  * and `serve`.
  *
  * Usage: `deno run main.ts <command> [args]`, or through the tasks in deno.json.
@@ -10,6 +10,7 @@ import {
   runMarketCommand,
   runModelsCommand,
   runNewStrategyCommand,
+  runOptimizeCommand,
   runSimCommand,
   runTrainCommand,
 } from "./scenarios/commands/mod.ts";
@@ -46,6 +47,11 @@ Commands:
   new-strategy NAME [--dir DIR]
                    write a commented example strategy (DIR/NAME.ts) and a scenario that runs
                    it on Google's daily bars (DIR/NAME.json); default DIR: strategies
+  optimize SCENARIO --agent ID --param NAME=FROM..TO[:STEP] ... [--method grid|random|halving]
+           [--metric sharpe|sortino|return|drawdown|...] [--constraint "fast<slow"] [--folds K]
+                   search the agent's policy parameters: backtests in worker threads scored in
+                   and out of sample on walk-forward folds; writes optimize.json and a heatmap
+                   page (optimize --help: every option)
   models list|show|promote|rollback ...
                    the model registry (default directory: models)
   help             show this text`;
@@ -71,6 +77,8 @@ export async function main(args: readonly string[]): Promise<number> {
       return runMarketCommand(rest);
     case "new-strategy":
       return await runNewStrategyCommand(rest);
+    case "optimize":
+      return await runOptimizeCommand(rest);
     case undefined:
     case "help":
     case "--help":

@@ -32,6 +32,8 @@ export interface OptionSpec {
   readonly max?: number;
   /** For `string`: the values allowed. */
   readonly choices?: readonly string[];
+  /** For `string`: may be given more than once; the value is then the list, in order. */
+  readonly repeatable?: boolean;
   readonly help: string;
 }
 
@@ -47,7 +49,7 @@ export interface CommandSpec {
 }
 
 /** Parsed values: flags are booleans, numbers numbers, strings strings. */
-export type ArgValues = Record<string, string | number | boolean | undefined>;
+export type ArgValues = Record<string, string | number | boolean | readonly string[] | undefined>;
 
 /** What {@linkcode parseCommandArgs} found. */
 export type ParsedArgs =
@@ -104,7 +106,8 @@ export function parseCommandArgs(spec: CommandSpec, args: readonly string[]): Pa
       );
     }
     if (option.kind === "string" && raw === "") return fail(`--${name}: expected a value, got ""`);
-    values[name] = option.kind === "string" ? raw : value;
+    if (option.repeatable) values[name] = [...((values[name] as string[] | undefined) ?? []), raw];
+    else values[name] = option.kind === "string" ? raw : value;
   }
   if (positionals.length > maxPositionals) {
     const extra = positionals[maxPositionals];

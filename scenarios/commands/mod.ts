@@ -7,6 +7,7 @@ export * from "./bench_command.ts";
 export * from "./market_command.ts";
 export * from "./models_command.ts";
 export * from "./new_strategy_command.ts";
+export * from "./optimize_command.ts";
 export * from "./rl_command.ts";
 export * from "./sim_command.ts";
 export * from "./train_command.ts";
