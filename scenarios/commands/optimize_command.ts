@@ -99,19 +99,19 @@ export function formatOptimize(r: OptimizeResult, top = 10): string {
       `(${(r.backtests / (r.wallMs / 1000)).toFixed(1)} backtests/s); ${r.rows} bars`,
   );
   if (r.refused.count > 0) lines.push(`  refused, e.g. ${r.refused.first[0]}`);
+  const isW = `IS ${m}`.length + 2, oosW = `OOS ${m}`.length + 2;
   lines.push(
     "",
-    `fold  train                    test                     chosen`.padEnd(78) +
-      `  IS ${m}  OOS ${m}  OOS rank`,
+    `fold  ${"train".padEnd(23)}  ${"test".padEnd(23)}  ${"chosen".padEnd(24)}` +
+      `${`IS ${m}`.padStart(isW)}${`OOS ${m}`.padStart(oosW)}  OOS rank`,
   );
   for (const f of r.selection.folds) {
     const d = r.folds[f.index];
     lines.push(
       `${String(f.index + 1).padStart(4)}  ${day(d.trainTs[0])} – ${day(d.trainTs[1])}  ` +
         `${day(d.testTs[0])} – ${day(d.testTs[1])}  ` +
-        `${showCombo(r.ranked[f.chosen].params).padEnd(28)}` +
-        `${fmt(f.is).padStart(8 + m.length - 3)}${fmt(f.oos).padStart(9 + m.length - 3)}` +
-        `  ${f.oosRank}/${r.ranked.length}`,
+        `${showCombo(r.ranked[f.chosen].params).padEnd(24)}` +
+        `${fmt(f.is).padStart(isW)}${fmt(f.oos).padStart(oosW)}  ${f.oosRank}/${r.ranked.length}`,
     );
   }
   const mean = (xs: (number | null)[]) => {
