@@ -19,6 +19,7 @@ import { benchSimulation } from "./simulation.ts";
 import { benchEnv, benchReplay, benchVecEnv } from "./rl_env.ts";
 import { benchSimRun, benchTickToIntent } from "./sim_run.ts";
 import { benchBacktest, benchBacktestRss, benchLongSimRss } from "./backtest.ts";
+import { benchOptimize, benchOptimizeSpeedup } from "./optimize.ts";
 import type { RateOptions } from "./harness.ts";
 
 /** A named benchmark producing one figure. */
@@ -58,6 +59,8 @@ export const BENCHMARKS: readonly Benchmark[] = [
     blocker: procBlocker,
   },
   { key: "long_sim_peak_rss_mb", unit: "MB", run: benchLongSimRss, blocker: procBlocker },
+  { key: "optimize_runs_per_s", unit: "backtest/s", run: benchOptimize },
+  { key: "optimize_speedup_2_workers", unit: "×", run: benchOptimizeSpeedup },
   { key: "features_online_updates_per_s", unit: "update/s", run: benchFeaturesOnline },
   { key: "predict_p99_us", unit: "µs", run: benchPredict },
   { key: "ppo_env_steps_per_s", unit: "step/s", run: benchPpo },

@@ -220,7 +220,7 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
           };
         }));
         // Stable ranking: best first, ties in search order.
-        const order = scored.map((s, i) => i).sort((a, b) => {
+        const order = scored.map((_, i) => i).sort((a, b) => {
           const x = scored[a].score, y = scored[b].score;
           if (x === y) return a - b;
           if (x === null) return 1;
