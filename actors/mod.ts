@@ -6,6 +6,7 @@
  */
 export * from "./protocol/mod.ts";
 export * from "./bus/mod.ts";
+export * from "./journal/mod.ts";
 export * from "./ledger/mod.ts";
 export * from "./venues/mod.ts";
 export * from "./roles/mod.ts";
