@@ -7,10 +7,20 @@
  * supervisor owns the subscriptions, so a restarted actor keeps receiving without resubscribing.
  *
  * An actor crashes when one of its actions throws: XState stops it with an error. The
- * supervisor logs that, counts it, publishes a critical `actor_restarted` alert and starts a
- * fresh actor from the same input. The message being handled when it crashed is not retried (a
- * poison message would crash it again). After `maxRestarts` crashes the actor stays down and the
- * alert says so.
+ * supervisor logs that, counts it, publishes a critical `actor_restarted` alert and restarts it.
+ * The message being handled when it crashed is not retried (a poison message would crash it
+ * again). After `maxRestarts` crashes the actor stays down and the alert says so.
+ *
+ * **Restart where it stopped.** An actor whose spec can `persist` its context as plain data (and
+ * `restore` it) is restarted from its last checkpoint, not from scratch: the supervisor keeps the
+ * actor's state value and persisted context, taken when it started and then every
+ * `checkpointEvery` events, and every event delivered since (with the clock's time at delivery).
+ * A restart restores the checkpoint and replays those events but the poison one, with
+ * {@linkcode Supervisor.replaying} set and {@linkcode Supervisor.replayTs} pinned to each event's
+ * original time: the system mutes what the actor publishes meanwhile (it was published the first
+ * time) and its clock reads the original times, so the restarted actor ends in the state it would
+ * have had, had the poison message never come. A replay that crashes too falls back to a fresh
+ * start. An actor without `persist` restarts fresh from its input.
  *
  * **Direct delivery.** Most bus messages an actor gets — a bar, a feature vector — run one or two
  * of its actions and change no state. For those the supervisor calls the actions itself, with the
@@ -44,6 +54,15 @@ export interface ActorSpec {
   readonly logic: AnyActorLogic;
   readonly input: unknown;
   readonly routes: readonly Route[];
+  /**
+   * The actor's context as plain data (no functions, no class instances: a copy that later
+   * events cannot change), for checkpoints. With `restore`.
+   */
+  // deno-lint-ignore no-explicit-any
+  readonly persist?: (context: any) => unknown;
+  /** The context `persist` gave, rebuilt around the actor's input. */
+  // deno-lint-ignore no-explicit-any
+  readonly restore?: (input: any, data: any) => unknown;
 }
 
 /** Supervisor settings. */
@@ -52,6 +71,8 @@ export interface SupervisorOptions {
   readonly now: () => number;
   /** Crashes after which an actor stays down. Default 5. */
   readonly maxRestarts?: number;
+  /** Events between checkpoints of an actor that can persist its context. Default 1,000. */
+  readonly checkpointEvery?: number;
   /** Told about every crash. Default: one JSON line on stderr. */
   readonly log?: (entry: { actor: string; restarts: number; error: string }) => void;
 }
@@ -60,6 +81,10 @@ interface Supervised {
   readonly spec: ActorSpec;
   ref: AnyActorRef | undefined;
   restarts: number;
+  /** The last checkpoint (actors that persist): state value and persisted context. */
+  checkpoint: { readonly value: unknown; readonly data: unknown } | undefined;
+  /** Events delivered since the checkpoint, with the clock's time then. */
+  tail: { readonly event: EventObject; readonly ts: number }[];
 }
 
 /** See the module documentation. */
@@ -69,6 +94,7 @@ export class Supervisor {
   readonly #actors = new Map<string, Supervised>();
   readonly #subs: Subscription[] = [];
   #stopped = false;
+  #replayTs: number | undefined = undefined;
 
   constructor(bus: Bus, options: SupervisorOptions) {
     this.#bus = bus;
@@ -78,23 +104,36 @@ export class Supervisor {
   /** Starts an actor and subscribes its routes. Throws if the id is taken. */
   start(spec: ActorSpec): void {
     if (this.#actors.has(spec.id)) throw new RangeError(`actor "${spec.id}" is already running`);
-    const s: Supervised = { spec, ref: undefined, restarts: 0 };
+    if ((spec.persist === undefined) !== (spec.restore === undefined)) {
+      throw new RangeError(`actor "${spec.id}": persist and restore come together`);
+    }
+    const s: Supervised = { spec, ref: undefined, restarts: 0, checkpoint: undefined, tail: [] };
     this.#actors.set(spec.id, s);
     this.#spawn(s);
+    this.#checkpoint(s);
     for (const route of spec.routes) {
       const toEvent = route.event as (data: unknown, subject: string) => EventObject | undefined;
       this.#subs.push(this.#bus.subscribe(route.pattern, (data, subject) => {
         const event = toEvent(data, subject);
-        if (event === undefined) return;
-        const ref = s.ref;
-        if (ref !== undefined && !this.#direct(s, ref, event)) ref.send(event);
+        if (event !== undefined) this.#deliver(s, event);
       }));
     }
   }
 
   /** Sends an event straight to an actor (timers, venue callbacks). */
   send(id: string, event: AnyEventObject): void {
-    this.#actors.get(id)?.ref?.send(event);
+    const s = this.#actors.get(id);
+    if (s !== undefined) this.#deliver(s, event);
+  }
+
+  /** True while a restarted actor replays the events since its checkpoint. */
+  get replaying(): boolean {
+    return this.#replayTs !== undefined;
+  }
+
+  /** While {@linkcode replaying}: the time the event being replayed was first delivered at. */
+  get replayTs(): number | undefined {
+    return this.#replayTs;
   }
 
   /** The current snapshot of an actor (undefined when it is down or unknown). */
@@ -126,11 +165,79 @@ export class Supervisor {
     }
   }
 
+  #deliver(s: Supervised, event: EventObject): void {
+    const ref = s.ref;
+    if (ref === undefined) return;
+    if (s.spec.persist !== undefined) s.tail.push({ event, ts: this.#options.now() });
+    if (!this.#direct(s, ref, event)) ref.send(event);
+    if (s.ref === ref && s.tail.length >= (this.#options.checkpointEvery ?? 1_000)) {
+      this.#checkpoint(s);
+    }
+  }
+
+  /** Takes a checkpoint of an actor that can persist its context, and clears its tail. */
+  #checkpoint(s: Supervised): void {
+    const persist = s.spec.persist;
+    const snapshot = s.ref?.getSnapshot();
+    if (persist === undefined || snapshot === undefined || snapshot.status !== "active") return;
+    s.checkpoint = { value: snapshot.value, data: persist(snapshot.context) };
+    s.tail = [];
+  }
+
   #spawn(s: Supervised): void {
     const ref = createActor(s.spec.logic, { id: s.spec.id, input: s.spec.input });
     s.ref = ref;
     ref.subscribe({ error: (error) => this.#crashed(s, ref, error) });
     ref.start();
+  }
+
+  /**
+   * Restarts `s` from its checkpoint and replays its tail but the last (poison) event; false
+   * (and nothing running) when it cannot, or when the replay crashed too.
+   */
+  #resume(s: Supervised): boolean {
+    const { checkpoint, spec } = s;
+    if (checkpoint === undefined || spec.restore === undefined) return false;
+    const replay = s.tail.slice(0, -1);
+    let failed = false;
+    try {
+      const machine = spec.logic as unknown as {
+        resolveState(state: { value: unknown; context: unknown }): unknown;
+      };
+      const snapshot = machine.resolveState({
+        value: checkpoint.value,
+        context: spec.restore(spec.input, structuredClone(checkpoint.data)),
+      });
+      const ref = createActor(spec.logic, {
+        id: spec.id,
+        input: spec.input,
+        snapshot: snapshot as never,
+      });
+      s.ref = ref;
+      ref.subscribe({ error: () => (failed = true) });
+      ref.start();
+      for (const { event, ts } of replay) {
+        this.#replayTs = ts;
+        ref.send(event);
+        if (failed) break;
+      }
+      if (failed) {
+        ref.stop();
+        s.ref = undefined;
+        return false;
+      }
+      // Errors after the replay are crashes like any other.
+      ref.subscribe({ error: (error) => this.#crashed(s, ref, error) });
+    } catch {
+      s.ref?.stop();
+      s.ref = undefined;
+      return false;
+    } finally {
+      this.#replayTs = undefined;
+    }
+    s.tail = [];
+    this.#checkpoint(s);
+    return true;
   }
 
   /**
@@ -171,7 +278,12 @@ export class Supervisor {
         `${s.spec.id} crashed (${text}); ${outcome}`,
       ),
     );
-    if (!giveUp) this.#spawn(s);
+    if (giveUp) return;
+    if (!this.#resume(s)) {
+      s.tail = [];
+      this.#spawn(s);
+      this.#checkpoint(s);
+    }
   }
 }
 

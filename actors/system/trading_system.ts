@@ -116,11 +116,17 @@ export function withPriceFeature(set: FeatureSet): FeatureSet {
 
 /** Starts a trading system; see the module documentation. */
 export function startTradingSystem(config: TradingSystemConfig): TradingSystem {
-  const { bus, now, agents } = config;
+  const { bus, agents } = config;
   if (agents.length === 0) throw new RangeError("agents: a trading system needs at least one");
-  const publish = config.publish ?? ((m: Message) => bus.publish(subjectFor(m), m));
+  const send = config.publish ?? ((m: Message) => bus.publish(subjectFor(m), m));
   const schedule = config.schedule ?? ((fn: () => void) => fn());
-  const supervisor = new Supervisor(bus, { publish, now, ...config.supervision });
+  const supervisor = new Supervisor(bus, { publish: send, now: config.now, ...config.supervision });
+  // What an actor publishes while it replays after a restart was published the first time; its
+  // clock reads the times the replayed events first came at (supervisor.ts).
+  const publish = (m: Message): void => {
+    if (!supervisor.replaying) send(m);
+  };
+  const now = (): number => supervisor.replayTs ?? config.now();
   const clockSymbol = config.clockSymbol ?? agents[0].symbol;
   const accounts = agents.map((a) => ({ agentId: a.agentId, startCash: a.startCash }));
 
