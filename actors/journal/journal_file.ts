@@ -25,7 +25,8 @@
  * @example
  * ```ts
  * import { JournalWriter, readJournal } from "./journal_file.ts";
- * const path = await Deno.makeTempFile({ suffix: ".journal" });
+ * const dir = await Deno.makeTempDir();
+ * const path = `${dir}/run.journal`;
  * const w = await JournalWriter.create(path, { epoch: 1, createdTs: 0 });
  * w.append({ kind: "order", clientOrderId: "a:1" });
  * w.close();
@@ -33,7 +34,7 @@
  * if (r.header?.epoch !== 1 || r.records.length !== 1 || r.issues.length !== 0) {
  *   throw new Error("unreachable");
  * }
- * await Deno.remove(path);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  * @module
  */

@@ -26,6 +26,9 @@
  * const [trade] = p.closedTrades();
  * if (trade.pnl !== 39 || !trade.closedAtEnd) throw new Error("unreachable");
  * ```
+ *
+ * Over 400 lines: the Portfolio class keeps its books in private fields, and its checkpoint codec
+ * (`toState`/`fromState`) must reach them, so it lives in the class.
  * @module
  */
 
@@ -74,7 +77,8 @@ export class PortfolioError extends RangeError {
 /** Relative tolerance under which a position counts as closed (floating-point dust). */
 const DUST = 1e-9;
 
-interface OpenTrade {
+/** The round trip a {@linkcode Book} has open. */
+export interface OpenTrade {
   readonly direction: "long" | "short";
   readonly entryTs: number;
   entryQty: number;
@@ -86,7 +90,8 @@ interface OpenTrade {
   fees: number;
 }
 
-interface Book {
+/** One symbol's position in a {@linkcode Portfolio}. */
+export interface Book {
   position: number;
   /** Average cost of the open position; 0 when flat. */
   avg: number;
@@ -121,6 +126,17 @@ function requireSymbol(field: string, value: unknown): void {
   }
 }
 
+/** A {@linkcode Portfolio} as plain data (JSON-able), for checkpoints. */
+export interface PortfolioState {
+  readonly startCash: number;
+  readonly cash: number;
+  readonly fees: number;
+  readonly turnover: number;
+  readonly keepTrades: boolean;
+  readonly books: readonly (readonly [string, Book])[];
+  readonly closed: readonly ClosedTrade[];
+}
+
 /**
  * Cash, positions and trades of one account, updated fill by fill and valued at the last
  * marked prices. See the module documentation for the accounting rules.
@@ -148,6 +164,35 @@ export class Portfolio {
     this.startCash = startCash;
     this.#cash = startCash;
     this.#keepTrades = options.keepTrades ?? true;
+  }
+
+  /** The account as plain data: a copy later fills do not change. */
+  toState(): PortfolioState {
+    return {
+      startCash: this.startCash,
+      cash: this.#cash,
+      fees: this.#fees,
+      turnover: this.#turnover,
+      keepTrades: this.#keepTrades,
+      books: [...this.#books].map(([symbol, b]) => [symbol, {
+        ...b,
+        trade: b.trade === null ? null : { ...b.trade },
+      }]),
+      closed: this.#closed.slice(),
+    };
+  }
+
+  /** The account {@linkcode Portfolio.toState} gave. */
+  static fromState(state: PortfolioState): Portfolio {
+    const p = new Portfolio(state.startCash, { keepTrades: state.keepTrades });
+    p.#cash = state.cash;
+    p.#fees = state.fees;
+    p.#turnover = state.turnover;
+    for (const [symbol, b] of state.books) {
+      p.#books.set(symbol, { ...b, trade: b.trade === null ? null : { ...b.trade } });
+    }
+    p.#closed.push(...state.closed);
+    return p;
   }
 
   /** Books one execution. Throws {@linkcode PortfolioError} naming an invalid field. */

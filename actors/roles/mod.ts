@@ -13,4 +13,5 @@ export * from "./monitor_actor.ts";
 export * from "./monitor_series.ts";
 export * from "./order_lifecycle.ts";
 export * from "./risk_actor.ts";
+export * from "./risk_state.ts";
 export * from "./risk_rules.ts";

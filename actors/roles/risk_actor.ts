@@ -58,17 +58,19 @@ export interface RiskInput {
   readonly now: () => number;
 }
 
-interface WorkingOrder {
+/** An order of an agent's that risk counts as working. */
+export interface RiskWorkingOrder {
   readonly symbol: string;
   readonly side: "buy" | "sell";
   remaining: number;
 }
 
-interface AgentBook {
+/** Risk's view of one agent. */
+export interface AgentBook {
   readonly pre: PreTradeRisk;
   readonly guard: LossGuard;
   readonly portfolio: Portfolio;
-  readonly working: Map<string, WorkingOrder>;
+  readonly working: Map<string, RiskWorkingOrder>;
   orders: number;
 }
 
@@ -80,7 +82,8 @@ export interface RiskCounts {
   kills: number;
 }
 
-interface RiskContext {
+/** The risk actor's context (see risk_state.ts for its checkpoint codec). */
+export interface RiskContext {
   readonly input: RiskInput;
   readonly books: Map<string, AgentBook>;
   readonly lastPrice: Map<string, number>;

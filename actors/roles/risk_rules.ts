@@ -188,6 +188,26 @@ function reduceOnlyCheck(intent: IntentInput, account: AccountView): RiskReason[
 /** Relative slack so that a value exactly on a % boundary is not failed by float rounding. */
 const EPS = 1e-9;
 
+/** A {@linkcode PreTradeRisk} as plain data. */
+export interface PreTradeState {
+  readonly limits: RiskLimits;
+  /** Approval times still in the rate window, oldest first. */
+  readonly times: readonly number[];
+  readonly halt: RiskReason | null;
+}
+
+/** A {@linkcode LossGuard} as plain data. */
+export interface LossGuardState {
+  readonly maxDrawdownPct: number;
+  readonly maxDailyLossPct: number;
+  readonly peak: number;
+  readonly equity: number;
+  readonly dayStart: number;
+  readonly day: number | null;
+  readonly drawdownFired: boolean;
+  readonly dailyFired: boolean;
+}
+
 /**
  * Pre-trade checks for one agent. Keeps the timestamps of recently approved orders (for the rate
  * limit) and a halt flag; everything else comes in with each call.
@@ -207,6 +227,28 @@ export class PreTradeRisk {
     for (const key of Object.keys(DEFAULT_LIMITS)) picked[key] = limits[key as keyof RiskLimits];
     this.limits = validateLimits(picked);
     this.#ring = new Float64Array(this.limits.maxOrdersPerMinute);
+  }
+
+  /** The checks' state as plain data: the limits, the approval times in the window, the halt. */
+  toState(): PreTradeState {
+    const cap = this.#ring.length;
+    const times: number[] = [];
+    for (let i = 0; i < this.#size; i++) times.push(this.#ring[(this.#head + i) % cap]);
+    return {
+      limits: { ...this.limits },
+      times,
+      halt: this.#halt === null ? null : { ...this.#halt },
+    };
+  }
+
+  /** The checks {@linkcode PreTradeRisk.toState} gave. */
+  static fromState(state: PreTradeState): PreTradeRisk {
+    const r = new PreTradeRisk(state.limits);
+    const times = state.times.slice(-r.#ring.length);
+    r.#ring.set(times);
+    r.#size = times.length;
+    r.#halt = state.halt === null ? null : { ...state.halt };
+    return r;
   }
 
   /** The reason the agent was halted, or null while it may trade. */
@@ -386,6 +428,31 @@ export class LossGuard {
     this.#maxDrawdownPct = valid.maxDrawdownPct;
     this.#maxDailyLossPct = valid.maxDailyLossPct;
     this.#peak = this.#equity = this.#dayStart = startEquity;
+  }
+
+  /** The guard as plain data. */
+  toState(): LossGuardState {
+    return {
+      maxDrawdownPct: this.#maxDrawdownPct,
+      maxDailyLossPct: this.#maxDailyLossPct,
+      peak: this.#peak,
+      equity: this.#equity,
+      dayStart: this.#dayStart,
+      day: this.#day,
+      drawdownFired: this.#drawdownFired,
+      dailyFired: this.#dailyFired,
+    };
+  }
+
+  /** The guard {@linkcode LossGuard.toState} gave. */
+  static fromState(state: LossGuardState): LossGuard {
+    const g = new LossGuard(state, state.peak);
+    g.#equity = state.equity;
+    g.#dayStart = state.dayStart;
+    g.#day = state.day;
+    g.#drawdownFired = state.drawdownFired;
+    g.#dailyFired = state.dailyFired;
+    return g;
   }
 
   /** Highest equity seen. */

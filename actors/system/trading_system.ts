@@ -33,6 +33,8 @@ import {
   monitorMachine,
   monitorRoutes,
   type MonitorState,
+  persistRisk,
+  restoreRisk,
   type RiskLimits,
   riskMachine,
   riskRoutes,
@@ -193,6 +195,8 @@ export function startTradingSystem(config: TradingSystemConfig): TradingSystem {
       now,
     },
     routes: riskRoutes(),
+    persist: persistRisk,
+    restore: restoreRisk,
   });
   supervisor.start({
     id: "broker",
