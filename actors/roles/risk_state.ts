@@ -25,7 +25,13 @@
  * @module
  */
 import { Portfolio, type PortfolioState } from "../ledger/mod.ts";
-import type { AgentBook, RiskContext, RiskCounts, RiskInput, RiskWorkingOrder } from "./risk_actor.ts";
+import type {
+  AgentBook,
+  RiskContext,
+  RiskCounts,
+  RiskInput,
+  RiskWorkingOrder,
+} from "./risk_actor.ts";
 import { LossGuard, type LossGuardState, PreTradeRisk, type PreTradeState } from "./risk_rules.ts";
 
 /** The risk actor's context as plain data. */

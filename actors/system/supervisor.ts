@@ -83,8 +83,9 @@ interface Supervised {
   restarts: number;
   /** The last checkpoint (actors that persist): state value and persisted context. */
   checkpoint: { readonly value: unknown; readonly data: unknown } | undefined;
-  /** Events delivered since the checkpoint, with the clock's time then. */
-  tail: { readonly event: EventObject; readonly ts: number }[];
+  /** Events delivered since the checkpoint, and the clock's time at each (parallel arrays). */
+  tail: EventObject[];
+  tailTs: number[];
 }
 
 /** See the module documentation. */
@@ -107,7 +108,14 @@ export class Supervisor {
     if ((spec.persist === undefined) !== (spec.restore === undefined)) {
       throw new RangeError(`actor "${spec.id}": persist and restore come together`);
     }
-    const s: Supervised = { spec, ref: undefined, restarts: 0, checkpoint: undefined, tail: [] };
+    const s: Supervised = {
+      spec,
+      ref: undefined,
+      restarts: 0,
+      checkpoint: undefined,
+      tail: [],
+      tailTs: [],
+    };
     this.#actors.set(spec.id, s);
     this.#spawn(s);
     this.#checkpoint(s);
@@ -168,7 +176,10 @@ export class Supervisor {
   #deliver(s: Supervised, event: EventObject): void {
     const ref = s.ref;
     if (ref === undefined) return;
-    if (s.spec.persist !== undefined) s.tail.push({ event, ts: this.#options.now() });
+    if (s.spec.persist !== undefined) {
+      s.tail.push(event);
+      s.tailTs.push(this.#options.now());
+    }
     if (!this.#direct(s, ref, event)) ref.send(event);
     if (s.ref === ref && s.tail.length >= (this.#options.checkpointEvery ?? 1_000)) {
       this.#checkpoint(s);
@@ -182,6 +193,7 @@ export class Supervisor {
     if (persist === undefined || snapshot === undefined || snapshot.status !== "active") return;
     s.checkpoint = { value: snapshot.value, data: persist(snapshot.context) };
     s.tail = [];
+    s.tailTs = [];
   }
 
   #spawn(s: Supervised): void {
@@ -198,7 +210,8 @@ export class Supervisor {
   #resume(s: Supervised): boolean {
     const { checkpoint, spec } = s;
     if (checkpoint === undefined || spec.restore === undefined) return false;
-    const replay = s.tail.slice(0, -1);
+    // The last event is the one whose handling crashed: not replayed.
+    const replay = s.tail.length - 1;
     let failed = false;
     try {
       const machine = spec.logic as unknown as {
@@ -216,10 +229,9 @@ export class Supervisor {
       s.ref = ref;
       ref.subscribe({ error: () => (failed = true) });
       ref.start();
-      for (const { event, ts } of replay) {
-        this.#replayTs = ts;
-        ref.send(event);
-        if (failed) break;
+      for (let i = 0; i < replay && !failed; i++) {
+        this.#replayTs = s.tailTs[i];
+        ref.send(s.tail[i]);
       }
       if (failed) {
         ref.stop();
@@ -235,7 +247,6 @@ export class Supervisor {
     } finally {
       this.#replayTs = undefined;
     }
-    s.tail = [];
     this.#checkpoint(s);
     return true;
   }
@@ -281,6 +292,7 @@ export class Supervisor {
     if (giveUp) return;
     if (!this.#resume(s)) {
       s.tail = [];
+      s.tailTs = [];
       this.#spawn(s);
       this.#checkpoint(s);
     }
