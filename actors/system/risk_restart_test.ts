@@ -33,9 +33,7 @@ function system(checkpointEvery = 3) {
       agents: [{ agentId: "a", startCash: 10_000 }, { agentId: "b", startCash: 10_000 }],
       limits: validateLimits({ maxPosition: 100, maxDrawdownPct: 50 }),
       global: { haltScope: "agent", killDrawdownPct: null },
-      publish: (m: Message) => {
-        if (!supervisor.replaying) published.push(m);
-      },
+      publish: supervisor.gate("risk", (m) => published.push(m)),
       now: () => supervisor.replayTs ?? clock,
     },
     routes: riskRoutes(),
@@ -156,4 +154,73 @@ Deno.test("risk's checkpoint is plain data: through JSON and back it is the same
   const again = persistRisk(restoreRisk(ctx.input, JSON.parse(JSON.stringify(state))));
   assertEquals(again, state);
   assert(state.books.find(([id]) => id === "b")![1].pre.halt !== null);
+});
+
+Deno.test("a fault injected at any delivery to risk, before or after it handles it, changes nothing", () => {
+  const script = (): Message[] => {
+    intents = 0;
+    return [
+      bar(100),
+      intent("a"),
+      fill("a", "a:1", 10),
+      intent("b"),
+      bar(60), // a loses 400 of its 10,000: within its limits
+      control("b", "halt"),
+      intent("b"),
+      intent("a"),
+      control("b", "resume"),
+      intent("b"),
+      control("all", "kill"),
+      intent("a"),
+    ];
+  };
+  const run = (fault?: { at: number; when: "before" | "after" }) => {
+    const bus = new MemoryBus({ mode: "manual" });
+    const published: Message[] = [];
+    let clock = NOW;
+    const supervisor: Supervisor = new Supervisor(bus, {
+      publish: () => {},
+      now: () => clock,
+      log: () => {},
+      checkpointEvery: 4,
+      fault: (_, n) => n === fault?.at ? fault.when : undefined,
+    });
+    supervisor.start({
+      id: "risk",
+      logic: riskMachine,
+      input: {
+        agents: [{ agentId: "a", startCash: 10_000 }, { agentId: "b", startCash: 10_000 }],
+        limits: validateLimits({ maxPosition: 100, maxDrawdownPct: 50 }),
+        global: { haltScope: "agent", killDrawdownPct: null },
+        publish: supervisor.gate("risk", (m) => published.push(m)),
+        now: () => supervisor.replayTs ?? clock,
+      },
+      routes: riskRoutes(),
+      persist: persistRisk,
+      restore: restoreRisk,
+    });
+    for (const m of script()) {
+      clock += 1_000;
+      bus.publish(subjectFor(m), m);
+      bus.deliverPending();
+    }
+    const snapshot = supervisor.snapshot("risk")!;
+    return {
+      published,
+      value: snapshot.value,
+      state: persistRisk(snapshot.context),
+      restarts: supervisor.restarts().risk,
+    };
+  };
+  const clean = run();
+  assertEquals(clean.value, "killed");
+  for (let at = 1; at <= 12; at++) {
+    for (const when of ["before", "after"] as const) {
+      const faulty = run({ at, when });
+      assertEquals(faulty.restarts, 1, `${when} ${at}`);
+      assertEquals(faulty.published, clean.published, `${when} ${at}: published`);
+      assertEquals(faulty.value, clean.value, `${when} ${at}: state value`);
+      assertEquals(faulty.state, clean.state, `${when} ${at}: state`);
+    }
+  }
 });

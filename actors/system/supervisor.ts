@@ -15,12 +15,18 @@
  * `restore` it) is restarted from its last checkpoint, not from scratch: the supervisor keeps the
  * actor's state value and persisted context, taken when it started and then every
  * `checkpointEvery` events, and every event delivered since (with the clock's time at delivery).
- * A restart restores the checkpoint and replays those events but the poison one, with
- * {@linkcode Supervisor.replaying} set and {@linkcode Supervisor.replayTs} pinned to each event's
- * original time: the system mutes what the actor publishes meanwhile (it was published the first
- * time) and its clock reads the original times, so the restarted actor ends in the state it would
- * have had, had the poison message never come. A replay that crashes too falls back to a fresh
- * start. An actor without `persist` restarts fresh from its input.
+ * A restart restores the checkpoint and replays those events, {@linkcode Supervisor.replayTs}
+ * pinned to each one's original time (the system's clock reads it), and what the actor publishes
+ * during the replay muted (it was published the first time; actors publish through
+ * {@linkcode Supervisor.gate}). The event it crashed on is then tried once more, its first `k`
+ * publishes muted, `k` being what it had published of that event before the crash: a transient
+ * fault (a timeout, an injected throw) costs nothing, and every message goes out exactly once. If
+ * it crashes again it is a poison message: the actor is restored once more without it. A replay
+ * that crashes falls back to a fresh start. An actor without `persist` restarts fresh from its
+ * input, and the event it crashed on is not retried.
+ *
+ * For tests, `fault` injects crashes: at an actor's n-th delivery, `"before"` crashes it instead
+ * of delivering, `"after"` delivers and then crashes it (its state changed, its messages out).
  *
  * **Direct delivery.** Most bus messages an actor gets — a bar, a feature vector — run one or two
  * of its actions and change no state. For those the supervisor calls the actions itself, with the
@@ -44,6 +50,7 @@ import {
 } from "xstate";
 import type { Bus, Subscription } from "../bus/mod.ts";
 import { type ActorRoute, alertOf, type Message } from "../protocol/mod.ts";
+import { plainActions } from "./direct_delivery.ts";
 
 /** A bus subscription of an actor (declared by the actor's module, from the catalogue). */
 export type Route = ActorRoute;
@@ -71,6 +78,8 @@ export interface SupervisorOptions {
   readonly now: () => number;
   /** Crashes after which an actor stays down. Default 5. */
   readonly maxRestarts?: number;
+  /** Crash injection for tests: see the module documentation. */
+  readonly fault?: (actor: string, delivery: number) => "before" | "after" | undefined;
   /** Events between checkpoints of an actor that can persist its context. Default 1,000. */
   readonly checkpointEvery?: number;
   /** Told about every crash. Default: one JSON line on stderr. */
@@ -86,6 +95,16 @@ interface Supervised {
   /** Events delivered since the checkpoint, and the clock's time at each (parallel arrays). */
   tail: EventObject[];
   tailTs: number[];
+  /** Deliveries so far (for `fault`). */
+  deliveries: number;
+  /** Its publish gate's count when the current delivery began. */
+  publishedAtStart: number;
+}
+
+/** What an actor has published, and how many of its next publishes to drop. */
+interface Gate {
+  published: number;
+  mute: number;
 }
 
 /** See the module documentation. */
@@ -96,6 +115,7 @@ export class Supervisor {
   readonly #subs: Subscription[] = [];
   #stopped = false;
   #replayTs: number | undefined = undefined;
+  readonly #gates = new Map<string, Gate>();
 
   constructor(bus: Bus, options: SupervisorOptions) {
     this.#bus = bus;
@@ -115,6 +135,8 @@ export class Supervisor {
       checkpoint: undefined,
       tail: [],
       tailTs: [],
+      deliveries: 0,
+      publishedAtStart: 0,
     };
     this.#actors.set(spec.id, s);
     this.#spawn(s);
@@ -132,6 +154,28 @@ export class Supervisor {
   send(id: string, event: AnyEventObject): void {
     const s = this.#actors.get(id);
     if (s !== undefined) this.#deliver(s, event);
+  }
+
+  /**
+   * How actor `id` publishes: through `publish`, but counted, and muted while the actor replays
+   * after a restart (see the module documentation). May be called before the actor starts.
+   */
+  gate(id: string, publish: (m: Message) => void): (m: Message) => void {
+    const g = this.#gateOf(id);
+    return (m) => {
+      if (g.mute > 0) {
+        g.mute--;
+        return;
+      }
+      g.published++;
+      publish(m);
+    };
+  }
+
+  #gateOf(id: string): Gate {
+    let g = this.#gates.get(id);
+    if (g === undefined) this.#gates.set(id, g = { published: 0, mute: 0 });
+    return g;
   }
 
   /** True while a restarted actor replays the events since its checkpoint. */
@@ -180,10 +224,21 @@ export class Supervisor {
       s.tail.push(event);
       s.tailTs.push(this.#options.now());
     }
-    if (!this.#direct(s, ref, event)) ref.send(event);
+    const outer = s.publishedAtStart;
+    s.publishedAtStart = this.#gateOf(s.spec.id).published;
+    const fault = this.#options.fault?.(s.spec.id, ++s.deliveries);
+    if (fault === "before") this.#inject(s, ref);
+    else if (!this.#direct(s, ref, event)) ref.send(event);
+    if (fault === "after" && s.ref === ref) this.#inject(s, ref);
+    s.publishedAtStart = outer;
     if (s.ref === ref && s.tail.length >= (this.#options.checkpointEvery ?? 1_000)) {
       this.#checkpoint(s);
     }
+  }
+
+  #inject(s: Supervised, ref: AnyActorRef): void {
+    ref.stop();
+    this.#crashed(s, ref, new Error(`injected fault at delivery ${s.deliveries}`));
   }
 
   /** Takes a checkpoint of an actor that can persist its context, and clears its tail. */
@@ -204,24 +259,42 @@ export class Supervisor {
   }
 
   /**
-   * Restarts `s` from its checkpoint and replays its tail but the last (poison) event; false
-   * (and nothing running) when it cannot, or when the replay crashed too.
+   * Restarts `s` from its checkpoint, replays its tail muted, and retries the event it crashed on
+   * with its first `published` publishes muted; if that crashes again, restores without it.
+   * False (and nothing running) when it cannot, or when a replay crashed.
    */
-  #resume(s: Supervised): boolean {
+  #resume(s: Supervised, published: number): boolean {
+    if (s.checkpoint === undefined || s.spec.restore === undefined || s.tail.length === 0) {
+      return false;
+    }
+    const n = s.tail.length;
+    if (this.#restored(s, n - 1, published) === undefined) {
+      // The retry crashed too: a poison message. Restore once more, without it.
+      if (this.#restored(s, n - 1, undefined) === undefined) return false;
+    }
+    this.#checkpoint(s);
+    return true;
+  }
+
+  /**
+   * A new actor from `s`'s checkpoint with its first `replay` tail events replayed muted, then,
+   * unless `retry` is undefined, the next one retried with its first `retry` publishes muted.
+   * Undefined (nothing running) if any of it crashed.
+   */
+  #restored(s: Supervised, replay: number, retry: number | undefined): AnyActorRef | undefined {
     const { checkpoint, spec } = s;
-    if (checkpoint === undefined || spec.restore === undefined) return false;
-    // The last event is the one whose handling crashed: not replayed.
-    const replay = s.tail.length - 1;
+    const gate = this.#gateOf(spec.id);
     let failed = false;
+    let ref: AnyActorRef | undefined;
     try {
       const machine = spec.logic as unknown as {
         resolveState(state: { value: unknown; context: unknown }): unknown;
       };
       const snapshot = machine.resolveState({
-        value: checkpoint.value,
-        context: spec.restore(spec.input, structuredClone(checkpoint.data)),
+        value: checkpoint!.value,
+        context: spec.restore!(spec.input, structuredClone(checkpoint!.data)),
       });
-      const ref = createActor(spec.logic, {
+      ref = createActor(spec.logic, {
         id: spec.id,
         input: spec.input,
         snapshot: snapshot as never,
@@ -229,26 +302,31 @@ export class Supervisor {
       s.ref = ref;
       ref.subscribe({ error: () => (failed = true) });
       ref.start();
+      gate.mute = Infinity;
       for (let i = 0; i < replay && !failed; i++) {
         this.#replayTs = s.tailTs[i];
         ref.send(s.tail[i]);
       }
-      if (failed) {
-        ref.stop();
-        s.ref = undefined;
-        return false;
+      if (retry !== undefined && !failed) {
+        gate.mute = retry;
+        this.#replayTs = s.tailTs[replay];
+        ref.send(s.tail[replay]);
       }
-      // Errors after the replay are crashes like any other.
-      ref.subscribe({ error: (error) => this.#crashed(s, ref, error) });
     } catch {
-      s.ref?.stop();
-      s.ref = undefined;
-      return false;
+      failed = true;
     } finally {
       this.#replayTs = undefined;
+      gate.mute = 0;
     }
-    this.#checkpoint(s);
-    return true;
+    if (failed) {
+      ref?.stop();
+      s.ref = undefined;
+      return undefined;
+    }
+    // Errors from now on are crashes like any other.
+    const live = ref!;
+    live.subscribe({ error: (error) => this.#crashed(s, live, error) });
+    return live;
   }
 
   /**
@@ -290,59 +368,14 @@ export class Supervisor {
       ),
     );
     if (giveUp) return;
-    if (!this.#resume(s)) {
+    const published = this.#gateOf(s.spec.id).published - s.publishedAtStart;
+    if (!this.#resume(s, published)) {
       s.tail = [];
       s.tailTs = [];
       this.#spawn(s);
       this.#checkpoint(s);
     }
   }
-}
-
-type Action = (args: unknown, params: unknown) => void;
-
-/** Per machine: state value → event type → its plain actions, or null (it must be sent). */
-const PLAIN = new WeakMap<object, Map<string, Action[] | null>>();
-
-/**
- * The actions a flat machine in state `value` runs for an event of `type`, when they are plain
- * functions on a transition with no target and no guard; null otherwise.
- */
-function plainActions(logic: AnyActorLogic, value: string, type: string): Action[] | null {
-  let cache = PLAIN.get(logic);
-  if (cache === undefined) PLAIN.set(logic, cache = new Map());
-  const key = `${value}\u0000${type}`;
-  let found = cache.get(key);
-  if (found === undefined) cache.set(key, found = resolvePlain(logic, value, type));
-  return found;
-}
-
-function resolvePlain(logic: AnyActorLogic, value: string, type: string): Action[] | null {
-  const machine = logic as unknown as {
-    config?: {
-      on?: Record<string, unknown>;
-      states?: Record<string, { on?: Record<string, unknown> }>;
-    };
-    implementations?: { actions?: Record<string, unknown> };
-  };
-  const root = machine.config;
-  const state = root?.states?.[value];
-  if (root === undefined || state === undefined) return null;
-  if (state.on?.["*"] !== undefined || root.on?.["*"] !== undefined) return null;
-  const handler = state.on?.[type] ?? root.on?.[type];
-  if (typeof handler !== "object" || handler === null || Array.isArray(handler)) return null;
-  const keys = Object.keys(handler);
-  if (!keys.every((k) => k === "actions" || k === "description")) return null;
-  const named = (handler as { actions?: unknown }).actions;
-  const list = named === undefined ? [] : Array.isArray(named) ? named : [named];
-  const out: Action[] = [];
-  for (const a of list) {
-    const fn = typeof a === "string" ? machine.implementations?.actions?.[a] : a;
-    // XState's built-in actions (assign, raise, enqueueActions, ...) carry a `resolve`.
-    if (typeof fn !== "function" || "resolve" in fn) return null;
-    out.push(fn as Action);
-  }
-  return out;
 }
 
 function logCrash(entry: { actor: string; restarts: number; error: string }): void {

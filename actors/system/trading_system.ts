@@ -123,11 +123,10 @@ export function startTradingSystem(config: TradingSystemConfig): TradingSystem {
   const send = config.publish ?? ((m: Message) => bus.publish(subjectFor(m), m));
   const schedule = config.schedule ?? ((fn: () => void) => fn());
   const supervisor = new Supervisor(bus, { publish: send, now: config.now, ...config.supervision });
-  // What an actor publishes while it replays after a restart was published the first time; its
-  // clock reads the times the replayed events first came at (supervisor.ts).
-  const publish = (m: Message): void => {
-    if (!supervisor.replaying) send(m);
-  };
+  // Each actor publishes through its gate: what it publishes while it replays after a restart
+  // was published the first time. Its clock reads the times the replayed events first came at
+  // (supervisor.ts).
+  const publishOf = (id: string) => supervisor.gate(id, send);
   const now = (): number => supervisor.replayTs ?? config.now();
   const clockSymbol = config.clockSymbol ?? agents[0].symbol;
   const accounts = agents.map((a) => ({ agentId: a.agentId, startCash: a.startCash }));
@@ -157,13 +156,13 @@ export function startTradingSystem(config: TradingSystemConfig): TradingSystem {
   supervisor.start({
     id: "market-data",
     logic: marketDataMachine,
-    input: { cleaner: config.marketData, publish, now },
+    input: { cleaner: config.marketData, publish: publishOf("market-data"), now },
     routes: marketDataRoutes(),
   });
   supervisor.start({
     id: "features",
     logic: featuresMachine,
-    input: { set: withPriceFeature(config.features), publish },
+    input: { set: withPriceFeature(config.features), publish: publishOf("features") },
     routes: featuresRoutes(),
   });
   for (const a of agents) {
@@ -178,7 +177,7 @@ export function startTradingSystem(config: TradingSystemConfig): TradingSystem {
         allowShort: config.allowShort,
         tickSize: tickSizes.get(a.agentId)!,
         startCash: a.startCash,
-        publish,
+        publish: publishOf(`agent:${a.agentId}`),
         now,
       },
       routes: agentRoutes(a.agentId, a.symbol),
@@ -191,7 +190,7 @@ export function startTradingSystem(config: TradingSystemConfig): TradingSystem {
       agents: accounts,
       limits: config.risk.limits,
       global: config.risk.global,
-      publish,
+      publish: publishOf("risk"),
       now,
     },
     routes: riskRoutes(),
@@ -201,13 +200,18 @@ export function startTradingSystem(config: TradingSystemConfig): TradingSystem {
   supervisor.start({
     id: "broker",
     logic: brokerMachine,
-    input: { adapters, publish, now },
+    input: { adapters, publish: publishOf("broker"), now },
     routes: brokerRoutes(),
   });
   supervisor.start({
     id: "monitor",
     logic: monitorMachine,
-    input: { agents: accounts, clockSymbol, publish, keepFullEquity: config.keepFullEquity },
+    input: {
+      agents: accounts,
+      clockSymbol,
+      publish: publishOf("monitor"),
+      keepFullEquity: config.keepFullEquity,
+    },
     routes: monitorRoutes(clockSymbol),
   });
 
