@@ -4,6 +4,7 @@
  * @module
  */
 export * from "./agent_actor.ts";
+export * from "./agent_state.ts";
 export * from "./agent_logic.ts";
 export * from "./broker_actor.ts";
 export * from "./features_actor.ts";

@@ -33,7 +33,9 @@ import {
   monitorMachine,
   monitorRoutes,
   type MonitorState,
+  persistAgent,
   persistRisk,
+  restoreAgent,
   restoreRisk,
   type RiskLimits,
   riskMachine,
@@ -84,7 +86,10 @@ export interface TradingSystemConfig {
   /** How an event from outside the bus enters the system. Default: at once. */
   readonly schedule?: (fn: () => void) => void;
   /** Restart policy and crash log. */
-  readonly supervision?: Pick<SupervisorOptions, "maxRestarts" | "log">;
+  readonly supervision?: Pick<
+    SupervisorOptions,
+    "maxRestarts" | "log" | "fault" | "checkpointEvery"
+  >;
   /**
    * Called by `stop()` before the actors stop: lets in-flight messages finish (the sim's
    * drivers deliver what is queued). Default: nothing.
@@ -181,6 +186,8 @@ export function startTradingSystem(config: TradingSystemConfig): TradingSystem {
         now,
       },
       routes: agentRoutes(a.agentId, a.symbol),
+      persist: persistAgent,
+      restore: restoreAgent,
     });
   }
   supervisor.start({

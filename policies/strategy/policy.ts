@@ -71,4 +71,12 @@ export interface Policy {
   onFill?(fill: PolicyFill): void;
   /** Told of each change of the agent's orders. */
   onOrderState?(state: PolicyOrderState): void;
+  /**
+   * A policy that keeps state between calls returns it here as plain data (JSON-able), so a
+   * restarted agent resumes it exactly (its checkpoint holds it; see actors/system/supervisor.ts).
+   * A policy without it is taken to decide from its context alone, as the built-in ones do.
+   */
+  persist?(): unknown;
+  /** Takes back the state `persist` gave. */
+  restore?(state: unknown): void;
 }

@@ -57,6 +57,13 @@ export interface StrategyInstance {
   decide(ctx: PolicyContext): Decision;
   onFill?(fill: StrategyFill): void;
   onOrderState?(state: StrategyOrderState): void;
+  /**
+   * State kept between calls, as plain data, so a restarted agent resumes it exactly; with
+   * `restore`. A strategy that decides from its context alone needs neither.
+   */
+  persist?(): unknown;
+  /** Takes back the state `persist` gave. */
+  restore?(state: unknown): void;
 }
 
 /** A strategy: its name, its parameters' schema (with defaults), and how to build an instance. */
@@ -164,5 +171,9 @@ export function strategyPolicy(
     ...(instance.onOrderState === undefined
       ? {}
       : { onOrderState: (s) => instance.onOrderState!(s) }),
+    ...(instance.persist === undefined || instance.restore === undefined ? {} : {
+      persist: () => instance.persist!(),
+      restore: (state: unknown) => instance.restore!(state),
+    }),
   };
 }

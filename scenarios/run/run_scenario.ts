@@ -59,6 +59,11 @@ export interface RunOptions {
    * curves kept for charts are bounded.
    */
   readonly fullSeries?: boolean;
+  /**
+   * Crash injection for tests (actors/system/supervisor.ts `fault`): at an actor's n-th delivery,
+   * crash it before or after it handles the event.
+   */
+  readonly fault?: (actor: string, delivery: number) => "before" | "after" | undefined;
 }
 
 /** How an agent's policy decided over a run (since its last restart). */
@@ -198,6 +203,9 @@ async function runOn(
     keepFullEquity: options.fullSeries === true,
     marketData: { calendar: market.calendar, ...scenario.marketData },
     drain: () => driver.catchUp(),
+    ...(options.fault === undefined
+      ? {}
+      : { supervision: { fault: options.fault, log: () => {} } }),
   });
 
   attachFeed(scenario, market, publishMd, step, () => system.timer());
