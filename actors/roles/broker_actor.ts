@@ -64,7 +64,8 @@ export interface BrokerCounts {
 /** How many finished orders the broker keeps whole (older ones keep only their id). */
 export const FINISHED_ORDERS_KEPT = 1_000;
 
-interface Tracked {
+/** An order the broker tracks. */
+export interface Tracked {
   readonly order: Order;
   readonly record: OrderRecord;
   venueOrderId: string | undefined;
@@ -73,7 +74,8 @@ interface Tracked {
   finished: boolean;
 }
 
-interface BrokerContext {
+/** The broker's context (see broker_state.ts for its checkpoint codec). */
+export interface BrokerContext {
   readonly input: BrokerInput;
   /** Live and recently finished orders by client order id: the key every venue update names. */
   readonly orders: Map<string, Tracked>;

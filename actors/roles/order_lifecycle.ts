@@ -73,6 +73,17 @@ export function nextStatus(
   }
 }
 
+/** An {@linkcode OrderRecord} as plain data. */
+export interface OrderRecordState {
+  readonly clientOrderId: string;
+  readonly side: Side;
+  readonly qty: number;
+  readonly status: OrderStatus;
+  readonly filledQty: number;
+  readonly notional: number;
+  readonly reason: string | null;
+}
+
 /** One order's state: status, quantities and the average fill price. */
 export class OrderRecord {
   status: OrderStatus = "new";
@@ -85,6 +96,29 @@ export class OrderRecord {
     readonly side: Side,
     public qty: number,
   ) {}
+
+  /** The record as plain data. */
+  toState(): OrderRecordState {
+    return {
+      clientOrderId: this.clientOrderId,
+      side: this.side,
+      qty: this.qty,
+      status: this.status,
+      filledQty: this.filledQty,
+      notional: this.#notional,
+      reason: this.reason ?? null,
+    };
+  }
+
+  /** The record {@linkcode OrderRecord.toState} gave. */
+  static fromState(state: OrderRecordState): OrderRecord {
+    const r = new OrderRecord(state.clientOrderId, state.side, state.qty);
+    r.status = state.status;
+    r.filledQty = state.filledQty;
+    r.#notional = state.notional;
+    r.reason = state.reason ?? undefined;
+    return r;
+  }
 
   get remainingQty(): number {
     return isTerminal(this.status) ? 0 : this.qty - this.filledQty;

@@ -157,18 +157,20 @@ export class Supervisor {
   }
 
   /**
-   * How actor `id` publishes: through `publish`, but counted, and muted while the actor replays
-   * after a restart (see the module documentation). May be called before the actor starts.
+   * How actor `id` publishes (or has any other effect outside itself, such as sending an order to
+   * a venue): through `publish`, but counted, and muted while the actor replays after a restart
+   * (see the module documentation). All the gates of one actor share one count, so its effects
+   * are muted in the order they were made. May be called before the actor starts.
    */
-  gate(id: string, publish: (m: Message) => void): (m: Message) => void {
+  gate<T>(id: string, publish: (x: T) => void): (x: T) => void {
     const g = this.#gateOf(id);
-    return (m) => {
+    return (x) => {
       if (g.mute > 0) {
         g.mute--;
         return;
       }
       g.published++;
-      publish(m);
+      publish(x);
     };
   }
 

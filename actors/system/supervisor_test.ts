@@ -238,12 +238,7 @@ Deno.test("an actor that persists its context restarts from its checkpoint and r
     checkpointEvery: 4,
   });
   // What the actor publishes goes through its gate, which mutes it while it replays.
-  const out = supervisor.gate(
-    "tally",
-    (m) => published.push(m as unknown as string),
-  ) as unknown as (
-    m: string,
-  ) => void;
+  const out = supervisor.gate("tally", (m: string) => published.push(m));
   const now = () => supervisor.replayTs ?? clock;
   supervisor.start({
     id: "tally",

@@ -18,7 +18,7 @@
  * @module
  */
 import type { Bus } from "../bus/mod.ts";
-import { type Message, subjectFor } from "../protocol/mod.ts";
+import { type Message, type Order, subjectFor } from "../protocol/mod.ts";
 import {
   agentMachine,
   agentRoutes,
@@ -34,8 +34,10 @@ import {
   monitorRoutes,
   type MonitorState,
   persistAgent,
+  persistBroker,
   persistRisk,
   restoreAgent,
+  restoreBroker,
   restoreRisk,
   type RiskLimits,
   riskMachine,
@@ -119,6 +121,30 @@ export function withPriceFeature(set: FeatureSet): FeatureSet {
   const close = feature("close");
   if (set.names.includes(featureName(close))) return set;
   return featureSet(set.id, [...set.specs, close]);
+}
+
+/**
+ * The broker's view of the adapters: what it sends to a venue goes through its gate, like what
+ * it publishes, so a broker replaying after a restart never sends an order or a cancel twice.
+ */
+function gatedAdapters(
+  adapters: ReadonlyMap<string, VenueAdapter>,
+  supervisor: Supervisor,
+): Map<string, VenueAdapter> {
+  const out = new Map<string, VenueAdapter>();
+  for (const [id, a] of adapters) {
+    const submit = supervisor.gate("broker", (order: Order) => a.submit(order));
+    const cancel = supervisor.gate("broker", (clientOrderId: string) => a.cancel(clientOrderId));
+    out.set(id, {
+      venue: a.venue,
+      feeCurrency: a.feeCurrency,
+      markets: a.markets,
+      submit,
+      cancel,
+      reconcile: (cursor) => a.reconcile(cursor),
+    });
+  }
+  return out;
 }
 
 /** Starts a trading system; see the module documentation. */
@@ -207,8 +233,10 @@ export function startTradingSystem(config: TradingSystemConfig): TradingSystem {
   supervisor.start({
     id: "broker",
     logic: brokerMachine,
-    input: { adapters, publish: publishOf("broker"), now },
+    input: { adapters: gatedAdapters(adapters, supervisor), publish: publishOf("broker"), now },
     routes: brokerRoutes(),
+    persist: persistBroker,
+    restore: restoreBroker,
   });
   supervisor.start({
     id: "monitor",

@@ -1,7 +1,7 @@
 // Crashes that change nothing: a recorded scenario run with one actor crashed at a seeded delivery
 // (before or after it handled the message) ends with the same fills, orders, decisions and
 // statistics as the run without the crash; the actor resumes from its checkpoint and no client
-// order id is used twice. (Issue "Nothing lost": the agents and risk resume so far.)
+// order id is used twice. (Issue "Nothing lost": the agents, risk and the broker resume so far.)
 import { assert, assertEquals } from "../../testing/mod.ts";
 import { Rng } from "../../env/kernel/mod.ts";
 import { loadScenario } from "../spec/mod.ts";
@@ -27,12 +27,12 @@ async function run(fault?: { actor: string; at: number; when: "before" | "after"
   return { result, trading, orders };
 }
 
-Deno.test("an agent or risk crashed at 20 seeded deliveries resumes: same messages, same statistics", async () => {
+Deno.test("an agent, risk or the broker crashed at 25 seeded deliveries resumes: same messages, same statistics", async () => {
   const clean = await run();
   assert(clean.orders.length > 20, `${clean.orders.length} orders`);
   const rng = new Rng(2026);
-  const actors = ["agent:sma", "agent:maker", "agent:meanrev", "risk"];
-  for (let k = 0; k < 20; k++) {
+  const actors = ["agent:sma", "agent:maker", "agent:meanrev", "risk", "broker"];
+  for (let k = 0; k < 25; k++) {
     const actor = actors[k % actors.length];
     const fault = {
       actor,
