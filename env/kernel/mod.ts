@@ -10,3 +10,4 @@ export * from "./kernel.ts";
 export * from "./rng.ts";
 export * from "./stream_hash.ts";
 export * from "./typed_arrays.ts";
+export * from "./state_mirror.ts";
