@@ -25,15 +25,15 @@ export interface EquityPoint {
 
 /** See the module documentation. */
 export class EquityCurve implements Iterable<EquityPoint> {
-  #ts: Float64Array;
-  #equity: Float64Array;
-  #exposed: Uint8Array;
-  #length = 0;
+  private _ts: Float64Array;
+  private _equity: Float64Array;
+  private _exposed: Uint8Array;
+  private _length = 0;
 
   constructor(capacity = 1_024) {
-    this.#ts = new Float64Array(capacity);
-    this.#equity = new Float64Array(capacity);
-    this.#exposed = new Uint8Array(capacity);
+    this._ts = new Float64Array(capacity);
+    this._equity = new Float64Array(capacity);
+    this._exposed = new Uint8Array(capacity);
   }
 
   /** A curve of `points`. */
@@ -45,53 +45,53 @@ export class EquityCurve implements Iterable<EquityPoint> {
 
   /** Number of points. */
   get length(): number {
-    return this.#length;
+    return this._length;
   }
 
   /** Appends a point. */
   add(ts: number, equity: number, exposed: boolean): void {
-    const i = this.#length;
-    if (i === this.#ts.length) this.#grow();
-    this.#ts[i] = ts;
-    this.#equity[i] = equity;
-    this.#exposed[i] = exposed ? 1 : 0;
-    this.#length = i + 1;
+    const i = this._length;
+    if (i === this._ts.length) this.#grow();
+    this._ts[i] = ts;
+    this._equity[i] = equity;
+    this._exposed[i] = exposed ? 1 : 0;
+    this._length = i + 1;
   }
 
   /** Time of point `i`. */
   ts(i: number): number {
-    return this.#ts[i];
+    return this._ts[i];
   }
 
   /** Equity of point `i`. */
   equity(i: number): number {
-    return this.#equity[i];
+    return this._equity[i];
   }
 
   /** Whether a position was open at point `i`. */
   exposed(i: number): boolean {
-    return this.#exposed[i] === 1;
+    return this._exposed[i] === 1;
   }
 
   /** Point `i` (negative: from the end), or undefined outside the curve. */
   at(i: number): EquityPoint | undefined {
-    const k = i < 0 ? this.#length + i : i;
-    if (!(k >= 0 && k < this.#length)) return undefined;
-    return { ts: this.#ts[k], equity: this.#equity[k], exposed: this.#exposed[k] === 1 };
+    const k = i < 0 ? this._length + i : i;
+    if (!(k >= 0 && k < this._length)) return undefined;
+    return { ts: this._ts[k], equity: this._equity[k], exposed: this._exposed[k] === 1 };
   }
 
   *[Symbol.iterator](): Iterator<EquityPoint> {
-    for (let i = 0; i < this.#length; i++) yield this.at(i)!;
+    for (let i = 0; i < this._length; i++) yield this.at(i)!;
   }
 
   #grow(): void {
-    const n = this.#ts.length * 2;
+    const n = this._ts.length * 2;
     const ts = new Float64Array(n), equity = new Float64Array(n), exposed = new Uint8Array(n);
-    ts.set(this.#ts);
-    equity.set(this.#equity);
-    exposed.set(this.#exposed);
-    this.#ts = ts;
-    this.#equity = equity;
-    this.#exposed = exposed;
+    ts.set(this._ts);
+    equity.set(this._equity);
+    exposed.set(this._exposed);
+    this._ts = ts;
+    this._equity = equity;
+    this._exposed = exposed;
   }
 }

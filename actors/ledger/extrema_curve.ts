@@ -47,82 +47,82 @@ class Ends {
 
 /** See the module documentation. */
 export class ExtremaCurve {
-  readonly #lo: Ends;
-  readonly #hi: Ends;
+  private readonly _lo: Ends;
+  private readonly _hi: Ends;
   /** Buckets started (the last may be filling). */
-  #used = 0;
+  private _used = 0;
   /** Points per bucket. */
-  #k = 1;
+  private _k = 1;
   /** Points in the last bucket. */
-  #filling = 0;
-  #n = 0;
-  #first: [number, number, boolean] | undefined;
-  #last: [number, number, boolean] = [NaN, NaN, false];
+  private _filling = 0;
+  private _n = 0;
+  private _first: [number, number, boolean] | undefined;
+  private _last: [number, number, boolean] = [NaN, NaN, false];
 
   /** Keeps at most `buckets` (an even integer ≥ 2) buckets. */
   constructor(readonly buckets = 5_000) {
     if (!(Number.isInteger(buckets) && buckets >= 2 && buckets % 2 === 0)) {
       throw new RangeError(`buckets: expected an even integer >= 2, got ${buckets}`);
     }
-    this.#lo = new Ends(buckets);
-    this.#hi = new Ends(buckets);
+    this._lo = new Ends(buckets);
+    this._hi = new Ends(buckets);
   }
 
   /** Points added (all of them, kept or not). */
   get length(): number {
-    return this.#n;
+    return this._n;
   }
 
   /** Adds the next point. */
   add(ts: number, equity: number, exposed: boolean): void {
-    const i = this.#n++;
-    this.#first ??= [ts, equity, exposed];
-    const last = this.#last;
+    const i = this._n++;
+    this._first ??= [ts, equity, exposed];
+    const last = this._last;
     last[0] = ts;
     last[1] = equity;
     last[2] = exposed;
-    if (this.#filling === 0) {
-      const b = this.#used++;
-      this.#lo.set(b, i, ts, equity, exposed);
-      this.#hi.set(b, i, ts, equity, exposed);
+    if (this._filling === 0) {
+      const b = this._used++;
+      this._lo.set(b, i, ts, equity, exposed);
+      this._hi.set(b, i, ts, equity, exposed);
     } else {
-      const b = this.#used - 1;
-      if (equity < this.#lo.equity[b]) this.#lo.set(b, i, ts, equity, exposed);
-      if (equity > this.#hi.equity[b]) this.#hi.set(b, i, ts, equity, exposed);
+      const b = this._used - 1;
+      if (equity < this._lo.equity[b]) this._lo.set(b, i, ts, equity, exposed);
+      if (equity > this._hi.equity[b]) this._hi.set(b, i, ts, equity, exposed);
     }
-    if (++this.#filling < this.#k) return;
-    this.#filling = 0;
-    if (this.#used === this.buckets) this.#halve();
+    if (++this._filling < this._k) return;
+    this._filling = 0;
+    if (this._used === this.buckets) this.#halve();
   }
 
   /** The points kept, in time order, as an {@linkcode EquityCurve}. */
   curve(): EquityCurve {
-    const out = new EquityCurve(2 * this.#used + 2);
-    if (this.#first === undefined) return out;
+    const out = new EquityCurve(2 * this._used + 2);
+    if (this._first === undefined) return out;
     let lastIndex = 0;
-    out.add(...this.#first);
+    out.add(...this._first);
     const push = (ends: Ends, b: number) => {
       if (ends.index[b] <= lastIndex) return;
       lastIndex = ends.index[b];
       out.add(ends.ts[b], ends.equity[b], ends.exposed[b] === 1);
     };
-    for (let b = 0; b < this.#used; b++) {
-      const loFirst = this.#lo.index[b] <= this.#hi.index[b];
-      push(loFirst ? this.#lo : this.#hi, b);
-      push(loFirst ? this.#hi : this.#lo, b);
+    for (let b = 0; b < this._used; b++) {
+      const loFirst = this._lo.index[b] <= this._hi.index[b];
+      push(loFirst ? this._lo : this._hi, b);
+      push(loFirst ? this._hi : this._lo, b);
     }
-    if (this.#n - 1 > lastIndex) out.add(...this.#last);
+    if (this._n - 1 > lastIndex) out.add(...this._last);
     return out;
   }
 
   #halve(): void {
-    const lo = this.#lo, hi = this.#hi;
+    const lo = this._lo, hi = this._hi;
     for (let b = 0; b < this.buckets / 2; b++) {
       const a = 2 * b, c = a + 1;
       lo.copy(b, lo.equity[c] < lo.equity[a] ? c : a);
       hi.copy(b, hi.equity[c] > hi.equity[a] ? c : a);
     }
-    this.#used = this.buckets / 2;
-    this.#k *= 2;
+    this._used = this.buckets / 2;
+    this._k *= 2;
   }
 }

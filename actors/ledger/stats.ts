@@ -153,28 +153,28 @@ export function computeStats(input: StatsInput): Stats {
  * variance of the returns are Welford's running ones.
  */
 export class EquityStats {
-  #n = 0;
-  #first = NaN;
-  #last = NaN;
-  #lastTs = NaN;
+  private _n = 0;
+  private _first = NaN;
+  private _last = NaN;
+  private _lastTs = NaN;
   /** Returns so far, their running mean and sum of squared deviations, and Σ min(r, 0)². */
-  #returns = 0;
-  #mean = 0;
-  #m2 = 0;
-  #downside = 0;
+  private _returns = 0;
+  private _mean = 0;
+  private _m2 = 0;
+  private _downside = 0;
   /** Set once a point at or below zero ended the returns. */
-  #ruined = false;
-  #ruinTs: number | null = null;
-  #exposed = 0;
-  #peak = -Infinity;
-  #peakTs = NaN;
-  #underwater = false;
-  #drawdownPct = 0;
-  #drawdownMs = 0;
+  private _ruined = false;
+  private _ruinTs: number | null = null;
+  private _exposed = 0;
+  private _peak = -Infinity;
+  private _peakTs = NaN;
+  private _underwater = false;
+  private _drawdownPct = 0;
+  private _drawdownMs = 0;
 
   /** Points added. */
   get length(): number {
-    return this.#n;
+    return this._n;
   }
 
   /**
@@ -182,79 +182,79 @@ export class EquityStats {
    * first > 0; anything else throws {@linkcode StatsError} naming the point.
    */
   add(ts: number, equity: number, exposed: boolean): void {
-    const i = this.#n;
+    const i = this._n;
     if (
       !Number.isFinite(ts) || !Number.isFinite(equity) || (i === 0 && !(equity > 0)) ||
-      ts < this.#lastTs
+      ts < this._lastTs
     ) {
       requireFinite(`equity[${i}].ts`, ts);
       if (i === 0) requirePositive(`equity[${i}].equity`, equity);
       else requireFinite(`equity[${i}].equity`, equity);
       throw new StatsError(
-        `equity[${i}].ts: expected ≥ equity[${i - 1}].ts (${this.#lastTs}), got ${ts}`,
+        `equity[${i}].ts: expected ≥ equity[${i - 1}].ts (${this._lastTs}), got ${ts}`,
       );
     }
-    if (i === 0) this.#first = equity;
+    if (i === 0) this._first = equity;
     else {
-      if (!this.#ruined) {
-        const r = equity / this.#last - 1;
-        const k = ++this.#returns;
-        const delta = r - this.#mean;
-        this.#mean += delta / k;
-        this.#m2 += delta * (r - this.#mean);
-        if (r < 0) this.#downside += r * r;
-        if (equity <= 0) this.#ruined = true;
+      if (!this._ruined) {
+        const r = equity / this._last - 1;
+        const k = ++this._returns;
+        const delta = r - this._mean;
+        this._mean += delta / k;
+        this._m2 += delta * (r - this._mean);
+        if (r < 0) this._downside += r * r;
+        if (equity <= 0) this._ruined = true;
       }
-      if (exposed) this.#exposed++;
+      if (exposed) this._exposed++;
     }
-    if (this.#ruinTs === null && equity <= 0) this.#ruinTs = ts;
-    if (equity >= this.#peak) {
-      if (this.#underwater) this.#drawdownMs = Math.max(this.#drawdownMs, ts - this.#peakTs);
-      this.#underwater = false;
-      this.#peak = equity;
-      this.#peakTs = ts;
+    if (this._ruinTs === null && equity <= 0) this._ruinTs = ts;
+    if (equity >= this._peak) {
+      if (this._underwater) this._drawdownMs = Math.max(this._drawdownMs, ts - this._peakTs);
+      this._underwater = false;
+      this._peak = equity;
+      this._peakTs = ts;
     } else {
-      this.#underwater = true;
-      this.#drawdownPct = Math.max(this.#drawdownPct, (this.#peak - equity) / this.#peak * 100);
+      this._underwater = true;
+      this._drawdownPct = Math.max(this._drawdownPct, (this._peak - equity) / this._peak * 100);
     }
-    this.#last = equity;
-    this.#lastTs = ts;
-    this.#n++;
+    this._last = equity;
+    this._lastTs = ts;
+    this._n++;
   }
 
   /** The {@linkcode Stats} of the points so far (at least one) and the rest of `input`. */
   stats(input: Omit<StatsInput, "equity">): Stats {
     validateScalars(input);
     validateTrades(input.trades);
-    if (this.#n === 0) throw new StatsError("equity: expected at least one point, got 0");
-    const n = this.#returns;
-    const drawdownMs = this.#underwater
-      ? Math.max(this.#drawdownMs, this.#lastTs - this.#peakTs)
-      : this.#drawdownMs;
+    if (this._n === 0) throw new StatsError("equity: expected at least one point, got 0");
+    const n = this._returns;
+    const drawdownMs = this._underwater
+      ? Math.max(this._drawdownMs, this._lastTs - this._peakTs)
+      : this._drawdownMs;
     return {
-      return_pct: (this.#last / input.startCash - 1) * 100,
-      pnl: this.#last - input.startCash,
-      equity_start: this.#first,
-      equity_final: this.#last,
+      return_pct: (this._last / input.startCash - 1) * 100,
+      pnl: this._last - input.startCash,
+      equity_start: this._first,
+      equity_final: this._last,
       ...this.#ratios(input.periodsPerYear),
-      max_drawdown_pct: this.#drawdownPct,
+      max_drawdown_pct: this._drawdownPct,
       max_drawdown_duration_ms: drawdownMs,
       ...tradeStats(input.trades),
-      exposure_pct: n === 0 ? 0 : this.#exposed / n * 100,
+      exposure_pct: n === 0 ? 0 : this._exposed / n * 100,
       turnover: input.turnover,
       fees: input.fees,
       periods: n,
-      ruin_ts: this.#ruinTs,
+      ruin_ts: this._ruinTs,
     };
   }
 
   #ratios(periodsPerYear: number): Pick<Stats, "volatility_ann_pct" | "sharpe" | "sortino"> {
-    const n = this.#returns;
+    const n = this._returns;
     if (n < 2) return { volatility_ann_pct: null, sharpe: null, sortino: null };
-    const std = Math.sqrt(this.#m2 / (n - 1));
-    const downside = Math.sqrt(this.#downside / n);
+    const std = Math.sqrt(this._m2 / (n - 1));
+    const downside = Math.sqrt(this._downside / n);
     const annualise = Math.sqrt(periodsPerYear);
-    const mean = this.#mean;
+    const mean = this._mean;
     return {
       volatility_ann_pct: std * annualise * 100,
       sharpe: std > NOISE ? mean / std * annualise : null,

@@ -195,8 +195,8 @@ class SymbolState {
 export class MarketDataCleaner {
   /** The options in force, defaults filled in. */
   readonly options: CleanerOptions;
-  readonly #symbols = new Map<string, SymbolState>();
-  readonly #counts: CleanerCounts = {
+  private readonly _symbols = new Map<string, SymbolState>();
+  private readonly _counts: CleanerCounts = {
     accepted: 0,
     out_of_order: 0,
     duplicate: 0,
@@ -227,7 +227,7 @@ export class MarketDataCleaner {
 
   /** A snapshot of the decision totals. */
   get counts(): Readonly<CleanerCounts> {
-    return { ...this.#counts };
+    return { ...this._counts };
   }
 
   /** Decides on a quote; alerts raised by it are pushed to `alerts`. */
@@ -329,7 +329,7 @@ export class MarketDataCleaner {
    */
   checkStale(now: number, alerts: MdAlert[]): void {
     const staleMs = this.options.staleMs;
-    for (const s of this.#symbols.values()) {
+    for (const s of this._symbols.values()) {
       if (s.stale || s.lastAcceptedTs === -Infinity) continue;
       const silent = now - s.lastAcceptedTs;
       if (silent >= staleMs) {
@@ -345,18 +345,18 @@ export class MarketDataCleaner {
   }
 
   #state(symbol: string): SymbolState {
-    let s = this.#symbols.get(symbol);
-    if (s === undefined) this.#symbols.set(symbol, s = new SymbolState(symbol));
+    let s = this._symbols.get(symbol);
+    if (s === undefined) this._symbols.set(symbol, s = new SymbolState(symbol));
     return s;
   }
 
   #reject(reason: RejectReason): Verdict {
-    this.#counts[reason]++;
+    this._counts[reason]++;
     return REJECT[reason];
   }
 
   #accept(s: SymbolState, ts: number, alerts: MdAlert[]): Verdict {
-    this.#counts.accepted++;
+    this._counts.accepted++;
     if (s.stale) {
       s.stale = false;
       alerts.push({

@@ -19,28 +19,28 @@ export interface PricePoint {
  * arrays: 16 bytes a change, no object).
  */
 export class PositionChanges {
-  readonly #ts: number[] = [];
-  readonly #qty: number[] = [];
+  private readonly _ts: number[] = [];
+  private readonly _qty: number[] = [];
 
   /** Changes recorded. */
   get length(): number {
-    return this.#ts.length;
+    return this._ts.length;
   }
 
   /** The latest position (NaN before the first). */
   get lastQty(): number {
-    return this.#qty.length === 0 ? NaN : this.#qty[this.#qty.length - 1];
+    return this._qty.length === 0 ? NaN : this._qty[this._qty.length - 1];
   }
 
   /** Records position `qty` from `ts` on. */
   add(ts: number, qty: number): void {
-    this.#ts.push(ts);
-    this.#qty.push(qty);
+    this._ts.push(ts);
+    this._qty.push(qty);
   }
 
   /** The changes as points. */
   all(): { ts: number; qty: number }[] {
-    return this.#ts.map((ts, i) => ({ ts, qty: this.#qty[i] }));
+    return this._ts.map((ts, i) => ({ ts, qty: this._qty[i] }));
   }
 }
 
@@ -55,30 +55,30 @@ export const PRICE_BARS_KEPT = 10_000;
  * (a bar an object would live long enough to burden the garbage collector's old generation).
  */
 export class BoundedBars {
-  readonly #ts: Float64Array;
-  readonly #open: Float64Array;
-  readonly #high: Float64Array;
-  readonly #low: Float64Array;
-  readonly #close: Float64Array;
+  private readonly _ts: Float64Array;
+  private readonly _open: Float64Array;
+  private readonly _high: Float64Array;
+  private readonly _low: Float64Array;
+  private readonly _close: Float64Array;
   /** NaN: no mid known. */
-  readonly #mid: Float64Array;
-  #n = 0;
+  private readonly _mid: Float64Array;
+  private _n = 0;
   /** Bars merged into each kept bar from here on. */
-  #k = 1;
-  /** Bars merged into the pending one (slot `#n`) so far. */
-  #inPending = 0;
+  private _k = 1;
+  /** Bars merged into the pending one (slot `_n`) so far. */
+  private _inPending = 0;
 
   constructor(readonly cap: number = PRICE_BARS_KEPT) {
     if (!(Number.isInteger(cap) && cap >= 2 && cap % 2 === 0)) {
       throw new RangeError(`cap: expected an even integer >= 2, got ${cap}`);
     }
     // One slot more than the cap: the pending bar's.
-    this.#ts = new Float64Array(cap + 1);
-    this.#open = new Float64Array(cap + 1);
-    this.#high = new Float64Array(cap + 1);
-    this.#low = new Float64Array(cap + 1);
-    this.#close = new Float64Array(cap + 1);
-    this.#mid = new Float64Array(cap + 1);
+    this._ts = new Float64Array(cap + 1);
+    this._open = new Float64Array(cap + 1);
+    this._high = new Float64Array(cap + 1);
+    this._low = new Float64Array(cap + 1);
+    this._close = new Float64Array(cap + 1);
+    this._mid = new Float64Array(cap + 1);
   }
 
   /** Adds the next bar. */
@@ -95,40 +95,40 @@ export class BoundedBars {
     close: number,
     mid: number | null,
   ): void {
-    const n = this.#n;
-    if (this.#inPending === 0) {
-      this.#ts[n] = ts;
-      this.#open[n] = open;
-      this.#high[n] = high;
-      this.#low[n] = low;
+    const n = this._n;
+    if (this._inPending === 0) {
+      this._ts[n] = ts;
+      this._open[n] = open;
+      this._high[n] = high;
+      this._low[n] = low;
     } else {
-      if (high > this.#high[n]) this.#high[n] = high;
-      if (low < this.#low[n]) this.#low[n] = low;
+      if (high > this._high[n]) this._high[n] = high;
+      if (low < this._low[n]) this._low[n] = low;
     }
-    this.#close[n] = close;
-    this.#mid[n] = mid ?? NaN;
-    if (++this.#inPending < this.#k) return;
-    this.#inPending = 0;
-    if (++this.#n < this.cap) return;
+    this._close[n] = close;
+    this._mid[n] = mid ?? NaN;
+    if (++this._inPending < this._k) return;
+    this._inPending = 0;
+    if (++this._n < this.cap) return;
     for (let i = 0; i < this.cap / 2; i++) this.#mergePair(i);
-    this.#n = this.cap / 2;
-    this.#k *= 2;
+    this._n = this.cap / 2;
+    this._k *= 2;
   }
 
   /** The number of bars {@linkcode BoundedBars.all} returns. */
   get length(): number {
-    return this.#n + (this.#inPending > 0 ? 1 : 0);
+    return this._n + (this._inPending > 0 ? 1 : 0);
   }
 
   /** The bars kept, the one being merged included. */
   all(): PricePoint[] {
     return Array.from({ length: this.length }, (_, i) => ({
-      ts: this.#ts[i],
-      open: this.#open[i],
-      high: this.#high[i],
-      low: this.#low[i],
-      close: this.#close[i],
-      mid: Number.isNaN(this.#mid[i]) ? null : this.#mid[i],
+      ts: this._ts[i],
+      open: this._open[i],
+      high: this._high[i],
+      low: this._low[i],
+      close: this._close[i],
+      mid: Number.isNaN(this._mid[i]) ? null : this._mid[i],
     }));
   }
 
@@ -136,11 +136,11 @@ export class BoundedBars {
   #mergePair(i: number): void {
     const a = 2 * i;
     const b = a + 1;
-    this.#ts[i] = this.#ts[a];
-    this.#open[i] = this.#open[a];
-    this.#high[i] = Math.max(this.#high[a], this.#high[b]);
-    this.#low[i] = Math.min(this.#low[a], this.#low[b]);
-    this.#close[i] = this.#close[b];
-    this.#mid[i] = this.#mid[b];
+    this._ts[i] = this._ts[a];
+    this._open[i] = this._open[a];
+    this._high[i] = Math.max(this._high[a], this._high[b]);
+    this._low[i] = Math.min(this._low[a], this._low[b]);
+    this._close[i] = this._close[b];
+    this._mid[i] = this._mid[b];
   }
 }

@@ -92,9 +92,15 @@ interface Supervised {
   restarts: number;
   /** The last checkpoint (actors that persist): state value and persisted context. */
   checkpoint: { readonly value: unknown; readonly data: unknown } | undefined;
-  /** Events delivered since the checkpoint, and the clock's time at each (parallel arrays). */
-  tail: EventObject[];
-  tailTs: number[];
+  /**
+   * Events delivered since the checkpoint and the clock's time at each: the first `tailN` of
+   * these arrays (reused from checkpoint to checkpoint).
+   */
+  readonly tail: EventObject[];
+  readonly tailTs: number[];
+  tailN: number;
+  /** Its publish gate. */
+  readonly gate: Gate;
   /** Deliveries so far (for `fault`). */
   deliveries: number;
   /** Its publish gate's count when the current delivery began. */
@@ -115,11 +121,13 @@ export class Supervisor {
   readonly #subs: Subscription[] = [];
   #stopped = false;
   #replayTs: number | undefined = undefined;
+  readonly #checkpointEvery: number;
   readonly #gates = new Map<string, Gate>();
 
   constructor(bus: Bus, options: SupervisorOptions) {
     this.#bus = bus;
     this.#options = options;
+    this.#checkpointEvery = options.checkpointEvery ?? 1_000;
   }
 
   /** Starts an actor and subscribes its routes. Throws if the id is taken. */
@@ -135,6 +143,8 @@ export class Supervisor {
       checkpoint: undefined,
       tail: [],
       tailTs: [],
+      tailN: 0,
+      gate: this.#gateOf(spec.id),
       deliveries: 0,
       publishedAtStart: 0,
     };
@@ -223,19 +233,21 @@ export class Supervisor {
     const ref = s.ref;
     if (ref === undefined) return;
     if (s.spec.persist !== undefined) {
-      s.tail.push(event);
-      s.tailTs.push(this.#options.now());
+      const n = s.tailN++;
+      s.tail[n] = event;
+      s.tailTs[n] = this.#options.now();
     }
     const outer = s.publishedAtStart;
-    s.publishedAtStart = this.#gateOf(s.spec.id).published;
-    const fault = this.#options.fault?.(s.spec.id, ++s.deliveries);
+    s.publishedAtStart = s.gate.published;
+    s.deliveries++;
+    const fault = this.#options.fault === undefined
+      ? undefined
+      : this.#options.fault(s.spec.id, s.deliveries);
     if (fault === "before") this.#inject(s, ref);
     else if (!this.#direct(s, ref, event)) ref.send(event);
     if (fault === "after" && s.ref === ref) this.#inject(s, ref);
     s.publishedAtStart = outer;
-    if (s.ref === ref && s.tail.length >= (this.#options.checkpointEvery ?? 1_000)) {
-      this.#checkpoint(s);
-    }
+    if (s.tailN >= this.#checkpointEvery && s.ref === ref) this.#checkpoint(s);
   }
 
   #inject(s: Supervised, ref: AnyActorRef): void {
@@ -249,8 +261,7 @@ export class Supervisor {
     const snapshot = s.ref?.getSnapshot();
     if (persist === undefined || snapshot === undefined || snapshot.status !== "active") return;
     s.checkpoint = { value: snapshot.value, data: persist(snapshot.context) };
-    s.tail = [];
-    s.tailTs = [];
+    s.tailN = 0;
   }
 
   #spawn(s: Supervised): void {
@@ -266,10 +277,10 @@ export class Supervisor {
    * False (and nothing running) when it cannot, or when a replay crashed.
    */
   #resume(s: Supervised, published: number): boolean {
-    if (s.checkpoint === undefined || s.spec.restore === undefined || s.tail.length === 0) {
+    if (s.checkpoint === undefined || s.spec.restore === undefined || s.tailN === 0) {
       return false;
     }
-    const n = s.tail.length;
+    const n = s.tailN;
     if (this.#restored(s, n - 1, published) === undefined) {
       // The retry crashed too: a poison message. Restore once more, without it.
       if (this.#restored(s, n - 1, undefined) === undefined) return false;
@@ -285,7 +296,7 @@ export class Supervisor {
    */
   #restored(s: Supervised, replay: number, retry: number | undefined): AnyActorRef | undefined {
     const { checkpoint, spec } = s;
-    const gate = this.#gateOf(spec.id);
+    const gate = s.gate;
     let failed = false;
     let ref: AnyActorRef | undefined;
     try {
@@ -370,10 +381,9 @@ export class Supervisor {
       ),
     );
     if (giveUp) return;
-    const published = this.#gateOf(s.spec.id).published - s.publishedAtStart;
+    const published = s.gate.published - s.publishedAtStart;
     if (!this.#resume(s, published)) {
-      s.tail = [];
-      s.tailTs = [];
+      s.tailN = 0;
       this.#spawn(s);
       this.#checkpoint(s);
     }

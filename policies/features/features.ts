@@ -220,45 +220,45 @@ function finiteOrNull(x: number): number | null {
  * A run of equal values is tracked so that a constant window has a variance of exactly 0.
  */
 class RollingMoments {
-  readonly #ring: Float64Array; // the raw values, for the exact recomputation
-  #next = 0;
-  #shift = 0; // K
-  #meanDev = 0; // mean of x − K
-  #m2 = 0; // sum of squared deviations from the mean
-  #errorScale = 0; // magnitudes rounded into #m2 since the last recomputation; error ≲ ε × this
-  #equalRun = 0; // values pushed since the last change of value
+  private readonly _ring: Float64Array; // the raw values, for the exact recomputation
+  private _next = 0;
+  private _shift = 0; // K
+  private _meanDev = 0; // mean of x − K
+  private _m2 = 0; // sum of squared deviations from the mean
+  private _errorScale = 0; // magnitudes rounded into _m2 since the last recomputation; error ≲ ε × this
+  private _equalRun = 0; // values pushed since the last change of value
   count = 0;
 
   constructor(readonly n: number) {
-    this.#ring = new Float64Array(n);
+    this._ring = new Float64Array(n);
   }
 
   push(x: number): void {
     const n = this.n;
-    const last = this.#ring[this.#next === 0 ? n - 1 : this.#next - 1];
-    this.#equalRun = this.count > 0 && x === last ? this.#equalRun + 1 : 1;
-    if (this.count === 0) this.#shift = x;
-    const y = x - this.#shift;
+    const last = this._ring[this._next === 0 ? n - 1 : this._next - 1];
+    this._equalRun = this.count > 0 && x === last ? this._equalRun + 1 : 1;
+    if (this.count === 0) this._shift = x;
+    const y = x - this._shift;
     if (this.count < n) {
       this.count++;
-      const d = y - this.#meanDev;
-      this.#meanDev += d / this.count;
-      this.#m2 += d * (y - this.#meanDev);
+      const d = y - this._meanDev;
+      this._meanDev += d / this.count;
+      this._m2 += d * (y - this._meanDev);
     } else {
-      const yOld = this.#ring[this.#next] - this.#shift;
-      const dy = y - yOld, meanOld = this.#meanDev;
+      const yOld = this._ring[this._next] - this._shift;
+      const dy = y - yOld, meanOld = this._meanDev;
       const mean = meanOld + dy / n;
-      this.#errorScale += Math.abs(this.#m2) +
+      this._errorScale += Math.abs(this._m2) +
         Math.abs(dy) * (Math.abs(y) + Math.abs(yOld) + Math.abs(mean) + Math.abs(meanOld));
-      this.#m2 += dy * (y - mean + yOld - meanOld);
-      this.#meanDev = mean;
+      this._m2 += dy * (y - mean + yOld - meanOld);
+      this._meanDev = mean;
     }
-    this.#ring[this.#next] = x;
-    this.#next = this.#next + 1 === n ? 0 : this.#next + 1;
+    this._ring[this._next] = x;
+    this._next = this._next + 1 === n ? 0 : this._next + 1;
     if (this.count < n) return;
-    // A constant window reports 0 whatever #m2 holds, so it needs no recomputation.
-    const drifted = this.#errorScale > this.#m2 * 4096 && this.#equalRun < n; // 4096 ε ≈ 1e-12
-    if (this.#next === 0 || drifted) this.#resync(x);
+    // A constant window reports 0 whatever _m2 holds, so it needs no recomputation.
+    const drifted = this._errorScale > this._m2 * 4096 && this._equalRun < n; // 4096 ε ≈ 1e-12
+    if (this._next === 0 || drifted) this.#resync(x);
   }
 
   get full(): boolean {
@@ -266,32 +266,32 @@ class RollingMoments {
   }
 
   get mean(): number {
-    return this.#shift + this.#meanDev;
+    return this._shift + this._meanDev;
   }
 
   /** x minus the window's mean, computed without the price level's rounding. */
   deviation(x: number): number {
-    return x - this.#shift - this.#meanDev;
+    return x - this._shift - this._meanDev;
   }
 
   /** Sample variance (divides by count − 1); 0 with fewer than two values or all equal. */
   variance(): number {
-    if (this.count < 2 || this.#equalRun >= this.count) return 0;
-    return Math.max(0, this.#m2) / (this.count - 1);
+    if (this.count < 2 || this._equalRun >= this.count) return 0;
+    return Math.max(0, this._m2) / (this.count - 1);
   }
 
   #resync(shift: number): void {
     // The ring is not in time order unless it just wrapped; the sums do not care.
-    const ring = this.#ring;
+    const ring = this._ring;
     let sum = 0;
     for (let i = 0; i < ring.length; i++) sum += ring[i] - shift;
     const mean = sum / ring.length;
     let m2 = 0;
     for (let i = 0; i < ring.length; i++) m2 += (ring[i] - shift - mean) ** 2;
-    this.#shift = shift;
-    this.#meanDev = mean;
-    this.#m2 = m2;
-    this.#errorScale = 0;
+    this._shift = shift;
+    this._meanDev = mean;
+    this._m2 = m2;
+    this._errorScale = 0;
   }
 }
 
@@ -316,56 +316,56 @@ class CloseCalc implements BarCalc {
 /** ln(c_t / c_{t-n}): the ring holds the previous n closes, so the slot overwritten is c_{t-n}. */
 class RetCalc implements BarCalc {
   value: number | null = null;
-  readonly #ring: Float64Array;
-  #next = 0;
-  #count = 0;
+  private readonly _ring: Float64Array;
+  private _next = 0;
+  private _count = 0;
   constructor(readonly n: number) {
-    this.#ring = new Float64Array(n);
+    this._ring = new Float64Array(n);
   }
   onClose(c: number): void {
-    if (this.#count >= this.n) this.value = Math.log(c / this.#ring[this.#next]);
-    else this.#count++;
-    this.#ring[this.#next] = c;
-    this.#next = this.#next + 1 === this.n ? 0 : this.#next + 1;
+    if (this._count >= this.n) this.value = Math.log(c / this._ring[this._next]);
+    else this._count++;
+    this._ring[this._next] = c;
+    this._next = this._next + 1 === this.n ? 0 : this._next + 1;
   }
 }
 
 class VolCalc implements BarCalc {
   value: number | null = null;
-  readonly #returns: RollingMoments;
-  #prev = 0;
+  private readonly _returns: RollingMoments;
+  private _prev = 0;
   constructor(n: number) {
-    this.#returns = new RollingMoments(n);
+    this._returns = new RollingMoments(n);
   }
   onClose(c: number): void {
-    if (this.#prev > 0) {
-      this.#returns.push(Math.log(c / this.#prev));
-      if (this.#returns.full) this.value = finiteOrNull(Math.sqrt(this.#returns.variance()));
+    if (this._prev > 0) {
+      this._returns.push(Math.log(c / this._prev));
+      if (this._returns.full) this.value = finiteOrNull(Math.sqrt(this._returns.variance()));
     }
-    this.#prev = c;
+    this._prev = c;
   }
 }
 
 class SmaCalc implements BarCalc {
   value: number | null = null;
-  readonly #closes: RollingMoments;
+  private readonly _closes: RollingMoments;
   constructor(n: number) {
-    this.#closes = new RollingMoments(n);
+    this._closes = new RollingMoments(n);
   }
   onClose(c: number): void {
-    this.#closes.push(c);
-    if (this.#closes.full) this.value = this.#closes.mean;
+    this._closes.push(c);
+    if (this._closes.full) this.value = this._closes.mean;
   }
 }
 
 class ZscoreCalc implements BarCalc {
   value: number | null = null;
-  readonly #closes: RollingMoments;
+  private readonly _closes: RollingMoments;
   constructor(n: number) {
-    this.#closes = new RollingMoments(n);
+    this._closes = new RollingMoments(n);
   }
   onClose(c: number): void {
-    const m = this.#closes;
+    const m = this._closes;
     m.push(c);
     if (!m.full) return;
     const std = Math.sqrt(m.variance());
@@ -375,19 +375,19 @@ class ZscoreCalc implements BarCalc {
 
 class EmaCalc implements BarCalc {
   value: number | null = null;
-  readonly #alpha: number;
-  #count = 0;
-  #seedSum = 0;
+  private readonly _alpha: number;
+  private _count = 0;
+  private _seedSum = 0;
   constructor(readonly n: number) {
-    this.#alpha = 2 / (n + 1);
+    this._alpha = 2 / (n + 1);
   }
   onClose(c: number): void {
     if (this.value !== null) {
-      this.value = this.#alpha * c + (1 - this.#alpha) * this.value;
+      this.value = this._alpha * c + (1 - this._alpha) * this.value;
       return;
     }
-    this.#seedSum += c;
-    if (++this.#count === this.n) this.value = this.#seedSum / this.n;
+    this._seedSum += c;
+    if (++this._count === this.n) this.value = this._seedSum / this.n;
   }
 }
 
@@ -397,32 +397,32 @@ class EmaCalc implements BarCalc {
  */
 class RsiCalc implements BarCalc {
   value: number | null = null;
-  #prev = 0;
-  #changes = 0;
-  #gain = 0; // sum of gains while warming up, then the average gain
-  #loss = 0;
+  private _prev = 0;
+  private _changes = 0;
+  private _gain = 0; // sum of gains while warming up, then the average gain
+  private _loss = 0;
   constructor(readonly n: number) {}
   onClose(c: number): void {
-    const prev = this.#prev;
-    this.#prev = c;
+    const prev = this._prev;
+    this._prev = c;
     if (prev === 0) return;
     const n = this.n;
     const up = Math.max(c - prev, 0), down = Math.max(prev - c, 0);
-    this.#changes++;
-    if (this.#changes < n) {
-      this.#gain += up;
-      this.#loss += down;
+    this._changes++;
+    if (this._changes < n) {
+      this._gain += up;
+      this._loss += down;
       return;
     }
-    if (this.#changes === n) {
-      this.#gain = (this.#gain + up) / n;
-      this.#loss = (this.#loss + down) / n;
+    if (this._changes === n) {
+      this._gain = (this._gain + up) / n;
+      this._loss = (this._loss + down) / n;
     } else {
-      this.#gain = (this.#gain * (n - 1) + up) / n;
-      this.#loss = (this.#loss * (n - 1) + down) / n;
+      this._gain = (this._gain * (n - 1) + up) / n;
+      this._loss = (this._loss * (n - 1) + down) / n;
     }
-    const total = this.#gain + this.#loss;
-    this.value = total > 0 ? finiteOrNull((100 * this.#gain) / total) : 50;
+    const total = this._gain + this._loss;
+    this.value = total > 0 ? finiteOrNull((100 * this._gain) / total) : 50;
   }
 }
 
@@ -490,11 +490,11 @@ function checkInput(what: string, x: number, ts: number, isPrice: boolean): void
 export class OnlineFeatures {
   /** The features computed, in the order of `values()`. */
   readonly set: FeatureSet;
-  readonly #all: (BarCalc | QuoteCalc)[] = [];
-  readonly #bar: BarCalc[] = [];
-  readonly #quote: QuoteCalc[] = [];
-  readonly #index = new Map<string, number>();
-  #bars = 0;
+  private readonly _all: (BarCalc | QuoteCalc)[] = [];
+  private readonly _bar: BarCalc[] = [];
+  private readonly _quote: QuoteCalc[] = [];
+  private readonly _index = new Map<string, number>();
+  private _bars = 0;
 
   /** Throws {@linkcode FeatureError} if a spec is not at its kind's current version. */
   constructor(set: FeatureSet) {
@@ -508,23 +508,23 @@ export class OnlineFeatures {
         );
       }
       const calc = makeCalc(spec);
-      this.#index.set(name, this.#all.length);
-      this.#all.push(calc);
-      if (info.input === "bar") this.#bar.push(calc as BarCalc);
-      else this.#quote.push(calc as QuoteCalc);
+      this._index.set(name, this._all.length);
+      this._all.push(calc);
+      if (info.input === "bar") this._bar.push(calc as BarCalc);
+      else this._quote.push(calc as QuoteCalc);
     }
   }
 
   /** Bars seen. */
   get bars(): number {
-    return this.#bars;
+    return this._bars;
   }
 
   /** Updates every bar feature with the bar's close (a finite positive price, or it throws). */
   onBar(bar: BarInput): void {
     checkInput("bar close", bar.close, bar.ts, true);
-    for (const calc of this.#bar) calc.onClose(bar.close);
-    this.#bars++;
+    for (const calc of this._bar) calc.onClose(bar.close);
+    this._bars++;
   }
 
   /** Updates every quote feature; a present side needs a positive price and a quantity >= 0. */
@@ -537,22 +537,22 @@ export class OnlineFeatures {
       checkInput("quote ask", q.ask, q.ts, true);
       checkInput("quote askQty", q.askQty, q.ts, false);
     }
-    for (const calc of this.#quote) calc.onQuote(q);
+    for (const calc of this._quote) calc.onQuote(q);
   }
 
   /** The feature's value, `null` while warming up or undefined; throws for a name not in the set. */
   value(name: string): number | null {
-    const i = this.#index.get(name);
+    const i = this._index.get(name);
     if (i === undefined) {
       throw new FeatureError(`unknown feature ${JSON.stringify(name)} in set ${this.set.id}`);
     }
-    return this.#all[i].value;
+    return this._all[i].value;
   }
 
   /** Every value by name, keys in `set.names` order. */
   values(): Record<string, number | null> {
     const out: Record<string, number | null> = {};
-    for (const [name, i] of this.#index) out[name] = this.#all[i].value;
+    for (const [name, i] of this._index) out[name] = this._all[i].value;
     return out;
   }
 }
