@@ -7,6 +7,7 @@
  * @module
  */
 import { assertEvent, setup } from "xstate";
+import { type Mirror, mirrorOf, restoreMirror } from "../../env/kernel/mod.ts";
 import { type FeatureSet, OnlineFeatures } from "../../policies/features/mod.ts";
 import {
   type ActorRoute,
@@ -23,11 +24,37 @@ export interface FeaturesInput {
   readonly publish: (m: Message) => void;
 }
 
-interface FeaturesContext {
+/** The features actor's context. */
+export interface FeaturesContext {
   readonly input: FeaturesInput;
   readonly bySymbol: Map<string, OnlineFeatures>;
   /** The latest vector per symbol. */
   readonly latest: Map<string, FeatureVector>;
+}
+
+/** The features actor's context as plain data: each symbol's online state, mirrored. */
+export interface FeaturesState {
+  readonly symbols: readonly (readonly [string, Mirror])[];
+  readonly latest: readonly (readonly [string, FeatureVector])[];
+}
+
+/** `context` as plain data (actors/system/supervisor.ts checkpoints). */
+export function persistFeatures(context: FeaturesContext): FeaturesState {
+  return {
+    symbols: [...context.bySymbol].map(([symbol, f]) => [symbol, mirrorOf(f)]),
+    latest: [...context.latest],
+  };
+}
+
+/** The context {@linkcode persistFeatures} gave, around `input`. */
+export function restoreFeatures(input: FeaturesInput, state: FeaturesState): FeaturesContext {
+  return {
+    input,
+    bySymbol: new Map(
+      state.symbols.map(([symbol, m]) => [symbol, restoreMirror(new OnlineFeatures(input.set), m)]),
+    ),
+    latest: new Map(state.latest),
+  };
 }
 
 /** Events the features actor handles. */

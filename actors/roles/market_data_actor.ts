@@ -7,6 +7,7 @@
  * @module
  */
 import { assertEvent, setup } from "xstate";
+import { type Mirror, mirrorOf, restoreMirror } from "../../env/kernel/mod.ts";
 import { type CleanerOptions, MarketDataCleaner, type MdAlert } from "./md_clean.ts";
 import {
   type ActorRoute,
@@ -25,10 +26,34 @@ export interface MarketDataInput {
   readonly now: () => number;
 }
 
-interface MarketDataContext {
+/** The market-data actor's context. */
+export interface MarketDataContext {
   readonly input: MarketDataInput;
   readonly cleaner: MarketDataCleaner;
   readonly alerts: MdAlert[];
+}
+
+/** The market-data actor's context as plain data: the cleaner's state, mirrored. */
+export interface MarketDataState {
+  readonly cleaner: Mirror;
+  readonly alerts: Mirror;
+}
+
+/** `context` as plain data (actors/system/supervisor.ts checkpoints). */
+export function persistMarketData(context: MarketDataContext): MarketDataState {
+  return { cleaner: mirrorOf(context.cleaner), alerts: mirrorOf(context.alerts) };
+}
+
+/** The context {@linkcode persistMarketData} gave, around `input`. */
+export function restoreMarketData(
+  input: MarketDataInput,
+  state: MarketDataState,
+): MarketDataContext {
+  return {
+    input,
+    cleaner: restoreMirror(new MarketDataCleaner(input.cleaner), state.cleaner),
+    alerts: restoreMirror<MdAlert[]>([], state.alerts),
+  };
 }
 
 /** Events the market-data actor handles. */

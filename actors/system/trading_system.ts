@@ -35,9 +35,13 @@ import {
   type MonitorState,
   persistAgent,
   persistBroker,
+  persistFeatures,
+  persistMarketData,
   persistRisk,
   restoreAgent,
   restoreBroker,
+  restoreFeatures,
+  restoreMarketData,
   restoreRisk,
   type RiskLimits,
   riskMachine,
@@ -189,12 +193,16 @@ export function startTradingSystem(config: TradingSystemConfig): TradingSystem {
     logic: marketDataMachine,
     input: { cleaner: config.marketData, publish: publishOf("market-data"), now },
     routes: marketDataRoutes(),
+    persist: persistMarketData,
+    restore: restoreMarketData,
   });
   supervisor.start({
     id: "features",
     logic: featuresMachine,
     input: { set: withPriceFeature(config.features), publish: publishOf("features") },
     routes: featuresRoutes(),
+    persist: persistFeatures,
+    restore: restoreFeatures,
   });
   for (const a of agents) {
     supervisor.start({

@@ -64,6 +64,8 @@ export interface RunOptions {
    * crash it before or after it handles the event.
    */
   readonly fault?: (actor: string, delivery: number) => "before" | "after" | undefined;
+  /** Events between an actor's checkpoints (default 1,000; tests make it small). */
+  readonly checkpointEvery?: number;
 }
 
 /** How an agent's policy decided over a run (since its last restart). */
@@ -203,9 +205,14 @@ async function runOn(
     keepFullEquity: options.fullSeries === true,
     marketData: { calendar: market.calendar, ...scenario.marketData },
     drain: () => driver.catchUp(),
-    ...(options.fault === undefined
-      ? {}
-      : { supervision: { fault: options.fault, log: () => {} } }),
+    ...(options.fault === undefined && options.checkpointEvery === undefined ? {} : {
+      supervision: {
+        ...(options.fault === undefined ? {} : { fault: options.fault, log: () => {} }),
+        ...(options.checkpointEvery === undefined
+          ? {}
+          : { checkpointEvery: options.checkpointEvery }),
+      },
+    }),
   });
 
   attachFeed(scenario, market, publishMd, step, () => system.timer());
