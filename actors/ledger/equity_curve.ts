@@ -48,6 +48,14 @@ export class EquityCurve implements Iterable<EquityPoint> {
     return this._length;
   }
 
+  /** Drops the points after the first `length` (an append-only curve checkpointed by length). */
+  truncate(length: number): void {
+    if (!(Number.isInteger(length) && length >= 0)) {
+      throw new RangeError(`truncate: expected an integer ≥ 0, got ${length}`);
+    }
+    this._length = Math.min(this._length, length);
+  }
+
   /** Appends a point. */
   add(ts: number, equity: number, exposed: boolean): void {
     const i = this._length;

@@ -12,6 +12,7 @@ export * from "./features_actor.ts";
 export * from "./market_data_actor.ts";
 export * from "./md_clean.ts";
 export * from "./monitor_actor.ts";
+export * from "./monitor_state.ts";
 export * from "./monitor_series.ts";
 export * from "./order_lifecycle.ts";
 export * from "./risk_actor.ts";

@@ -51,6 +51,22 @@ export interface MonitorInput {
   readonly keepFullEquity?: boolean;
 }
 
+/**
+ * Every agent's full-resolution curve, one per input: the monitor only appends to it, so a
+ * restarted monitor keeps the same curve and cuts it back to its checkpoint's length instead of
+ * copying it at every checkpoint (monitor_state.ts).
+ */
+const FULL_CURVES = new WeakMap<MonitorInput, Map<string, EquityCurve>>();
+
+/** The full-resolution curve of `agentId` for the monitor started with `input`. */
+export function fullCurveOf(input: MonitorInput, agentId: string): EquityCurve {
+  let curves = FULL_CURVES.get(input);
+  if (curves === undefined) FULL_CURVES.set(input, curves = new Map());
+  let curve = curves.get(agentId);
+  if (curve === undefined) curves.set(agentId, curve = new EquityCurve());
+  return curve;
+}
+
 /** Buckets of an agent's bounded equity curve: at most twice as many points, plus two. */
 export const EQUITY_BUCKETS = 5_000;
 
@@ -83,7 +99,8 @@ export interface AgentRecord {
 /** How many of an agent's most recent fills the monitor keeps (it counts them all). */
 export const FILLS_KEPT = 1_000;
 
-interface MonitorContext {
+/** The monitor's context (see monitor_state.ts for its checkpoint codec). */
+export interface MonitorContext {
   readonly input: MonitorInput;
   readonly agents: Map<string, AgentRecord>;
   readonly prices: Map<string, BoundedBars>;
@@ -195,7 +212,7 @@ export const monitorMachine = setup({
       portfolio: new Portfolio(a.startCash),
       equity: new ExtremaCurve(EQUITY_BUCKETS),
       stats: new EquityStats(),
-      fullEquity: input.keepFullEquity === true ? new EquityCurve() : undefined,
+      fullEquity: input.keepFullEquity === true ? fullCurveOf(input, a.agentId) : undefined,
       positions: new PositionChanges(),
       fills: [],
       fillCount: 0,

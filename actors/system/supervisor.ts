@@ -39,6 +39,8 @@
  * idle when a message arrives; and an action that throws crashes the actor as under XState. The
  * recordings, byte for byte the same either way, check it.
  *
+ * Over 400 lines: delivery, checkpoints, publish gates and restarts all work on one record per
+ * actor (its tail, gate and checkpoint); split across files, that record would be exposed.
  * @module
  */
 import {
@@ -96,9 +98,18 @@ interface Supervised {
    * Events delivered since the checkpoint and the clock's time at each: the first `tailN` of
    * these arrays (reused from checkpoint to checkpoint).
    */
-  readonly tail: EventObject[];
+  readonly tail: unknown[];
   readonly tailTs: number[];
+  /**
+   * Per tail entry: the index of the route it came by (the entry is then the bus message, and
+   * `tailSubject` its subject: the event is made again on replay, so the tail keeps the shared
+   * message rather than an event object of its own), or -1 (the entry is the event itself).
+   */
+  readonly tailRoute: number[];
+  readonly tailSubject: string[];
   tailN: number;
+  /** Events before its next checkpoint (see `#checkpoint`). */
+  nextCheckpoint: number;
   /** Its publish gate. */
   readonly gate: Gate;
   /** Deliveries so far (for `fault`). */
@@ -143,7 +154,10 @@ export class Supervisor {
       checkpoint: undefined,
       tail: [],
       tailTs: [],
+      tailRoute: [],
+      tailSubject: [],
       tailN: 0,
+      nextCheckpoint: this.#checkpointEvery,
       gate: this.#gateOf(spec.id),
       deliveries: 0,
       publishedAtStart: 0,
@@ -151,19 +165,19 @@ export class Supervisor {
     this.#actors.set(spec.id, s);
     this.#spawn(s);
     this.#checkpoint(s);
-    for (const route of spec.routes) {
+    spec.routes.forEach((route, index) => {
       const toEvent = route.event as (data: unknown, subject: string) => EventObject | undefined;
       this.#subs.push(this.#bus.subscribe(route.pattern, (data, subject) => {
         const event = toEvent(data, subject);
-        if (event !== undefined) this.#deliver(s, event);
+        if (event !== undefined) this.#deliver(s, event, data, index, subject);
       }));
-    }
+    });
   }
 
   /** Sends an event straight to an actor (timers, venue callbacks). */
   send(id: string, event: AnyEventObject): void {
     const s = this.#actors.get(id);
-    if (s !== undefined) this.#deliver(s, event);
+    if (s !== undefined) this.#deliver(s, event, event, -1, "");
   }
 
   /**
@@ -229,12 +243,14 @@ export class Supervisor {
     }
   }
 
-  #deliver(s: Supervised, event: EventObject): void {
+  #deliver(s: Supervised, event: EventObject, data: unknown, route: number, subject: string): void {
     const ref = s.ref;
     if (ref === undefined) return;
     if (s.spec.persist !== undefined) {
       const n = s.tailN++;
-      s.tail[n] = event;
+      s.tail[n] = data;
+      s.tailRoute[n] = route;
+      s.tailSubject[n] = subject;
       s.tailTs[n] = this.#options.now();
     }
     const outer = s.publishedAtStart;
@@ -247,7 +263,15 @@ export class Supervisor {
     else if (!this.#direct(s, ref, event)) ref.send(event);
     if (fault === "after" && s.ref === ref) this.#inject(s, ref);
     s.publishedAtStart = outer;
-    if (s.tailN >= this.#checkpointEvery && s.ref === ref) this.#checkpoint(s);
+    if (s.tailN >= s.nextCheckpoint && s.ref === ref) this.#checkpoint(s);
+  }
+
+  /** The event of tail entry `i`, made again from its message when it came by a route. */
+  #tailEvent(s: Supervised, i: number): EventObject {
+    const route = s.tailRoute[i];
+    if (route < 0) return s.tail[i] as EventObject;
+    const toEvent = s.spec.routes[route].event as (data: unknown, subject: string) => EventObject;
+    return toEvent(s.tail[i], s.tailSubject[i]);
   }
 
   #inject(s: Supervised, ref: AnyActorRef): void {
@@ -255,12 +279,20 @@ export class Supervisor {
     this.#crashed(s, ref, new Error(`injected fault at delivery ${s.deliveries}`));
   }
 
-  /** Takes a checkpoint of an actor that can persist its context, and clears its tail. */
+  /**
+   * Takes a checkpoint of an actor that can persist its context, and clears its tail. The next
+   * comes after `checkpointEvery` events, or after ten events per microsecond this one took if
+   * that is more: an actor with a large state (long curves) is checkpointed less often, so
+   * checkpoints never cost more than about 0.1 µs per event.
+   */
   #checkpoint(s: Supervised): void {
     const persist = s.spec.persist;
     const snapshot = s.ref?.getSnapshot();
     if (persist === undefined || snapshot === undefined || snapshot.status !== "active") return;
+    const t0 = performance.now();
     s.checkpoint = { value: snapshot.value, data: persist(snapshot.context) };
+    const us = (performance.now() - t0) * 1_000;
+    s.nextCheckpoint = Math.max(this.#checkpointEvery, Math.ceil(us * 10));
     s.tailN = 0;
   }
 
@@ -318,12 +350,12 @@ export class Supervisor {
       gate.mute = Infinity;
       for (let i = 0; i < replay && !failed; i++) {
         this.#replayTs = s.tailTs[i];
-        ref.send(s.tail[i]);
+        ref.send(this.#tailEvent(s, i));
       }
       if (retry !== undefined && !failed) {
         gate.mute = retry;
         this.#replayTs = s.tailTs[replay];
-        ref.send(s.tail[replay]);
+        ref.send(this.#tailEvent(s, replay));
       }
     } catch {
       failed = true;

@@ -37,11 +37,13 @@ import {
   persistBroker,
   persistFeatures,
   persistMarketData,
+  persistMonitor,
   persistRisk,
   restoreAgent,
   restoreBroker,
   restoreFeatures,
   restoreMarketData,
+  restoreMonitor,
   restoreRisk,
   type RiskLimits,
   riskMachine,
@@ -256,6 +258,8 @@ export function startTradingSystem(config: TradingSystemConfig): TradingSystem {
       keepFullEquity: config.keepFullEquity,
     },
     routes: monitorRoutes(clockSymbol),
+    persist: persistMonitor,
+    restore: restoreMonitor,
   });
 
   let stopping: Promise<void> | undefined;

@@ -6,8 +6,9 @@
  * nothing has to know how to construct them.
  *
  * What is copied: numbers (non-finite ones too), strings, booleans, null and undefined; arrays;
- * typed arrays; `Map`s and `Set`s; and the own enumerable fields of any other object. Functions
- * are left where they are (behaviour, not state). A frozen object (configuration, a message) is
+ * typed arrays (whole, by `slice`: a checkpoint in memory costs a copy, not a conversion;
+ * {@linkcode jsonMirror} converts them for a file); `Map`s and `Set`s; and the own enumerable
+ * fields of any other object. Functions are left where they are (behaviour, not state). A frozen object (configuration, a message) is
  * left as the target has it when the target has a frozen one there, and rebuilt (frozen)
  * otherwise. Fields in `#private` slots cannot be seen, so a class checkpointed this way keeps its
  * state in ordinary (TypeScript `private`) fields.
@@ -20,7 +21,7 @@
  *
  * @example
  * ```ts
- * import { mirrorOf, restoreMirror } from "./state_mirror.ts";
+ * import { jsonMirror, mirrorOf, restoreMirror } from "./state_mirror.ts";
  * class Counter {
  *   private hits = 0;
  *   private readonly seen = new Float64Array(4);
@@ -34,19 +35,23 @@
  * const a = new Counter();
  * a.hit(1.5);
  * a.hit(Number.NaN);
- * const data = JSON.parse(JSON.stringify(mirrorOf(a)));
+ * const data = JSON.parse(JSON.stringify(jsonMirror(mirrorOf(a))));
  * const b = restoreMirror(new Counter(), data);
  * if (b.count !== 2 || !(b instanceof Counter)) throw new Error("unreachable");
  * ```
  * @module
  */
 
-/** Plain, JSON-able data made by {@linkcode mirrorOf}. */
+/**
+ * Data made by {@linkcode mirrorOf}: plain values, and copies of typed arrays (copied whole,
+ * fast); {@linkcode jsonMirror} turns it into JSON-able data.
+ */
 export type Mirror =
   | null
   | boolean
   | number
   | string
+  | ArrayBufferView
   | readonly Mirror[]
   | { readonly [key: string]: Mirror };
 
@@ -102,7 +107,7 @@ export function mirrorOf(value: unknown): Mirror {
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
     const ctor = value.constructor.name;
     if (!(ctor in TYPED)) throw new TypeError(`mirrorOf: cannot copy a ${ctor}`);
-    return { $typed: ctor, values: Array.from(value as TypedArray, num) };
+    return { $typed: ctor, values: (value as TypedArray).slice() };
   }
   if (Array.isArray(value)) return value.map(mirrorOf);
   if (value instanceof Map) {
@@ -137,7 +142,9 @@ function restore(target: unknown, m: Mirror): unknown {
   if ("$undefined" in o) return undefined;
   if ("$function" in o) return target;
   if ("$typed" in o) {
-    const values = (o.values as Mirror[]).map(unNum);
+    const values = ArrayBuffer.isView(o.values)
+      ? o.values as TypedArray
+      : (o.values as Mirror[]).map(unNum);
     const Ctor = TYPED[o.$typed as string];
     if (Ctor === undefined) throw new TypeError(`restoreMirror: unknown typed array ${o.$typed}`);
     if (target instanceof Ctor && (target as TypedArray).length === values.length) {
@@ -188,4 +195,21 @@ function setField(o: Record<string, unknown>, key: string, value: unknown): void
   if (key === "__proto__") {
     Object.defineProperty(o, key, { value, writable: true, enumerable: true, configurable: true });
   } else o[key] = value;
+}
+
+/**
+ * `mirror` — or any plain data holding mirrors, such as an actor's checkpoint — as JSON-able data
+ * (typed arrays as numbers); {@linkcode restoreMirror} takes either form.
+ */
+export function jsonMirror<T>(mirror: T): T {
+  return toJson(mirror as Mirror) as T;
+}
+
+function toJson(mirror: Mirror): Mirror {
+  if (mirror === null || typeof mirror !== "object") return mirror;
+  if (ArrayBuffer.isView(mirror)) return Array.from(mirror as TypedArray, num);
+  if (Array.isArray(mirror)) return mirror.map(toJson);
+  const out: Record<string, Mirror> = {};
+  for (const [k, v] of Object.entries(mirror)) out[k] = toJson(v as Mirror);
+  return out;
 }

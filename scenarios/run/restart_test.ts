@@ -1,7 +1,7 @@
 // Crashes that change nothing: a recorded scenario run with one actor crashed at a seeded delivery
 // (before or after it handled the message) ends with the same fills, orders, decisions and
 // statistics as the run without the crash; the actor resumes from its checkpoint and no client
-// order id is used twice. (Issue "Nothing lost": every actor but the monitor resumes so far.)
+// order id is used twice. Every actor resumes: market data, features, each agent, risk, the broker and the monitor.
 import { assert, assertEquals } from "../../testing/mod.ts";
 import { Rng } from "../../env/kernel/mod.ts";
 import { loadScenario } from "../spec/mod.ts";
@@ -33,7 +33,7 @@ async function run(
   return { result, trading, orders };
 }
 
-Deno.test("an actor crashed at 28 seeded deliveries resumes: same messages, same statistics", async () => {
+Deno.test("an actor crashed at 32 seeded deliveries resumes: same messages, same statistics", async () => {
   const deliveries = new Map<string, number>();
   const clean = await run(undefined, deliveries);
   assert(clean.orders.length > 20, `${clean.orders.length} orders`);
@@ -47,7 +47,7 @@ Deno.test("an actor crashed at 28 seeded deliveries resumes: same messages, same
     "risk",
     "broker",
   ];
-  for (let k = 0; k < 28; k++) {
+  for (let k = 0; k < 32; k++) {
     const actor = actors[k % actors.length];
     const fault = {
       actor,
@@ -66,4 +66,20 @@ Deno.test("an actor crashed at 28 seeded deliveries resumes: same messages, same
     );
     assertEquals(new Set(faulty.orders).size, faulty.orders.length, `${what}: an id reused`);
   }
+});
+
+Deno.test("a monitor crashed with full-resolution curves keeps them whole: the same points, no duplicates", async () => {
+  const scenario = await loadScenario(SCENARIO);
+  const curves = async (fault?: number) => {
+    const r = await runScenario(scenario, {
+      fullSeries: true,
+      checkpointEvery: 37,
+      fault: (actor, n) => actor === "monitor" && n === fault ? "after" : undefined,
+    });
+    if (fault !== undefined) assertEquals(r.counts.restarts.monitor, 1);
+    return r.agents.map((a) => [...a.fullEquity!].map((p) => [p.ts, p.equity, p.exposed]));
+  };
+  const clean = await curves();
+  assert(clean[0].length > 100);
+  for (const at of [50, 333, 777]) assertEquals(await curves(at), clean, `monitor after ${at}`);
 });
