@@ -77,6 +77,10 @@ const encoder = new TextEncoder();
 export function journalLine(record: unknown): string {
   const json = JSON.stringify(record);
   if (json === undefined) throw new TypeError("journal: a record must be JSON (got undefined)");
+  return lineOf(json);
+}
+
+function lineOf(json: string): string {
   return `${(crc32(json) >>> 0).toString(16).padStart(8, "0")} ${json}\n`;
 }
 
@@ -153,8 +157,13 @@ export class JournalWriter {
 
   /** Appends `record` (buffered; see {@linkcode sync}). */
   append(record: object): void {
+    this.appendJson(JSON.stringify(record));
+  }
+
+  /** Appends a record given as its JSON text (an object's), as a run's `record` callback has it. */
+  appendJson(json: string): void {
     if (this.#closed) throw new JournalError(`${this.path}: append after close`);
-    const line = journalLine(record);
+    const line = lineOf(json);
     this.#pending.push(line);
     this.#pendingBytes += line.length;
     this.#records++;

@@ -9,5 +9,6 @@ export * from "./models_command.ts";
 export * from "./new_strategy_command.ts";
 export * from "./optimize_command.ts";
 export * from "./rl_command.ts";
+export * from "./sim_args.ts";
 export * from "./sim_command.ts";
 export * from "./train_command.ts";

@@ -40,108 +40,11 @@ import {
   SERIES_FILE,
   seriesArrow,
 } from "../report/mod.ts";
-import { type Progress, runScenario } from "../run/mod.ts";
-import {
-  DEFAULT_SCENARIO,
-  loadScenario,
-  riskDefaultsNote,
-  type Scenario,
-  ScenarioError,
-  SHIPPED_SCENARIOS,
-} from "../spec/mod.ts";
-import { type CommandSpec, helpText, parseCommandArgs } from "./args.ts";
-
-/** Parsed arguments of the sim command. */
-export interface SimArgs {
-  readonly scenario: string;
-  readonly seed: number | undefined;
-  readonly out: string | undefined;
-  readonly replay: string | undefined;
-  /** A NATS server URL, or undefined for the in-process bus. */
-  readonly natsUrl: string | undefined;
-  readonly quiet: boolean;
-  readonly json: boolean;
-  /** Write no recording.jsonl. */
-  readonly noRecording: boolean;
-  /** Also write series.arrow: the equity and position curves at full resolution. */
-  readonly series: boolean;
-}
-
-/** The sim command's arguments, as data (its `--help` is made from them). */
-export const SIM_SPEC: CommandSpec = {
-  name: "sim",
-  summary: "Run a scenario through the actors; print a summary table; write report.json, " +
-    "report.html (charts)\nand recording.jsonl (every bus message).",
-  positionals: [{
-    name: "SCENARIO",
-    help: `a shipped scenario (${
-      SHIPPED_SCENARIOS.join(", ")
-    }) or a JSON file; default ${DEFAULT_SCENARIO}`,
-  }],
-  options: [
-    {
-      name: "seed",
-      kind: "int",
-      min: 0,
-      max: 0xffffffff,
-      help: "the run's seed (default: the scenario's)",
-    },
-    { name: "out", kind: "string", value: "DIR", help: "where to write (default out/sim/NAME)" },
-    {
-      name: "replay",
-      kind: "string",
-      value: "FILE",
-      help: "feed a recording's market data back through the actors",
-    },
-    {
-      name: "bus",
-      kind: "string",
-      value: "URL",
-      help: "memory (default), or nats://HOST:PORT: every message through NATS, in lockstep",
-    },
-    { name: "no-recording", kind: "flag", help: "write no recording.jsonl" },
-    {
-      name: "series",
-      kind: "flag",
-      help: "also write series.arrow: every agent's equity and position at every step (Arrow IPC)",
-    },
-    { name: "quiet", kind: "flag", help: "print only errors" },
-    { name: "json", kind: "flag", help: "print one JSON summary on stdout, nothing else" },
-  ],
-  notes: `Shipped scenarios: ${SHIPPED_SCENARIOS.join(", ")}.\n` +
-    "Exit codes: 0 a run, 1 a run that failed, 2 bad arguments.",
-};
-
-/**
- * Parses the sim command's arguments; returns an error message on bad input, or "help" when
- * the help was asked for.
- */
-export function parseSimArgs(args: readonly string[]): SimArgs | string {
-  const r = parseCommandArgs(SIM_SPEC, args);
-  if (r.kind === "help") return "help";
-  if (r.kind === "error") return r.message;
-  const v = r.values;
-  let natsUrl: string | undefined;
-  const bus = v.bus as string | undefined;
-  if (bus !== undefined && bus !== "memory") {
-    if (!/^nats:\/\/[A-Za-z0-9_.-]+:\d{1,5}$/.test(bus)) {
-      return `--bus: expected "memory" or nats://HOST:PORT, got ${JSON.stringify(bus)}`;
-    }
-    natsUrl = bus;
-  }
-  if (v.quiet && v.json) return "--quiet and --json: choose one";
-  return {
-    scenario: r.positionals[0] ?? DEFAULT_SCENARIO,
-    seed: v.seed as number | undefined,
-    out: v.out as string | undefined,
-    replay: v.replay as string | undefined,
-    natsUrl,
-    quiet: v.quiet === true,
-    json: v.json === true,
-    noRecording: v["no-recording"] === true,
-    series: v.series === true,
-  };
-}
+import { type Progress, runScenario, SimJournal } from "../run/mod.ts";
+import { parseSimArgs, SIM_SPEC } from "./sim_args.ts";
+import { JournalError } from "../../actors/journal/mod.ts";
+import { loadScenario, riskDefaultsNote, type Scenario, ScenarioError } from "../spec/mod.ts";
+import { helpText } from "./args.ts";
 
 /** Runs the sim command; returns the exit code. */
 export async function runSimCommand(args: readonly string[]): Promise<number> {
@@ -157,8 +60,14 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
   let scenario: Scenario;
   let seed: number | undefined = parsed.seed;
   let marketData;
+  let journal: SimJournal | undefined;
   try {
-    if (parsed.replay !== undefined) {
+    if (parsed.resume !== undefined) {
+      journal = await SimJournal.resume(parsed.resume);
+      scenario = journal.scenario;
+      seed = journal.seed;
+      for (const issue of journal.issues) console.error(`sim: ${issue.message}`);
+    } else if (parsed.replay !== undefined) {
       // Streamed, keeping only the raw bars (what the replay venue trades on), so a recording
       // of any length replays.
       const bars: Bar[] = [];
@@ -179,11 +88,19 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
         ? `sim: bad scenario ${error.message}`
         : error instanceof Deno.errors.NotFound && parsed.replay !== undefined
         ? `sim: --replay ${parsed.replay}: no such file`
-        : error instanceof RecordingError
+        : error instanceof RecordingError || error instanceof JournalError
         ? `sim: ${error.message}`
         : `sim: ${error}`,
     );
     return 1;
+  }
+  if (parsed.journal !== undefined) {
+    try {
+      journal = await SimJournal.create(parsed.journal, scenario, seed ?? scenario.seed);
+    } catch (error) {
+      console.error(`sim: --journal ${error instanceof Error ? error.message : error}`);
+      return 1;
+    }
   }
   const dir = parsed.out ?? `out/sim/${scenario.name}${parsed.replay ? "-replay" : ""}`;
   let out: OutputSet;
@@ -212,7 +129,12 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
       marketData,
       natsUrl: parsed.natsUrl,
       fullSeries: parsed.series,
-      ...(recording === undefined ? {} : { record: (line: string) => recording.line(line) }),
+      ...(recording === undefined && journal === undefined ? {} : {
+        record: (line: string) => {
+          recording?.line(line);
+          journal?.record(line);
+        },
+      }),
       onProgress: (p) => {
         rss.sample();
         if (tty) bar.show(p);
@@ -222,6 +144,7 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
     // A data file that cannot be read or replayed, say: named, not a stack trace.
     console.error(`sim: ${scenario.name}: ${error instanceof Error ? error.message : error}`);
     recording?.close();
+    journal?.close();
     await out.abort();
     return 1;
   } finally {
@@ -237,6 +160,7 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
   const messages = recording?.messages ?? result.counts.messages;
   try {
     recording?.finish();
+    journal?.finish(result.counts.messages);
     killPoint("recording-finished");
     rss.sample();
     const html = renderReportHtml(report, await loadPageAssets());

@@ -10,3 +10,4 @@ export * from "./markets.ts";
 export * from "./process_flags.ts";
 export * from "./run_scenario.ts";
 export * from "./sim_clock.ts";
+export * from "./sim_journal.ts";

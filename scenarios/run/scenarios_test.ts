@@ -203,6 +203,8 @@ Deno.test("sim arguments: defaults, options and clear errors", () => {
     json: false,
     noRecording: false,
     series: false,
+    journal: undefined,
+    resume: undefined,
   });
   assertEquals(
     parseSimArgs([
@@ -225,7 +227,19 @@ Deno.test("sim arguments: defaults, options and clear errors", () => {
       json: false,
       noRecording: true,
       series: true,
+      journal: undefined,
+      resume: undefined,
     },
+  );
+  assertEquals((parseSimArgs(["--journal", "j"]) as SimArgs).journal, "j");
+  assertEquals((parseSimArgs(["--resume", "j"]) as SimArgs).resume, "j");
+  assertEquals(
+    parseSimArgs(["--resume", "j", "--journal", "k"]),
+    "--resume: it continues its own journal; it takes no --journal or --replay",
+  );
+  assertEquals(
+    parseSimArgs(["calm", "--resume", "j"]),
+    "--resume: the scenario and seed come from the journal; give neither",
   );
   assertEquals(
     (parseSimArgs(["--bus", "nats://127.0.0.1:4222"]) as SimArgs).natsUrl,

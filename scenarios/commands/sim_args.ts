@@ -1,0 +1,122 @@
+/**
+ * The sim command's arguments: their specification (the `--help` is made from it) and parsing.
+ * @module
+ */
+import { DEFAULT_SCENARIO, SHIPPED_SCENARIOS } from "../spec/mod.ts";
+import { type CommandSpec, parseCommandArgs } from "./args.ts";
+
+/** Parsed arguments of the sim command. */
+export interface SimArgs {
+  readonly scenario: string;
+  readonly seed: number | undefined;
+  readonly out: string | undefined;
+  readonly replay: string | undefined;
+  /** A NATS server URL, or undefined for the in-process bus. */
+  readonly natsUrl: string | undefined;
+  readonly quiet: boolean;
+  readonly json: boolean;
+  /** Write no recording.jsonl. */
+  readonly noRecording: boolean;
+  /** Also write series.arrow: the equity and position curves at full resolution. */
+  readonly series: boolean;
+  /** Journal every message to DIR/journal.log. */
+  readonly journal: string | undefined;
+  /** Resume the journaled run in DIR. */
+  readonly resume: string | undefined;
+}
+
+/** The sim command's arguments, as data (its `--help` is made from them). */
+export const SIM_SPEC: CommandSpec = {
+  name: "sim",
+  summary: "Run a scenario through the actors; print a summary table; write report.json, " +
+    "report.html (charts)\nand recording.jsonl (every bus message).",
+  positionals: [{
+    name: "SCENARIO",
+    help: `a shipped scenario (${
+      SHIPPED_SCENARIOS.join(", ")
+    }) or a JSON file; default ${DEFAULT_SCENARIO}`,
+  }],
+  options: [
+    {
+      name: "seed",
+      kind: "int",
+      min: 0,
+      max: 0xffffffff,
+      help: "the run's seed (default: the scenario's)",
+    },
+    { name: "out", kind: "string", value: "DIR", help: "where to write (default out/sim/NAME)" },
+    {
+      name: "replay",
+      kind: "string",
+      value: "FILE",
+      help: "feed a recording's market data back through the actors",
+    },
+    {
+      name: "bus",
+      kind: "string",
+      value: "URL",
+      help: "memory (default), or nats://HOST:PORT: every message through NATS, in lockstep",
+    },
+    { name: "no-recording", kind: "flag", help: "write no recording.jsonl" },
+    {
+      name: "journal",
+      kind: "string",
+      value: "DIR",
+      help: "journal every message to DIR/journal.log, so a killed run can be resumed",
+    },
+    {
+      name: "resume",
+      kind: "string",
+      value: "DIR",
+      help: "resume the journaled run in DIR (its scenario and seed come from the journal)",
+    },
+    {
+      name: "series",
+      kind: "flag",
+      help: "also write series.arrow: every agent's equity and position at every step (Arrow IPC)",
+    },
+    { name: "quiet", kind: "flag", help: "print only errors" },
+    { name: "json", kind: "flag", help: "print one JSON summary on stdout, nothing else" },
+  ],
+  notes: `Shipped scenarios: ${SHIPPED_SCENARIOS.join(", ")}.\n` +
+    "Exit codes: 0 a run, 1 a run that failed, 2 bad arguments.",
+};
+
+/**
+ * Parses the sim command's arguments; returns an error message on bad input, or "help" when
+ * the help was asked for.
+ */
+export function parseSimArgs(args: readonly string[]): SimArgs | string {
+  const r = parseCommandArgs(SIM_SPEC, args);
+  if (r.kind === "help") return "help";
+  if (r.kind === "error") return r.message;
+  const v = r.values;
+  let natsUrl: string | undefined;
+  const bus = v.bus as string | undefined;
+  if (bus !== undefined && bus !== "memory") {
+    if (!/^nats:\/\/[A-Za-z0-9_.-]+:\d{1,5}$/.test(bus)) {
+      return `--bus: expected "memory" or nats://HOST:PORT, got ${JSON.stringify(bus)}`;
+    }
+    natsUrl = bus;
+  }
+  if (v.quiet && v.json) return "--quiet and --json: choose one";
+  if (v.resume !== undefined && (v.journal !== undefined || v.replay !== undefined)) {
+    return "--resume: it continues its own journal; it takes no --journal or --replay";
+  }
+  if (v.resume !== undefined && (r.positionals.length > 0 || v.seed !== undefined)) {
+    return "--resume: the scenario and seed come from the journal; give neither";
+  }
+  return {
+    scenario: r.positionals[0] ?? DEFAULT_SCENARIO,
+    seed: v.seed as number | undefined,
+    out: v.out as string | undefined,
+    replay: v.replay as string | undefined,
+    natsUrl,
+    quiet: v.quiet === true,
+    json: v.json === true,
+    noRecording: v["no-recording"] === true,
+    series: v.series === true,
+    journal: v.journal as string | undefined,
+    resume: v.resume as string | undefined,
+  };
+}
