@@ -17,7 +17,12 @@ import { benchPolicyAct, benchPpo } from "./rl.ts";
 import { benchOrderBook } from "./order_book.ts";
 import { benchSimulation } from "./simulation.ts";
 import { benchEnv, benchReplay, benchVecEnv } from "./rl_env.ts";
-import { benchSimRun, benchTickToIntent } from "./sim_run.ts";
+import {
+  benchSimRun,
+  benchSimRunJournal,
+  benchTickToIntent,
+  benchTickToIntentJournal,
+} from "./sim_run.ts";
 import { benchBacktest, benchBacktestRss, benchLongSimRss } from "./backtest.ts";
 import { benchOptimize, benchOptimizeSpeedup } from "./optimize.ts";
 import type { RateOptions } from "./harness.ts";
@@ -51,6 +56,8 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { key: "replay_bars_per_s", unit: "bar/s", run: benchReplay },
   { key: "sim_run_s", unit: "s", run: benchSimRun },
   { key: "tick_to_intent_p99_us", unit: "µs", run: benchTickToIntent },
+  { key: "sim_run_journal_s", unit: "s", run: benchSimRunJournal },
+  { key: "tick_to_intent_journal_p99_us", unit: "µs", run: benchTickToIntentJournal },
   { key: "backtest_bars_per_s", unit: "bar/s", run: benchBacktest },
   {
     key: "backtest_peak_rss_mb",
