@@ -134,7 +134,13 @@ export interface PortfolioState {
   readonly turnover: number;
   readonly keepTrades: boolean;
   readonly books: readonly (readonly [string, Book])[];
+  /**
+   * The round trips: the first `closedCount` of `closed`. The account only ever appends to its
+   * list, so a checkpoint shares it rather than copying it (a run's thousands of trades are not
+   * copied at every checkpoint); written to a file, it may hold later ones, which are ignored.
+   */
   readonly closed: readonly ClosedTrade[];
+  readonly closedCount: number;
 }
 
 /**
@@ -166,7 +172,7 @@ export class Portfolio {
     this.#keepTrades = options.keepTrades ?? true;
   }
 
-  /** The account as plain data: a copy later fills do not change. */
+  /** The account as plain data, which later fills do not change (see `PortfolioState.closed`). */
   toState(): PortfolioState {
     return {
       startCash: this.startCash,
@@ -178,7 +184,8 @@ export class Portfolio {
         ...b,
         trade: b.trade === null ? null : { ...b.trade },
       }]),
-      closed: this.#closed.slice(),
+      closed: this.#closed,
+      closedCount: this.#closed.length,
     };
   }
 
@@ -191,7 +198,7 @@ export class Portfolio {
     for (const [symbol, b] of state.books) {
       p.#books.set(symbol, { ...b, trade: b.trade === null ? null : { ...b.trade } });
     }
-    p.#closed.push(...state.closed);
+    for (let i = 0; i < state.closedCount; i++) p.#closed.push(state.closed[i]);
     return p;
   }
 

@@ -39,9 +39,15 @@ export interface FeaturesState {
 }
 
 /** `context` as plain data (actors/system/supervisor.ts checkpoints). */
-export function persistFeatures(context: FeaturesContext): FeaturesState {
+export function persistFeatures(
+  context: FeaturesContext,
+  previous?: FeaturesState,
+): FeaturesState {
   return {
-    symbols: [...context.bySymbol].map(([symbol, f]) => [symbol, mirrorOf(f)]),
+    symbols: [...context.bySymbol].map((
+      [symbol, f],
+      i,
+    ) => [symbol, mirrorOf(f, previous?.symbols[i]?.[1])]),
     latest: [...context.latest],
   };
 }

@@ -40,8 +40,14 @@ export interface MarketDataState {
 }
 
 /** `context` as plain data (actors/system/supervisor.ts checkpoints). */
-export function persistMarketData(context: MarketDataContext): MarketDataState {
-  return { cleaner: mirrorOf(context.cleaner), alerts: mirrorOf(context.alerts) };
+export function persistMarketData(
+  context: MarketDataContext,
+  previous?: MarketDataState,
+): MarketDataState {
+  return {
+    cleaner: mirrorOf(context.cleaner, previous?.cleaner),
+    alerts: mirrorOf(context.alerts),
+  };
 }
 
 /** The context {@linkcode persistMarketData} gave, around `input`. */

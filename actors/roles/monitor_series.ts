@@ -14,6 +14,13 @@ export interface PricePoint {
   readonly mid: number | null;
 }
 
+/** A checkpoint of {@linkcode PositionChanges}: the first `length` of its columns. */
+export interface PositionChangesState {
+  readonly ts: readonly number[];
+  readonly qty: readonly number[];
+  readonly length: number;
+}
+
 /**
  * An agent's position in the clock symbol at each step it changed, by column (plain number
  * arrays: 16 bytes a change, no object).
@@ -36,6 +43,21 @@ export class PositionChanges {
   add(ts: number, qty: number): void {
     this._ts.push(ts);
     this._qty.push(qty);
+  }
+
+  /**
+   * A checkpoint: the columns shared, not copied (they are only ever appended to), and their
+   * length now, which is what {@linkcode PositionChanges.fromState} keeps.
+   */
+  toState(): PositionChangesState {
+    return { ts: this._ts, qty: this._qty, length: this._ts.length };
+  }
+
+  /** The changes {@linkcode PositionChanges.toState} saw. */
+  static fromState(state: PositionChangesState): PositionChanges {
+    const p = new PositionChanges();
+    for (let i = 0; i < state.length; i++) p.add(state.ts[i], state.qty[i]);
+    return p;
   }
 
   /** The changes as points. */

@@ -32,7 +32,7 @@ import {
   type MonitorInput,
   type RiskEventRecord,
 } from "./monitor_actor.ts";
-import { BoundedBars, PositionChanges } from "./monitor_series.ts";
+import { BoundedBars, PositionChanges, type PositionChangesState } from "./monitor_series.ts";
 
 /** The monitor's context as plain data. */
 export interface MonitorCheckpoint {
@@ -42,32 +42,47 @@ export interface MonitorCheckpoint {
     readonly stats: Mirror;
     /** Points of the full-resolution curve at the checkpoint, when it is kept. */
     readonly fullEquity: number | null;
-    readonly positions: Mirror;
+    readonly positions: PositionChangesState;
+    /** The first `fillsKept` of `fills` (the monitor appends, and trims by replacing the list). */
     readonly fills: readonly Fill[];
+    readonly fillsKept: number;
     readonly fillCount: number;
   }])[];
   readonly prices: readonly (readonly [string, Mirror])[];
   readonly mids: readonly (readonly [string, number])[];
+  /** The first `eventCount` of `events` (appended to only). */
   readonly events: readonly RiskEventRecord[];
+  readonly eventCount: number;
   readonly lastBar: Bar | null;
   readonly lastPosition: readonly (readonly [string, Position])[];
 }
 
-/** `context` as plain data: a copy later events do not change. */
-export function persistMonitor(context: MonitorContext): MonitorCheckpoint {
+/**
+ * `context` as plain data: a copy later events do not change (`previous`, the last checkpoint,
+ * lends its buffers).
+ */
+export function persistMonitor(
+  context: MonitorContext,
+  previous?: MonitorCheckpoint,
+): MonitorCheckpoint {
   return {
-    agents: [...context.agents].map(([id, a]) => [id, {
+    agents: [...context.agents].map(([id, a], i) => [id, {
       portfolio: a.portfolio.toState(),
-      equity: mirrorOf(a.equity),
+      equity: mirrorOf(a.equity, previous?.agents[i]?.[1].equity),
       stats: mirrorOf(a.stats),
       fullEquity: a.fullEquity?.length ?? null,
-      positions: mirrorOf(a.positions),
-      fills: a.fills.slice(),
+      positions: a.positions.toState(),
+      fills: a.fills,
+      fillsKept: a.fills.length,
       fillCount: a.fillCount,
     }]),
-    prices: [...context.prices].map(([symbol, bars]) => [symbol, mirrorOf(bars)]),
+    prices: [...context.prices].map((
+      [symbol, bars],
+      i,
+    ) => [symbol, mirrorOf(bars, previous?.prices[i]?.[1])]),
     mids: [...context.mids],
-    events: context.events.slice(),
+    events: context.events,
+    eventCount: context.events.length,
     lastBar: context.lastBar ?? null,
     lastPosition: [...context.lastPosition],
   };
@@ -87,8 +102,8 @@ export function restoreMonitor(input: MonitorInput, state: MonitorCheckpoint): M
       equity: restoreMirror(new ExtremaCurve(EQUITY_BUCKETS), a.equity),
       stats: restoreMirror(new EquityStats(), a.stats),
       fullEquity,
-      positions: restoreMirror(new PositionChanges(), a.positions),
-      fills: a.fills.slice(),
+      positions: PositionChanges.fromState(a.positions),
+      fills: a.fills.slice(0, a.fillsKept),
       fillCount: a.fillCount,
     });
   }
@@ -99,7 +114,7 @@ export function restoreMonitor(input: MonitorInput, state: MonitorCheckpoint): M
       state.prices.map(([symbol, m]) => [symbol, restoreMirror(new BoundedBars(), m)]),
     ),
     mids: new Map(state.mids),
-    events: state.events.slice(),
+    events: state.events.slice(0, state.eventCount),
     lastBar: state.lastBar ?? undefined,
     lastPosition: new Map(state.lastPosition),
   };

@@ -65,10 +65,11 @@ export interface ActorSpec {
   readonly routes: readonly Route[];
   /**
    * The actor's context as plain data (no functions, no class instances: a copy that later
-   * events cannot change), for checkpoints. With `restore`.
+   * events cannot change), for checkpoints. With `restore`. `previous` is the last checkpoint's
+   * data, no longer needed: its buffers may be reused.
    */
   // deno-lint-ignore no-explicit-any
-  readonly persist?: (context: any) => unknown;
+  readonly persist?: (context: any, previous?: any) => unknown;
   /** The context `persist` gave, rebuilt around the actor's input. */
   // deno-lint-ignore no-explicit-any
   readonly restore?: (input: any, data: any) => unknown;
@@ -282,17 +283,20 @@ export class Supervisor {
   /**
    * Takes a checkpoint of an actor that can persist its context, and clears its tail. The next
    * comes after `checkpointEvery` events, or after ten events per microsecond this one took if
-   * that is more: an actor with a large state (long curves) is checkpointed less often, so
-   * checkpoints never cost more than about 0.1 µs per event.
+   * that is more (at most ten times `checkpointEvery`, so the events kept meanwhile stay few):
+   * an actor with a large state is checkpointed less often.
    */
   #checkpoint(s: Supervised): void {
     const persist = s.spec.persist;
     const snapshot = s.ref?.getSnapshot();
     if (persist === undefined || snapshot === undefined || snapshot.status !== "active") return;
     const t0 = performance.now();
-    s.checkpoint = { value: snapshot.value, data: persist(snapshot.context) };
+    s.checkpoint = { value: snapshot.value, data: persist(snapshot.context, s.checkpoint?.data) };
     const us = (performance.now() - t0) * 1_000;
-    s.nextCheckpoint = Math.max(this.#checkpointEvery, Math.ceil(us * 10));
+    s.nextCheckpoint = Math.min(
+      10 * this.#checkpointEvery,
+      Math.max(this.#checkpointEvery, Math.ceil(us * 10)),
+    );
     s.tailN = 0;
   }
 

@@ -87,8 +87,13 @@ function unNum(m: Mirror): number {
   return typeof m === "number" ? m : Number((m as { $num: string }).$num);
 }
 
-/** The state of `value` as plain data; see the module documentation. */
-export function mirrorOf(value: unknown): Mirror {
+/**
+ * The state of `value` as plain data; see the module documentation. With `reuse` (an earlier
+ * mirror of the same value, no longer needed), its typed-array copies are overwritten in place
+ * where the type and length still match, so checkpoints taken again and again do not leave a
+ * trail of large buffers for the collector.
+ */
+export function mirrorOf(value: unknown, reuse?: Mirror): Mirror {
   switch (typeof value) {
     case "number":
       return num(value);
@@ -107,16 +112,30 @@ export function mirrorOf(value: unknown): Mirror {
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
     const ctor = value.constructor.name;
     if (!(ctor in TYPED)) throw new TypeError(`mirrorOf: cannot copy a ${ctor}`);
-    return { $typed: ctor, values: (value as TypedArray).slice() };
+    const old = reuse as { $typed?: string; values?: TypedArray } | undefined;
+    const src = value as TypedArray;
+    if (
+      old?.$typed === ctor && ArrayBuffer.isView(old.values) &&
+      (old.values as TypedArray).length === src.length
+    ) {
+      (old.values as TypedArray).set(src);
+      return old as Mirror;
+    }
+    return { $typed: ctor, values: src.slice() };
   }
-  if (Array.isArray(value)) return value.map(mirrorOf);
+  const r = reuse as Record<string, unknown> | readonly Mirror[] | undefined;
+  if (Array.isArray(value)) {
+    return value.map((v, i) => mirrorOf(v, Array.isArray(r) ? r[i] : undefined));
+  }
   if (value instanceof Map) {
-    return { $map: [...value].map(([k, v]) => [mirrorOf(k), mirrorOf(v)]) };
+    const old = (r as { $map?: Mirror[][] } | undefined)?.$map;
+    return { $map: [...value].map(([k, v], i) => [mirrorOf(k), mirrorOf(v, old?.[i]?.[1])]) };
   }
-  if (value instanceof Set) return { $set: [...value].map(mirrorOf) };
+  if (value instanceof Set) return { $set: [...value].map((v) => mirrorOf(v)) };
+  const oldFields = (r as { $object?: Record<string, Mirror> } | undefined)?.$object;
   const fields: Record<string, Mirror> = {};
   for (const key of Object.keys(value as object)) {
-    fields[key] = mirrorOf((value as Record<string, unknown>)[key]);
+    fields[key] = mirrorOf((value as Record<string, unknown>)[key], oldFields?.[key]);
   }
   return Object.isFrozen(value) ? { $object: fields, $frozen: true } : { $object: fields };
 }
