@@ -16,15 +16,19 @@ import { Supervisor } from "./supervisor.ts";
 
 const NOW = 1_700_000_000_000;
 
-function system(checkpointEvery = 3) {
+function system(
+  checkpointEvery = 3,
+  fault?: { readonly at: number; readonly when: "before" | "after" },
+) {
   const bus = new MemoryBus({ mode: "manual" });
   const published: Message[] = [];
   let clock = NOW;
   const supervisor: Supervisor = new Supervisor(bus, {
-    publish: (m) => published.push(m),
+    publish: () => {},
     now: () => clock,
     log: () => {},
     checkpointEvery,
+    fault: (_, n) => n === fault?.at ? fault.when : undefined,
   });
   supervisor.start({
     id: "risk",
@@ -175,35 +179,8 @@ Deno.test("a fault injected at any delivery to risk, before or after it handles 
     ];
   };
   const run = (fault?: { at: number; when: "before" | "after" }) => {
-    const bus = new MemoryBus({ mode: "manual" });
-    const published: Message[] = [];
-    let clock = NOW;
-    const supervisor: Supervisor = new Supervisor(bus, {
-      publish: () => {},
-      now: () => clock,
-      log: () => {},
-      checkpointEvery: 4,
-      fault: (_, n) => n === fault?.at ? fault.when : undefined,
-    });
-    supervisor.start({
-      id: "risk",
-      logic: riskMachine,
-      input: {
-        agents: [{ agentId: "a", startCash: 10_000 }, { agentId: "b", startCash: 10_000 }],
-        limits: validateLimits({ maxPosition: 100, maxDrawdownPct: 50 }),
-        global: { haltScope: "agent", killDrawdownPct: null },
-        publish: supervisor.gate("risk", (m: Message) => published.push(m)),
-        now: () => supervisor.replayTs ?? clock,
-      },
-      routes: riskRoutes(),
-      persist: persistRisk,
-      restore: restoreRisk,
-    });
-    for (const m of script()) {
-      clock += 1_000;
-      bus.publish(subjectFor(m), m);
-      bus.deliverPending();
-    }
+    const { supervisor, published, send } = system(4, fault);
+    for (const m of script()) send(m);
     const snapshot = supervisor.snapshot("risk")!;
     return {
       published,

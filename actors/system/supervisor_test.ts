@@ -227,6 +227,15 @@ const tally = setup({
   },
 });
 
+/** The tally's checkpoint codec. */
+const TALLY_CODEC = {
+  persist: (c: { sum: number; seen: number[] }) => ({ sum: c.sum, seen: [...c.seen] }),
+  restore: (
+    input: { out: (m: string) => void; now: () => number },
+    d: { sum: number; seen: number[] },
+  ) => ({ ...d, out: input.out, now: input.now }),
+};
+
 Deno.test("an actor that persists its context restarts from its checkpoint and replays the rest, muted, at the original times", () => {
   const bus = new MemoryBus({ mode: "manual" });
   let clock = 0;
@@ -249,15 +258,7 @@ Deno.test("an actor that persists its context restarts from its checkpoint and r
       { pattern: "t.crash", event: () => ({ type: "crash" }) },
       { pattern: "t.lock", event: () => ({ type: "lock" }) },
     ],
-    persist: (c: { sum: number; seen: number[] }) => ({ sum: c.sum, seen: [...c.seen] }),
-    restore: (
-      input: { out: (m: string) => void; now: () => number },
-      d: { sum: number; seen: number[] },
-    ) => ({
-      ...d,
-      out: input.out,
-      now: input.now,
-    }),
+    ...TALLY_CODEC,
   });
   const send = (subject: string, data: unknown = null) => {
     clock += 10;
@@ -295,15 +296,7 @@ Deno.test("an actor that persists its context restarts from its checkpoint and r
       { pattern: "t.add", event: (n: number) => ({ type: "add", n }) },
       { pattern: "t.crash", event: () => ({ type: "crash" }) },
     ],
-    persist: (c: { sum: number; seen: number[] }) => ({ sum: c.sum, seen: [...c.seen] }),
-    restore: (
-      input: { out: (m: string) => void; now: () => number },
-      d: { sum: number; seen: number[] },
-    ) => ({
-      ...d,
-      out: input.out,
-      now: input.now,
-    }),
+    ...TALLY_CODEC,
   });
   const at = clock;
   send("t.add", 1);
