@@ -6,6 +6,7 @@
 export * from "./architecture.ts";
 export * from "./assert.ts";
 export * from "./browser_kit.ts";
+export * from "./child_kit.ts";
 export * from "./cdp.ts";
 export * from "./chromium.ts";
 export * from "./fake_venue.ts";

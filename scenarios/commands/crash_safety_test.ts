@@ -2,38 +2,25 @@
 // child process) leaves the previous complete set, the new complete set, or no folder at all —
 // never a mix or a torn file — and the next run tidies up after it. A recording cut short is
 // refused by `sim --replay`, naming the file and the line.
-import { assert, assertEquals, assertStringIncludes } from "../../testing/mod.ts";
+import {
+  assert,
+  assertEquals,
+  assertStringIncludes,
+  type ChildOutcome,
+  runDenoChild,
+} from "../../testing/mod.ts";
 
 const SCENARIO = new URL("../recordings/kill_short.json", import.meta.url).pathname;
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const FILES = ["recording.jsonl", "report.html", "report.json"];
 
-interface Outcome {
-  readonly code: number;
-  readonly signal: Deno.Signal | null;
-  readonly stderr: string;
-}
-
-/** Runs `sim ARGS` in a child process, with `AGORA_KILL_POINT=killAt` when given; 60 s at most. */
-async function sim(args: readonly string[], killAt?: string): Promise<Outcome> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-net",
-      "--allow-env=AGORA_KILL_POINT",
-      MAIN,
-      "sim",
-      ...args,
-    ],
-    env: killAt === undefined ? {} : { AGORA_KILL_POINT: killAt },
-    stdout: "null",
-    stderr: "piped",
-    signal: AbortSignal.timeout(60_000),
-  });
-  const out = await child.output();
-  return { code: out.code, signal: out.signal, stderr: new TextDecoder().decode(out.stderr) };
+/** Runs `sim ARGS` in a child process, with `AGORA_KILL_POINT=killAt` when given. */
+function sim(args: readonly string[], killAt?: string): Promise<ChildOutcome> {
+  return runDenoChild(
+    MAIN,
+    ["sim", ...args],
+    killAt === undefined ? {} : { AGORA_KILL_POINT: killAt },
+  );
 }
 
 /** The output files of `dir`, name → content, or null when the folder is absent. */

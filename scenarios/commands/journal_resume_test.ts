@@ -1,7 +1,7 @@
 // `deno task sim --journal DIR` SIGKILLed at seeded points and resumed with `--resume DIR` ends
 // with the journal of the uninterrupted run: every message once, in order — none lost, none
 // doubled — on the in-process bus and over NATS. Each resume is a new session of the journal.
-import { assert, assertEquals, natsTest } from "../../testing/mod.ts";
+import { assert, assertEquals, natsTest, runDenoChild } from "../../testing/mod.ts";
 import { Rng } from "../../env/kernel/mod.ts";
 import { readJournal } from "../../actors/journal/mod.ts";
 
@@ -9,26 +9,12 @@ const SCENARIO = new URL("../recordings/calm_short.json", import.meta.url).pathn
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /** `sim ARGS` in a child process, killed at its journal's `killAt`-th record when given. */
-async function sim(args: readonly string[], killAt?: number) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-net",
-      "--allow-env=AGORA_KILL_POINT",
-      MAIN,
-      "sim",
-      ...args,
-      "--quiet",
-      "--no-recording",
-    ],
-    env: killAt === undefined ? {} : { AGORA_KILL_POINT: `journal:${killAt}` },
-    stdout: "null",
-    stderr: "piped",
-    signal: AbortSignal.timeout(60_000),
-  }).output();
-  return { code: out.code, signal: out.signal, stderr: new TextDecoder().decode(out.stderr) };
+function sim(args: readonly string[], killAt?: number) {
+  return runDenoChild(
+    MAIN,
+    ["sim", ...args, "--quiet", "--no-recording"],
+    killAt === undefined ? {} : { AGORA_KILL_POINT: `journal:${killAt}` },
+  );
 }
 
 /** The journal's messages (no sessions), as JSON lines; and its session epochs. */

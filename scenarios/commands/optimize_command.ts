@@ -11,6 +11,7 @@
  * @module
  */
 import {
+  meanScore,
   type Metric,
   METRICS,
   metricScore,
@@ -114,14 +115,10 @@ export function formatOptimize(r: OptimizeResult, top = 10): string {
         `${fmt(f.is).padStart(isW)}${fmt(f.oos).padStart(oosW)}  ${f.oosRank}/${r.ranked.length}`,
     );
   }
-  const mean = (xs: (number | null)[]) => {
-    const v = xs.filter((x): x is number => x !== null);
-    return v.length === 0 ? null : v.reduce((a, b) => a + b, 0) / v.length;
-  };
   const rows = r.ranked.map((c) => ({
     c,
-    is: mean(c.folds!.map((f) => metricScore(f.is, m))),
-    oos: mean(c.folds!.map((f) => metricScore(f.oos, m))),
+    is: meanScore(c.folds!.map((f) => metricScore(f.is, m))),
+    oos: meanScore(c.folds!.map((f) => metricScore(f.oos, m))),
     full: metricScore(c.full!, m),
   })).sort((a, b) => (b.is ?? -Infinity) - (a.is ?? -Infinity));
   lines.push("", `best ${Math.min(top, rows.length)} by mean in-sample ${m}:`);

@@ -34,7 +34,6 @@ export type JobResult =
     /** Statistics over each of `windows`, in order. */
     readonly windows: readonly Stats[];
     readonly times?: readonly number[];
-    readonly periodsPerYear: number;
   }
   | { readonly id: number; readonly ok: false; readonly error: string };
 
@@ -61,7 +60,6 @@ export async function runJob(job: Job): Promise<JobResult> {
       rows: curve.length,
       full: agent.stats,
       windows,
-      periodsPerYear: result.periodsPerYear,
       ...(job.withTimes
         ? { times: Array.from({ length: curve.length }, (_, i) => curve.ts(i)) }
         : {}),

@@ -7,6 +7,7 @@
  */
 import type { OptimizeResult } from "./optimize.ts";
 import { showCombo } from "./param_space.ts";
+import { meanScore } from "./select.ts";
 import { better, metricScore } from "./windows.ts";
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -47,11 +48,6 @@ function gridOf(
     seen[yi][xi] = true;
   });
   return { xs, ys, cell };
-}
-
-function mean(xs: (number | null)[]): number | null {
-  const v = xs.filter((x): x is number => x !== null);
-  return v.length === 0 ? null : v.reduce((a, b) => a + b, 0) / v.length;
 }
 
 function heatmap(id: string, title: string, g: Grid, x: string, y: string, marks: Set<string>) {
@@ -96,8 +92,8 @@ export function renderHeatmapHtml(
       `${result.ranked[f.chosen].params[x]}|${result.ranked[f.chosen].params[y]}`
     ),
   );
-  const is = (i: number) => mean(result.ranked[i].folds!.map((f) => metricScore(f.is, m)));
-  const oos = (i: number) => mean(result.ranked[i].folds!.map((f) => metricScore(f.oos, m)));
+  const is = (i: number) => meanScore(result.ranked[i].folds!.map((f) => metricScore(f.is, m)));
+  const oos = (i: number) => meanScore(result.ranked[i].folds!.map((f) => metricScore(f.oos, m)));
   const maps = y === undefined ? "" : [
     heatmap(
       "in-sample",

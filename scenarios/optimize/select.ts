@@ -64,7 +64,8 @@ export interface Selection {
  */
 export const GAP_TOLERANCE = 0.5;
 
-function mean(xs: readonly (number | null)[]): number | null {
+/** The mean of the defined scores (null when none is). */
+export function meanScore(xs: readonly (number | null)[]): number | null {
   const v = xs.filter((x): x is number => x !== null);
   return v.length === 0 ? null : v.reduce((a, b) => a + b, 0) / v.length;
 }
@@ -95,8 +96,8 @@ export function summarize(combos: readonly ComboScores[], metric = "score"): Sel
       oosRank: rankOf(oos, chosen),
     });
   }
-  const isMean = mean(folds.map((f) => f.is));
-  const oosMean = mean(folds.map((f) => f.oos));
+  const isMean = meanScore(folds.map((f) => f.is));
+  const oosMean = meanScore(folds.map((f) => f.oos));
   const belowMedian = folds.filter((f) => f.oosRank > Math.ceil(combos.length / 2)).length;
   return {
     folds,

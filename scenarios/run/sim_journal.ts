@@ -26,8 +26,6 @@ export class SimJournal {
   readonly seed: number;
   /** Problems found reading the journal back (a torn or corrupted tail), for the user. */
   readonly issues: readonly JournalIssue[];
-  /** Records checked against the journal rather than written (a resume). */
-  readonly replayed: number;
   #writer: JournalWriter;
   #expected: readonly string[];
   #at = 0;
@@ -48,7 +46,6 @@ export class SimJournal {
     this.scenario = scenario;
     this.seed = seed;
     this.#expected = expected;
-    this.replayed = expected.length;
     this.issues = issues;
     this.#complete = complete;
     this.#killAfter = killAfterRecords();
