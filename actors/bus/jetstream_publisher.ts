@@ -89,6 +89,20 @@ export class JetStreamPublisher {
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
+  /**
+   * Resends every unacknowledged publish now, with its message id: after a reconnect, rather than
+   * when each one's acknowledgement wait runs out.
+   */
+  resendUnacknowledged(): void {
+    if (this.#closed) return;
+    const all = [...this.#acks];
+    this.#acks.clear();
+    for (const [, pending] of all) {
+      this.retries++;
+      this.#send(++this.#seq, pending);
+    }
+  }
+
   /** Stops resending; returns how many publishes were still unacknowledged (dropped). */
   close(): number {
     this.#closed = true;

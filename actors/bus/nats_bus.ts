@@ -17,7 +17,10 @@
  *     in publish order and is handed to the local subscribers in subscription order, exactly as
  *     the in-process bus does — the mode of the lockstep simulation (`deno task sim --bus`).
  *     Queue groups are local to the process. {@linkcode NatsBus.settle} waits until everything
- *     published has come back and been handled.
+ *     published has come back and been handled. Every message is kept until its echo is back
+ *     (`echo_queue.ts`): after a reconnect, what a dead server swallowed is sent again, a repeat
+ *     is dropped, and the handover stays in publish order — a nats-server killed and restarted
+ *     mid-run costs the run its outage, not its messages.
  * - **Durable subjects** (`durable: { stream }`): messages on orders, order states, fills,
  *   intents, risk decisions and controls are published to a JetStream stream and acknowledged
  *   by the server. Each carries a `Nats-Msg-Id` derived from its subject and bytes, so a
@@ -83,6 +86,7 @@ import {
 } from "../protocol/mod.ts";
 import { logBusError, MemoryBus } from "./memory_bus.ts";
 import { JetStreamPublisher } from "./jetstream_publisher.ts";
+import { EchoQueue, sameBytes, type Sent } from "./echo_queue.ts";
 import {
   DURABLE_SUBJECTS,
   type DurableHandler,
@@ -126,6 +130,10 @@ export interface NatsBusStats extends BusStats {
   readonly retries: number;
   /** Times the client reconnected to a server. */
   readonly reconnects: number;
+  /** Ordered mode: messages sent again after a reconnect because their echo was lost. */
+  readonly resent: number;
+  /** Ordered mode: echoes dropped because their message had been handed over already. */
+  readonly repeats: number;
 }
 
 const INBOX_PREFIX = "_INBOX.";
@@ -176,9 +184,9 @@ export class NatsBus implements Bus {
 
   #closed = false;
   #draining = false;
-  /** Ordered mode: messages sent to our own namespace, and those come back. */
-  #sent = 0;
-  #echoed = 0;
+  /** Ordered mode: messages sent to our own namespace until they come back (echo_queue.ts). */
+  readonly #echoes = new EchoQueue<Msg>();
+  #resent = 0;
   #settleWaiters: (() => void)[] = [];
   /**
    * The last dead-lettered payload: one bad message matching several subscriptions of this
@@ -236,7 +244,9 @@ export class NatsBus implements Bus {
     this.#stopStatus = () => (status as unknown as { stop(): void }).stop();
     this.#statusLoop = (async () => {
       for await (const s of status) {
-        if (s.type === "reconnect") this.#reconnects++;
+        if (s.type !== "reconnect") continue;
+        this.#reconnects++;
+        this.#track(this.#recover());
       }
     })();
   }
@@ -314,11 +324,13 @@ export class NatsBus implements Bus {
       deadLettered: this.#deadLettered,
       noResponders: this.#noResponders,
       dropped: this.#dropped,
-      pending: this.#sent - this.#echoed + (this.#jetstream?.pending ?? 0),
+      pending: this.#echoes.pending + (this.#jetstream?.pending ?? 0),
       persisted: this.#jetstream?.persisted ?? 0,
       duplicates: this.#jetstream?.duplicates ?? 0,
       retries: this.#jetstream?.retries ?? 0,
       reconnects: this.#reconnects,
+      resent: this.#resent,
+      repeats: this.#echoes.repeats,
     };
   }
 
@@ -344,10 +356,13 @@ export class NatsBus implements Bus {
       parseSubject(replyTo, false);
       reply = replyTo.startsWith(INBOX_PREFIX) ? replyTo : this.#prefix + replyTo;
     }
-    if (target.durable && reply === undefined) this.#jetstream?.publish(target.wire, bytes);
+    const durable = target.durable && reply === undefined && this.#jetstream !== undefined;
+    if (durable) this.#jetstream!.publish(target.wire, bytes);
     else this.#nc.publish(target.wire, bytes, reply === undefined ? undefined : { reply });
     this.#published++;
-    if (this.#local !== undefined) this.#sent++;
+    if (this.#local !== undefined) {
+      this.#echoes.expect(target.wire, bytes, durable ? DURABLE : { kind: "plain", reply });
+    }
   }
 
   /**
@@ -371,7 +386,10 @@ export class NatsBus implements Bus {
     protocol.outBytes += size;
     protocol.sendCommand(frame);
     this.#published++;
-    if (this.#local !== undefined) this.#sent++;
+    if (this.#local !== undefined) {
+      const payload = frame.subarray(frame.length - 2 - size, frame.length - 2);
+      this.#echoes.expect(target.wire, payload, { kind: "frame", frame });
+    }
   }
 
   subscribe<T = unknown>(
@@ -422,7 +440,7 @@ export class NatsBus implements Bus {
     }
     const bytes = encodeMessage(data);
     this.#published++;
-    if (this.#local !== undefined) this.#sent++;
+    if (this.#local !== undefined) this.#echoes.expect(target.wire, bytes, REQUEST);
     let reply: Msg;
     try {
       reply = await this.#nc.request(target.wire, bytes, { timeout: Math.ceil(timeoutMs) });
@@ -449,7 +467,7 @@ export class NatsBus implements Bus {
       throw new TypeError("settle: only an ordered NatsBus can tell when its messages are back");
     }
     while (true) {
-      if (this.#sent !== this.#echoed) {
+      if (this.#echoes.pending > 0) {
         let timer: ReturnType<typeof setTimeout> | undefined;
         try {
           await new Promise<void>((resolve, reject) => {
@@ -457,7 +475,7 @@ export class NatsBus implements Bus {
             timer = setTimeout(() => {
               reject(
                 new Error(
-                  `settle: ${this.#sent - this.#echoed} of ${this.#sent} messages did not come ` +
+                  `settle: ${this.#echoes.pending} of ${this.#echoes.sent} messages did not come ` +
                     `back from NATS within ${timeoutMs} ms`,
                 ),
               );
@@ -468,7 +486,7 @@ export class NatsBus implements Bus {
         }
       }
       if (this.#closed) return;
-      if (this.#local.inflight === 0 && this.#sent === this.#echoed) return;
+      if (this.#local.inflight === 0 && this.#echoes.pending === 0) return;
       await this.#local.idle();
     }
   }
@@ -498,7 +516,7 @@ export class NatsBus implements Bus {
     if (this.#closed) return;
     this.#closed = true;
     this.#draining = false;
-    this.#dropped += (this.#jetstream?.close() ?? 0) + (this.#sent - this.#echoed);
+    this.#dropped += (this.#jetstream?.close() ?? 0) + this.#echoes.clear();
     for (const resolve of this.#settleWaiters.splice(0)) resolve();
     for (const s of this.#subs) s.closed = true;
     this.#subs.clear();
@@ -642,7 +660,14 @@ export class NatsBus implements Bus {
   }
 
   #receiveOrdered(msg: Msg): void {
-    this.#echoed++;
+    this.#echoes.arrived(msg.subject, msg.data, msg, this.#handOver);
+    if (this.#echoes.pending === 0 && this.#settleWaiters.length > 0) {
+      for (const resolve of this.#settleWaiters.splice(0)) resolve();
+    }
+  }
+
+  /** Ordered mode: one message back from the server, in publish order, to the local subscribers. */
+  readonly #handOver = (msg: Msg): void => {
     const local = this.#local!;
     const subject = this.#strip(msg.subject);
     const data = this.#receive(subject, msg.data);
@@ -650,8 +675,52 @@ export class NatsBus implements Bus {
       local.publish(subject, data, replyOf(msg));
       local.deliverPending();
     }
-    if (this.#sent === this.#echoed && this.#settleWaiters.length > 0) {
+  };
+
+  /**
+   * After a reconnect: waits (one flush) until every echo still on its way from before the
+   * outage is back, then sends again what the dead connection swallowed — JetStream publishes
+   * not acknowledged, and in ordered mode every message with no echo, oldest first. A request
+   * is not sent again (its reply inbox is the client's): it times out, as a lost request does.
+   */
+  async #recover(): Promise<void> {
+    const lost = this.#local === undefined ? [] : this.#echoes.unechoed();
+    try {
+      await this.#flushWire();
+    } catch {
+      return; // disconnected again: the next reconnect recovers
+    }
+    if (this.#closed) return;
+    this.#jetstream?.resendUnacknowledged();
+    for (const sent of lost) {
+      if (sent.echo !== undefined || sent.abandoned) continue;
+      this.#resent++;
+      this.#resend(sent);
+    }
+    if (this.#echoes.pending === 0) {
       for (const resolve of this.#settleWaiters.splice(0)) resolve();
+    }
+  }
+
+  #resend(sent: Sent<Msg>): void {
+    const how = sent.resend;
+    if (how.kind === "frame") {
+      const protocol = this.#protocol!;
+      protocol.outMsgs++;
+      protocol.outBytes += sent.payload.length;
+      protocol.sendCommand(how.frame);
+    } else if (how.kind === "plain") {
+      this.#nc.publish(
+        sent.wire,
+        sent.payload,
+        how.reply === undefined ? undefined : { reply: how.reply },
+      );
+    } else if (how.kind === "durable") {
+      // Still unacknowledged: resent above; stored but its echo lost: stored once more as a duplicate.
+      this.#jetstream!.publish(sent.wire, sent.payload);
+    } else {
+      this.#resent--;
+      this.#echoes.abandon(sent, this.#handOver);
     }
   }
 
@@ -708,6 +777,8 @@ export class NatsBus implements Bus {
 }
 
 const REJECTED: unique symbol = Symbol("rejected");
+const DURABLE = { kind: "durable" } as const;
+const REQUEST = { kind: "request" } as const;
 
 class NatsSub implements Subscription {
   received = 0;
@@ -734,12 +805,6 @@ function replyOf(msg: Msg): string | undefined {
   if (raw !== undefined && raw.reply === undefined) return undefined;
   if (!msg.reply) return undefined;
   return msg.headers?.has("Nats-Msg-Id") ? undefined : msg.reply;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function errorText(error: unknown): string {
