@@ -5,7 +5,8 @@
  * - Every order's lifecycle runs through {@linkcode OrderRecord} (order_lifecycle.ts); each
  *   change is published as an `order-state` message, each fill as a `fill`.
  * - Client order ids are idempotency keys: an order whose id was seen before is not sent again
- *   (counted as `duplicates`), so a republished approval never becomes a second order.
+ *   (counted as `duplicates`), so a republished approval never becomes a second order; one
+ *   for another intent under an id already used is a `duplicate_client_order_id` alert.
  * - Memory stays bounded over a run of any length: the last {@linkcode FINISHED_ORDERS_KEPT}
  *   finished orders are kept whole (a late venue update for one is checked against its
  *   lifecycle); older ones are forgotten but for their client order id, so a duplicate is still
@@ -156,8 +157,22 @@ export const brokerMachine = setup({
 });
 
 function sendOrder(ctx: BrokerContext, order: Order): void {
-  if (ctx.orders.has(order.clientOrderId) || ctx.forgotten.has(order.clientOrderId)) {
+  const known = ctx.orders.get(order.clientOrderId);
+  if (known !== undefined || ctx.forgotten.has(order.clientOrderId)) {
     ctx.counts.duplicates++;
+    // The same approval again (a redelivery) is what idempotency is for; another intent under
+    // an id already used is a collision: never sent, and said.
+    if (known?.order.intentId !== order.intentId || known.order.agentId !== order.agentId) {
+      const first = known === undefined
+        ? "an order finished long ago"
+        : `intent ${known.order.intentId} of ${known.order.agentId}`;
+      alert(
+        ctx,
+        "duplicate_client_order_id",
+        `${order.agentId}: order for intent ${order.intentId} reuses client order id ` +
+          `${order.clientOrderId} of ${first}; not sent`,
+      );
+    }
     return;
   }
   const record = new OrderRecord(order.clientOrderId, order.side, order.qty);

@@ -86,6 +86,22 @@ Deno.test("an order with a client order id seen before is not sent again", () =>
   assertEquals([counts.sent, counts.duplicates], [1, 1]);
 });
 
+Deno.test("another intent under a client order id already used is an alert, never sent", () => {
+  const { adapter, published, actor } = setup();
+  actor.send({ type: "order", order: order() });
+  actor.send({ type: "order", order: { ...order(), intentId: "a:i99" } });
+  assertEquals(adapter.submitted.length, 1);
+  assertEquals(published.map((m) => m.kind === "alert" ? [m.code, m.message] : m.kind), [
+    "order-state",
+    [
+      "duplicate_client_order_id",
+      `a: order for intent a:i99 reuses client order id a:1 of intent ${order().intentId} of a; ` +
+      "not sent",
+    ],
+  ]);
+  assertEquals(actor.getSnapshot().context.counts.duplicates, 1);
+});
+
 Deno.test("venue ack, partial fill and the rest become order states and fills", () => {
   const { published, actor, venue, statuses } = setup();
   actor.send({ type: "order", order: order() });
@@ -282,6 +298,10 @@ Deno.test("finished orders past the last FINISHED_ORDERS_KEPT are forgotten but 
   assertEquals(adapter.submitted.length, n);
   venue(fillUpdate(1, 100));
   assertEquals(published.map((m) => m.kind === "alert" ? [m.code, m.message] : m.kind), [[
+    "duplicate_client_order_id",
+    `a: order for intent ${order().intentId} reuses client order id a:2 of an order finished ` +
+    "long ago; not sent",
+  ], [
     "illegal_transition",
     "a: update fill for order a:1, which finished long ago",
   ]]);

@@ -54,8 +54,19 @@ export interface RiskInput {
   readonly agents: readonly { readonly agentId: string; readonly startCash: number }[];
   readonly limits: RiskLimits;
   readonly global: GlobalLimits;
+  /** The session's epoch, part of every client order id ({@linkcode clientOrderIdOf}). */
+  readonly sessionEpoch?: number;
   readonly publish: (m: Message) => void;
   readonly now: () => number;
+}
+
+/**
+ * The client order id of an agent's `n`th approved order: `agentId:n`, or `agentId:eE:n` in
+ * session epoch E > 0. The counter is part of risk's checkpoint, so a restarted actor goes on
+ * counting; the epoch, journaled by the session, separates sessions trading at one venue.
+ */
+export function clientOrderIdOf(agentId: string, epoch: number | undefined, n: number): string {
+  return epoch === undefined || epoch === 0 ? `${agentId}:${n}` : `${agentId}:e${epoch}:${n}`;
 }
 
 /** An order of an agent's that risk counts as working. */
@@ -288,7 +299,7 @@ function checkIntent(ctx: RiskContext, intent: OrderIntent, killed: boolean): vo
   }
   book!.pre.recordApproved(now);
   ctx.counts.approved++;
-  const clientOrderId = `${intent.agentId}:${++book!.orders}`;
+  const clientOrderId = clientOrderIdOf(intent.agentId, ctx.input.sessionEpoch, ++book!.orders);
   book!.working.set(clientOrderId, {
     symbol: intent.symbol,
     side: intent.side,

@@ -8,18 +8,19 @@ import type {
   OrderIntent,
   OrderStateChange,
 } from "../protocol/mod.ts";
-import { riskMachine } from "./risk_actor.ts";
+import { clientOrderIdOf, riskMachine } from "./risk_actor.ts";
 import { validateLimits } from "./risk_rules.ts";
 
 const NOW = 1_700_000_000_000;
 
-function setup(killDrawdownPct: number | null = null, limits: unknown = {}) {
+function setup(killDrawdownPct: number | null = null, limits: unknown = {}, sessionEpoch?: number) {
   const published: Message[] = [];
   const actor = createActor(riskMachine, {
     input: {
       agents: [{ agentId: "a", startCash: 10_000 }],
       limits: validateLimits({ maxPosition: 100, maxDrawdownPct: 10, ...limits as object }),
       global: { haltScope: "agent", killDrawdownPct },
+      ...(sessionEpoch === undefined ? {} : { sessionEpoch }),
       publish: (m) => published.push(m),
       now: () => NOW,
     },
@@ -133,6 +134,20 @@ Deno.test("client order ids count up per agent", () => {
   actor.send({ type: "intent", msg: intent({ intentId: "i1" }) });
   actor.send({ type: "intent", msg: intent({ intentId: "i2" }) });
   assertEquals(decisions(published), [["approved", "a:1"], ["approved", "a:2"]]);
+});
+
+Deno.test("in a session epoch, client order ids carry it: a later session never reuses one", () => {
+  const ids = (epoch: number | undefined) => {
+    const { actor, published } = setup(null, {}, epoch);
+    actor.send({ type: "intent", msg: intent({ intentId: "i1" }) });
+    actor.send({ type: "intent", msg: intent({ intentId: "i2" }) });
+    return published.flatMap((m) => m.kind === "order" ? [m.clientOrderId] : []);
+  };
+  assertEquals(ids(undefined), ["a:1", "a:2"]);
+  assertEquals(ids(0), ["a:1", "a:2"]);
+  assertEquals(ids(3), ["a:e3:1", "a:e3:2"]);
+  assertEquals(ids(4), ["a:e4:1", "a:e4:2"]);
+  assertEquals(clientOrderIdOf("mm", 12, 7), "mm:e12:7");
 });
 
 Deno.test("an intent over maxPosition is rejected with max_position and sends no order", () => {

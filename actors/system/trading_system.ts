@@ -80,6 +80,12 @@ export interface TradingSystemConfig {
   readonly allowShort: boolean;
   readonly risk: { readonly limits: RiskLimits; readonly global: GlobalLimits };
   /**
+   * The session's epoch, from its journal (actors/journal): part of every client order id, so a
+   * restarted session never reuses one at a venue that outlived it. Absent in a simulation,
+   * whose venue starts afresh with the run: ids are then `agentId:n`.
+   */
+  readonly sessionEpoch?: number;
+  /**
    * The features the agents' policies read (computed once per symbol). The bar close, the price
    * every agent sizes and marks its position at, is added when no policy asks for it.
    */
@@ -233,6 +239,7 @@ export function startTradingSystem(config: TradingSystemConfig): TradingSystem {
       agents: accounts,
       limits: config.risk.limits,
       global: config.risk.global,
+      ...(config.sessionEpoch === undefined ? {} : { sessionEpoch: config.sessionEpoch }),
       publish: publishOf("risk"),
       now,
     },
