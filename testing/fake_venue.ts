@@ -3,7 +3,8 @@
  * recorded; `submit` answers at once with `sent` (with venue id `v1`, `v2`, … when `assignIds`,
  * as the simulator does; without one otherwise, as a ccxt order in flight) or with a local
  * reject when `error` is set; the test delivers everything else through `update`, `ack` and
- * `fill`, in any order.
+ * `fill`, in any order. `reconcile` answers with what the test put in `found` (an empty, flat
+ * account by default) and records the cursors it was asked from.
  * @module
  */
 import type { Order } from "../actors/protocol/mod.ts";
@@ -17,6 +18,16 @@ export class FakeVenue implements VenueAdapter {
   readonly cancels: string[] = [];
   /** When set, every submit is rejected locally with this reason. */
   error: string | undefined;
+  /** What `reconcile` answers. */
+  found: Reconciliation = {
+    openOrders: [],
+    balances: {},
+    fills: [],
+    cursor: "0",
+    truncated: false,
+  };
+  /** The cursors `reconcile` was called with, in order. */
+  readonly cursors: (string | undefined)[] = [];
   /** Where updates go (the broker); set by the test or the system. */
   update: (u: AdapterUpdate) => void;
   #trades = 0;
@@ -50,14 +61,9 @@ export class FakeVenue implements VenueAdapter {
     this.cancels.push(clientOrderId);
   }
 
-  reconcile(): Promise<Reconciliation> {
-    return Promise.resolve({
-      openOrders: [],
-      balances: {},
-      fills: [],
-      cursor: "0",
-      truncated: false,
-    });
+  reconcile(cursor?: string): Promise<Reconciliation> {
+    this.cursors.push(cursor);
+    return Promise.resolve(this.found);
   }
 
   /** Delivers an acknowledgement. */

@@ -22,77 +22,41 @@
  * - A **margin call** from the venue (the account's equity below its maintenance margin) is a
  *   critical `margin_call` alert and a `flatten` control for the agent: it stops trading and
  *   closes its position at the next price, as a broker liquidates an account.
+ * - A fill is applied once per venue trade id, however often the venue reports it.
+ * - **Reconciliation** (`reconcile` events, broker_reconcile.ts): what the venue says it holds
+ *   against what the broker knows — missed fills adopted, orders ended while away closed, unknown
+ *   orders cancelled or adopted, and an account whose positions differ refused (fails closed).
  *
+ * The books and the order events' logic are in broker_orders.ts.
  * @module
  */
 import { assertEvent, setup } from "xstate";
-import {
-  type ActorRoute,
-  alertOf,
-  type CancelRequest,
-  type Control,
-  type Fill,
-  type Message,
-  type Order,
-  type OrderStateChange,
-  route,
-} from "../protocol/mod.ts";
-import { isTerminal, LifecycleError, type LifecycleEvent, OrderRecord } from "./order_lifecycle.ts";
-import type { AdapterUpdate, VenueAdapter } from "../venues/mod.ts";
+import { type ActorRoute, type CancelRequest, type Order, route } from "../protocol/mod.ts";
+import type { AdapterUpdate, Reconciliation } from "../venues/mod.ts";
+import { applyReconciliation } from "./broker_reconcile.ts";
+import type { UnknownOrderPolicy } from "./reconcile.ts";
+import { applyUpdate, type BrokerContext, type BrokerInput, sendOrder } from "./broker_orders.ts";
 
-/** What the broker is given when it starts. */
-export interface BrokerInput {
-  /** The venue adapter of each agent. */
-  readonly adapters: ReadonlyMap<string, VenueAdapter>;
-  readonly publish: (m: Message) => void;
-  readonly now: () => number;
-}
-
-/** Counters of the broker. */
-export interface BrokerCounts {
-  sent: number;
-  duplicates: number;
-  rejectedLocally: number;
-  cancelsSent: number;
-  cancelsIgnored: number;
-  illegalUpdates: number;
-  /** Cancels the venue refused because the order had already finished (a normal race). */
-  cancelsTooLate: number;
-  /** Margin calls from the venue (each flattens its agent). */
-  marginCalls: number;
-}
-
-/** How many finished orders the broker keeps whole (older ones keep only their id). */
-export const FINISHED_ORDERS_KEPT = 1_000;
-
-/** An order the broker tracks. */
-export interface Tracked {
-  readonly order: Order;
-  readonly record: OrderRecord;
-  venueOrderId: string | undefined;
-  fills: number;
-  cancelSent: boolean;
-  finished: boolean;
-}
-
-/** The broker's context (see broker_state.ts for its checkpoint codec). */
-export interface BrokerContext {
-  readonly input: BrokerInput;
-  /** Live and recently finished orders by client order id: the key every venue update names. */
-  readonly orders: Map<string, Tracked>;
-  /** Client order ids of the finished orders in `orders`, oldest first, from `finishedHead`. */
-  finished: string[];
-  finishedHead: number;
-  /** Client order ids of orders finished long ago, no longer in `orders`. */
-  readonly forgotten: Set<string>;
-  readonly counts: BrokerCounts;
-}
+export {
+  type BrokerContext,
+  type BrokerCounts,
+  type BrokerInput,
+  FINISHED_ORDERS_KEPT,
+  type Tracked,
+} from "./broker_orders.ts";
 
 /** Events the broker handles. */
 export type BrokerEvent =
   | { readonly type: "order"; readonly order: Order }
   | { readonly type: "cancel"; readonly cancel: CancelRequest }
-  | { readonly type: "venue"; readonly agentId: string; readonly update: AdapterUpdate };
+  | { readonly type: "venue"; readonly agentId: string; readonly update: AdapterUpdate }
+  /** What the agent's venue said it holds (`VenueAdapter.reconcile`), to reconcile with. */
+  | {
+    readonly type: "reconcile";
+    readonly agentId: string;
+    readonly found: Reconciliation;
+    readonly unknownOrders: UnknownOrderPolicy;
+  };
 
 /** The broker machine; see the module documentation. */
 export const brokerMachine = setup({
@@ -124,6 +88,10 @@ export const brokerMachine = setup({
       assertEvent(event, "venue");
       applyUpdate(context, event.agentId, event.update);
     },
+    reconcile: ({ context, event }) => {
+      assertEvent(event, "reconcile");
+      applyReconciliation(context, event.agentId, event.found, event.unknownOrders);
+    },
   },
 }).createMachine({
   id: "broker",
@@ -133,6 +101,8 @@ export const brokerMachine = setup({
     finished: [],
     finishedHead: 0,
     forgotten: new Set(),
+    net: new Map(),
+    accounts: new Map(),
     counts: {
       sent: 0,
       duplicates: 0,
@@ -142,6 +112,8 @@ export const brokerMachine = setup({
       illegalUpdates: 0,
       cancelsTooLate: 0,
       marginCalls: 0,
+      duplicateFills: 0,
+      refused: 0,
     },
   }),
   initial: "running",
@@ -151,194 +123,11 @@ export const brokerMachine = setup({
         order: { actions: "send" },
         cancel: { actions: "cancel" },
         venue: { actions: "apply" },
+        reconcile: { actions: "reconcile" },
       },
     },
   },
 });
-
-function sendOrder(ctx: BrokerContext, order: Order): void {
-  const known = ctx.orders.get(order.clientOrderId);
-  if (known !== undefined || ctx.forgotten.has(order.clientOrderId)) {
-    ctx.counts.duplicates++;
-    // The same approval again (a redelivery) is what idempotency is for; another intent under
-    // an id already used is a collision: never sent, and said.
-    if (known?.order.intentId !== order.intentId || known.order.agentId !== order.agentId) {
-      const first = known === undefined
-        ? "an order finished long ago"
-        : `intent ${known.order.intentId} of ${known.order.agentId}`;
-      alert(
-        ctx,
-        "duplicate_client_order_id",
-        `${order.agentId}: order for intent ${order.intentId} reuses client order id ` +
-          `${order.clientOrderId} of ${first}; not sent`,
-      );
-    }
-    return;
-  }
-  const record = new OrderRecord(order.clientOrderId, order.side, order.qty);
-  const t: Tracked = {
-    order,
-    record,
-    venueOrderId: undefined,
-    fills: 0,
-    cancelSent: false,
-    finished: false,
-  };
-  ctx.orders.set(order.clientOrderId, t);
-  const adapter = ctx.input.adapters.get(order.agentId);
-  if (adapter === undefined) {
-    ctx.counts.rejectedLocally++;
-    record.apply({ type: "reject", reason: `no venue account for agent ${order.agentId}` });
-    publishState(ctx, t);
-    return;
-  }
-  // What the venue makes of it arrives later, as updates.
-  adapter.submit(order);
-}
-
-function applyUpdate(ctx: BrokerContext, agentId: string, u: AdapterUpdate): void {
-  if (u.type === "margin-call") return marginCall(ctx, agentId, u);
-  const t = ctx.orders.get(u.clientOrderId);
-  if (t === undefined && ctx.forgotten.has(u.clientOrderId)) {
-    ctx.counts.illegalUpdates++;
-    alert(
-      ctx,
-      "illegal_transition",
-      `${agentId}: update ${u.type} for order ${u.clientOrderId}, which finished long ago`,
-    );
-    return;
-  }
-  if (t === undefined || t.order.agentId !== agentId) {
-    ctx.counts.illegalUpdates++;
-    const venueId = u.venueOrderId === undefined ? "" : ` (venue order ${u.venueOrderId})`;
-    alert(
-      ctx,
-      "unknown_order",
-      `${agentId}: update ${u.type} for unknown order ${u.clientOrderId}${venueId}`,
-    );
-    return;
-  }
-  if (u.venueOrderId !== undefined && t.venueOrderId === undefined) t.venueOrderId = u.venueOrderId;
-  switch (u.type) {
-    case "sent":
-      // Handed over, not yet acknowledged: status "new".
-      ctx.counts.sent++;
-      publishState(ctx, t);
-      return;
-    case "cancel-failed":
-      // The venue refused a cancel of an order it had already finished: it keeps its state.
-      ctx.counts.cancelsTooLate++;
-      t.cancelSent = false; // a later cancel may be tried again
-      return;
-    case "ack":
-      // An acknowledgement may arrive after the first fill: nothing left to change.
-      if (t.record.status !== "new") return;
-      break;
-    case "reject":
-      if (u.venueOrderId === undefined && t.record.status === "new") ctx.counts.rejectedLocally++;
-      break;
-  }
-  const event: LifecycleEvent = u.type === "fill"
-    ? { type: "fill", qty: u.qty, price: u.price }
-    : u.type === "sized"
-    ? { type: "sized", qty: u.qty }
-    : u.type === "ack"
-    ? { type: "ack" }
-    : { type: u.type, reason: u.reason };
-  try {
-    t.record.apply(event);
-  } catch (error) {
-    if (!(error instanceof LifecycleError)) throw error;
-    ctx.counts.illegalUpdates++;
-    alert(ctx, "illegal_transition", error.message);
-    return;
-  }
-  if (u.type === "fill") {
-    t.fills++;
-    const fill: Fill = {
-      kind: "fill",
-      v: 1,
-      ts: Math.floor(u.ts), // venue time runs in fractions of a ms; messages carry whole ms
-      agentId: t.order.agentId,
-      clientOrderId: t.order.clientOrderId,
-      fillId: `${t.order.clientOrderId}:f${t.fills}`,
-      symbol: t.order.symbol,
-      side: t.order.side,
-      price: u.price,
-      qty: u.qty,
-      fee: u.fee,
-      feeCurrency: ctx.input.adapters.get(agentId)!.feeCurrency,
-      liquidity: u.liquidity,
-    };
-    ctx.input.publish(fill);
-  }
-  publishState(ctx, t);
-}
-
-function marginCall(
-  ctx: BrokerContext,
-  agentId: string,
-  u: Extract<AdapterUpdate, { type: "margin-call" }>,
-): void {
-  ctx.counts.marginCalls++;
-  const currency = ctx.input.adapters.get(agentId)?.feeCurrency ?? "";
-  const money = (x: number) =>
-    `${
-      x.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })
-    } ${currency}`;
-  const reason = `${agentId}: margin call: equity ${money(u.equity)} below the maintenance margin ${
-    money(u.requirement)
-  }; flattening`;
-  ctx.input.publish(alertOf(ctx.input.now(), "broker", "critical", "margin_call", reason));
-  const control: Control = {
-    kind: "control",
-    v: 1,
-    ts: ctx.input.now(),
-    target: agentId,
-    command: "flatten",
-    reason,
-    issuedBy: "broker",
-  };
-  ctx.input.publish(control);
-}
-
-function publishState(ctx: BrokerContext, t: Tracked): void {
-  const r = t.record;
-  const msg: OrderStateChange = {
-    kind: "order-state",
-    v: 1,
-    ts: ctx.input.now(),
-    agentId: t.order.agentId,
-    clientOrderId: t.order.clientOrderId,
-    ...(t.venueOrderId === undefined ? {} : { venueOrderId: t.venueOrderId }),
-    symbol: t.order.symbol,
-    status: r.status,
-    filledQty: r.filledQty,
-    remainingQty: r.remainingQty,
-    avgFillPrice: r.avgFillPrice,
-    ...(r.reason === undefined ? {} : { reason: r.reason }),
-  };
-  ctx.input.publish(msg);
-  if (!t.finished && isTerminal(r.status)) finish(ctx, t);
-}
-
-/** Marks `t` finished; past {@linkcode FINISHED_ORDERS_KEPT}, the oldest is forgotten. */
-function finish(ctx: BrokerContext, t: Tracked): void {
-  t.finished = true;
-  ctx.finished.push(t.order.clientOrderId);
-  if (ctx.finished.length - ctx.finishedHead <= FINISHED_ORDERS_KEPT) return;
-  const id = ctx.finished[ctx.finishedHead++];
-  ctx.orders.delete(id);
-  ctx.forgotten.add(id);
-  if (ctx.finishedHead >= FINISHED_ORDERS_KEPT) { // compact the queue now and then
-    ctx.finished = ctx.finished.slice(ctx.finishedHead);
-    ctx.finishedHead = 0;
-  }
-}
-
-function alert(ctx: BrokerContext, code: string, message: string): void {
-  ctx.input.publish(alertOf(ctx.input.now(), "broker", "warning", code, message));
-}
 
 /** The broker's subscriptions: approved orders and cancel requests of every agent. */
 export function brokerRoutes(): ActorRoute[] {

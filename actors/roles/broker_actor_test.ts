@@ -1,6 +1,7 @@
 import { createActor } from "xstate";
 import { assertEquals, FakeVenue, SAMPLES } from "../../testing/mod.ts";
 import { brokerMachine, FINISHED_ORDERS_KEPT } from "./broker_actor.ts";
+import { persistBroker, restoreBroker } from "./broker_state.ts";
 import type { CancelRequest, Message, Order } from "../protocol/mod.ts";
 import type { AdapterUpdate } from "../venues/mod.ts";
 
@@ -306,4 +307,70 @@ Deno.test("finished orders past the last FINISHED_ORDERS_KEPT are forgotten but 
     "a: update fill for order a:1, which finished long ago",
   ]]);
   assertEquals([ctx.counts.duplicates, ctx.counts.illegalUpdates], [1, 1]);
+});
+
+Deno.test("a fill reported twice with one trade id is applied once", () => {
+  const { published, actor, venue } = setup();
+  actor.send({ type: "order", order: order() });
+  const fill = fillUpdate(4, 100);
+  venue(fill);
+  venue(fill);
+  assertEquals(published.filter((m) => m.kind === "fill").length, 1);
+  assertEquals(actor.getSnapshot().context.counts.duplicateFills, 1);
+});
+
+Deno.test("reconcile: unknown open orders are cancelled, adopted or left, each named in an alert", () => {
+  const unknown = {
+    clientOrderId: "old:7",
+    venueOrderId: "v77",
+    symbol: "XYZ",
+    side: "sell" as const,
+    type: "limit" as const,
+    price: 101,
+    amount: 5,
+    filled: 0,
+    remaining: 5,
+    status: "open" as const,
+    timestamp: 10,
+  };
+  for (const policy of ["cancel", "adopt", "leave"] as const) {
+    const { adapter, published, actor } = setup();
+    const found = { openOrders: [unknown], balances: {}, fills: [], cursor: "1", truncated: false };
+    actor.send({ type: "reconcile", agentId: "a", found, unknownOrders: policy });
+    const alerts = published.flatMap((m) => m.kind === "alert" ? [m.message] : []);
+    assertEquals(alerts, [
+      "a: order old:7 (venue v77, sell 5 XYZ) is open at the venue and unknown here; " +
+      { cancel: "cancelling it", adopt: "adopted", leave: "left alone" }[policy],
+    ]);
+    assertEquals(adapter.cancels, policy === "cancel" ? ["old:7"] : []);
+    const ctx = actor.getSnapshot().context;
+    assertEquals(ctx.orders.get("old:7")?.record.status, policy === "adopt" ? "acked" : undefined);
+    assertEquals(ctx.accounts.get("a")?.last?.unknownOrders, 1);
+  }
+});
+
+Deno.test("the broker's checkpoint keeps trade ids, net positions and reconciliation state", () => {
+  const { actor, venue } = setup();
+  actor.send({ type: "order", order: order() });
+  venue(fillUpdate(4, 100));
+  actor.send({
+    type: "reconcile",
+    agentId: "a",
+    found: {
+      openOrders: [],
+      balances: { XYZ: { free: 9, used: 0, total: 9 } },
+      fills: [],
+      cursor: "7",
+      truncated: false,
+    },
+    unknownOrders: "cancel",
+  });
+  const ctx = actor.getSnapshot().context;
+  const data = JSON.parse(JSON.stringify(persistBroker(ctx)));
+  const restored = restoreBroker(ctx.input, data);
+  assertEquals(persistBroker(restored), data);
+  assertEquals(restored.orders.get("a:1")!.tradeIds, ctx.orders.get("a:1")!.tradeIds);
+  assertEquals([...restored.net.get("a")!], [["XYZ", 4]]);
+  assertEquals(restored.accounts.get("a")!.cursor, "7");
+  assertEquals(restored.accounts.get("a")!.baseline, { XYZ: 5 });
 });

@@ -18,7 +18,8 @@
  * @module
  */
 import type { Order } from "../protocol/mod.ts";
-import type { BrokerContext, BrokerCounts, BrokerInput, Tracked } from "./broker_actor.ts";
+import type { BrokerContext, BrokerCounts, BrokerInput, Tracked } from "./broker_orders.ts";
+import type { BrokerAccount } from "./reconcile.ts";
 import { OrderRecord, type OrderRecordState } from "./order_lifecycle.ts";
 
 /** The broker's context as plain data. */
@@ -28,11 +29,14 @@ export interface BrokerState {
     readonly record: OrderRecordState;
     readonly venueOrderId: string | null;
     readonly fills: number;
+    readonly tradeIds: readonly string[];
     readonly cancelSent: boolean;
     readonly finished: boolean;
   }])[];
   readonly finished: readonly string[];
   readonly forgotten: readonly string[];
+  readonly net: readonly (readonly [string, readonly (readonly [string, number])[]])[];
+  readonly accounts: readonly (readonly [string, BrokerAccount])[];
   readonly counts: BrokerCounts;
 }
 
@@ -44,11 +48,14 @@ export function persistBroker(context: BrokerContext): BrokerState {
       record: t.record.toState(),
       venueOrderId: t.venueOrderId ?? null,
       fills: t.fills,
+      tradeIds: t.tradeIds.slice(),
       cancelSent: t.cancelSent,
       finished: t.finished,
     }]),
     finished: context.finished.slice(context.finishedHead),
     forgotten: [...context.forgotten],
+    net: [...context.net].map(([agent, bySymbol]) => [agent, [...bySymbol]]),
+    accounts: [...context.accounts].map(([agent, a]) => [agent, { ...a }]),
     counts: { ...context.counts },
   };
 }
@@ -62,12 +69,15 @@ export function restoreBroker(input: BrokerInput, state: BrokerState): BrokerCon
       record: OrderRecord.fromState(t.record),
       venueOrderId: t.venueOrderId ?? undefined,
       fills: t.fills,
+      tradeIds: t.tradeIds.slice(),
       cancelSent: t.cancelSent,
       finished: t.finished,
     }])),
     finished: state.finished.slice(),
     finishedHead: 0,
     forgotten: new Set(state.forgotten),
+    net: new Map(state.net.map(([agent, bySymbol]) => [agent, new Map(bySymbol)])),
+    accounts: new Map(state.accounts.map(([agent, a]) => [agent, { ...a }])),
     counts: { ...state.counts },
   };
 }

@@ -37,7 +37,8 @@ import {
 } from "../protocol/mod.ts";
 import { isTerminal } from "./order_lifecycle.ts";
 import { Portfolio } from "../ledger/mod.ts";
-import { LossGuard, PreTradeRisk, type RiskLimits, type RiskReason } from "./risk_rules.ts";
+import { clientOrderIdOf, LossGuard, PreTradeRisk } from "./risk_rules.ts";
+import type { RiskLimits, RiskReason } from "./risk_rules.ts";
 
 /** Limits of the whole book beyond each agent's. */
 export interface GlobalLimits {
@@ -58,15 +59,6 @@ export interface RiskInput {
   readonly sessionEpoch?: number;
   readonly publish: (m: Message) => void;
   readonly now: () => number;
-}
-
-/**
- * The client order id of an agent's `n`th approved order: `agentId:n`, or `agentId:eE:n` in
- * session epoch E > 0. The counter is part of risk's checkpoint, so a restarted actor goes on
- * counting; the epoch, journaled by the session, separates sessions trading at one venue.
- */
-export function clientOrderIdOf(agentId: string, epoch: number | undefined, n: number): string {
-  return epoch === undefined || epoch === 0 ? `${agentId}:${n}` : `${agentId}:e${epoch}:${n}`;
 }
 
 /** An order of an agent's that risk counts as working. */
@@ -376,14 +368,10 @@ function postTrade(ctx: RiskContext, symbol: string, close: number): void {
   if (total > ctx.peakTotal) ctx.peakTotal = total;
 }
 
-function totalEquity(ctx: RiskContext): number {
+function totalDrawdownPct(ctx: RiskContext): number {
   let total = 0;
   for (const book of ctx.books.values()) total += book.portfolio.equity();
-  return total;
-}
-
-function totalDrawdownPct(ctx: RiskContext): number {
-  return ctx.peakTotal > 0 ? (1 - totalEquity(ctx) / ctx.peakTotal) * 100 : 0;
+  return ctx.peakTotal > 0 ? (1 - total / ctx.peakTotal) * 100 : 0;
 }
 
 function killSwitchFired(ctx: RiskContext): boolean {

@@ -8,7 +8,8 @@ import type {
   OrderIntent,
   OrderStateChange,
 } from "../protocol/mod.ts";
-import { clientOrderIdOf, riskMachine } from "./risk_actor.ts";
+import { riskMachine } from "./risk_actor.ts";
+import { clientOrderIdOf } from "./risk_rules.ts";
 import { validateLimits } from "./risk_rules.ts";
 
 const NOW = 1_700_000_000_000;

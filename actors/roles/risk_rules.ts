@@ -539,3 +539,12 @@ function describe(value: unknown): string {
     return String(value);
   }
 }
+
+/**
+ * The client order id of an agent's `n`th approved order: `agentId:n`, or `agentId:eE:n` in
+ * session epoch E > 0. The counter is part of risk's checkpoint, so a restarted actor goes on
+ * counting; the epoch, journaled by the session, separates sessions trading at one venue.
+ */
+export function clientOrderIdOf(agentId: string, epoch: number | undefined, n: number): string {
+  return epoch === undefined || epoch === 0 ? `${agentId}:${n}` : `${agentId}:e${epoch}:${n}`;
+}

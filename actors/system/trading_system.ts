@@ -22,6 +22,7 @@ import { type Message, type Order, subjectFor } from "../protocol/mod.ts";
 import {
   agentMachine,
   agentRoutes,
+  type BrokerContext,
   brokerMachine,
   brokerRoutes,
   type CleanerOptions,
@@ -39,6 +40,7 @@ import {
   persistMarketData,
   persistMonitor,
   persistRisk,
+  type ReconcileSummary,
   restoreAgent,
   restoreBroker,
   restoreFeatures,
@@ -49,6 +51,7 @@ import {
   riskMachine,
   riskRoutes,
   type Sizing,
+  type UnknownOrderPolicy,
 } from "../roles/mod.ts";
 import type { AdapterUpdate, VenueAdapter } from "../venues/mod.ts";
 import { feature, featureName, type FeatureSet, featureSet } from "../../policies/features/mod.ts";
@@ -120,6 +123,16 @@ export interface TradingSystem {
   timer(): void;
   /** The monitor's books: positions, equity curves, prices and events so far. */
   monitor(): MonitorState;
+  /**
+   * Reconciles every agent's account with its venue (`VenueAdapter.reconcile` from the broker's
+   * cursor; actors/roles/broker_reconcile.ts): missed fills adopted, orders ended while away
+   * closed, unknown open orders handled as `unknownOrders` says (default `cancel`), and an
+   * account whose positions differ refused. Resolves, once the broker has acted, with each
+   * agent's summary. Run it on start and after a restart, before trading.
+   */
+  reconcile(
+    options?: { readonly unknownOrders?: UnknownOrderPolicy },
+  ): Promise<ReadonlyMap<string, ReconcileSummary>>;
   /** Drains, then unsubscribes every route and stops every actor. Idempotent. */
   stop(): Promise<void>;
 }
@@ -275,6 +288,27 @@ export function startTradingSystem(config: TradingSystemConfig): TradingSystem {
     adapters,
     timer: () => supervisor.send("market-data", { type: "timer" }),
     monitor: () => supervisor.snapshot("monitor")!.context as MonitorState,
+    async reconcile(options = {}) {
+      const unknownOrders = options.unknownOrders ?? "cancel";
+      const broker = () => supervisor.snapshot("broker")!.context as BrokerContext;
+      const found = await Promise.all(
+        [...adapters].map(async ([agentId, a]) =>
+          [agentId, await a.reconcile(broker().accounts.get(agentId)?.cursor)] as const
+        ),
+      );
+      for (const [agentId, f] of found) {
+        schedule(() =>
+          supervisor.send("broker", { type: "reconcile", agentId, found: f, unknownOrders })
+        );
+      }
+      await config.drain?.();
+      const out = new Map<string, ReconcileSummary>();
+      for (const [agentId] of found) {
+        const last = broker().accounts.get(agentId)?.last;
+        if (last !== undefined) out.set(agentId, last);
+      }
+      return out;
+    },
     stop: () =>
       stopping ??= (async () => {
         try {

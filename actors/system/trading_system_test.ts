@@ -1,4 +1,4 @@
-import { assertEquals, assertThrows, FakeVenue, SAMPLES } from "../../testing/mod.ts";
+import { assert, assertEquals, assertThrows, FakeVenue, SAMPLES } from "../../testing/mod.ts";
 import { MemoryBus } from "../bus/mod.ts";
 import {
   type Bar,
@@ -187,6 +187,81 @@ Deno.test("a system on an asynchronous venue: late and out-of-order acks and fil
   });
   await system.stop();
   await system.stop(); // idempotent
+});
+
+Deno.test("reconciliation adopts a fill missed while away once, and refuses an account whose position differs", async () => {
+  const { system, venue, published, send, at } = setup();
+  const held = (qty: number) => ({
+    USD: { free: 0, used: 0, total: 0 },
+    XYZ: { free: qty, used: 0, total: qty },
+  });
+  // On start: a flat account sets the baseline.
+  venue.found = { openOrders: [], balances: held(0), fills: [], cursor: "0", truncated: false };
+  const first = (await system.reconcile()).get("a1")!;
+  assertEquals([first.adoptedFills, first.mismatches], [0, []]);
+  send(bar);
+  send(intent("i1", 10, 100));
+  at(T0 + 1, () => venue.ack("a1:1", "V1", T0 + 1));
+  at(T0 + 2, () => venue.fill("a1:1", "V1", 4, 100, T0 + 2)); // trade t1
+  // The rest fills while the broker is away: its update never arrives.
+  const trade = (tradeId: string, amount: number, ts: number) => ({
+    tradeId,
+    clientOrderId: "a1:1",
+    venueOrderId: "V1",
+    symbol: "XYZ",
+    side: "buy" as const,
+    price: 100,
+    amount,
+    fee: { cost: 0.1, currency: "USD" },
+    takerOrMaker: "maker" as const,
+    timestamp: ts,
+  });
+  venue.found = {
+    openOrders: [],
+    balances: held(10),
+    fills: [trade("t1", 4, T0 + 2), trade("t9", 6, T0 + 3)],
+    cursor: "2",
+    truncated: false,
+  };
+  published.length = 0;
+  const second = (await system.reconcile()).get("a1")!;
+  assertEquals([second.adoptedFills, second.mismatches], [1, []]);
+  assertEquals(venue.cursors, [undefined, "0"], "each reconciliation starts from the last cursor");
+  assertEquals(
+    published.flatMap((m): string[] =>
+      m.kind === "fill" ? [`${m.fillId} ${m.qty}`] : m.kind === "order-state" ? [m.status] : []
+    ),
+    ["a1:1:f2 6", "filled"],
+  );
+  const risk = () => system.supervisor.snapshot("risk")!.context;
+  assertEquals(
+    risk().books.get("a1").portfolio.position("XYZ"),
+    10,
+    "risk re-derives the position",
+  );
+  assertEquals(system.monitor().agents.get("a1")!.portfolio.position("XYZ"), 10);
+  // Again: nothing is adopted twice.
+  assertEquals((await system.reconcile()).get("a1")!.adoptedFills, 0);
+  assertEquals(system.monitor().agents.get("a1")!.fills.length, 2);
+
+  // The venue holds 2 more than our fills make: the account is refused, the agent halted.
+  venue.found = { ...venue.found, balances: held(12), fills: [] };
+  published.length = 0;
+  const third = (await system.reconcile()).get("a1")!;
+  assertEquals(third.mismatches, ["XYZ: the venue holds 12 XYZ, our fills make 10 (+2)"]);
+  const alerts = published.flatMap((m) => m.kind === "alert" ? [[m.severity, m.code]] : []);
+  assertEquals(alerts, [["critical", "reconciliation_mismatch"]]);
+  assert(published.some((m) => m.kind === "control" && m.command === "halt" && m.target === "a1"));
+  published.length = 0;
+  send(intent("i2", 1, 100));
+  const decision = published.find((m) => m.kind === "risk-decision");
+  assertEquals(decision?.kind === "risk-decision" && decision.outcome, "rejected");
+  assertEquals(venue.submitted.length, 1, "nothing more reaches the venue");
+  // Once the venue and our books agree again, the broker lifts its refusal.
+  venue.found = { ...venue.found, balances: held(10) };
+  assertEquals((await system.reconcile()).get("a1")!.mismatches, []);
+  assertEquals(system.supervisor.snapshot("broker")!.context.accounts.get("a1").refused, undefined);
+  await system.stop();
 });
 
 Deno.test("a bad plan is refused naming the agent, before any actor starts", () => {
