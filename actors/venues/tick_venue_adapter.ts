@@ -223,14 +223,15 @@ export class TickVenueAdapter implements VenueAdapter {
     }
     return Promise.resolve({
       openOrders,
-      balances: this.#balances(),
+      balances: this.balances(),
       fills,
       cursor: String(this.#fillSeq),
       truncated: after < first,
     });
   }
 
-  #balances(): Record<string, Balance> {
+  /** The account's balances now: the quote currency and each symbol's base asset. */
+  balances(): Record<string, Balance> {
     const v = this.#market.account(this.#account);
     const s0 = this.#symbols[0];
     const unit = s0.tickSize * s0.lotSize;

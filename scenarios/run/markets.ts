@@ -56,14 +56,7 @@ export function calendarOf(time: ArrayLike<number>): "continuous" | "weekdays" {
 
 /** The scenario's simulator, with the agents' commission as the venue's fees. */
 export function simMarket(scenario: Scenario, seed: number): Market {
-  if (scenario.venue.kind !== "sim") throw new TypeError("unreachable");
-  const m = scenario.venue.market;
-  const fee = Math.round(scenario.commission * 1_000_000);
-  const sim = new Simulation({
-    ...m,
-    seed,
-    symbols: m.symbols.map((s) => ({ ...s, makerFeeMicros: fee, takerFeeMicros: fee })),
-  });
+  const sim = simulationOf(scenario, seed);
   const startTs = sim.now;
   return {
     kind: "sim",
@@ -85,6 +78,20 @@ export function simMarket(scenario: Scenario, seed: number): Market {
     kernel: sim.kernel,
     calendar: "continuous",
   };
+}
+
+/** The simulator of a scenario with a simulated venue, its fees from the scenario's commission. */
+export function simulationOf(scenario: Scenario, seed: number): Simulation {
+  if (scenario.venue.kind !== "sim") {
+    throw new TypeError(`scenario ${scenario.name}: its venue is ${scenario.venue.kind}, not sim`);
+  }
+  const m = scenario.venue.market;
+  const fee = Math.round(scenario.commission * 1_000_000);
+  return new Simulation({
+    ...m,
+    seed,
+    symbols: m.symbols.map((s) => ({ ...s, makerFeeMicros: fee, takerFeeMicros: fee })),
+  });
 }
 
 /** The scenario's recorded bars, replayed. */

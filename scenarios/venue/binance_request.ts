@@ -1,0 +1,186 @@
+/**
+ * Reading a request to the paper venue as Binance's spot API v3 does: parameters from the query
+ * string and the form body, each read by name with the exchange's own checks and errors, and —
+ * for signed endpoints — the API key, the HMAC-SHA256 signature (compared in constant time) and
+ * the timestamp against its receive window.
+ *
+ * A parameter sent twice is an error (-1101); a decimal must look like `^([0-9]{1,20})(\.[0-9]{1,20})?$`
+ * (-1100); a missing mandatory one is named (-1102).
+ * @module
+ */
+import { createHmac, timingSafeEqual } from "node:crypto";
+import {
+  badKeyFormat,
+  badSignature,
+  duplicateParameter,
+  illegalCharacters,
+  invalidEnum,
+  invalidKey,
+  mandatory,
+  outsideRecvWindow,
+  recvWindowTooLarge,
+} from "./binance_errors.ts";
+
+const DECIMAL = /^([0-9]{1,20})(\.[0-9]{1,20})?$/;
+const DECIMAL_TEXT = "^([0-9]{1,20})(\\.[0-9]{1,20})?$";
+const INTEGER = /^[0-9]{1,20}$/;
+const INTEGER_TEXT = "^[0-9]{1,20}$";
+const CLIENT_ID = /^[.A-Z:/a-z0-9_-]{1,36}$/;
+const CLIENT_ID_TEXT = "^[\\.A-Z\\:/a-z0-9_-]{1,36}$";
+const SYMBOL = /^[A-Z0-9-_.]{1,20}$/;
+const SYMBOL_TEXT = "^[A-Z0-9-_.]{1,20}$";
+const API_KEY = /^[A-Za-z0-9]{1,128}$/;
+
+/** The parameters of one request, read by name; see the module documentation. */
+export class Params {
+  readonly #values: Map<string, string>;
+
+  private constructor(values: Map<string, string>) {
+    this.#values = values;
+  }
+
+  /** The parameters of `query` (without `?`) and a form `body`; a name sent twice is -1101. */
+  static parse(query: string, body: string): Params {
+    const values = new Map<string, string>();
+    for (const part of [query, body]) {
+      if (part === "") continue;
+      for (const [name, value] of new URLSearchParams(part)) {
+        if (values.has(name)) throw duplicateParameter(name);
+        values.set(name, value);
+      }
+    }
+    return new Params(values);
+  }
+
+  /** Whether `name` was sent (and is not empty). */
+  has(name: string): boolean {
+    return (this.#values.get(name) ?? "") !== "";
+  }
+
+  /** The names sent. */
+  names(): string[] {
+    return [...this.#values.keys()];
+  }
+
+  /** The text of `name`; -1102 when it is mandatory and missing. */
+  text(name: string, required: true): string;
+  text(name: string, required?: false): string | undefined;
+  text(name: string, required = false): string | undefined {
+    const v = this.#values.get(name);
+    if (v === undefined || v === "") {
+      if (required) throw mandatory(name);
+      return undefined;
+    }
+    return v;
+  }
+
+  /** A decimal parameter as a number; -1100 for anything that is not a plain decimal. */
+  decimal(name: string, required: true): number;
+  decimal(name: string, required?: false): number | undefined;
+  decimal(name: string, required = false): number | undefined {
+    const v = this.text(name, required as false);
+    if (v === undefined) return undefined;
+    if (!DECIMAL.test(v)) throw illegalCharacters(name, DECIMAL_TEXT);
+    return Number(v);
+  }
+
+  /** A non-negative integer parameter; -1100 otherwise. */
+  integer(name: string, required: true): number;
+  integer(name: string, required?: false): number | undefined;
+  integer(name: string, required = false): number | undefined {
+    const v = this.text(name, required as false);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!INTEGER.test(v) || !Number.isSafeInteger(n)) throw illegalCharacters(name, INTEGER_TEXT);
+    return n;
+  }
+
+  /** A symbol parameter, upper case; -1100 otherwise. */
+  symbol(name: string, required: true): string;
+  symbol(name: string, required?: false): string | undefined;
+  symbol(name: string, required = false): string | undefined {
+    const v = this.text(name, required as false);
+    if (v !== undefined && !SYMBOL.test(v)) throw illegalCharacters(name, SYMBOL_TEXT);
+    return v;
+  }
+
+  /** A client order id parameter; -1100 otherwise. */
+  clientId(name: string): string | undefined {
+    const v = this.text(name);
+    if (v !== undefined && !CLIENT_ID.test(v)) throw illegalCharacters(name, CLIENT_ID_TEXT);
+    return v;
+  }
+
+  /** One of `allowed`; the exchange's own error (-1115/-1116/-1117, else -1100) otherwise. */
+  oneOf<T extends string>(name: string, allowed: readonly T[], required: true): T;
+  oneOf<T extends string>(name: string, allowed: readonly T[], required?: false): T | undefined;
+  oneOf<T extends string>(name: string, allowed: readonly T[], required = false): T | undefined {
+    const v = this.text(name, required as false);
+    if (v === undefined || (allowed as readonly string[]).includes(v)) return v as T | undefined;
+    if (name === "timeInForce" || name === "type" || name === "side") throw invalidEnum(name);
+    throw illegalCharacters(name, allowed.join("|"));
+  }
+}
+
+/** What a signed request is checked against. */
+export interface Keyring {
+  /** The secret of the account with `apiKey`; undefined when there is none. */
+  secretOf(apiKey: string): string | undefined;
+}
+
+/** The parts of a signed request {@linkcode checkSigned} reads. */
+export interface SignedRequest {
+  /** The raw query string, without `?`. */
+  readonly query: string;
+  /** The raw form body. */
+  readonly body: string;
+  /** The `X-MBX-APIKEY` header. */
+  readonly apiKey: string | null;
+}
+
+/** The longest receive window the exchange accepts, ms. */
+export const MAX_RECV_WINDOW_MS = 60_000;
+
+/**
+ * Checks a signed request, in the exchange's order: the key's format (-2014), the key (-2015),
+ * the timestamp and receive window (-1102/-1100/-1131/-1021), the signature (-1102/-1022) over the
+ * query string followed by the body, without the `signature` parameter. Returns the API key.
+ */
+export function checkSigned(
+  request: SignedRequest,
+  params: Params,
+  keyring: Keyring,
+  now: number,
+): string {
+  const key = request.apiKey;
+  if (key === null || !API_KEY.test(key)) throw badKeyFormat();
+  const secret = keyring.secretOf(key);
+  if (secret === undefined) throw invalidKey();
+  const timestamp = params.integer("timestamp", true);
+  const recvWindow = params.integer("recvWindow") ?? 5_000;
+  if (recvWindow > MAX_RECV_WINDOW_MS) throw recvWindowTooLarge();
+  if (timestamp >= now + 1_000) throw outsideRecvWindow(true);
+  if (now - timestamp > recvWindow) throw outsideRecvWindow(false);
+  const given = params.text("signature", true);
+  const payload = unsigned(request.query) + unsigned(request.body);
+  const expected = createHmac("sha256", secret).update(payload).digest("hex");
+  if (!sameText(given.toLowerCase(), expected)) throw badSignature();
+  return key;
+}
+
+/** HMAC-SHA256 of `payload` with `secret`, hex: what a client signs a request with. */
+export function signature(payload: string, secret: string): string {
+  return createHmac("sha256", secret).update(payload).digest("hex");
+}
+
+/** `part` without its `signature=…` parameter (the signed text). */
+function unsigned(part: string): string {
+  if (part === "") return "";
+  const kept = part.split("&").filter((p) => !p.startsWith("signature="));
+  return kept.join("&");
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a), y = new TextEncoder().encode(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

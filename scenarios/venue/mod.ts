@@ -1,0 +1,12 @@
+/**
+ * The paper venue: the simulator's market on a clock, with exchange accounts, behind a Binance
+ * spot API v3 subset that ccxt's `binance` class trades unmodified.
+ * @module
+ */
+export * from "./binance_errors.ts";
+export * from "./binance_request.ts";
+export * from "./binance_app.ts";
+export * from "./paper_exchange.ts";
+export * from "./exchange_types.ts";
+export * from "./market_tape.ts";
+export * from "./paper_venue.ts";

@@ -1,0 +1,38 @@
+/**
+ * A paper exchange for a scenario: its simulated market (population, shocks, fees from its
+ * commission) with the given API accounts, run to `warmupMs` of market time so there is a book,
+ * a tape and bars before the first request.
+ * @module
+ */
+import type { Scenario } from "../spec/mod.ts";
+import { simulationOf } from "../run/mod.ts";
+import { PaperExchange } from "./paper_exchange.ts";
+import type { PaperAccountSpec } from "./exchange_types.ts";
+
+/** Options of {@linkcode paperExchangeFor}. */
+export interface PaperVenueOptions {
+  readonly seed?: number;
+  readonly accounts: readonly PaperAccountSpec[];
+  /** Market time run before the venue opens, ms. Default 120,000. */
+  readonly warmupMs?: number;
+  /** Quote currency. Default "USDT". */
+  readonly quote?: string;
+}
+
+/** See the module documentation. */
+export function paperExchangeFor(scenario: Scenario, options: PaperVenueOptions): PaperExchange {
+  const sim = simulationOf(scenario, options.seed ?? scenario.seed);
+  const exchange = new PaperExchange({
+    sim,
+    symbols: sim.config.symbols.map((s) => ({
+      name: s.name,
+      tickSize: s.tickSize,
+      lotSize: s.lotSize,
+    })),
+    accounts: options.accounts,
+    feeRate: scenario.commission,
+    ...(options.quote === undefined ? {} : { quote: options.quote }),
+  });
+  exchange.advanceTo(sim.now + (options.warmupMs ?? 120_000));
+  return exchange;
+}
