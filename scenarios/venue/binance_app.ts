@@ -9,8 +9,8 @@
  * - **Signed** (API key header, `timestamp`, HMAC-SHA256 `signature`; binance_request.ts):
  *   `POST`/`GET`/`DELETE /api/v3/order`, `GET`/`DELETE /api/v3/openOrders`, `GET /allOrders`,
  *   `/account`, `/myTrades`.
- * - **Weights**: each endpoint costs the exchange's request weight; past `weightPerMinute` in a
- *   minute a client gets 429 with `Retry-After`. Every answer says the weight used in
+ * - **Weights**: each endpoint costs the exchange's request weight, counted per client address
+ *   and minute; past `weightPerMinute` a client gets 429 with `Retry-After`. Every answer says the weight used in
  *   `X-MBX-USED-WEIGHT-1M`.
  * - **Errors** are the exchange's (binance_errors.ts); a failure that is not one is -1000 with
  *   status 500, logged, and changes nothing. The server never crashes on input.
@@ -109,7 +109,7 @@ export function createVenueApp(deps: VenueAppDeps): Hono {
         const body = method === "GET" ? "" : await c.req.text();
         const params = Params.parse(url.search.slice(1), body);
         w = weight(params);
-        const client = c.req.header("X-MBX-APIKEY") ?? "public";
+        const client = clientOf(c);
         const minute = Math.floor(now / 60_000);
         let u = used.get(client);
         if (u === undefined || u.minute !== minute) used.set(client, u = { minute, weight: 0 });
@@ -133,10 +133,7 @@ export function createVenueApp(deps: VenueAppDeps): Hono {
         code = e.code;
         response = c.json(e.body(), e.status as 400, e.headers);
       }
-      response.headers.set(
-        "X-MBX-USED-WEIGHT-1M",
-        String(used.get(c.req.header("X-MBX-APIKEY") ?? "public")?.weight ?? 0),
-      );
+      response.headers.set("X-MBX-USED-WEIGHT-1M", String(used.get(clientOf(c))?.weight ?? 0));
       deps.log?.({
         ts: now,
         method,
@@ -314,6 +311,12 @@ export function createVenueApp(deps: VenueAppDeps): Hono {
     return c.json(unknownError().body(), 500);
   });
   return app;
+}
+
+/** Who a request's weight counts against: its address, as at the exchange (an IP's limit). */
+function clientOf(c: Context): string {
+  const info = c.env as { remoteAddr?: { hostname?: string } } | undefined;
+  return info?.remoteAddr?.hostname ?? "local";
 }
 
 function orderRef(p: Params): OrderRef {

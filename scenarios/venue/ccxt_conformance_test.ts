@@ -6,7 +6,7 @@
  * @module
  */
 import ccxt from "ccxt";
-import { assert, assertEquals, assertRejects } from "../../testing/mod.ts";
+import { assert, assertEquals, assertRejects, delay } from "../../testing/mod.ts";
 import { loadScenario } from "../spec/mod.ts";
 import { createVenueApp } from "./binance_app.ts";
 import { paperExchangeFor } from "./paper_venue.ts";
@@ -14,17 +14,27 @@ import { paperExchangeFor } from "./paper_venue.ts";
 const SCENARIO = new URL("../calm.json", import.meta.url).pathname;
 const KEY = "alicekey0001", SECRET = "alice-secret";
 
-async function venue() {
+async function venue(weightPerMinute?: number) {
   const scenario = await loadScenario(SCENARIO);
   const exchange = paperExchangeFor(scenario, {
     accounts: [{ name: "alice", apiKey: KEY, secret: SECRET, cash: 100_000 }],
   });
-  const app = createVenueApp({ exchange, clock: () => Date.now() });
+  const app = createVenueApp({
+    exchange,
+    clock: () => Date.now(),
+    ...(weightPerMinute === undefined ? {} : { weightPerMinute }),
+  });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
-  const base = `http://127.0.0.1:${server.addr.port}/api/v3`;
+  const client = clientOf(server.addr.port, KEY, SECRET);
+  return { exchange, server, client, [Symbol.asyncDispose]: () => server.shutdown() };
+}
+
+/** ccxt's binance with the venue's URLs. */
+function clientOf(port: number, apiKey: string, secret: string) {
+  const base = `http://127.0.0.1:${port}/api/v3`;
   const client = new ccxt.binance({
-    apiKey: KEY,
-    secret: SECRET,
+    apiKey,
+    secret,
     enableRateLimit: false,
     options: { fetchMarkets: { types: ["spot"] }, fetchCurrencies: false, fetchMargins: false },
   });
@@ -32,10 +42,10 @@ async function venue() {
   // venue answers 404, so nothing can leave the machine.
   const api: Record<string, string> = {};
   for (const name of Object.keys(client.urls.api as Record<string, string>)) {
-    api[name] = `http://127.0.0.1:${server.addr.port}/unsupported/${name}`;
+    api[name] = `http://127.0.0.1:${port}/unsupported/${name}`;
   }
   client.urls.api = { ...api, public: base, private: base };
-  return { exchange, server, client, [Symbol.asyncDispose]: () => server.shutdown() };
+  return client;
 }
 
 Deno.test({
@@ -99,5 +109,83 @@ Deno.test({
     assertEquals(mine.reduce((a, t) => a + t.amount!, 0), 5);
     assert(mine.every((t) => t.side === "buy" && t.fee?.currency === "USDT"));
     assert(exchange.now() > 0);
+  },
+});
+
+Deno.test({
+  name: "ccxt binance: the venue's errors arrive as ccxt's error classes",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    await using v = await venue();
+    const { client, server } = v;
+    const markets = await client.loadMarkets();
+    const symbol = Object.keys(markets)[0];
+    const id = markets[symbol]!.id;
+    const port = server.addr.port;
+    // -2015 unknown key, -1022 bad signature.
+    const stranger = clientOf(port, "nobody0000", SECRET);
+    await stranger.loadMarkets();
+    await assertRejects(() => stranger.fetchBalance(), ccxt.AuthenticationError, "-2015");
+    const forger = clientOf(port, KEY, "not-the-secret");
+    await forger.loadMarkets();
+    await assertRejects(() => forger.fetchBalance(), ccxt.AuthenticationError, "-1022");
+    // -1021: a clock 10 s behind is outside the 5 s receive window.
+    const late = clientOf(port, KEY, SECRET);
+    await late.loadMarkets();
+    late.options["timeDifference"] = 10_000;
+    late.options["recvWindow"] = 5_000;
+    await assertRejects(() => late.fetchBalance(), ccxt.InvalidNonce, "-1021");
+    // -1013 LOT_SIZE (sent raw: ccxt would round the amount to the lot first).
+    await assertRejects(
+      () =>
+        client.privatePostOrder({
+          symbol: id,
+          side: "BUY",
+          type: "LIMIT",
+          timeInForce: "GTC",
+          quantity: "1.5",
+          price: "100",
+        }),
+      ccxt.InvalidOrder,
+      "LOT_SIZE",
+    );
+    // -2010 insufficient balance: 100,000 USDT does not buy 5,000 at ~100.
+    const ask = (await client.fetchOrderBook(symbol, 5)).asks[0][0]!;
+    await assertRejects(
+      () => client.createOrder(symbol, "limit", "buy", 5_000, ask),
+      ccxt.InsufficientFunds,
+    );
+    // -2013 and -2011: no such order.
+    await assertRejects(() => client.fetchOrder("987654321", symbol), ccxt.OrderNotFound, "-2013");
+    await assertRejects(() => client.cancelOrder("987654321", symbol), ccxt.OrderNotFound, "-2011");
+    // Nothing of that changed the account.
+    const balance = await client.fetchBalance();
+    assertEquals([balance["USDT"].free, balance["USDT"].used], [100_000, 0]);
+    assertEquals((await client.fetchMyTrades(symbol)).length, 0);
+  },
+});
+
+Deno.test({
+  name: "ccxt binance: past the request weight per minute, 429 with Retry-After",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    // The weight counts per minute of the clock: start clear of a minute's end.
+    const left = 60_000 - (Date.now() % 60_000);
+    if (left < 5_000) await delay(left + 100);
+    await using v = await venue(60);
+    const { client, server } = v;
+    const symbol = Object.keys(await client.loadMarkets())[0]; // weight 20
+    await client.fetchOrderBook(symbol, 10); // 5
+    await client.fetchOrderBook(symbol, 10); // 5
+    await client.fetchBalance(); // 20: 50 used by this address
+    // ccxt's binance maps HTTP 429 to DDoSProtection before it reads the body's -1003.
+    await assertRejects(() => client.fetchBalance(), ccxt.DDoSProtection, "-1003");
+    const raw = await fetch(`http://127.0.0.1:${server.addr.port}/api/v3/ping`);
+    assertEquals(raw.status, 429);
+    assert(Number(raw.headers.get("Retry-After")) >= 1);
+    assert(Number(raw.headers.get("X-MBX-USED-WEIGHT-1M")) > 60);
+    await raw.body?.cancel();
   },
 });
