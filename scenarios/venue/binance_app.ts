@@ -90,6 +90,8 @@ export function createVenueApp(deps: VenueAppDeps): Hono {
   const clock = deps.clock ?? (() => ex.now());
   const limit = deps.weightPerMinute ?? 6_000;
   const used = new Map<string, { minute: number; weight: number }>();
+  // Ids the venue gives when the client gives none: numbered, so a session is reproducible.
+  let autoIds = 0;
   const app = new Hono();
 
   const route = (
@@ -243,8 +245,7 @@ export function createVenueApp(deps: VenueAppDeps): Hono {
     }
     const respType = p.oneOf("newOrderRespType", ["ACK", "RESULT", "FULL"] as const) ??
       (type === "LIMIT_MAKER" ? "ACK" : "FULL");
-    const clientOrderId = p.clientId("newClientOrderId") ??
-      `paper-${crypto.randomUUID().slice(0, 22)}`;
+    const clientOrderId = p.clientId("newClientOrderId") ?? `paper-${++autoIds}`;
     const order = ex.newOrder(apiKey, {
       symbol,
       side,
@@ -266,7 +267,7 @@ export function createVenueApp(deps: VenueAppDeps): Hono {
   route("DELETE", "order", one, true, (p, { apiKey, now }) => {
     const symbol = p.symbol("symbol", true);
     const ref = orderRef(p);
-    const cancelId = p.clientId("newClientOrderId") ?? `cancel-${crypto.randomUUID().slice(0, 22)}`;
+    const cancelId = p.clientId("newClientOrderId") ?? `cancel-${++autoIds}`;
     return cancelJson(ex.cancel(apiKey, symbol, ref), cancelId, now);
   });
   route(

@@ -66,7 +66,7 @@ export class MarketTape {
       const trades = this.#trades[e.symbol];
       trades.push({
         id: e.seq,
-        time: e.time,
+        time: Math.floor(e.time),
         price: e.price,
         qty: e.qty,
         buyerMaker: e.aggressor === Side.Sell,

@@ -10,3 +10,4 @@ export * from "./paper_exchange.ts";
 export * from "./exchange_types.ts";
 export * from "./market_tape.ts";
 export * from "./paper_venue.ts";
+export * from "./binance_sign.ts";

@@ -118,9 +118,9 @@ export class PaperExchange {
     }
   }
 
-  /** The market's time, ms since the epoch. */
+  /** The market's time, whole ms since the epoch (the simulator's runs in fractions). */
   now(): number {
-    return this.sim.now;
+    return Math.floor(this.sim.now);
   }
 
   /** Runs the market up to `ts` (no-op when already there). */
@@ -146,7 +146,7 @@ export class PaperExchange {
     const s = this.symbol(req.symbol);
     checkFilters(s, req, this.tape.lastPrice(s.index) * s.tickSize);
     if (account.byClient.has(req.clientOrderId)) throw orderRejected(REJECT.duplicate);
-    const now = this.sim.now;
+    const now = this.now();
     const order: PaperOrder = {
       symbol: s,
       orderId: 0,
@@ -168,7 +168,7 @@ export class PaperExchange {
     const message: Order = {
       kind: "order",
       v: 1,
-      ts: Math.floor(now),
+      ts: now,
       agentId: account.spec.name,
       intentId: req.clientOrderId,
       clientOrderId: req.clientOrderId,
@@ -275,7 +275,7 @@ export class PaperExchange {
     if (u.type === "margin-call") return;
     const order = account.byClient.get(u.clientOrderId);
     if (order === undefined) return;
-    order.updateTime = this.sim.now;
+    order.updateTime = this.now();
     switch (u.type) {
       case "sent":
         if (u.venueOrderId !== undefined) {
