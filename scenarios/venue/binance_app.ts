@@ -82,6 +82,9 @@ const KLINE_INTERVALS: Record<string, number> = {
   "1d": 86_400_000,
 };
 
+/** The largest form body read, characters. */
+const MAX_BODY = 65_536;
+
 type Handler = (p: Params, ctx: { apiKey: string; now: number }) => unknown;
 
 /** Builds the app; see the module documentation. */
@@ -109,6 +112,7 @@ export function createVenueApp(deps: VenueAppDeps): Hono {
       let response: Response;
       try {
         const body = method === "GET" ? "" : await c.req.text();
+        if (body.length > MAX_BODY) throw new ApiError(413, -1000, "Request body too large.");
         const params = Params.parse(url.search.slice(1), body);
         w = weight(params);
         const client = clientOf(c);

@@ -5,7 +5,7 @@
  * @module
  */
 import type { TapeBar, TapeTrade } from "./market_tape.ts";
-import type { PaperExchange } from "./paper_exchange.ts";
+import { MAX_STEPS, type PaperExchange } from "./paper_exchange.ts";
 import type { AccountTrade, ExchangeSymbol, PaperOrder } from "./exchange_types.ts";
 
 /** A decimal as the exchange writes it: eight places. */
@@ -178,13 +178,13 @@ export function symbolJson(s: ExchangeSymbol): Record<string, unknown> {
       {
         filterType: "PRICE_FILTER",
         minPrice: dec(s.tickSize),
-        maxPrice: dec(1_000_000_000 * s.tickSize),
+        maxPrice: dec(MAX_STEPS * s.tickSize),
         tickSize: dec(s.tickSize),
       },
       {
         filterType: "LOT_SIZE",
         minQty: dec(s.lotSize),
-        maxQty: dec(1_000_000_000 * s.lotSize),
+        maxQty: dec(MAX_STEPS * s.lotSize),
         stepSize: dec(s.lotSize),
       },
       {

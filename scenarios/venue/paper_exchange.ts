@@ -69,6 +69,8 @@ interface Account {
 }
 
 const OPEN: ReadonlySet<string> = new Set(["NEW", "PARTIALLY_FILLED"]);
+/** The most ticks a price and lots an order may have (the filters' maxPrice and maxQty). */
+export const MAX_STEPS = 1_000_000_000;
 /** How far the market may run for one order's answer, ms of market time. */
 const ANSWER_WITHIN_MS = 10_000;
 
@@ -329,12 +331,18 @@ export class PaperExchange {
 function checkFilters(s: ExchangeSymbol, req: NewOrder, lastPrice: number): void {
   if (req.price !== undefined) {
     const ticks = req.price / s.tickSize;
-    if (req.price <= 0 || Math.abs(ticks - Math.round(ticks)) > 1e-9 * Math.max(1, ticks)) {
+    if (
+      req.price <= 0 || ticks > MAX_STEPS ||
+      Math.abs(ticks - Math.round(ticks)) > 1e-9 * Math.max(1, ticks)
+    ) {
       throw filterFailure("PRICE_FILTER");
     }
   }
   const lots = req.quantity / s.lotSize;
-  if (req.quantity <= 0 || Math.abs(lots - Math.round(lots)) > 1e-9 * Math.max(1, lots)) {
+  if (
+    req.quantity <= 0 || lots > MAX_STEPS ||
+    Math.abs(lots - Math.round(lots)) > 1e-9 * Math.max(1, lots)
+  ) {
     throw filterFailure("LOT_SIZE");
   }
   const price = req.price ?? lastPrice;
