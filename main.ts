@@ -1,5 +1,5 @@
 /**
- * Agora's command line: `sim`, `train`, `models`, `bench`, `market`, `new-strategy` and `optimize`. Later issues add `live`
+ * Agora's command line: `sim`, `train`, `models`, `bench`, `market`, `new-strategy`, `optimize` and `venue`. Later issues add `live`
  * and `serve`.
  *
  * Usage: `deno run main.ts <command> [args]`, or through the tasks in deno.json.
@@ -13,6 +13,7 @@ import {
   runOptimizeCommand,
   runSimCommand,
   runTrainCommand,
+  runVenueCommand,
 } from "./scenarios/commands/mod.ts";
 
 const USAGE = `Agora — self-learning automated trading, as an actor-model simulation
@@ -52,6 +53,10 @@ Commands:
                    search the agent's policy parameters: backtests in worker threads scored in
                    and out of sample on walk-forward folds; writes optimize.json and a heatmap
                    page (optimize --help: every option)
+  venue [SCENARIO] [--port P] [--speed X] [--accounts FILE] [--log FILE]
+                   serve the scenario's simulated market (default calm) as a Binance spot API v3
+                   subset on 127.0.0.1:8765 (ccxt's binance trades it with its URLs pointed
+                   there); --speed 0 is the virtual clock (POST /venue/advance?ms=N)
   models list|show|promote|rollback ...
                    the model registry (default directory: models)
   help             show this text`;
@@ -79,6 +84,8 @@ export async function main(args: readonly string[]): Promise<number> {
       return await runNewStrategyCommand(rest);
     case "optimize":
       return await runOptimizeCommand(rest);
+    case "venue":
+      return await runVenueCommand(rest);
     case undefined:
     case "help":
     case "--help":

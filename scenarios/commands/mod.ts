@@ -12,3 +12,4 @@ export * from "./rl_command.ts";
 export * from "./sim_args.ts";
 export * from "./sim_command.ts";
 export * from "./train_command.ts";
+export * from "./venue_command.ts";

@@ -80,8 +80,11 @@ export function simMarket(scenario: Scenario, seed: number): Market {
   };
 }
 
-/** The simulator of a scenario with a simulated venue, its fees from the scenario's commission. */
-export function simulationOf(scenario: Scenario, seed: number): Simulation {
+/**
+ * The simulator of a scenario with a simulated venue, its fees from the scenario's commission;
+ * `startTime` (ms since the epoch) moves its start (the paper venue starts at the wall clock's).
+ */
+export function simulationOf(scenario: Scenario, seed: number, startTime?: number): Simulation {
   if (scenario.venue.kind !== "sim") {
     throw new TypeError(`scenario ${scenario.name}: its venue is ${scenario.venue.kind}, not sim`);
   }
@@ -89,6 +92,7 @@ export function simulationOf(scenario: Scenario, seed: number): Simulation {
   const fee = Math.round(scenario.commission * 1_000_000);
   return new Simulation({
     ...m,
+    ...(startTime === undefined ? {} : { startTime }),
     seed,
     symbols: m.symbols.map((s) => ({ ...s, makerFeeMicros: fee, takerFeeMicros: fee })),
   });

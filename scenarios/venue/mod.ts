@@ -11,3 +11,4 @@ export * from "./exchange_types.ts";
 export * from "./market_tape.ts";
 export * from "./paper_venue.ts";
 export * from "./binance_sign.ts";
+export * from "./wall_clock.ts";

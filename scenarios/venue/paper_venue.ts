@@ -17,11 +17,18 @@ export interface PaperVenueOptions {
   readonly warmupMs?: number;
   /** Quote currency. Default "USDT". */
   readonly quote?: string;
+  /**
+   * Market time when the venue opens (after the warm-up), ms since the epoch. Default: the
+   * scenario's start plus the warm-up. The wall-clock venue opens at the wall clock's now.
+   */
+  readonly openAt?: number;
 }
 
 /** See the module documentation. */
 export function paperExchangeFor(scenario: Scenario, options: PaperVenueOptions): PaperExchange {
-  const sim = simulationOf(scenario, options.seed ?? scenario.seed);
+  const warmup = options.warmupMs ?? 120_000;
+  const start = options.openAt === undefined ? undefined : Math.floor(options.openAt - warmup);
+  const sim = simulationOf(scenario, options.seed ?? scenario.seed, start);
   const exchange = new PaperExchange({
     sim,
     symbols: sim.config.symbols.map((s) => ({
@@ -33,6 +40,6 @@ export function paperExchangeFor(scenario: Scenario, options: PaperVenueOptions)
     feeRate: scenario.commission,
     ...(options.quote === undefined ? {} : { quote: options.quote }),
   });
-  exchange.advanceTo(sim.now + (options.warmupMs ?? 120_000));
+  exchange.advanceTo(sim.now + warmup);
   return exchange;
 }
