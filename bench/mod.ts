@@ -25,6 +25,7 @@ import {
 } from "./sim_run.ts";
 import { benchBacktest, benchBacktestRss, benchLongSimRss } from "./backtest.ts";
 import { benchOptimize, benchOptimizeSpeedup } from "./optimize.ts";
+import { benchVenueOrderP99, benchVenueOrders } from "./venue_api.ts";
 import type { RateOptions } from "./harness.ts";
 
 /** A named benchmark producing one figure. */
@@ -81,6 +82,8 @@ export const BENCHMARKS: readonly Benchmark[] = [
     blocker: natsBenchBlocker,
   },
   { key: "nats_sim_run_s", unit: "s", run: benchNatsSimRun, blocker: natsBenchBlocker },
+  { key: "venue_api_orders_per_s", unit: "order/s", run: benchVenueOrders },
+  { key: "venue_api_order_p99_ms", unit: "ms", run: benchVenueOrderP99 },
 ];
 
 /**
