@@ -17,11 +17,11 @@
 import { z } from "zod";
 import { loadScenario, ScenarioError } from "../spec/mod.ts";
 import {
-  createVenueApp,
   type PaperAccountSpec,
   paperExchangeFor,
   type RequestLogEntry,
-  VenueClock,
+  serveVenue,
+  type VenueServer,
 } from "../venue/mod.ts";
 import { answerParse, type CommandSpec, parseCommandArgs } from "./args.ts";
 
@@ -126,41 +126,32 @@ export async function runVenueCommand(args: readonly string[]): Promise<number> 
     );
     return 1;
   }
-  const clock = new VenueClock(exchange, speed);
   let log: Deno.FsFile | undefined;
   if (v["log"] !== undefined) {
     log = await Deno.open(v["log"] as string, { append: true, create: true });
   }
   const encoder = new TextEncoder();
-  const app = createVenueApp({
-    exchange,
-    clock: clock.virtual ? () => exchange.now() : Date.now,
-    ...(v["weight-limit"] === undefined ? {} : { weightPerMinute: v["weight-limit"] as number }),
-    log: (entry: RequestLogEntry) => log?.writeSync(encoder.encode(JSON.stringify(entry) + "\n")),
-  });
-  app.post("/venue/advance", (c) => {
-    const ms = Number(new URL(c.req.url).searchParams.get("ms"));
-    try {
-      return c.json({ time: clock.advance(ms) });
-    } catch (error) {
-      return c.json({ code: -1100, msg: (error as Error).message }, 400);
-    }
-  });
   const host = (v["host"] as string | undefined) ?? "127.0.0.1";
   const port = (v["port"] as number | undefined) ?? 8765;
-  let server: Deno.HttpServer<Deno.NetAddr>;
+  let venue: VenueServer;
   try {
-    server = Deno.serve({ hostname: host, port, onListen: () => {} }, app.fetch);
+    venue = serveVenue(exchange, {
+      host,
+      port,
+      speed,
+      ...(v["weight-limit"] === undefined ? {} : { weightPerMinute: v["weight-limit"] as number }),
+      log: (entry: RequestLogEntry) => log?.writeSync(encoder.encode(JSON.stringify(entry) + "\n")),
+    });
   } catch (error) {
     console.error(`venue: cannot listen on ${host}:${port}: ${(error as Error).message}`);
-    clock.stop();
+    log?.close();
     return 1;
   }
   const symbols = exchange.symbols.map((s) => `${s.symbol} (tick ${s.tickSize}, lot ${s.lotSize})`);
   console.log(
     `venue: ${name}, ${symbols.join(", ")}, ${
-      clock.virtual ? "virtual clock (POST /venue/advance?ms=N)" : `speed ${speed}`
-    }, on http://${host}:${server.addr.port}/api/v3`,
+      venue.clock.virtual ? "virtual clock (POST /venue/advance?ms=N)" : `speed ${speed}`
+    }, on ${venue.restUrl} (streams ${venue.wsUrl})`,
   );
   for (const a of accounts) {
     console.log(
@@ -176,8 +167,7 @@ export async function runVenueCommand(args: readonly string[]): Promise<number> 
     for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, resolve);
   });
   await stop;
-  clock.stop();
-  await server.shutdown();
+  await venue.shutdown();
   log?.close();
   console.log("venue: stopped");
   return 0;

@@ -12,3 +12,5 @@ export * from "./market_tape.ts";
 export * from "./paper_venue.ts";
 export * from "./binance_sign.ts";
 export * from "./wall_clock.ts";
+export * from "./ws_streams.ts";
+export * from "./venue_server.ts";

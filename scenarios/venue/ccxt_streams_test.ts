@@ -1,0 +1,70 @@
+/**
+ * ccxt's WebSocket client (ccxt.pro's `binance`, its stream URL pointed at the venue) watches the
+ * paper venue's market on the wall clock: trades, the order book (REST snapshot plus numbered
+ * diffs, which ccxt checks for gaps) and klines.
+ * @module
+ */
+import ccxt from "ccxt";
+import { assert, assertEquals } from "../../testing/mod.ts";
+import { loadScenario } from "../spec/mod.ts";
+import { paperExchangeFor } from "./paper_venue.ts";
+import { serveVenue } from "./venue_server.ts";
+
+Deno.test({
+  name: "ccxt.pro binance watches the paper venue: trades, order book, klines",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const scenario = await loadScenario(new URL("../calm.json", import.meta.url).pathname);
+    const exchange = paperExchangeFor(scenario, {
+      accounts: [{ name: "erin", apiKey: "erinkey0001", secret: "erin-secret", cash: 100_000 }],
+      openAt: Date.now(),
+    });
+    const venue = serveVenue(exchange, { port: 0, speed: 5 });
+    const client = new ccxt.pro.binance({
+      apiKey: "erinkey0001",
+      secret: "erin-secret",
+      options: { fetchMarkets: { types: ["spot"] }, fetchCurrencies: false, fetchMargins: false },
+    });
+    try {
+      const api: Record<string, unknown> = {};
+      for (const name of Object.keys(client.urls.api as Record<string, unknown>)) {
+        api[name] = `http://127.0.0.1:${venue.port}/unsupported/${name}`;
+      }
+      const ws = {
+        spot: venue.wsUrl,
+        margin: venue.wsUrl,
+        future: venue.wsUrl,
+        delivery: venue.wsUrl,
+      };
+      client.urls.api = { ...api, public: venue.restUrl, private: venue.restUrl, ws };
+      const symbol = Object.keys(await client.loadMarkets())[0];
+
+      const trades = await client.watchTrades(symbol);
+      assert(trades.length > 0 && trades.every((t) => t.symbol === symbol && t.amount! > 0));
+
+      // Several updates in a row: ccxt applies each diff to its copy and checks U…u for gaps.
+      let book = await client.watchOrderBook(symbol);
+      for (let i = 0; i < 5; i++) book = await client.watchOrderBook(symbol);
+      assert(book.bids.length > 0 && book.asks.length > 0);
+      assert(
+        book.bids[0][0]! < book.asks[0][0]!,
+        `crossed: ${book.bids[0][0]} / ${book.asks[0][0]}`,
+      );
+      const rest = exchange.top(exchange.symbols[0]);
+      assert(
+        Math.abs(book.bids[0][0]! - rest.bid) < 1,
+        `stream bid ${book.bids[0][0]}, book ${rest.bid}`,
+      );
+
+      const candles = await client.watchOHLCV(symbol, "1m");
+      assert(candles.length > 0);
+      const [, open, high, low, close] = candles.at(-1)!;
+      assert(low! <= open! && open! <= high! && low! <= close! && close! <= high!);
+      assertEquals(venue.hub.connections >= 1, true);
+    } finally {
+      await client.close();
+      await venue.shutdown();
+    }
+  },
+});

@@ -1,0 +1,93 @@
+/**
+ * The paper venue served: the exchange's HTTP API (binance_app.ts) and its WebSocket streams
+ * (ws_streams.ts) on one port, the market on its clock (wall_clock.ts). `deno task venue` and the
+ * tests that drive the venue with ccxt start it the same way.
+ * @module
+ */
+import type { Hono } from "hono";
+import { createVenueApp, type RequestLogEntry } from "./binance_app.ts";
+import type { PaperExchange } from "./paper_exchange.ts";
+import { VenueClock } from "./wall_clock.ts";
+import { StreamHub } from "./ws_streams.ts";
+
+/** Options of {@linkcode serveVenue}. */
+export interface VenueServeOptions {
+  /** Address to bind. Default 127.0.0.1. */
+  readonly host?: string;
+  /** TCP port; 0 picks a free one. Default 8765. */
+  readonly port?: number;
+  /** Market seconds per wall second; 0 is the virtual clock. Default 1. */
+  readonly speed?: number;
+  readonly weightPerMinute?: number;
+  readonly log?: (entry: RequestLogEntry) => void;
+}
+
+/** A venue being served. */
+export interface VenueServer {
+  readonly exchange: PaperExchange;
+  readonly clock: VenueClock;
+  readonly hub: StreamHub;
+  readonly app: Hono;
+  /** The REST base, `http://HOST:PORT/api/v3`. */
+  readonly restUrl: string;
+  /** The streams' base, `ws://HOST:PORT/ws`. */
+  readonly wsUrl: string;
+  readonly port: number;
+  /** Stops the clock, closes the streams and the server. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Serves `exchange`; see the module documentation. On the virtual clock `/time` and signatures
+ * use the market's time, and `POST /venue/advance?ms=N` moves it; on the wall clock, the wall's.
+ */
+export function serveVenue(exchange: PaperExchange, options: VenueServeOptions = {}): VenueServer {
+  const clock = new VenueClock(exchange, options.speed ?? 1);
+  const hub = new StreamHub(exchange);
+  const app = createVenueApp({
+    exchange,
+    clock: clock.virtual ? () => exchange.now() : Date.now,
+    ...(options.weightPerMinute === undefined ? {} : { weightPerMinute: options.weightPerMinute }),
+    ...(options.log === undefined ? {} : { log: options.log }),
+  });
+  app.post("/venue/advance", (c) => {
+    const ms = Number(new URL(c.req.url).searchParams.get("ms"));
+    try {
+      const time = clock.advance(ms);
+      hub.flush();
+      return c.json({ time });
+    } catch (error) {
+      return c.json({ code: -1100, msg: (error as Error).message }, 400);
+    }
+  });
+  const host = options.host ?? "127.0.0.1";
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve(
+      { hostname: host, port: options.port ?? 8765, onListen: () => {} },
+      (request, info) =>
+        new URL(request.url).pathname.startsWith("/ws")
+          ? hub.accept(request)
+          : app.fetch(request, info),
+    );
+  } catch (error) {
+    clock.stop();
+    hub.close();
+    throw error;
+  }
+  const port = server.addr.port;
+  return {
+    exchange,
+    clock,
+    hub,
+    app,
+    port,
+    restUrl: `http://${host}:${port}/api/v3`,
+    wsUrl: `ws://${host}:${port}/ws`,
+    async shutdown() {
+      clock.stop();
+      hub.close();
+      await server.shutdown();
+    },
+  };
+}
