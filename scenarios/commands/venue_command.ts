@@ -11,6 +11,8 @@
  *   printed once at start.
  * - `--log FILE`: one JSON line per request (method, path, status, error code, weight, ms — never
  *   a key, a secret or a signature).
+ * - `--fault-latency MS`, `--fault-5xx SHARE`, `--fault-late SHARE` (`--fault-late-ms`),
+ *   `--fault-drop-streams MS`, `--fault-seed N`: faults for testing clients (venue_faults.ts).
  * - On loopback unless `--host` says otherwise. SIGINT or SIGTERM stops it.
  * @module
  */
@@ -46,6 +48,53 @@ export const VENUE_SPEC: CommandSpec = {
     { name: "accounts", kind: "string", value: "FILE", help: "API accounts (JSON list)" },
     { name: "log", kind: "string", value: "FILE", help: "append one JSON line per request" },
     {
+      name: "fault-latency",
+      kind: "number",
+      min: 0,
+      max: 60_000,
+      value: "MS",
+      help: "add MS to every request",
+    },
+    {
+      name: "fault-5xx",
+      kind: "number",
+      min: 0,
+      max: 1,
+      value: "SHARE",
+      help: "answer SHARE of requests 503, unhandled",
+    },
+    {
+      name: "fault-late",
+      kind: "number",
+      min: 0,
+      max: 1,
+      value: "SHARE",
+      help: "handle SHARE of new orders and cancels, then answer them --fault-late-ms late",
+    },
+    {
+      name: "fault-late-ms",
+      kind: "number",
+      min: 0,
+      max: 600_000,
+      value: "MS",
+      help: "how late (default 15000)",
+    },
+    {
+      name: "fault-drop-streams",
+      kind: "number",
+      min: 0,
+      max: 86_400_000,
+      value: "MS",
+      help: "drop every WebSocket every MS",
+    },
+    {
+      name: "fault-seed",
+      kind: "int",
+      min: 0,
+      max: 0xffffffff,
+      help: "seed of the fault draws (default 1)",
+    },
+    {
       name: "weight-limit",
       kind: "int",
       min: 1,
@@ -53,7 +102,8 @@ export const VENUE_SPEC: CommandSpec = {
       help: "request weight per minute per client (default 6000)",
     },
   ],
-  notes: "Virtual clock: POST /venue/advance?ms=N runs the market N ms further.",
+  notes: "Virtual clock: POST /venue/advance?ms=N runs the market N ms further.\n" +
+    "Faults (off unless given) are for testing clients against a misbehaving exchange.",
 };
 
 const Account = z.object({
@@ -141,6 +191,14 @@ export async function runVenueCommand(args: readonly string[]): Promise<number> 
       speed,
       ...(v["weight-limit"] === undefined ? {} : { weightPerMinute: v["weight-limit"] as number }),
       log: (entry: RequestLogEntry) => log?.writeSync(encoder.encode(JSON.stringify(entry) + "\n")),
+      faults: {
+        latencyMs: v["fault-latency"] as number | undefined,
+        errorShare: v["fault-5xx"] as number | undefined,
+        lateShare: v["fault-late"] as number | undefined,
+        lateMs: v["fault-late-ms"] as number | undefined,
+        dropStreamsEveryMs: v["fault-drop-streams"] as number | undefined,
+        seed: v["fault-seed"] as number | undefined,
+      },
     });
   } catch (error) {
     console.error(`venue: cannot listen on ${host}:${port}: ${(error as Error).message}`);

@@ -42,6 +42,7 @@ import { aggregate } from "./market_tape.ts";
 import type { PaperExchange } from "./paper_exchange.ts";
 import type { OrderRef } from "./exchange_types.ts";
 import { bookJson, ticker24hJson } from "./binance_market.ts";
+import type { FaultPlan } from "./venue_faults.ts";
 
 /** One request, as logged. */
 export interface RequestLogEntry {
@@ -64,6 +65,8 @@ export interface VenueAppDeps {
   readonly weightPerMinute?: number;
   /** Told about every request. Default: nothing. */
   readonly log?: (entry: RequestLogEntry) => void;
+  /** Faults to inject (venue_faults.ts). Default: none. */
+  readonly faults?: FaultPlan;
 }
 
 const KLINE_INTERVALS: Record<string, number> = {
@@ -90,6 +93,7 @@ type Handler = (p: Params, ctx: { apiKey: string; now: number }) => unknown;
 /** Builds the app; see the module documentation. */
 export function createVenueApp(deps: VenueAppDeps): Hono {
   const ex = deps.exchange;
+  const faults = deps.faults?.active ? deps.faults : undefined;
   const clock = deps.clock ?? (() => ex.now());
   const limit = deps.weightPerMinute ?? 6_000;
   const used = new Map<string, { minute: number; weight: number }>();
@@ -106,6 +110,7 @@ export function createVenueApp(deps: VenueAppDeps): Hono {
   ) => {
     app.on(method, `/api/v3/${path}`, async (c) => {
       const started = performance.now();
+      if (faults !== undefined && faults.latencyMs > 0) await sleep(faults.latencyMs);
       const now = clock();
       const url = new URL(c.req.url);
       let status = 200, code: number | undefined, w = 0;
@@ -113,6 +118,7 @@ export function createVenueApp(deps: VenueAppDeps): Hono {
       try {
         const body = method === "GET" ? "" : await c.req.text();
         if (body.length > MAX_BODY) throw new ApiError(413, -1000, "Request body too large.");
+        if (faults?.fails()) throw unavailable();
         const params = Params.parse(url.search.slice(1), body);
         w = weight(params);
         const client = clientOf(c);
@@ -132,6 +138,10 @@ export function createVenueApp(deps: VenueAppDeps): Hono {
           )
           : "";
         response = c.json(handler(params, { apiKey, now }) as object);
+        // Handled, then answered after the client has given up: an order live but unconfirmed.
+        if (path === "order" && method !== "GET" && faults?.answersLate()) {
+          await sleep(faults.lateMs);
+        }
       } catch (error) {
         const e = error instanceof ApiError ? error : unknownError();
         if (!(error instanceof ApiError)) console.error("venue: unexpected failure:", error);
@@ -334,6 +344,19 @@ function orderRef(p: Params): OrderRef {
     ...(orderId === undefined ? {} : { orderId }),
     ...(clientOrderId === undefined ? {} : { clientOrderId }),
   };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** -1001 with status 503: the exchange's answer when it cannot handle a request now. */
+function unavailable(): ApiError {
+  return new ApiError(
+    503,
+    -1001,
+    "Internal error; unable to process your request. Please try again.",
+  );
 }
 
 function depthWeight(limit: number): number {

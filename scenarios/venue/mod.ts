@@ -14,3 +14,4 @@ export * from "./binance_sign.ts";
 export * from "./wall_clock.ts";
 export * from "./ws_streams.ts";
 export * from "./venue_server.ts";
+export * from "./venue_faults.ts";

@@ -9,6 +9,7 @@ import { createVenueApp, type RequestLogEntry } from "./binance_app.ts";
 import type { PaperExchange } from "./paper_exchange.ts";
 import { VenueClock } from "./wall_clock.ts";
 import { StreamHub } from "./ws_streams.ts";
+import { FaultPlan, type VenueFaults } from "./venue_faults.ts";
 
 /** Options of {@linkcode serveVenue}. */
 export interface VenueServeOptions {
@@ -20,6 +21,8 @@ export interface VenueServeOptions {
   readonly speed?: number;
   readonly weightPerMinute?: number;
   readonly log?: (entry: RequestLogEntry) => void;
+  /** Faults to inject (venue_faults.ts). Default: none. */
+  readonly faults?: VenueFaults;
 }
 
 /** A venue being served. */
@@ -33,6 +36,8 @@ export interface VenueServer {
   /** The streams' base, `ws://HOST:PORT/ws`. */
   readonly wsUrl: string;
   readonly port: number;
+  /** The faults it injects, with their counts. */
+  readonly faults: FaultPlan;
   /** Stops the clock, closes the streams and the server. */
   shutdown(): Promise<void>;
 }
@@ -42,13 +47,18 @@ export interface VenueServer {
  * use the market's time, and `POST /venue/advance?ms=N` moves it; on the wall clock, the wall's.
  */
 export function serveVenue(exchange: PaperExchange, options: VenueServeOptions = {}): VenueServer {
+  const faults = new FaultPlan(options.faults);
   const clock = new VenueClock(exchange, options.speed ?? 1);
   const hub = new StreamHub(exchange);
+  const drops = faults.dropStreamsEveryMs > 0
+    ? setInterval(() => hub.drop(), faults.dropStreamsEveryMs)
+    : undefined;
   const app = createVenueApp({
     exchange,
     clock: clock.virtual ? () => exchange.now() : Date.now,
     ...(options.weightPerMinute === undefined ? {} : { weightPerMinute: options.weightPerMinute }),
     ...(options.log === undefined ? {} : { log: options.log }),
+    faults,
   });
   app.post("/venue/advance", (c) => {
     const ms = Number(new URL(c.req.url).searchParams.get("ms"));
@@ -71,6 +81,7 @@ export function serveVenue(exchange: PaperExchange, options: VenueServeOptions =
           : app.fetch(request, info),
     );
   } catch (error) {
+    clearInterval(drops);
     clock.stop();
     hub.close();
     throw error;
@@ -84,7 +95,9 @@ export function serveVenue(exchange: PaperExchange, options: VenueServeOptions =
     port,
     restUrl: `http://${host}:${port}/api/v3`,
     wsUrl: `ws://${host}:${port}/ws`,
+    faults,
     async shutdown() {
+      clearInterval(drops);
       clock.stop();
       hub.close();
       await server.shutdown();

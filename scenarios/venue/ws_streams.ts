@@ -106,6 +106,12 @@ export class StreamHub {
     });
   }
 
+  /** Drops every connection (a fault for tests): clients must reconnect and subscribe again. */
+  drop(): void {
+    for (const c of this.#connections) c.socket.close(1011, "connection dropped (fault injected)");
+    this.#connections.clear();
+  }
+
   /** Closes every connection and stops the flush timer. */
   close(): void {
     clearInterval(this.#timer);
