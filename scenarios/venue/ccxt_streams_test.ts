@@ -11,7 +11,7 @@ import { paperExchangeFor } from "./paper_venue.ts";
 import { serveVenue } from "./venue_server.ts";
 
 Deno.test({
-  name: "ccxt.pro binance watches the paper venue: trades, order book, klines",
+  name: "ccxt.pro binance watches the paper venue: trades, order book, klines, its own orders",
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
@@ -36,6 +36,7 @@ Deno.test({
         margin: venue.wsUrl,
         future: venue.wsUrl,
         delivery: venue.wsUrl,
+        "ws-api": { spot: venue.wsApiUrl },
       };
       client.urls.api = { ...api, public: venue.restUrl, private: venue.restUrl, ws };
       const symbol = Object.keys(await client.loadMarkets())[0];
@@ -62,6 +63,15 @@ Deno.test({
       const [, open, high, low, close] = candles.at(-1)!;
       assert(low! <= open! && open! <= high! && low! <= close! && close! <= high!);
       assertEquals(venue.hub.connections >= 1, true);
+
+      // The user data stream: an order placed over REST arrives through watchOrders.
+      const watching = client.watchOrders(symbol);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // let the subscription settle
+      const placed = await client.createOrder(symbol, "market", "buy", 2);
+      const orders = await watching;
+      assert(orders.length > 0, "an order update arrives");
+      assertEquals(orders.at(-1)!.id, placed.id);
+      assert(["open", "closed"].includes(orders.at(-1)!.status!), orders.at(-1)!.status);
     } finally {
       await client.close();
       await venue.shutdown();

@@ -91,3 +91,12 @@ export interface OrderRef {
   readonly orderId?: number;
   readonly clientOrderId?: string;
 }
+
+/** A change of one of an account's orders, as the user data stream reports it. */
+export interface OrderReport {
+  readonly order: PaperOrder;
+  /** What happened: accepted, a fill, cancelled, expired. */
+  readonly exec: "NEW" | "TRADE" | "CANCELED" | "EXPIRED";
+  /** The fill, for `TRADE`. */
+  readonly fill?: OrderFill;
+}

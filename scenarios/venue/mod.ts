@@ -15,3 +15,4 @@ export * from "./wall_clock.ts";
 export * from "./ws_streams.ts";
 export * from "./venue_server.ts";
 export * from "./venue_faults.ts";
+export * from "./ws_api.ts";

@@ -42,6 +42,7 @@ import type {
   NewOrder,
   OrderFill,
   OrderRef,
+  OrderReport,
   PaperAccountSpec,
   PaperOrder,
 } from "./exchange_types.ts";
@@ -84,6 +85,7 @@ export class PaperExchange {
   readonly #accounts = new Map<string, Account>();
   readonly #bySymbol: ReadonlyMap<string, ExchangeSymbol>;
   #tradeIds = 0;
+  readonly #listeners = new Set<(apiKey: string, report: OrderReport) => void>();
   /** Orders ever accepted, for the `lastUpdateId`-like counters. */
   #orders = 0;
 
@@ -128,6 +130,12 @@ export class PaperExchange {
   /** Runs the market up to `ts` (no-op when already there). */
   advanceTo(ts: number): void {
     if (ts > this.sim.now) this.sim.runUntil(ts);
+  }
+
+  /** Hears every change of every account's orders; returns the way to stop. */
+  onOrder(listener: (apiKey: string, report: OrderReport) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** The secret of the account with `apiKey`. */
@@ -268,6 +276,10 @@ export class PaperExchange {
     return o;
   }
 
+  #report(account: Account, report: OrderReport): void {
+    for (const listener of this.#listeners) listener(account.spec.apiKey, report);
+  }
+
   #runUntil(done: () => boolean): void {
     if (done()) return;
     this.sim.runUntil(this.sim.now + ANSWER_WITHIN_MS, done);
@@ -286,7 +298,10 @@ export class PaperExchange {
         }
         return;
       case "ack":
-        if (order.status === "PENDING") order.status = "NEW";
+        if (order.status === "PENDING") {
+          order.status = "NEW";
+          this.#report(account, { order, exec: "NEW" });
+        }
         return;
       case "reject":
         order.status = "REJECTED";
@@ -313,13 +328,16 @@ export class PaperExchange {
           orderId: order.orderId,
           buyer: order.side === "BUY",
         });
+        this.#report(account, { order, exec: "TRADE", fill });
         return;
       }
       case "cancel":
         order.status = /on request/.test(u.reason) ? "CANCELED" : "EXPIRED";
+        this.#report(account, { order, exec: order.status });
         return;
       case "expire":
         order.status = "EXPIRED";
+        this.#report(account, { order, exec: "EXPIRED" });
         return;
       default:
         return;

@@ -10,6 +10,7 @@ import type { PaperExchange } from "./paper_exchange.ts";
 import { VenueClock } from "./wall_clock.ts";
 import { StreamHub } from "./ws_streams.ts";
 import { FaultPlan, type VenueFaults } from "./venue_faults.ts";
+import { UserStreams } from "./ws_api.ts";
 
 /** Options of {@linkcode serveVenue}. */
 export interface VenueServeOptions {
@@ -35,6 +36,8 @@ export interface VenueServer {
   readonly restUrl: string;
   /** The streams' base, `ws://HOST:PORT/ws`. */
   readonly wsUrl: string;
+  /** The WebSocket API (user data stream), `ws://HOST:PORT/ws-api/v3`. */
+  readonly wsApiUrl: string;
   readonly port: number;
   /** The faults it injects, with their counts. */
   readonly faults: FaultPlan;
@@ -50,12 +53,17 @@ export function serveVenue(exchange: PaperExchange, options: VenueServeOptions =
   const faults = new FaultPlan(options.faults);
   const clock = new VenueClock(exchange, options.speed ?? 1);
   const hub = new StreamHub(exchange);
+  const timeOf = clock.virtual ? () => exchange.now() : Date.now;
+  const users = new UserStreams(exchange, timeOf);
   const drops = faults.dropStreamsEveryMs > 0
-    ? setInterval(() => hub.drop(), faults.dropStreamsEveryMs)
+    ? setInterval(() => {
+      hub.drop();
+      users.drop();
+    }, faults.dropStreamsEveryMs)
     : undefined;
   const app = createVenueApp({
     exchange,
-    clock: clock.virtual ? () => exchange.now() : Date.now,
+    clock: timeOf,
     ...(options.weightPerMinute === undefined ? {} : { weightPerMinute: options.weightPerMinute }),
     ...(options.log === undefined ? {} : { log: options.log }),
     faults,
@@ -75,15 +83,18 @@ export function serveVenue(exchange: PaperExchange, options: VenueServeOptions =
   try {
     server = Deno.serve(
       { hostname: host, port: options.port ?? 8765, onListen: () => {} },
-      (request, info) =>
-        new URL(request.url).pathname.startsWith("/ws")
-          ? hub.accept(request)
-          : app.fetch(request, info),
+      (request, info) => {
+        const path = new URL(request.url).pathname;
+        if (path === "/ws-api/v3") return users.accept(request);
+        if (path === "/ws" || path.startsWith("/ws/")) return hub.accept(request);
+        return app.fetch(request, info);
+      },
     );
   } catch (error) {
     clearInterval(drops);
     clock.stop();
     hub.close();
+    users.close();
     throw error;
   }
   const port = server.addr.port;
@@ -95,11 +106,13 @@ export function serveVenue(exchange: PaperExchange, options: VenueServeOptions =
     port,
     restUrl: `http://${host}:${port}/api/v3`,
     wsUrl: `ws://${host}:${port}/ws`,
+    wsApiUrl: `ws://${host}:${port}/ws-api/v3`,
     faults,
     async shutdown() {
       clearInterval(drops);
       clock.stop();
       hub.close();
+      users.close();
       await server.shutdown();
     },
   };
