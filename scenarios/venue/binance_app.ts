@@ -19,13 +19,7 @@
  * @module
  */
 import { type Context, Hono } from "hono";
-import {
-  ApiError,
-  eitherMandatory,
-  notRequired,
-  tooMuchWeight,
-  unknownError,
-} from "./binance_errors.ts";
+import { ApiError, eitherMandatory, notRequired, unknownError } from "./binance_errors.ts";
 import { checkSigned, Params } from "./binance_request.ts";
 import {
   accountJson,
@@ -43,6 +37,7 @@ import type { PaperExchange } from "./paper_exchange.ts";
 import type { OrderRef } from "./exchange_types.ts";
 import { bookJson, ticker24hJson } from "./binance_market.ts";
 import type { FaultPlan } from "./venue_faults.ts";
+import { WeightMeter } from "./weight_meter.ts";
 
 /** One request, as logged. */
 export interface RequestLogEntry {
@@ -63,6 +58,8 @@ export interface VenueAppDeps {
   readonly clock?: () => number;
   /** Request weight a client may use per minute. Default 6,000 (the exchange's). */
   readonly weightPerMinute?: number;
+  /** The weight count, when shared with the WebSocket API. Default: the app's own. */
+  readonly meter?: WeightMeter;
   /** Told about every request. Default: nothing. */
   readonly log?: (entry: RequestLogEntry) => void;
   /** Faults to inject (venue_faults.ts). Default: none. */
@@ -95,8 +92,8 @@ export function createVenueApp(deps: VenueAppDeps): Hono {
   const ex = deps.exchange;
   const faults = deps.faults?.active ? deps.faults : undefined;
   const clock = deps.clock ?? (() => ex.now());
-  const limit = deps.weightPerMinute ?? 6_000;
-  const used = new Map<string, { minute: number; weight: number }>();
+  const meter = deps.meter ?? new WeightMeter(deps.weightPerMinute ?? 6_000);
+  const limit = meter.limit;
   // Ids the venue gives when the client gives none: numbered, so a session is reproducible.
   let autoIds = 0;
   const app = new Hono();
@@ -122,13 +119,7 @@ export function createVenueApp(deps: VenueAppDeps): Hono {
         const params = Params.parse(url.search.slice(1), body);
         w = weight(params);
         const client = clientOf(c);
-        const minute = Math.floor(now / 60_000);
-        let u = used.get(client);
-        if (u === undefined || u.minute !== minute) used.set(client, u = { minute, weight: 0 });
-        u.weight += w;
-        if (u.weight > limit) {
-          throw tooMuchWeight(limit, Math.max(1, Math.ceil(((minute + 1) * 60_000 - now) / 1_000)));
-        }
+        meter.charge(client, w, now);
         const apiKey = signed
           ? checkSigned(
             { query: url.search.slice(1), body, apiKey: c.req.header("X-MBX-APIKEY") ?? null },
@@ -149,7 +140,7 @@ export function createVenueApp(deps: VenueAppDeps): Hono {
         code = e.code;
         response = c.json(e.body(), e.status as 400, e.headers);
       }
-      response.headers.set("X-MBX-USED-WEIGHT-1M", String(used.get(clientOf(c))?.weight ?? 0));
+      response.headers.set("X-MBX-USED-WEIGHT-1M", String(meter.used(clientOf(c))));
       deps.log?.({
         ts: now,
         method,
@@ -329,7 +320,7 @@ export function createVenueApp(deps: VenueAppDeps): Hono {
 }
 
 /** Who a request's weight counts against: its address, as at the exchange (an IP's limit). */
-function clientOf(c: Context): string {
+export function clientOf(c: Context): string {
   const info = c.env as { remoteAddr?: { hostname?: string } } | undefined;
   return info?.remoteAddr?.hostname ?? "local";
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import ccxt from "ccxt";
-import { assert, assertEquals } from "../../testing/mod.ts";
+import { assert, assertEquals, assertRejects } from "../../testing/mod.ts";
 import { loadScenario } from "../spec/mod.ts";
 import { paperExchangeFor } from "./paper_venue.ts";
 import { serveVenue } from "./venue_server.ts";
@@ -73,6 +73,49 @@ Deno.test({
       assertEquals(orders.at(-1)!.id, placed.id);
       assert(["open", "closed"].includes(orders.at(-1)!.status!), orders.at(-1)!.status);
     } finally {
+      await client.close();
+      await venue.shutdown();
+    }
+  },
+});
+
+Deno.test({
+  name: "ccxt.pro binance: past the request weight over the WebSocket API, RateLimitExceeded",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    // The weight counts per minute of the clock: start clear of a minute's end.
+    const left = 60_000 - (Date.now() % 60_000);
+    if (left < 5_000) await new Promise((resolve) => setTimeout(resolve, left + 100));
+    const scenario = await loadScenario(new URL("../calm.json", import.meta.url).pathname);
+    const exchange = paperExchangeFor(scenario, {
+      accounts: [{ name: "hal", apiKey: "halkey0001", secret: "hal-secret", cash: 1_000 }],
+      openAt: Date.now(),
+    });
+    // ccxt also rejects a future of its own that nobody awaits (the subscription's): expected.
+    const internal = (e: PromiseRejectionEvent) => {
+      if (e.reason instanceof ccxt.RateLimitExceeded) e.preventDefault();
+    };
+    globalThis.addEventListener("unhandledrejection", internal);
+    // loadMarkets weighs 20; the subscription's 2 more are over 21, counted with REST's.
+    const venue = serveVenue(exchange, { port: 0, speed: 1, weightPerMinute: 21 });
+    const client = new ccxt.pro.binance({
+      apiKey: "halkey0001",
+      secret: "hal-secret",
+      options: { fetchMarkets: { types: ["spot"] }, fetchCurrencies: false, fetchMargins: false },
+    });
+    try {
+      client.urls.api = {
+        ...client.urls.api as Record<string, unknown>,
+        public: venue.restUrl,
+        private: venue.restUrl,
+        ws: { spot: venue.wsUrl, "ws-api": { spot: venue.wsApiUrl } },
+      };
+      const symbol = Object.keys(await client.loadMarkets())[0];
+      await assertRejects(() => client.watchOrders(symbol), ccxt.RateLimitExceeded, "-1003");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      globalThis.removeEventListener("unhandledrejection", internal);
       await client.close();
       await venue.shutdown();
     }

@@ -16,3 +16,4 @@ export * from "./ws_streams.ts";
 export * from "./venue_server.ts";
 export * from "./venue_faults.ts";
 export * from "./ws_api.ts";
+export * from "./weight_meter.ts";

@@ -11,6 +11,7 @@ import { VenueClock } from "./wall_clock.ts";
 import { StreamHub } from "./ws_streams.ts";
 import { FaultPlan, type VenueFaults } from "./venue_faults.ts";
 import { UserStreams } from "./ws_api.ts";
+import { WeightMeter } from "./weight_meter.ts";
 
 /** Options of {@linkcode serveVenue}. */
 export interface VenueServeOptions {
@@ -54,7 +55,8 @@ export function serveVenue(exchange: PaperExchange, options: VenueServeOptions =
   const clock = new VenueClock(exchange, options.speed ?? 1);
   const hub = new StreamHub(exchange);
   const timeOf = clock.virtual ? () => exchange.now() : Date.now;
-  const users = new UserStreams(exchange, timeOf);
+  const meter = new WeightMeter(options.weightPerMinute ?? 6_000);
+  const users = new UserStreams(exchange, timeOf, meter);
   const drops = faults.dropStreamsEveryMs > 0
     ? setInterval(() => {
       hub.drop();
@@ -64,7 +66,7 @@ export function serveVenue(exchange: PaperExchange, options: VenueServeOptions =
   const app = createVenueApp({
     exchange,
     clock: timeOf,
-    ...(options.weightPerMinute === undefined ? {} : { weightPerMinute: options.weightPerMinute }),
+    meter,
     ...(options.log === undefined ? {} : { log: options.log }),
     faults,
   });
@@ -85,7 +87,7 @@ export function serveVenue(exchange: PaperExchange, options: VenueServeOptions =
       { hostname: host, port: options.port ?? 8765, onListen: () => {} },
       (request, info) => {
         const path = new URL(request.url).pathname;
-        if (path === "/ws-api/v3") return users.accept(request);
+        if (path === "/ws-api/v3") return users.accept(request, info.remoteAddr.hostname);
         if (path === "/ws" || path.startsWith("/ws/")) return hub.accept(request);
         return app.fetch(request, info);
       },

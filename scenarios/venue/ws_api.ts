@@ -5,7 +5,9 @@
  * (the signature over the other parameters sorted by name, `name=value` joined by `&`), the venue
  * answers `{"id":"1","status":200,"result":{"subscriptionId":0}}`, and from then on every change of
  * the account's orders arrives as `{"subscriptionId":0,"event":{"e":"executionReport",…}}`.
- * `userDataStream.unsubscribe` and `ping` work too; anything else gets
+ * `userDataStream.unsubscribe` and `ping` work too. Requests weigh what they do at the exchange,
+ * counted with the REST API's (weight_meter.ts): past the limit, `status` 429 and -1003. Anything
+ * else gets
  * `{"id":…,"status":400,"error":{"code":…,"msg":…}}` and the connection stays open.
  * @module
  */
@@ -15,9 +17,19 @@ import { dec } from "./binance_format.ts";
 import type { OrderReport } from "./exchange_types.ts";
 import { MAX_RECV_WINDOW_MS } from "./binance_request.ts";
 import type { PaperExchange } from "./paper_exchange.ts";
+import { WeightMeter } from "./weight_meter.ts";
+
+/** Request weights of the methods, as at the exchange. */
+const WEIGHTS: Record<string, number> = {
+  "ping": 1,
+  "userDataStream.subscribe.signature": 2,
+  "userDataStream.unsubscribe": 2,
+};
 
 interface Session {
   readonly socket: WebSocket;
+  /** Whose request weight it uses: its address. */
+  readonly client: string;
   /** Subscriptions by id: the account's API key. */
   readonly subscriptions: Map<number, string>;
 }
@@ -26,23 +38,26 @@ interface Session {
 export class UserStreams {
   readonly #exchange: PaperExchange;
   readonly #clock: () => number;
+  readonly #meter: WeightMeter;
   readonly #sessions = new Set<Session>();
   readonly #stop: () => void;
   #nextId = 0;
 
-  constructor(exchange: PaperExchange, clock: () => number) {
+  /** `meter` counts request weight, shared with the REST API as at the exchange. */
+  constructor(exchange: PaperExchange, clock: () => number, meter = new WeightMeter()) {
     this.#exchange = exchange;
     this.#clock = clock;
+    this.#meter = meter;
     this.#stop = exchange.onOrder((apiKey, report) => this.#report(apiKey, report));
   }
 
-  /** Answers a WebSocket upgrade at `/ws-api/v3`. */
-  accept(request: Request): Response {
+  /** Answers a WebSocket upgrade at `/ws-api/v3` from `client` (its address). */
+  accept(request: Request, client = "local"): Response {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return Response.json({ code: -1000, msg: "expected a WebSocket upgrade" }, { status: 400 });
     }
     const { socket, response } = Deno.upgradeWebSocket(request);
-    const session: Session = { socket, subscriptions: new Map() };
+    const session: Session = { socket, client, subscriptions: new Map() };
     socket.onopen = () => this.#sessions.add(session);
     socket.onclose = () => this.#sessions.delete(session);
     socket.onerror = () => this.#sessions.delete(session);
@@ -86,6 +101,7 @@ export class UserStreams {
           string,
           unknown
         >;
+      this.#meter.charge(session.client, WEIGHTS[String(msg.method)] ?? 1, this.#clock());
       switch (msg.method) {
         case "ping":
           return answer({ status: 200, result: {} });
