@@ -32,7 +32,7 @@ import {
   symbolJson,
   tradeJson,
 } from "./binance_format.ts";
-import { aggregate } from "./market_tape.ts";
+import { aggregate, KLINE_INTERVALS } from "./market_tape.ts";
 import type { PaperExchange } from "./paper_exchange.ts";
 import type { OrderRef } from "./exchange_types.ts";
 import { bookJson, ticker24hJson } from "./binance_market.ts";
@@ -65,22 +65,6 @@ export interface VenueAppDeps {
   /** Faults to inject (venue_faults.ts). Default: none. */
   readonly faults?: FaultPlan;
 }
-
-const KLINE_INTERVALS: Record<string, number> = {
-  "1s": 1_000,
-  "1m": 60_000,
-  "3m": 180_000,
-  "5m": 300_000,
-  "15m": 900_000,
-  "30m": 1_800_000,
-  "1h": 3_600_000,
-  "2h": 7_200_000,
-  "4h": 14_400_000,
-  "6h": 21_600_000,
-  "8h": 28_800_000,
-  "12h": 43_200_000,
-  "1d": 86_400_000,
-};
 
 /** The largest form body read, characters. */
 const MAX_BODY = 65_536;

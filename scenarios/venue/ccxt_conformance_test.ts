@@ -10,6 +10,7 @@ import { assert, assertEquals, assertRejects, delay } from "../../testing/mod.ts
 import { loadScenario } from "../spec/mod.ts";
 import { createVenueApp } from "./binance_app.ts";
 import { paperExchangeFor } from "./paper_venue.ts";
+import { binanceAt } from "./ccxt_kit.ts";
 
 const SCENARIO = new URL("../calm.json", import.meta.url).pathname;
 const KEY = "alicekey0001", SECRET = "alice-secret";
@@ -31,21 +32,7 @@ async function venue(weightPerMinute?: number) {
 
 /** ccxt's binance with the venue's URLs. */
 function clientOf(port: number, apiKey: string, secret: string) {
-  const base = `http://127.0.0.1:${port}/api/v3`;
-  const client = new ccxt.binance({
-    apiKey,
-    secret,
-    enableRateLimit: false,
-    options: { fetchMarkets: { types: ["spot"] }, fetchCurrencies: false, fetchMargins: false },
-  });
-  // Spot's public and private APIs at the venue; every other API of the exchange's at a path the
-  // venue answers 404, so nothing can leave the machine.
-  const api: Record<string, string> = {};
-  for (const name of Object.keys(client.urls.api as Record<string, string>)) {
-    api[name] = `http://127.0.0.1:${port}/unsupported/${name}`;
-  }
-  client.urls.api = { ...api, public: base, private: base };
-  return client;
+  return binanceAt({ port, restUrl: `http://127.0.0.1:${port}/api/v3` }, apiKey, secret);
 }
 
 Deno.test({

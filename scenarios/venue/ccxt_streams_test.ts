@@ -9,6 +9,7 @@ import { assert, assertEquals, assertRejects } from "../../testing/mod.ts";
 import { loadScenario } from "../spec/mod.ts";
 import { paperExchangeFor } from "./paper_venue.ts";
 import { serveVenue } from "./venue_server.ts";
+import { binanceProAt } from "./ccxt_kit.ts";
 
 Deno.test({
   name: "ccxt.pro binance watches the paper venue: trades, order book, klines, its own orders",
@@ -21,24 +22,8 @@ Deno.test({
       openAt: Date.now(),
     });
     const venue = serveVenue(exchange, { port: 0, speed: 5 });
-    const client = new ccxt.pro.binance({
-      apiKey: "erinkey0001",
-      secret: "erin-secret",
-      options: { fetchMarkets: { types: ["spot"] }, fetchCurrencies: false, fetchMargins: false },
-    });
+    const client = binanceProAt(venue, "erinkey0001", "erin-secret");
     try {
-      const api: Record<string, unknown> = {};
-      for (const name of Object.keys(client.urls.api as Record<string, unknown>)) {
-        api[name] = `http://127.0.0.1:${venue.port}/unsupported/${name}`;
-      }
-      const ws = {
-        spot: venue.wsUrl,
-        margin: venue.wsUrl,
-        future: venue.wsUrl,
-        delivery: venue.wsUrl,
-        "ws-api": { spot: venue.wsApiUrl },
-      };
-      client.urls.api = { ...api, public: venue.restUrl, private: venue.restUrl, ws };
       const symbol = Object.keys(await client.loadMarkets())[0];
 
       const trades = await client.watchTrades(symbol);
@@ -99,18 +84,8 @@ Deno.test({
     globalThis.addEventListener("unhandledrejection", internal);
     // loadMarkets weighs 20; the subscription's 2 more are over 21, counted with REST's.
     const venue = serveVenue(exchange, { port: 0, speed: 1, weightPerMinute: 21 });
-    const client = new ccxt.pro.binance({
-      apiKey: "halkey0001",
-      secret: "hal-secret",
-      options: { fetchMarkets: { types: ["spot"] }, fetchCurrencies: false, fetchMargins: false },
-    });
+    const client = binanceProAt(venue, "halkey0001", "hal-secret");
     try {
-      client.urls.api = {
-        ...client.urls.api as Record<string, unknown>,
-        public: venue.restUrl,
-        private: venue.restUrl,
-        ws: { spot: venue.wsUrl, "ws-api": { spot: venue.wsApiUrl } },
-      };
       const symbol = Object.keys(await client.loadMarkets())[0];
       await assertRejects(() => client.watchOrders(symbol), ccxt.RateLimitExceeded, "-1003");
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -9,6 +9,23 @@
 import type { MarketEvent } from "../../env/venue/mod.ts";
 import { Side } from "../../env/book/mod.ts";
 
+/** The exchange's kline intervals, ms; a venue serves those that are multiples of its bar. */
+export const KLINE_INTERVALS: Record<string, number> = {
+  "1s": 1_000,
+  "1m": 60_000,
+  "3m": 180_000,
+  "5m": 300_000,
+  "15m": 900_000,
+  "30m": 1_800_000,
+  "1h": 3_600_000,
+  "2h": 7_200_000,
+  "4h": 14_400_000,
+  "6h": 21_600_000,
+  "8h": 28_800_000,
+  "12h": 43_200_000,
+  "1d": 86_400_000,
+};
+
 /** Trades kept per symbol. */
 export const TAPE_TRADES = 1_000;
 /** Closed bars kept per symbol. */

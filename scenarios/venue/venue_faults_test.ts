@@ -9,6 +9,7 @@ import { assert, assertEquals, assertRejects } from "../../testing/mod.ts";
 import { loadScenario } from "../spec/mod.ts";
 import { paperExchangeFor } from "./paper_venue.ts";
 import { serveVenue, type VenueServeOptions } from "./venue_server.ts";
+import { binanceAt } from "./ccxt_kit.ts";
 
 const KEY = "frankkey0001", SECRET = "frank-secret";
 
@@ -19,16 +20,7 @@ async function venueWith(options: VenueServeOptions) {
     openAt: Date.now(),
   });
   const venue = serveVenue(exchange, { port: 0, ...options });
-  const client = new ccxt.binance({
-    apiKey: KEY,
-    secret: SECRET,
-    options: { fetchMarkets: { types: ["spot"] }, fetchCurrencies: false, fetchMargins: false },
-  });
-  const api: Record<string, string> = {};
-  for (const name of Object.keys(client.urls.api as Record<string, string>)) {
-    api[name] = `http://127.0.0.1:${venue.port}/unsupported/${name}`;
-  }
-  client.urls.api = { ...api, public: venue.restUrl, private: venue.restUrl };
+  const client = binanceAt(venue, KEY, SECRET);
   return { venue, client, exchange };
 }
 

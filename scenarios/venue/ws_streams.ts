@@ -19,20 +19,8 @@ import { Side } from "../../env/book/mod.ts";
 import { dec } from "./binance_format.ts";
 import type { ExchangeSymbol } from "./exchange_types.ts";
 import type { PaperExchange } from "./paper_exchange.ts";
-import { aggregate, type TapeBar } from "./market_tape.ts";
+import { aggregate, KLINE_INTERVALS, type TapeBar } from "./market_tape.ts";
 
-const INTERVALS: Record<string, number> = {
-  "1s": 1_000,
-  "1m": 60_000,
-  "3m": 180_000,
-  "5m": 300_000,
-  "15m": 900_000,
-  "30m": 1_800_000,
-  "1h": 3_600_000,
-  "2h": 7_200_000,
-  "4h": 14_400_000,
-  "1d": 86_400_000,
-};
 const STREAM = /^([a-z0-9]+)@(trade|aggTrade|bookTicker|depth(?:@100ms)?|kline_([0-9]+[smhd]))$/;
 /** Streams one connection may hold (the exchange's limit). */
 const MAX_STREAMS = 1_024;
@@ -159,7 +147,7 @@ export class StreamHub {
     const s = this.#exchange.symbols.find((x) => x.symbol.toLowerCase() === m[1]);
     if (s === undefined) throw new Error(`unknown symbol in ${JSON.stringify(name)}`);
     if (m[3] !== undefined) {
-      const ms = INTERVALS[m[3]];
+      const ms = KLINE_INTERVALS[m[3]];
       if (ms === undefined || ms % this.#exchange.tape.barMs !== 0) {
         throw new Error(`interval ${m[3]} is not served`);
       }
@@ -224,7 +212,7 @@ export class StreamHub {
   #klines(s: ExchangeSymbol, closed: boolean): void {
     const name = s.symbol.toLowerCase();
     const now = this.#exchange.now();
-    for (const [label, ms] of Object.entries(INTERVALS)) {
+    for (const [label, ms] of Object.entries(KLINE_INTERVALS)) {
       const stream = `${name}@kline_${label}`;
       if (!this.#watched(stream)) continue;
       const from = Math.floor(now / ms) * ms - (closed ? ms : 0);

@@ -1,0 +1,66 @@
+/**
+ * For tests: ccxt's `binance` (REST) or ccxt.pro's (REST and WebSocket) pointed at a paper venue
+ * on 127.0.0.1 — spot's public and private APIs and its streams at the venue, every other API of
+ * the exchange's at a path the venue answers 404, so nothing can leave the machine.
+ * @module
+ */
+import ccxt from "ccxt";
+
+/** The ccxt options a spot-only venue needs: no futures markets, currencies or margin pairs. */
+export const SPOT_ONLY = {
+  fetchMarkets: { types: ["spot"] },
+  fetchCurrencies: false,
+  fetchMargins: false,
+} as const;
+
+/** Where the venue is. */
+export interface VenueUrls {
+  readonly port: number;
+  readonly restUrl: string;
+  readonly wsUrl?: string;
+  readonly wsApiUrl?: string;
+}
+
+function point(client: { urls: { api: unknown } }, venue: VenueUrls): void {
+  const api: Record<string, unknown> = {};
+  for (const name of Object.keys(client.urls.api as Record<string, unknown>)) {
+    api[name] = `http://127.0.0.1:${venue.port}/unsupported/${name}`;
+  }
+  const ws = venue.wsUrl === undefined ? {} : {
+    ws: {
+      spot: venue.wsUrl,
+      margin: venue.wsUrl,
+      future: venue.wsUrl,
+      delivery: venue.wsUrl,
+      "ws-api": { spot: venue.wsApiUrl },
+    },
+  };
+  client.urls.api = { ...api, public: venue.restUrl, private: venue.restUrl, ...ws };
+}
+
+/** ccxt's REST `binance` at `venue`. */
+export function binanceAt(
+  venue: VenueUrls,
+  apiKey: string,
+  secret: string,
+): InstanceType<typeof ccxt.binance> {
+  const client = new ccxt.binance({
+    apiKey,
+    secret,
+    enableRateLimit: false,
+    options: { ...SPOT_ONLY },
+  });
+  point(client, venue);
+  return client;
+}
+
+/** ccxt.pro's `binance` (REST and WebSocket) at `venue`. */
+export function binanceProAt(
+  venue: VenueUrls,
+  apiKey: string,
+  secret: string,
+): InstanceType<typeof ccxt.pro.binance> {
+  const client = new ccxt.pro.binance({ apiKey, secret, options: { ...SPOT_ONLY } });
+  point(client, venue);
+  return client;
+}
