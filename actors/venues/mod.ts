@@ -6,3 +6,6 @@
  */
 export * from "./venue_adapter.ts";
 export * from "./tick_venue_adapter.ts";
+export * from "./ccxt_venue_adapter.ts";
+export * from "./ccxt_types.ts";
+export * from "./ccxt_reconcile.ts";

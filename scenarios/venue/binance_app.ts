@@ -74,7 +74,7 @@ type Handler = (p: Params, ctx: { apiKey: string; now: number }) => unknown;
 /** Builds the app; see the module documentation. */
 export function createVenueApp(deps: VenueAppDeps): Hono {
   const ex = deps.exchange;
-  const faults = deps.faults?.active ? deps.faults : undefined;
+  const faults = deps.faults;
   const clock = deps.clock ?? (() => ex.now());
   const meter = deps.meter ?? new WeightMeter(deps.weightPerMinute ?? 6_000);
   const limit = meter.limit;

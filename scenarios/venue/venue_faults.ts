@@ -29,7 +29,7 @@ export class FaultPlan {
   readonly latencyMs: number;
   readonly lateMs: number;
   readonly dropStreamsEveryMs: number;
-  readonly #errorShare: number;
+  #errorShare: number;
   readonly #lateShare: number;
   readonly #rng: Rng;
   /** Requests answered 503, and order requests answered late, so far. */
@@ -57,6 +57,18 @@ export class FaultPlan {
     this.#errorShare = share(faults.errorShare, "errorShare");
     this.#lateShare = share(faults.lateShare, "lateShare");
     this.#rng = new Rng(faults.seed ?? 1);
+  }
+
+  /** The share of requests answered 503; settable while the venue runs (an outage begins). */
+  get errorShare(): number {
+    return this.#errorShare;
+  }
+
+  set errorShare(share: number) {
+    if (!(share >= 0 && share <= 1)) {
+      throw new RangeError(`errorShare: expected [0, 1], got ${share}`);
+    }
+    this.#errorShare = share;
   }
 
   /** Whether any fault is on. */

@@ -1,0 +1,78 @@
+/**
+ * What a ccxt exchange holds for one account, as {@linkcode Reconciliation}: its open orders, its
+ * trades in each symbol from the cursor on (the last trade time seen; the boundary's trades come
+ * again and are known by their ids), and its balances.
+ * @module
+ */
+import type { Balance, Reconciliation, VenueOrder, VenueTrade } from "./venue_adapter.ts";
+import type { CcxtExchange } from "./ccxt_types.ts";
+
+/** The account being reconciled. */
+export interface ReconcileAccount {
+  /** Our symbol → the exchange's. */
+  readonly symbols: ReadonlyMap<string, string>;
+  /** The client order id of an order by the exchange's id, when we know it. */
+  readonly clientIdOf: (venueOrderId: string) => string | undefined;
+  readonly feeCurrency: string;
+  /** The assets whose balances count (the quote currency and each base asset). */
+  readonly assets: readonly string[];
+}
+
+/** See the module documentation. */
+export async function ccxtReconciliation(
+  ex: CcxtExchange,
+  account: ReconcileAccount,
+  cursor?: string,
+): Promise<Reconciliation> {
+  const since = cursor === undefined ? undefined : Number(cursor);
+  if (since !== undefined && !Number.isSafeInteger(since)) {
+    throw new RangeError(`cursor: expected a cursor from reconcile, got ${cursor}`);
+  }
+  const ours = new Map([...account.symbols].map(([a, b]) => [b, a]));
+  const openOrders: VenueOrder[] = [];
+  const fills: VenueTrade[] = [];
+  for (const [symbol, mine] of ours) {
+    for (const o of await ex.fetchOpenOrders(symbol)) {
+      openOrders.push({
+        clientOrderId: o.clientOrderId ?? o.id,
+        venueOrderId: o.id,
+        symbol: mine,
+        side: o.side,
+        type: o.type === "market" ? "market" : "limit",
+        ...(o.price === undefined ? {} : { price: o.price }),
+        amount: o.amount ?? 0,
+        filled: o.filled ?? 0,
+        remaining: o.remaining ?? 0,
+        status: "open",
+        timestamp: o.timestamp ?? 0,
+      });
+    }
+    // From the cursor's millisecond on, inclusive: a trade listed again is known by its id.
+    for (const tr of await ex.fetchMyTrades(symbol, since)) {
+      fills.push({
+        tradeId: tr.id ?? "",
+        clientOrderId: (tr.order === undefined ? undefined : account.clientIdOf(tr.order)) ??
+          tr.order ?? "",
+        venueOrderId: tr.order ?? "",
+        symbol: mine,
+        side: tr.side ?? "buy",
+        price: tr.price ?? 0,
+        amount: tr.amount ?? 0,
+        fee: { cost: tr.fee?.cost ?? 0, currency: tr.fee?.currency ?? account.feeCurrency },
+        takerOrMaker: tr.takerOrMaker === "maker" ? "maker" : "taker",
+        timestamp: tr.timestamp ?? 0,
+      });
+    }
+  }
+  const raw = await ex.fetchBalance() as Record<
+    string,
+    { free?: number; used?: number; total?: number }
+  >;
+  const balances: Record<string, Balance> = {};
+  for (const asset of new Set(account.assets)) {
+    const b = raw[asset];
+    balances[asset] = { free: b?.free ?? 0, used: b?.used ?? 0, total: b?.total ?? 0 };
+  }
+  const last = fills.reduce((a, f) => Math.max(a, f.timestamp), since ?? 0);
+  return { openOrders, balances, fills, cursor: String(last), truncated: false };
+}
