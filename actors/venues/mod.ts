@@ -9,3 +9,4 @@ export * from "./tick_venue_adapter.ts";
 export * from "./ccxt_venue_adapter.ts";
 export * from "./ccxt_types.ts";
 export * from "./ccxt_reconcile.ts";
+export * from "./ccxt_market_data.ts";

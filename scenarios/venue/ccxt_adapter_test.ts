@@ -5,9 +5,15 @@
  * without ever sending the order twice.
  * @module
  */
-import { assert, assertEquals } from "../../testing/mod.ts";
-import { type AdapterUpdate, CcxtVenueAdapter } from "../../actors/venues/mod.ts";
-import type { Order } from "../../actors/protocol/mod.ts";
+import { assert, assertEquals, assertThrows } from "../../testing/mod.ts";
+import { type AdapterUpdate, CcxtMarketData, CcxtVenueAdapter } from "../../actors/venues/mod.ts";
+import {
+  type Bar,
+  type Order,
+  type Quote,
+  subjectFor,
+  validateMessage,
+} from "../../actors/protocol/mod.ts";
 import { loadScenario } from "../spec/mod.ts";
 import { paperExchangeFor } from "./paper_venue.ts";
 import { serveVenue, type VenueServeOptions } from "./venue_server.ts";
@@ -174,6 +180,59 @@ Deno.test({
       assertEquals(exchange.allOrders(KEY, "SIMUSDT").length, 0);
     } finally {
       await adapter.idle();
+      await venue.shutdown();
+    }
+  },
+});
+
+Deno.test({
+  name: "ccxt market data: the venue's top and closed candles as raw messages, each once, in order",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const { exchange, venue, client } = await setup();
+    try {
+      const published: (Quote | Bar)[] = [];
+      const md = new CcxtMarketData({
+        venue: "paper",
+        exchange: client as never,
+        symbols: new Map([["SIM", "SIM/USDT"]]),
+        publish: (m) => published.push(m),
+        warmupBars: 2,
+        now: () => exchange.now(),
+      });
+      assertEquals(await md.poll(), { quotes: 1, bars: 2, failures: 0 });
+      exchange.advanceTo(exchange.now() + 3 * 60_000);
+      const second = await md.poll();
+      assertEquals(second.bars, 3);
+      assertEquals((await md.poll()).bars, 0, "nothing twice");
+      for (const m of published) {
+        const r = validateMessage(subjectFor(m), m);
+        assert(r.ok, `${m.kind}: ${!r.ok && r.error}`);
+      }
+      const bars = published.filter((m): m is Bar => m.kind === "bar");
+      assertEquals(bars.length, 5);
+      for (let i = 1; i < bars.length; i++) assertEquals(bars[i].ts - bars[i - 1].ts, 60_000);
+      assert(
+        bars.every((b) =>
+          b.ts + 60_000 <= exchange.now() && b.symbol === "SIM" && b.stage === "raw"
+        ),
+      );
+      const quote = published.find((m): m is Quote => m.kind === "quote")!;
+      assert(quote.bid! < quote.ask!);
+      assertThrows(
+        () =>
+          new CcxtMarketData({
+            venue: "x",
+            exchange: client as never,
+            symbols: new Map(),
+            barMs: 7_000,
+            publish: () => {},
+          }),
+        RangeError,
+        "barMs: 7000",
+      );
+    } finally {
       await venue.shutdown();
     }
   },
