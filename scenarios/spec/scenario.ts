@@ -76,7 +76,8 @@ const Sizing = z.discriminatedUnion("kind", [
   }),
 ]);
 
-const Agent = z.strictObject({
+/** One trading agent of a scenario (or of a live session). */
+export const AgentSchema = z.strictObject({
   id: Id,
   symbol: z.string().min(1).optional(),
   policy: PolicyConfigSchema,
@@ -84,7 +85,8 @@ const Agent = z.strictObject({
   cash: Positive.optional(),
 });
 
-const Risk = z.strictObject({
+/** A scenario's (or a live session's) risk limits. */
+export const RiskSchema = z.strictObject({
   maxPosition: Positive.optional(),
   maxOrderNotional: Positive.optional(),
   priceCollarPct: Positive.optional(),
@@ -137,8 +139,8 @@ export const ScenarioSchema = z.strictObject({
   allowShort: z.boolean().default(false),
   margin: Margin.optional(),
   closeAtEnd: z.boolean().default(true),
-  risk: Risk.prefault({}),
-  agents: z.array(Agent).min(1),
+  risk: RiskSchema.prefault({}),
+  agents: z.array(AgentSchema).min(1),
   operator: z.array(z.strictObject({
     atMs: z.number().int().min(0),
     target: Id,
