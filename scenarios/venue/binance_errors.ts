@@ -78,17 +78,9 @@ export const mandatory = (name: string): ApiError =>
 export const eitherMandatory = (a: string, b: string): ApiError =>
   new ApiError(400, -1102, `Param '${a}' or '${b}' must be sent, but both were empty/null!`);
 
-/** -1104: parameters the endpoint does not read. */
-export const notRead = (count: number): ApiError =>
-  new ApiError(400, -1104, `Not all sent parameters were read; read ${count} parameter(s).`);
-
 /** -1106: a parameter sent when not required. */
 export const notRequired = (name: string): ApiError =>
   new ApiError(400, -1106, `Parameter '${name}' sent when not required.`);
-
-/** -1111: more decimals than the asset has. */
-export const tooPrecise = (): ApiError =>
-  new ApiError(400, -1111, "Precision is over the maximum defined for this asset.");
 
 /** -1115/-1116/-1117: an unknown time in force, order type or side. */
 export const invalidEnum = (which: "timeInForce" | "type" | "side"): ApiError =>
@@ -117,7 +109,6 @@ export const REJECT = {
   insufficientBalance: "Account has insufficient balance for requested action.",
   wouldMatch: "Order would immediately match and take.",
   duplicate: "Duplicate order sent.",
-  noLiquidity: "Order book liquidity is less than LOT_SIZE filter minimum quantity.",
 } as const;
 
 /** -2011: a cancel of an order the exchange does not know (or that is no longer open). */

@@ -57,11 +57,6 @@ export class Params {
     return (this.#values.get(name) ?? "") !== "";
   }
 
-  /** The names sent. */
-  names(): string[] {
-    return [...this.#values.keys()];
-  }
-
   /** The text of `name`; -1102 when it is mandatory and missing. */
   text(name: string, required: true): string;
   text(name: string, required?: false): string | undefined;
@@ -152,20 +147,33 @@ export function checkSigned(
   keyring: Keyring,
   now: number,
 ): string {
-  const key = request.apiKey;
-  if (key === null || !API_KEY.test(key)) throw badKeyFormat();
-  const secret = keyring.secretOf(key);
+  const secret = secretFor(request.apiKey, keyring);
+  checkTime(params.integer("timestamp", true), params.integer("recvWindow") ?? 5_000, now);
+  const given = params.text("signature", true);
+  checkSignature(unsigned(request.query) + unsigned(request.body), given, secret);
+  return request.apiKey!;
+}
+
+/** The secret of the account with `apiKey`: -2014 for a missing or malformed key, -2015 unknown. */
+export function secretFor(apiKey: string | null, keyring: Keyring): string {
+  if (apiKey === null || !API_KEY.test(apiKey)) throw badKeyFormat();
+  const secret = keyring.secretOf(apiKey);
   if (secret === undefined) throw invalidKey();
-  const timestamp = params.integer("timestamp", true);
-  const recvWindow = params.integer("recvWindow") ?? 5_000;
+  return secret;
+}
+
+/** A request's time against its receive window: -1131 past 60 s, -1021 ahead or too old. */
+export function checkTime(timestamp: number, recvWindow: number, now: number): void {
   if (recvWindow > MAX_RECV_WINDOW_MS) throw recvWindowTooLarge();
   if (timestamp >= now + 1_000) throw outsideRecvWindow(true);
   if (now - timestamp > recvWindow) throw outsideRecvWindow(false);
-  const given = params.text("signature", true);
-  const payload = unsigned(request.query) + unsigned(request.body);
-  const expected = createHmac("sha256", secret).update(payload).digest("hex");
-  if (!sameText(given.toLowerCase(), expected)) throw badSignature();
-  return key;
+}
+
+/** -1022 unless `given` is the HMAC-SHA256 of `payload` with `secret` (compared in constant time). */
+export function checkSignature(payload: string, given: string, secret: string): void {
+  const a = new TextEncoder().encode(given.toLowerCase());
+  const b = new TextEncoder().encode(signature(payload, secret));
+  if (a.length !== b.length || !timingSafeEqual(a, b)) throw badSignature();
 }
 
 /** HMAC-SHA256 of `payload` with `secret`, hex: what a client signs a request with. */
@@ -178,9 +186,4 @@ function unsigned(part: string): string {
   if (part === "") return "";
   const kept = part.split("&").filter((p) => !p.startsWith("signature="));
   return kept.join("&");
-}
-
-function sameText(a: string, b: string): boolean {
-  const x = new TextEncoder().encode(a), y = new TextEncoder().encode(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -140,7 +140,12 @@ export class MarketTape {
 
   /** Closed bars of `symbol` with `start` in [from, to), then the bar in progress when asked. */
   bars(symbol: number, from: number, to: number, withOpen: boolean): TapeBar[] {
-    const out = this.#bars[symbol].filter((b) => b.start >= from && b.start < to);
+    // Bars are in time order: walk back from the newest, so a recent window costs its length.
+    const all = this.#bars[symbol];
+    let first = all.length;
+    while (first > 0 && all[first - 1].start >= from) first--;
+    const out: TapeBar[] = [];
+    for (let i = first; i < all.length && all[i].start < to; i++) out.push(all[i]);
     const open = this.#open[symbol];
     if (withOpen && open !== undefined && open.start >= from && open.start < to) out.push(open);
     return out;

@@ -29,6 +29,7 @@ import {
 import {
   ApiError,
   filterFailure,
+  invalidKey,
   invalidSymbol,
   noSuchOrder,
   orderRejected,
@@ -260,7 +261,7 @@ export class PaperExchange {
   #account(apiKey: string): Account {
     const a = this.#accounts.get(apiKey);
     if (a === undefined) {
-      throw new ApiError(401, -2015, "Invalid API-key, IP, or permissions for action.");
+      throw invalidKey();
     }
     return a;
   }

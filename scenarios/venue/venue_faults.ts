@@ -71,12 +71,6 @@ export class FaultPlan {
     this.#errorShare = share;
   }
 
-  /** Whether any fault is on. */
-  get active(): boolean {
-    return this.latencyMs > 0 || this.#errorShare > 0 || this.#lateShare > 0 ||
-      this.dropStreamsEveryMs > 0;
-  }
-
   /** Whether this request is answered 503 without being handled. */
   fails(): boolean {
     const yes = this.#errorShare > 0 && this.#rng.float() < this.#errorShare;

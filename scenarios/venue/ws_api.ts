@@ -11,11 +11,10 @@
  * `{"id":…,"status":400,"error":{"code":…,"msg":…}}` and the connection stays open.
  * @module
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
-import { ApiError, badKeyFormat, badSignature, invalidKey, mandatory } from "./binance_errors.ts";
+import { ApiError, illegalCharacters, mandatory } from "./binance_errors.ts";
 import { dec } from "./binance_format.ts";
 import type { OrderReport } from "./exchange_types.ts";
-import { MAX_RECV_WINDOW_MS } from "./binance_request.ts";
+import { checkSignature, checkTime, secretFor } from "./binance_request.ts";
 import type { PaperExchange } from "./paper_exchange.ts";
 import { WeightMeter } from "./weight_meter.ts";
 
@@ -126,7 +125,7 @@ export class UserStreams {
     }
   }
 
-  /** Checks a signed subscription's key, time and signature; returns the key. */
+  /** Checks a signed subscription's key, time and signature, as REST does; returns the key. */
   #check(params: Record<string, unknown>): string {
     const text = (name: string) => {
       const v = params[name];
@@ -134,24 +133,19 @@ export class UserStreams {
       return String(v);
     };
     const apiKey = text("apiKey");
-    if (!/^[A-Za-z0-9]{1,128}$/.test(apiKey)) throw badKeyFormat();
-    const secret = this.#exchange.secretOf(apiKey);
-    if (secret === undefined) throw invalidKey();
-    const timestamp = Number(text("timestamp"));
-    const recvWindow = params.recvWindow === undefined ? 5_000 : Number(params.recvWindow);
-    const now = this.#clock();
-    if (
-      !Number.isSafeInteger(timestamp) || !(recvWindow > 0 && recvWindow <= MAX_RECV_WINDOW_MS) ||
-      timestamp >= now + 1_000 || now - timestamp > recvWindow
-    ) {
-      throw new ApiError(400, -1021, "Timestamp for this request is outside of the recvWindow.");
-    }
-    const signature = text("signature").toLowerCase();
+    const secret = secretFor(apiKey, this.#exchange);
+    const number = (name: string, v: string) => {
+      if (!/^[0-9]{1,20}$/.test(v)) throw illegalCharacters(name, "^[0-9]{1,20}$");
+      return Number(v);
+    };
+    const recvWindow = params.recvWindow === undefined
+      ? 5_000
+      : number("recvWindow", text("recvWindow"));
+    checkTime(number("timestamp", text("timestamp")), recvWindow, this.#clock());
+    // Signed: every other parameter, sorted by name, as name=value joined by &.
     const payload = Object.keys(params).filter((k) => k !== "signature").sort()
       .map((k) => `${k}=${String(params[k])}`).join("&");
-    const expected = createHmac("sha256", secret).update(payload).digest("hex");
-    const a = new TextEncoder().encode(signature), b = new TextEncoder().encode(expected);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) throw badSignature();
+    checkSignature(payload, text("signature"), secret);
     return apiKey;
   }
 
