@@ -55,8 +55,8 @@ export interface RiskInput {
   readonly agents: readonly { readonly agentId: string; readonly startCash: number }[];
   readonly limits: RiskLimits;
   readonly global: GlobalLimits;
-  /** The session's epoch, part of every client order id ({@linkcode clientOrderIdOf}). */
-  readonly sessionEpoch?: number;
+  /** The session's epoch, in every client order id ({@linkcode clientOrderIdOf}); may change. */
+  readonly sessionEpoch?: number | (() => number);
   readonly publish: (m: Message) => void;
   readonly now: () => number;
 }

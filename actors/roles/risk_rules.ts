@@ -545,6 +545,11 @@ function describe(value: unknown): string {
  * session epoch E > 0. The counter is part of risk's checkpoint, so a restarted actor goes on
  * counting; the epoch, journaled by the session, separates sessions trading at one venue.
  */
-export function clientOrderIdOf(agentId: string, epoch: number | undefined, n: number): string {
-  return epoch === undefined || epoch === 0 ? `${agentId}:${n}` : `${agentId}:e${epoch}:${n}`;
+export function clientOrderIdOf(
+  agentId: string,
+  epoch: number | (() => number) | undefined,
+  n: number,
+): string {
+  const e = typeof epoch === "function" ? epoch() : epoch;
+  return e === undefined || e === 0 ? `${agentId}:${n}` : `${agentId}:e${e}:${n}`;
 }

@@ -53,7 +53,7 @@ import {
   type Sizing,
   type UnknownOrderPolicy,
 } from "../roles/mod.ts";
-import type { AdapterUpdate, VenueAdapter } from "../venues/mod.ts";
+import type { AdapterUpdate, Reconciliation, VenueAdapter } from "../venues/mod.ts";
 import { feature, featureName, type FeatureSet, featureSet } from "../../policies/features/mod.ts";
 import type { Policy } from "../../policies/rules/mod.ts";
 import { Supervisor, type SupervisorOptions } from "./supervisor.ts";
@@ -85,9 +85,10 @@ export interface TradingSystemConfig {
   /**
    * The session's epoch, from its journal (actors/journal): part of every client order id, so a
    * restarted session never reuses one at a venue that outlived it. Absent in a simulation,
-   * whose venue starts afresh with the run: ids are then `agentId:n`.
+   * whose venue starts afresh with the run: ids are then `agentId:n`. A function when it changes
+   * while the system runs (a live session replaying its journal, session by session).
    */
-  readonly sessionEpoch?: number;
+  readonly sessionEpoch?: number | (() => number);
   /**
    * The features the agents' policies read (computed once per symbol). The bar close, the price
    * every agent sizes and marks its position at, is added when no policy asks for it.
@@ -102,6 +103,12 @@ export interface TradingSystemConfig {
   readonly publish?: (m: Message) => void;
   /** How an event from outside the bus enters the system. Default: at once. */
   readonly schedule?: (fn: () => void) => void;
+  /**
+   * How an event from outside the bus — a venue update, a reconciliation, a timer — reaches its
+   * actor, instead of `schedule`: a live session journals it first, then delivers it with
+   * {@linkcode TradingSystem.deliver} (and delivers it again when it replays the journal).
+   */
+  readonly enter?: (actor: string, event: ExternalEvent) => void;
   /** Restart policy and crash log. */
   readonly supervision?: Pick<
     SupervisorOptions,
@@ -114,6 +121,17 @@ export interface TradingSystemConfig {
   readonly drain?: () => Promise<void>;
 }
 
+/** An event from outside the bus, sent to one actor (it is plain data: it can be journaled). */
+export type ExternalEvent =
+  | { readonly type: "venue"; readonly agentId: string; readonly update: AdapterUpdate }
+  | {
+    readonly type: "reconcile";
+    readonly agentId: string;
+    readonly found: Reconciliation;
+    readonly unknownOrders: UnknownOrderPolicy;
+  }
+  | { readonly type: "timer" };
+
 /** A running trading system. */
 export interface TradingSystem {
   readonly supervisor: Supervisor;
@@ -121,6 +139,8 @@ export interface TradingSystem {
   readonly adapters: ReadonlyMap<string, VenueAdapter>;
   /** The market-data actor's staleness timer: call it on the clock's beat. */
   timer(): void;
+  /** Delivers an event from outside the bus to `actor` now (see `enter`). */
+  deliver(actor: string, event: ExternalEvent): void;
   /** The monitor's books: positions, equity curves, prices and events so far. */
   monitor(): MonitorState;
   /**
@@ -179,6 +199,8 @@ export function startTradingSystem(config: TradingSystemConfig): TradingSystem {
   const send = config.publish ?? ((m: Message) => bus.publish(subjectFor(m), m));
   const schedule = config.schedule ?? ((fn: () => void) => fn());
   const supervisor = new Supervisor(bus, { publish: send, now: config.now, ...config.supervision });
+  const enter = config.enter ??
+    ((actor: string, event: ExternalEvent) => schedule(() => supervisor.send(actor, event)));
   // Each actor publishes through its gate: what it publishes while it replays after a restart
   // was published the first time. Its clock reads the times the replayed events first came at
   // (supervisor.ts).
@@ -196,8 +218,7 @@ export function startTradingSystem(config: TradingSystemConfig): TradingSystem {
     if (adapters.has(a.agentId)) throw new RangeError(`agents: ${a.agentId} appears twice`);
     const adapter = config.venue(
       a,
-      (update) =>
-        schedule(() => supervisor.send("broker", { type: "venue", agentId: a.agentId, update })),
+      (update) => enter("broker", { type: "venue", agentId: a.agentId, update }),
     );
     const market = adapter.markets.find((m) => m.symbol === a.symbol);
     if (market === undefined) {
@@ -286,7 +307,11 @@ export function startTradingSystem(config: TradingSystemConfig): TradingSystem {
   return {
     supervisor,
     adapters,
-    timer: () => supervisor.send("market-data", { type: "timer" }),
+    timer: () =>
+      config.enter === undefined
+        ? supervisor.send("market-data", { type: "timer" })
+        : config.enter("market-data", { type: "timer" }),
+    deliver: (actor, event) => supervisor.send(actor, event),
     monitor: () => supervisor.snapshot("monitor")!.context as MonitorState,
     async reconcile(options = {}) {
       const unknownOrders = options.unknownOrders ?? "cancel";
@@ -297,9 +322,7 @@ export function startTradingSystem(config: TradingSystemConfig): TradingSystem {
         ),
       );
       for (const [agentId, f] of found) {
-        schedule(() =>
-          supervisor.send("broker", { type: "reconcile", agentId, found: f, unknownOrders })
-        );
+        enter("broker", { type: "reconcile", agentId, found: f, unknownOrders });
       }
       await config.drain?.();
       const out = new Map<string, ReconcileSummary>();

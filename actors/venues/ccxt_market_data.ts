@@ -83,6 +83,14 @@ export class CcxtMarketData {
     this.#now = options.now ?? Date.now;
   }
 
+  /**
+   * Goes on from a candle published before (a restarted session's last journaled one): later
+   * polls publish only the candles after the one starting at `ts`, and no warm-up.
+   */
+  resumeAfter(symbol: string, ts: number): void {
+    this.#lastBar.set(symbol, ts);
+  }
+
   /** One round over every symbol; a symbol whose request fails is asked again next round. */
   async poll(): Promise<{ quotes: number; bars: number; failures: number }> {
     let quotes = 0, bars = 0, failures = 0;

@@ -47,12 +47,21 @@ export async function ccxtReconciliation(
         timestamp: o.timestamp ?? 0,
       });
     }
-    // From the cursor's millisecond on, inclusive: a trade listed again is known by its id.
+    // From the cursor's millisecond on, inclusive: a trade listed again is known by its id. A
+    // trade of an order the caller does not know (sent before a restart, say) takes the client
+    // id of the order the exchange has, looked up once per order.
+    const looked = new Map<string, string | undefined>();
     for (const tr of await ex.fetchMyTrades(symbol, since)) {
+      let clientOrderId = tr.order === undefined ? undefined : account.clientIdOf(tr.order);
+      if (clientOrderId === undefined && tr.order !== undefined) {
+        if (!looked.has(tr.order)) {
+          looked.set(tr.order, (await ex.fetchOrder(tr.order, symbol)).clientOrderId);
+        }
+        clientOrderId = looked.get(tr.order);
+      }
       fills.push({
         tradeId: tr.id ?? "",
-        clientOrderId: (tr.order === undefined ? undefined : account.clientIdOf(tr.order)) ??
-          tr.order ?? "",
+        clientOrderId: clientOrderId ?? tr.order ?? "",
         venueOrderId: tr.order ?? "",
         symbol: mine,
         side: tr.side ?? "buy",

@@ -65,7 +65,8 @@ export function isAmbiguous(error: unknown): boolean {
 }
 
 interface Tracked {
-  readonly order: Order;
+  readonly clientOrderId: string;
+  /** The exchange's symbol. */
   readonly symbol: string;
   venueOrderId: string | undefined;
   readonly tradeIds: Set<string>;
@@ -163,7 +164,7 @@ export class CcxtVenueAdapter implements VenueAdapter {
       );
     }
     const t: Tracked = {
-      order,
+      clientOrderId: order.clientOrderId,
       symbol,
       venueOrderId: undefined,
       tradeIds: new Set(),
@@ -224,7 +225,7 @@ export class CcxtVenueAdapter implements VenueAdapter {
   poll(): Promise<void> {
     const p = (async () => {
       const live = [...this.#orders.values()].filter((t) =>
-        !t.finished && t.venueOrderId !== undefined && !this.#resolving.has(t.order.clientOrderId)
+        !t.finished && t.venueOrderId !== undefined && !this.#resolving.has(t.clientOrderId)
       );
       for (const symbol of new Set(live.map((t) => t.symbol))) await this.#fetchFills(symbol);
       for (const t of live) {
@@ -257,22 +258,39 @@ export class CcxtVenueAdapter implements VenueAdapter {
     }
   }
 
-  reconcile(cursor?: string): Promise<Reconciliation> {
+  /**
+   * What the exchange holds for the account (ccxt_reconcile.ts). Its open orders this adapter did
+   * not send — after a restart, all of them — are tracked from then on, with the trades found, so
+   * {@linkcode poll} follows them and {@linkcode cancel} can cancel them.
+   */
+  async reconcile(cursor?: string): Promise<Reconciliation> {
     const byVenueId = new Map<string, string>();
     for (const t of this.#orders.values()) {
-      if (t.venueOrderId !== undefined) byVenueId.set(t.venueOrderId, t.order.clientOrderId);
+      if (t.venueOrderId !== undefined) byVenueId.set(t.venueOrderId, t.clientOrderId);
     }
-    return ccxtReconciliation(this.#ex, {
+    const found = await ccxtReconciliation(this.#ex, {
       symbols: this.#symbols,
       clientIdOf: (venueOrderId) => byVenueId.get(venueOrderId),
       feeCurrency: this.feeCurrency,
       assets: [this.feeCurrency, ...this.markets.map((m) => m.base)],
     }, cursor);
+    for (const o of found.openOrders) {
+      if (this.#orders.has(o.clientOrderId)) continue;
+      this.#orders.set(o.clientOrderId, {
+        clientOrderId: o.clientOrderId,
+        symbol: this.#symbols.get(o.symbol) ?? o.symbol,
+        venueOrderId: o.venueOrderId,
+        tradeIds: new Set(),
+        finished: false,
+      });
+    }
+    for (const f of found.fills) this.#orders.get(f.clientOrderId)?.tradeIds.add(f.tradeId);
+    return found;
   }
 
   /** What the exchange says of `t` (an answer or a lookup) as updates, each said once. */
   #apply(t: Tracked, o: CcxtOrder): void {
-    const clientOrderId = t.order.clientOrderId,
+    const clientOrderId = t.clientOrderId,
       venueOrderId = o.id,
       ts = o.timestamp ?? this.#now();
     if (t.venueOrderId === undefined) {
@@ -306,7 +324,7 @@ export class CcxtVenueAdapter implements VenueAdapter {
     t.tradeIds.add(id);
     this.#onUpdate({
       type: "fill",
-      clientOrderId: t.order.clientOrderId,
+      clientOrderId: t.clientOrderId,
       venueOrderId,
       tradeId: id,
       ts: tr.timestamp ?? ts,
@@ -319,7 +337,7 @@ export class CcxtVenueAdapter implements VenueAdapter {
 
   /** Looks an ambiguous order up by its client id until found, or declares it not placed. */
   async #resolve(t: Tracked, cause: unknown): Promise<void> {
-    const clientOrderId = t.order.clientOrderId;
+    const clientOrderId = t.clientOrderId;
     this.#resolving.add(clientOrderId);
     try {
       for (let n = 1; n <= this.#lookups; n++) {

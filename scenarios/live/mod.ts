@@ -3,3 +3,7 @@
  * @module
  */
 export * from "./live_config.ts";
+export * from "./live_journal.ts";
+export * from "./live_exchange.ts";
+export * from "./live_session.ts";
+export * from "./ccxt_clients.ts";

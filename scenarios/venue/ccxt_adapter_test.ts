@@ -17,7 +17,7 @@ import {
 import { loadScenario } from "../spec/mod.ts";
 import { paperExchangeFor } from "./paper_venue.ts";
 import { serveVenue, type VenueServeOptions } from "./venue_server.ts";
-import { binanceAt } from "./ccxt_kit.ts";
+import { binanceAt } from "../live/mod.ts";
 
 const KEY = "ivykey0001", SECRET = "ivy-secret";
 
@@ -27,7 +27,7 @@ async function setup(options: VenueServeOptions = {}) {
     accounts: [{ name: "ivy", apiKey: KEY, secret: SECRET, cash: 100_000 }],
   });
   const venue = serveVenue(exchange, { port: 0, speed: 0, ...options });
-  const client = binanceAt(venue, KEY, SECRET);
+  const client = await binanceAt(venue, KEY, SECRET);
   // The virtual clock: the client's nonce follows the venue's time.
   const sync = () => client.options["timeDifference"] = Date.now() - exchange.now();
   sync();

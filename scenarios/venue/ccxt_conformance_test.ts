@@ -10,7 +10,7 @@ import { assert, assertEquals, assertRejects, delay } from "../../testing/mod.ts
 import { loadScenario } from "../spec/mod.ts";
 import { createVenueApp } from "./binance_app.ts";
 import { paperExchangeFor } from "./paper_venue.ts";
-import { binanceAt } from "./ccxt_kit.ts";
+import { binanceAt } from "../live/mod.ts";
 
 const SCENARIO = new URL("../calm.json", import.meta.url).pathname;
 const KEY = "alicekey0001", SECRET = "alice-secret";
@@ -26,7 +26,7 @@ async function venue(weightPerMinute?: number) {
     ...(weightPerMinute === undefined ? {} : { weightPerMinute }),
   });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
-  const client = clientOf(server.addr.port, KEY, SECRET);
+  const client = await clientOf(server.addr.port, KEY, SECRET);
   return { exchange, server, client, [Symbol.asyncDispose]: () => server.shutdown() };
 }
 
@@ -111,14 +111,14 @@ Deno.test({
     const id = markets[symbol]!.id;
     const port = server.addr.port;
     // -2015 unknown key, -1022 bad signature.
-    const stranger = clientOf(port, "nobody0000", SECRET);
+    const stranger = await clientOf(port, "nobody0000", SECRET);
     await stranger.loadMarkets();
     await assertRejects(() => stranger.fetchBalance(), ccxt.AuthenticationError, "-2015");
-    const forger = clientOf(port, KEY, "not-the-secret");
+    const forger = await clientOf(port, KEY, "not-the-secret");
     await forger.loadMarkets();
     await assertRejects(() => forger.fetchBalance(), ccxt.AuthenticationError, "-1022");
     // -1021: a clock 10 s behind is outside the 5 s receive window.
-    const late = clientOf(port, KEY, SECRET);
+    const late = await clientOf(port, KEY, SECRET);
     await late.loadMarkets();
     late.options["timeDifference"] = 10_000;
     late.options["recvWindow"] = 5_000;

@@ -9,7 +9,7 @@ import { assert, assertEquals, assertRejects } from "../../testing/mod.ts";
 import { loadScenario } from "../spec/mod.ts";
 import { paperExchangeFor } from "./paper_venue.ts";
 import { serveVenue } from "./venue_server.ts";
-import { binanceProAt } from "./ccxt_kit.ts";
+import { binanceProAt } from "../live/mod.ts";
 
 Deno.test({
   name: "ccxt.pro binance watches the paper venue: trades, order book, klines, its own orders",
@@ -22,7 +22,7 @@ Deno.test({
       openAt: Date.now(),
     });
     const venue = serveVenue(exchange, { port: 0, speed: 5 });
-    const client = binanceProAt(venue, "erinkey0001", "erin-secret");
+    const client = await binanceProAt(venue, "erinkey0001", "erin-secret");
     try {
       const symbol = Object.keys(await client.loadMarkets())[0];
 
@@ -84,7 +84,7 @@ Deno.test({
     globalThis.addEventListener("unhandledrejection", internal);
     // loadMarkets weighs 20; the subscription's 2 more are over 21, counted with REST's.
     const venue = serveVenue(exchange, { port: 0, speed: 1, weightPerMinute: 21 });
-    const client = binanceProAt(venue, "halkey0001", "hal-secret");
+    const client = await binanceProAt(venue, "halkey0001", "hal-secret");
     try {
       const symbol = Object.keys(await client.loadMarkets())[0];
       await assertRejects(() => client.watchOrders(symbol), ccxt.RateLimitExceeded, "-1003");

@@ -9,7 +9,7 @@ import { assert, assertEquals, assertRejects } from "../../testing/mod.ts";
 import { loadScenario } from "../spec/mod.ts";
 import { paperExchangeFor } from "./paper_venue.ts";
 import { serveVenue, type VenueServeOptions } from "./venue_server.ts";
-import { binanceAt } from "./ccxt_kit.ts";
+import { binanceAt } from "../live/mod.ts";
 
 const KEY = "frankkey0001", SECRET = "frank-secret";
 
@@ -20,7 +20,7 @@ async function venueWith(options: VenueServeOptions) {
     openAt: Date.now(),
   });
   const venue = serveVenue(exchange, { port: 0, ...options });
-  const client = binanceAt(venue, KEY, SECRET);
+  const client = await binanceAt(venue, KEY, SECRET);
   return { venue, client, exchange };
 }
 

@@ -1,10 +1,23 @@
 /**
- * For tests: ccxt's `binance` (REST) or ccxt.pro's (REST and WebSocket) pointed at a paper venue
- * on 127.0.0.1 — spot's public and private APIs and its streams at the venue, every other API of
- * the exchange's at a path the venue answers 404, so nothing can leave the machine.
+ * ccxt clients for a live session: a real exchange's (ccxt's own URLs, its rate limit on), or
+ * ccxt's `binance` (REST) and ccxt.pro's (REST and WebSocket) pointed at a paper venue — spot's
+ * public and private APIs and its streams at the venue, every other API of the exchange's at a
+ * path the venue answers 404, so nothing can leave the machine.
+ *
+ * ccxt loads when the first client is made (it is large, and only live sessions and their tests
+ * need it).
  * @module
  */
-import ccxt from "ccxt";
+import type ccxtTypes from "ccxt";
+
+type Ccxt = typeof ccxtTypes;
+
+let loaded: Promise<Ccxt> | undefined;
+
+/** ccxt, loaded once. */
+export function loadCcxt(): Promise<Ccxt> {
+  return loaded ??= import("ccxt").then((m) => m.default as Ccxt);
+}
 
 /** The ccxt options a spot-only venue needs: no futures markets, currencies or margin pairs. */
 export const SPOT_ONLY = {
@@ -39,11 +52,12 @@ function point(client: { urls: { api: unknown } }, venue: VenueUrls): void {
 }
 
 /** ccxt's REST `binance` at `venue`. */
-export function binanceAt(
+export async function binanceAt(
   venue: VenueUrls,
   apiKey: string,
   secret: string,
-): InstanceType<typeof ccxt.binance> {
+): Promise<InstanceType<Ccxt["binance"]>> {
+  const ccxt = await loadCcxt();
   const client = new ccxt.binance({
     apiKey,
     secret,
@@ -55,11 +69,12 @@ export function binanceAt(
 }
 
 /** ccxt.pro's `binance` (REST and WebSocket) at `venue`. */
-export function binanceProAt(
+export async function binanceProAt(
   venue: VenueUrls,
   apiKey: string,
   secret: string,
-): InstanceType<typeof ccxt.pro.binance> {
+): Promise<InstanceType<Ccxt["pro"]["binance"]>> {
+  const ccxt = await loadCcxt();
   const client = new ccxt.pro.binance({ apiKey, secret, options: { ...SPOT_ONLY } });
   point(client, venue);
   return client;

@@ -1,0 +1,367 @@
+/**
+ * A live session: the trading system of `deno task sim` — the same actors, risk limits and kill
+ * switch — trading through ccxt (the local paper venue or a real exchange) on the exchange's
+ * clock, journaled so that a killed process carries on where it stopped.
+ *
+ * **Inputs, one at a time.** Everything that reaches the actors from outside — raw market data,
+ * venue updates, reconciliations, the timer — enters through one door: it is stamped with the
+ * exchange's time, appended to the journal (live_journal.ts), and handled to the end (the bus
+ * drained) before the next one enters, the actors' clock reading the stamp throughout. So the
+ * actors are a pure function of the journal.
+ *
+ * **Orders are journaled before they leave.** The journal is synced before each order or cancel
+ * goes to the exchange, so an order the exchange may have is always one the journal can rebuild.
+ *
+ * **Restart.** {@linkcode LiveSession.open} on a journal replays it — every input again, through
+ * the same actors, with each past session's epoch in the client order ids it makes and nothing
+ * sent to the exchange — then reconciles every account with the exchange (fills missed while
+ * down adopted, orders ended while down closed, unknown orders cancelled). An account whose
+ * positions do not reconcile is refused (its agent halted, a critical alert), and
+ * {@linkcode LiveSession.refused} says why: the command does not start trading then.
+ *
+ * **Running.** {@linkcode LiveSession.round}: the exchange's time, market data (raw quotes and
+ * closed bars), each account's live orders polled (new fills, how each stands), the market-data
+ * timer, and every `reconcileEvery` rounds a reconciliation (open orders and balances; a
+ * difference is an alert and halts the agent); the journal synced.
+ *
+ * **Stopping.** {@linkcode LiveSession.stop}: waits for what is in flight, optionally cancels
+ * every open order (and waits for the answers), reconciles once more, drains the actors and
+ * closes the journal.
+ * @module
+ */
+import { MemoryBus } from "../../actors/bus/mod.ts";
+import { type Bar, type Message, type Quote, subjectFor } from "../../actors/protocol/mod.ts";
+import {
+  type BrokerContext,
+  type ReconcileSummary,
+  validateLimits,
+} from "../../actors/roles/mod.ts";
+import {
+  type ExternalEvent,
+  startTradingSystem,
+  type TradingSystem,
+} from "../../actors/system/mod.ts";
+import { CcxtMarketData, CcxtVenueAdapter } from "../../actors/venues/mod.ts";
+import { featureSet } from "../../policies/features/mod.ts";
+import { createPolicy, loadPolicyModels } from "../../policies/serving/mod.ts";
+import { dataPath } from "../spec/mod.ts";
+import type { LiveConfig } from "./live_config.ts";
+import { type LiveInput, LiveJournal, type LiveRecord } from "./live_journal.ts";
+import { type LiveExchange, startingCash, syncClocks } from "./live_exchange.ts";
+
+/** Options of {@linkcode LiveSession.open}. */
+export interface LiveSessionOptions {
+  readonly config: LiveConfig;
+  /** Each agent's client (its account at the exchange), by agent id. */
+  readonly exchanges: ReadonlyMap<string, LiveExchange>;
+  /** Venue name in messages. Default: the config's exchange name. */
+  readonly venue?: string;
+  /** Every bus message, as JSON (the session recording). */
+  readonly record?: (line: string) => void;
+  /** Lines for the user. */
+  readonly log?: (line: string) => void;
+  /** Candle interval, ms. Default 60,000. */
+  readonly barMs?: number;
+  /** Candles the first poll publishes (so policies warm up at once). Default 50. */
+  readonly warmupBars?: number;
+  /** Rounds between reconciliations while running. Default 10. */
+  readonly reconcileEvery?: number;
+  /** Lookups of an ambiguous order before it is declared not placed. Default 5. */
+  readonly lookups?: number;
+  /** Wait before the n-th lookup: n × this, ms. Default 500. */
+  readonly lookupDelayMs?: number;
+}
+
+/** What a round did. */
+export interface RoundResult {
+  readonly quotes: number;
+  readonly bars: number;
+  readonly failures: number;
+}
+
+/** See the module documentation. */
+export class LiveSession {
+  readonly journal: LiveJournal;
+  readonly system: TradingSystem;
+  readonly adapters: ReadonlyMap<string, CcxtVenueAdapter>;
+  /** Inputs replayed from the journal when the session opened. */
+  readonly replayed: number;
+  readonly #options: LiveSessionOptions;
+  readonly #bus: MemoryBus;
+  readonly #md: CcxtMarketData;
+  readonly #clockSource: LiveExchange;
+  #epoch: number;
+  #replaying = true;
+  /** The stamp of the input being handled; the actors' clock. */
+  #current: number | undefined;
+  #busy = false;
+  readonly #queue: LiveInput[] = [];
+  /** The exchange's time minus the wall clock's, from the last `fetchTime`. */
+  #offset = 0;
+  #last = 0;
+  #rounds = 0;
+  #inputs = 0;
+  #reconciled: ReadonlyMap<string, ReconcileSummary> = new Map();
+  #stopped: Promise<void> | undefined;
+
+  private constructor(
+    options: LiveSessionOptions,
+    journal: LiveJournal,
+    adapters: Map<string, CcxtVenueAdapter>,
+    bind: (agentId: string, fn: (u: ExternalEvent) => void) => void,
+    models: Awaited<ReturnType<typeof loadPolicyModels>>,
+  ) {
+    const { config } = options;
+    this.#options = options;
+    this.journal = journal;
+    this.adapters = adapters;
+    this.#epoch = journal.past[0]?.epoch ?? journal.epoch;
+    this.#bus = new MemoryBus({ mode: "manual", clock: { now: () => this.now() } });
+    if (options.record !== undefined) {
+      const record = options.record;
+      this.#bus.subscribe(">", (m: Message) => record(JSON.stringify(m)));
+    }
+    const symbols = Object.keys(config.symbols);
+    const agents = config.agents.map((a) => ({
+      agentId: a.id,
+      symbol: a.symbol ?? symbols[0],
+      startCash: journal.startCash[a.id],
+      sizing: a.sizing,
+      policy: createPolicy(a.policy, models),
+    }));
+    const { haltScope, killDrawdownPct, flattenOnHalt, ...limits } = config.risk;
+    const venue = options.venue ?? config.exchange.name;
+    this.system = startTradingSystem({
+      bus: this.#bus,
+      now: () => this.#current ?? this.now(),
+      agents,
+      venue: (a) => {
+        const adapter = adapters.get(a.agentId)!;
+        bind(a.agentId, (e) => this.#enter({ kind: "ev", actor: "broker", e }));
+        return {
+          venue: adapter.venue,
+          feeCurrency: adapter.feeCurrency,
+          markets: adapter.markets,
+          submit: (order) => {
+            if (this.#replaying) return;
+            this.journal.sync();
+            adapter.submit(order);
+          },
+          cancel: (id) => {
+            if (this.#replaying) return;
+            this.journal.sync();
+            adapter.cancel(id);
+          },
+          reconcile: (cursor) => adapter.reconcile(cursor),
+        };
+      },
+      enter: (actor, e) => this.#enter({ kind: "ev", actor, e }),
+      allowShort: false,
+      risk: {
+        limits: validateLimits(limits),
+        global: { haltScope, killDrawdownPct, flattenOnHalt },
+      },
+      sessionEpoch: () => this.#epoch,
+      features: featureSet(`${venue}-live-features`, agents.flatMap((a) => a.policy.features)),
+      clockSymbol: agents[0].symbol,
+    });
+    const first = options.exchanges.get(config.agents[0].id)!;
+    this.#clockSource = first;
+    this.#md = new CcxtMarketData({
+      venue,
+      exchange: first,
+      symbols: new Map(Object.entries(config.symbols)),
+      barMs: options.barMs ?? 60_000,
+      warmupBars: options.warmupBars ?? 50,
+      publish: (m: Quote | Bar) => this.#enter({ kind: "bus", m }),
+      now: () => this.now(),
+    });
+    // The journal's inputs again, each in its session's epoch, nothing sent to the exchange.
+    const lastBar = new Map<string, number>();
+    for (const r of journal.past) {
+      this.#epoch = r.epoch;
+      this.#handle(r, r.ts);
+      if (r.kind === "bus" && r.m.kind === "bar") lastBar.set(r.m.symbol, r.m.ts);
+    }
+    for (const [symbol, ts] of lastBar) this.#md.resumeAfter(symbol, ts);
+    this.replayed = journal.past.length;
+    this.#epoch = journal.epoch;
+    this.#replaying = false;
+  }
+
+  /**
+   * Opens the session: markets loaded for every account, the journal opened (created with each
+   * agent's starting cash — the config's, else the account's free quote balance — or replayed),
+   * the exchange's clock read, and every account reconciled. Trading starts with
+   * {@linkcode round}, unless {@linkcode refused}.
+   */
+  static async open(options: LiveSessionOptions): Promise<LiveSession> {
+    const { config } = options;
+    const symbols = new Map(Object.entries(config.symbols));
+    const venue = options.venue ?? config.exchange.name;
+    const models = await loadPolicyModels(config.agents.map((a) => a.policy), dataPath);
+    const first = options.exchanges.get(config.agents[0].id);
+    if (first !== undefined) await syncClocks(first, options.exchanges.values());
+    const adapters = new Map<string, CcxtVenueAdapter>();
+    const sinks = new Map<string, (e: ExternalEvent) => void>();
+    for (const a of config.agents) {
+      const exchange = options.exchanges.get(a.id);
+      if (exchange === undefined) throw new RangeError(`agents: no exchange client for ${a.id}`);
+      adapters.set(
+        a.id,
+        await CcxtVenueAdapter.open({
+          venue,
+          exchange,
+          symbols,
+          onUpdate: (update) => sinks.get(a.id)?.({ type: "venue", agentId: a.id, update }),
+          ...(options.lookups === undefined ? {} : { lookups: options.lookups }),
+          ...(options.lookupDelayMs === undefined ? {} : { lookupDelayMs: options.lookupDelayMs }),
+        }),
+      );
+    }
+    const journal = await LiveJournal.open(
+      config.journalDir,
+      config,
+      () => startingCash(config, adapters, options.exchanges),
+    );
+    let session: LiveSession;
+    try {
+      session = new LiveSession(
+        options,
+        journal,
+        adapters,
+        (id, fn) => sinks.set(id, fn),
+        models,
+      );
+      await session.#tick();
+      await session.reconcile();
+    } catch (error) {
+      journal.close();
+      throw error;
+    }
+    return session;
+  }
+
+  /** The exchange's time, as last read, moved on by the wall clock since; never backwards. */
+  now(): number {
+    const t = Math.floor(Date.now() + this.#offset);
+    if (t > this.#last) this.#last = t;
+    return this.#last;
+  }
+
+  /** Inputs entered in this process (not counting the replay). */
+  get inputs(): number {
+    return this.#inputs;
+  }
+
+  /** Rounds run. */
+  get rounds(): number {
+    return this.#rounds;
+  }
+
+  /** The last reconciliation's summary per agent. */
+  get reconciled(): ReadonlyMap<string, ReconcileSummary> {
+    return this.#reconciled;
+  }
+
+  /** Why trading is refused (accounts that do not reconcile), or undefined. */
+  get refused(): string | undefined {
+    const broker = this.system.supervisor.snapshot("broker")?.context as BrokerContext | undefined;
+    const out: string[] = [];
+    for (const [id, a] of broker?.accounts ?? []) {
+      if (a.refused !== undefined) out.push(`${id}: ${a.refused}`);
+    }
+    return out.length === 0 ? undefined : out.join("; ");
+  }
+
+  /** Resolves once no request to the exchange is in flight (orders, cancels, lookups, polls). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.adapters.values()].map((a) => a.idle()));
+  }
+
+  /** Publishes `m` on the bus as an input (an operator's control, say): journaled, handled. */
+  publish(m: Message): void {
+    this.#enter({ kind: "bus", m });
+  }
+
+  /** Reconciles every account with the exchange, once nothing is in flight. */
+  async reconcile(): Promise<ReadonlyMap<string, ReconcileSummary>> {
+    await this.settled();
+    this.#reconciled = await this.system.reconcile({ unknownOrders: "cancel" });
+    this.journal.sync();
+    return this.#reconciled;
+  }
+
+  /** One round; see the module documentation. */
+  async round(): Promise<RoundResult> {
+    await this.#tick();
+    const md = await this.#md.poll();
+    await Promise.all([...this.adapters.values()].map((a) => a.poll()));
+    this.system.timer();
+    this.#rounds++;
+    if (this.#rounds % (this.#options.reconcileEvery ?? 10) === 0) await this.reconcile();
+    this.journal.sync();
+    return md;
+  }
+
+  /**
+   * Stops: in-flight requests answered, every open order cancelled when `cancelOpen`, a last
+   * reconciliation, the actors drained and stopped, the journal closed. Idempotent.
+   */
+  stop(options: { readonly cancelOpen?: boolean } = {}): Promise<void> {
+    return this.#stopped ??= (async () => {
+      try {
+        await Promise.all([...this.adapters.values()].map((a) => a.idle()));
+        if (options.cancelOpen) {
+          const broker = this.system.supervisor.snapshot("broker")?.context as BrokerContext;
+          this.journal.sync();
+          for (const [id, t] of broker.orders) {
+            if (!t.finished) this.adapters.get(t.order.agentId)?.cancel(id);
+          }
+          await Promise.all([...this.adapters.values()].map((a) => a.idle()));
+        }
+        await this.reconcile();
+        await this.system.stop();
+      } finally {
+        this.journal.close();
+      }
+    })();
+  }
+
+  /** Reads the exchange's time (a failed read keeps the last offset). */
+  async #tick(): Promise<void> {
+    // Unanswered: the wall clock carries on from the last reading.
+    const offset = await syncClocks(this.#clockSource, this.#options.exchanges.values());
+    if (offset !== undefined) this.#offset = offset;
+  }
+
+  /** The door every input comes in by; see the module documentation. */
+  #enter(input: LiveInput): void {
+    if (this.#replaying) return; // the replay's own effects were journaled the first time
+    this.#queue.push(input);
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      while (this.#queue.length > 0) {
+        const next = this.#queue.shift()!;
+        const ts = this.now();
+        this.journal.append(ts, next);
+        this.#inputs++;
+        this.#handle(next, ts);
+      }
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  #handle(input: LiveInput | LiveRecord, ts: number): void {
+    this.#current = ts;
+    try {
+      if (input.kind === "bus") this.#bus.publish(subjectFor(input.m), input.m);
+      else this.system.deliver(input.actor, input.e);
+      this.#bus.deliverPending();
+    } finally {
+      this.#current = undefined;
+    }
+  }
+}
