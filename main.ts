@@ -1,12 +1,13 @@
 /**
- * Agora's command line: `sim`, `train`, `models`, `bench`, `market`, `new-strategy`, `optimize` and `venue`. Later issues add `live`
- * and `serve`.
+ * Agora's command line: `sim`, `live`, `train`, `models`, `bench`, `market`, `new-strategy`,
+ * `optimize` and `venue`. A later issue adds `serve`.
  *
  * Usage: `deno run main.ts <command> [args]`, or through the tasks in deno.json.
  * @module
  */
 import {
   runBenchCommand,
+  runLiveCommand,
   runMarketCommand,
   runModelsCommand,
   runNewStrategyCommand,
@@ -31,6 +32,12 @@ Commands:
                    --bus nats://HOST:PORT runs every message through NATS; --series also
                    writes DIR/series.arrow (every step's equity and position);
                    --quiet prints only errors; --json prints one JSON summary on stdout
+  live [CONFIG] [--exchange NAME --confirm-live] [--for S] [--cancel-on-exit] [--json]
+                   trade the config's agents (default scenarios/live/paper.json) through ccxt
+                   until Ctrl-C: the local paper venue unless a real exchange is named and
+                   confirmed (keys from the environment); journaled (a restart carries on
+                   where it stopped, after reconciling with the exchange); writes report.json,
+                   report.html and recording.jsonl to the config's outDir (live --help)
   bench [FILTER]   run the benchmarks (those whose key contains FILTER); the last line
                    printed is one JSON object of named figures
   market [--seed N] [--days D] [--impact-seeds K]
@@ -69,6 +76,8 @@ export async function main(args: readonly string[]): Promise<number> {
       return await runBenchCommand(rest);
     case "sim":
       return await runSimCommand(rest);
+    case "live":
+      return await runLiveCommand(rest);
     case "train":
     case "models":
       // tfjs and arquero load only once a training starts.

@@ -13,3 +13,4 @@ export * from "./sim_args.ts";
 export * from "./sim_command.ts";
 export * from "./train_command.ts";
 export * from "./venue_command.ts";
+export * from "./live_command.ts";

@@ -130,7 +130,8 @@ export async function readAccounts(path: string): Promise<PaperAccountSpec[]> {
   return r.data;
 }
 
-function randomText(n: number): string {
+/** `n` random letters and digits (a generated key or secret). */
+export function randomText(n: number): string {
   const abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   const bytes = crypto.getRandomValues(new Uint8Array(n));
   return Array.from(bytes, (b) => abc[b % abc.length]).join("");

@@ -16,15 +16,26 @@ import { AgentSchema, formatPath, RiskSchema } from "../spec/mod.ts";
 const EnvName = z.string().regex(/^[A-Z_][A-Z0-9_]{0,63}$/, "an environment variable name");
 
 /** The schema of a live session's configuration. */
+const KeyEnvs = z.strictObject({ apiKeyEnv: EnvName, secretEnv: EnvName });
+
 export const LiveConfigSchema = z.strictObject({
+  /** The session's name (its report's title). */
+  name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, _ and -").default("live"),
   exchange: z.strictObject({
     /** `paper` (the local paper venue) or a ccxt exchange id (`binance`, …). */
     name: z.string().regex(/^[a-z][a-z0-9]{1,31}$/, "a ccxt exchange id or paper"),
     /** The paper venue's REST base (`http://127.0.0.1:8765/api/v3`); default: start one. */
     url: z.url().optional(),
+    /** The market of a paper venue the session starts itself: a scenario name or file. */
+    scenario: z.string().min(1).default("calm"),
+    /** Its speed: market seconds per wall second. */
+    speed: z.number().gt(0).max(1_000).default(1),
     confirmLive: z.boolean().default(false),
+    /** The environment variables holding the account's key and secret. */
     apiKeyEnv: EnvName.default("AGORA_LIVE_API_KEY"),
     secretEnv: EnvName.default("AGORA_LIVE_API_SECRET"),
+    /** Per agent, other variables: each agent trades its own account. */
+    accounts: z.record(z.string(), KeyEnvs).default({}),
   }),
   /** Our symbol → the exchange's (`SIM` → `SIM/USDT`). */
   symbols: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), z.string().min(3)).refine(
@@ -33,10 +44,20 @@ export const LiveConfigSchema = z.strictObject({
   ),
   agents: z.array(AgentSchema).min(1),
   risk: RiskSchema.prefault({}),
-  journalDir: z.string().min(1).default("out/live"),
-  bus: z.string().default("memory"),
+  /** Where the journal is kept (a restart on the same folder carries on). */
+  journalDir: z.string().min(1).default("out/live/journal"),
+  /** Where the report and the recording are written (whole, at each stop). */
+  outDir: z.string().min(1).default("out/live/session"),
+  bus: z.literal("memory", "the in-process bus (memory); NATS is not yet supported live")
+    .default("memory"),
   /** How often orders, fills and market data are polled, ms. */
   pollMs: z.number().int().min(100).max(60_000).default(1_000),
+  /** The candle interval agents trade on, ms (one of the exchange's timeframes). */
+  barMs: z.number().int().positive().default(60_000),
+  /** Closed candles read at the first start, so policies warm up at once. */
+  warmupBars: z.number().int().min(0).max(1_000).default(50),
+  /** Rounds between reconciliations with the exchange while running. */
+  reconcileEvery: z.number().int().min(1).default(10),
   cancelOnExit: z.boolean().default(false),
 });
 
@@ -70,45 +91,89 @@ export function parseLiveConfig(input: unknown, source = "live config"): LiveCon
       );
     }
   });
+  for (const id of Object.keys(c.exchange.accounts)) {
+    if (!c.agents.some((a) => a.id === id)) {
+      issues.push(`exchange.accounts.${id}: no agent has that id`);
+    }
+  }
+  const out = [c.outDir, c.journalDir].map((d) => d.replace(/\/+$/, ""));
+  if (out[0] === out[1] || out[1].startsWith(`${out[0]}/`) || out[0].startsWith(`${out[1]}/`)) {
+    issues.push(
+      `outDir: ${c.outDir} overlaps journalDir ${c.journalDir}: give each its own folder`,
+    );
+  }
   if (issues.length > 0) throw new LiveConfigError(source, issues);
   return c;
 }
 
-/** The credentials a session trades with, or why it must not start. */
+/** The environment variables holding an agent's key and secret. */
+export function keyEnvsOf(
+  config: LiveConfig,
+  agentId: string,
+): { readonly apiKeyEnv: string; readonly secretEnv: string } {
+  return config.exchange.accounts[agentId] ?? config.exchange;
+}
+
+/** An account's credentials (absent for a paper venue the session starts itself). */
+export interface AccountKeys {
+  readonly apiKey: string | undefined;
+  readonly secret: string | undefined;
+}
+
+/** The credentials a session trades with, per agent, or why it must not start. */
 export type Credentials =
-  | { readonly ok: true; readonly apiKey: string | undefined; readonly secret: string | undefined }
+  | { readonly ok: true; readonly accounts: ReadonlyMap<string, AccountKeys> }
   | { readonly ok: false; readonly reason: string };
 
 /**
  * Whether the session may start, and with which credentials: a real exchange needs the
- * confirmation and both variables; the paper venue takes them when given (its own accounts
- * otherwise).
+ * confirmation, and every agent's key and secret (each agent its own account); a paper venue at
+ * a URL needs them too; a paper venue the session starts itself makes its own.
  */
 export function liveCredentials(
   config: LiveConfig,
   env: (name: string) => string | undefined,
   confirmLive: boolean,
 ): Credentials {
-  const { name, apiKeyEnv, secretEnv } = config.exchange;
-  const apiKey = env(apiKeyEnv) || undefined, secret = env(secretEnv) || undefined;
-  if (name === "paper") return { ok: true, apiKey, secret };
-  if (!confirmLive && !config.exchange.confirmLive) {
+  const { name } = config.exchange;
+  if (name !== "paper" && !confirmLive && !config.exchange.confirmLive) {
     return {
       ok: false,
       reason: `trading ${name} moves real money: start with --confirm-live (or set ` +
         `exchange.confirmLive in the config) if that is what you want`,
     };
   }
-  const missing = [apiKey === undefined ? apiKeyEnv : "", secret === undefined ? secretEnv : ""]
-    .filter((v) => v !== "");
-  if (missing.length > 0) {
+  const accounts = new Map<string, AccountKeys>();
+  const missing = new Set<string>();
+  const owner = new Map<string, string>();
+  for (const a of config.agents) {
+    const vars = keyEnvsOf(config, a.id);
+    const apiKey = env(vars.apiKeyEnv) || undefined, secret = env(vars.secretEnv) || undefined;
+    accounts.set(a.id, { apiKey, secret });
+    const other = owner.get(vars.apiKeyEnv);
+    if (other !== undefined && (name !== "paper" || config.exchange.url !== undefined)) {
+      return {
+        ok: false,
+        reason: `agents ${other} and ${a.id} would share the account of ${vars.apiKeyEnv}: ` +
+          `each agent trades its own account (exchange.accounts.${a.id} names its variables)`,
+      };
+    }
+    owner.set(vars.apiKeyEnv, a.id);
+    if (apiKey === undefined) missing.add(vars.apiKeyEnv);
+    if (secret === undefined) missing.add(vars.secretEnv);
+  }
+  if (name === "paper" && config.exchange.url === undefined) return { ok: true, accounts };
+  if (missing.size > 0) {
+    const list = [...missing];
     return {
       ok: false,
-      reason: `${name} needs its API key and secret in the environment: ${missing.join(" and ")} ` +
-        `${missing.length === 1 ? "is" : "are"} not set`,
+      reason: `${name === "paper" ? `the paper venue at ${config.exchange.url}` : name} needs ` +
+        `its API key and secret in the environment: ${list.slice(0, -1).join(", ")}${
+          list.length > 1 ? " and " : ""
+        }${list.at(-1)} ${list.length === 1 ? "is" : "are"} not set`,
     };
   }
-  return { ok: true, apiKey, secret };
+  return { ok: true, accounts };
 }
 
 /** Blanks secrets out of text: every line a live session writes passes through it. */

@@ -18,7 +18,7 @@ Deno.test("live config: defaults, and every bad field named", () => {
     "AGORA_LIVE_API_KEY",
     "AGORA_LIVE_API_SECRET",
     1_000,
-    "out/live",
+    "out/live/journal",
   ]);
   const e = assertThrows(
     () =>
@@ -65,17 +65,58 @@ Deno.test("live config: a real exchange needs --confirm-live and both keys from 
     env({ AGORA_LIVE_API_KEY: "k-123456", AGORA_LIVE_API_SECRET: "s-abcdef" }),
     true,
   );
-  assertEquals(ok, { ok: true, apiKey: "k-123456", secret: "s-abcdef" });
+  assert(ok.ok);
+  assertEquals(ok.accounts.get("sma"), { apiKey: "k-123456", secret: "s-abcdef" });
   const confirmedInFile = parseLiveConfig({
     ...BASE,
     exchange: { name: "binance", confirmLive: true },
   });
   assert(!liveCredentials(confirmedInFile, env({}), false).ok, "confirmed, but still no keys");
-  assertEquals(liveCredentials(parseLiveConfig(BASE), env({}), false), {
-    ok: true,
-    apiKey: undefined,
-    secret: undefined,
+  const own = liveCredentials(parseLiveConfig(BASE), env({}), false);
+  assert(own.ok, "a paper venue the session starts makes its own accounts");
+  assertEquals(own.accounts.get("sma"), { apiKey: undefined, secret: undefined });
+});
+
+Deno.test("live config: each agent its own account; outputs apart from the journal", () => {
+  const two = {
+    ...BASE,
+    exchange: { name: "binance", confirmLive: true },
+    agents: [...BASE.agents, { id: "hold", policy: { kind: "buy_and_hold" } }],
+  };
+  const env = (name: string) => ({ AGORA_LIVE_API_KEY: "k-1", AGORA_LIVE_API_SECRET: "s-1" })[name];
+  const shared = liveCredentials(parseLiveConfig(two), env, false);
+  assert(!shared.ok && shared.reason.startsWith("agents sma and hold would share"), String(shared));
+  const own = parseLiveConfig({
+    ...two,
+    exchange: {
+      ...two.exchange,
+      accounts: { hold: { apiKeyEnv: "H_KEY", secretEnv: "H_SECRET" } },
+    },
   });
+  const missing = liveCredentials(own, env, false);
+  assert(!missing.ok && missing.reason.endsWith("H_KEY and H_SECRET are not set"), String(missing));
+  const paperAt = parseLiveConfig({
+    ...BASE,
+    exchange: { name: "paper", url: "http://127.0.0.1:1/api/v3" },
+  });
+  const noKeys = liveCredentials(paperAt, () => undefined, false);
+  assert(
+    !noKeys.ok && noKeys.reason.startsWith("the paper venue at http://127.0.0.1:1/api/v3 needs"),
+  );
+  const e = assertThrows(
+    () => parseLiveConfig({ ...BASE, outDir: "out/x", journalDir: "out/x/journal" }),
+    LiveConfigError,
+  );
+  assert(e.message.includes("outDir: out/x overlaps journalDir out/x/journal"), e.message);
+  const unknown = assertThrows(
+    () =>
+      parseLiveConfig({
+        ...BASE,
+        exchange: { name: "paper", accounts: { zed: { apiKeyEnv: "Z", secretEnv: "Y" } } },
+      }),
+    LiveConfigError,
+  );
+  assert(unknown.message.includes("exchange.accounts.zed: no agent has that id"), unknown.message);
 });
 
 Deno.test("redactor: secrets blanked wherever they appear, the longest first", () => {

@@ -60,11 +60,11 @@ export interface LiveSessionOptions {
   readonly record?: (line: string) => void;
   /** Lines for the user. */
   readonly log?: (line: string) => void;
-  /** Candle interval, ms. Default 60,000. */
+  /** Candle interval, ms. Default: the config's. */
   readonly barMs?: number;
-  /** Candles the first poll publishes (so policies warm up at once). Default 50. */
+  /** Candles the first poll publishes (so policies warm up at once). Default: the config's. */
   readonly warmupBars?: number;
-  /** Rounds between reconciliations while running. Default 10. */
+  /** Rounds between reconciliations while running. Default: the config's. */
   readonly reconcileEvery?: number;
   /** Lookups of an ambiguous order before it is declared not placed. Default 5. */
   readonly lookups?: number;
@@ -102,6 +102,7 @@ export class LiveSession {
   #rounds = 0;
   #inputs = 0;
   #reconciled: ReadonlyMap<string, ReconcileSummary> = new Map();
+  #finished: Promise<void> | undefined;
   #stopped: Promise<void> | undefined;
 
   private constructor(
@@ -171,8 +172,8 @@ export class LiveSession {
       venue,
       exchange: first,
       symbols: new Map(Object.entries(config.symbols)),
-      barMs: options.barMs ?? 60_000,
-      warmupBars: options.warmupBars ?? 50,
+      barMs: options.barMs ?? config.barMs,
+      warmupBars: options.warmupBars ?? config.warmupBars,
       publish: (m: Quote | Bar) => this.#enter({ kind: "bus", m }),
       now: () => this.now(),
     });
@@ -299,28 +300,38 @@ export class LiveSession {
     await Promise.all([...this.adapters.values()].map((a) => a.poll()));
     this.system.timer();
     this.#rounds++;
-    if (this.#rounds % (this.#options.reconcileEvery ?? 10) === 0) await this.reconcile();
+    if (
+      this.#rounds % (this.#options.reconcileEvery ?? this.#options.config.reconcileEvery) === 0
+    ) await this.reconcile();
     this.journal.sync();
     return md;
   }
 
   /**
-   * Stops: in-flight requests answered, every open order cancelled when `cancelOpen`, a last
-   * reconciliation, the actors drained and stopped, the journal closed. Idempotent.
+   * Winds down without stopping the actors (their state can still be read): in-flight requests
+   * answered, every open order cancelled when `cancelOpen` (and the answers waited for), a last
+   * reconciliation, the journal synced. Idempotent.
    */
+  finish(options: { readonly cancelOpen?: boolean } = {}): Promise<void> {
+    return this.#finished ??= (async () => {
+      await this.settled();
+      if (options.cancelOpen) {
+        const broker = this.system.supervisor.snapshot("broker")?.context as BrokerContext;
+        this.journal.sync();
+        for (const [id, t] of broker.orders) {
+          if (!t.finished) this.adapters.get(t.order.agentId)?.cancel(id);
+        }
+        await this.settled();
+      }
+      await this.reconcile();
+    })();
+  }
+
+  /** {@linkcode finish}es, then stops the actors and closes the journal. Idempotent. */
   stop(options: { readonly cancelOpen?: boolean } = {}): Promise<void> {
     return this.#stopped ??= (async () => {
       try {
-        await Promise.all([...this.adapters.values()].map((a) => a.idle()));
-        if (options.cancelOpen) {
-          const broker = this.system.supervisor.snapshot("broker")?.context as BrokerContext;
-          this.journal.sync();
-          for (const [id, t] of broker.orders) {
-            if (!t.finished) this.adapters.get(t.order.agentId)?.cancel(id);
-          }
-          await Promise.all([...this.adapters.values()].map((a) => a.idle()));
-        }
-        await this.reconcile();
+        await this.finish(options);
         await this.system.stop();
       } finally {
         this.journal.close();

@@ -7,3 +7,4 @@ export * from "./live_journal.ts";
 export * from "./live_exchange.ts";
 export * from "./live_session.ts";
 export * from "./ccxt_clients.ts";
+export * from "./live_report.ts";

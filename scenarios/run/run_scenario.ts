@@ -82,7 +82,8 @@ export interface DecisionCounts {
 export interface RunResult {
   readonly scenario: Scenario;
   readonly seed: number;
-  readonly venue: "sim" | "replay";
+  /** Where it traded: the simulator, a replay of recorded bars, or an exchange (paper or real). */
+  readonly venue: "sim" | "replay" | "live";
   readonly symbols: readonly SymbolInfo[];
   readonly startTs: number;
   readonly endTs: number;

@@ -1,0 +1,304 @@
+/**
+ * `deno task live [CONFIG] [--exchange NAME --confirm-live] [--for S] [--cancel-on-exit]
+ * [--out DIR] [--journal DIR] [--quiet | --json]`: the actors of `deno task sim` trading
+ * through ccxt (scenarios/live/live_session.ts) until SIGINT or SIGTERM (or `--for` seconds).
+ *
+ * - CONFIG is a live configuration (scenarios/live/live_config.ts; default
+ *   `scenarios/live/paper.json`). Bad fields are named; the exit code is 2.
+ * - **The paper venue by default**: with `exchange.name` `paper` and no `exchange.url` the
+ *   command starts the paper venue itself on 127.0.0.1 (the config's scenario and speed), one
+ *   account per agent. With a URL it trades that venue with each agent's keys from the
+ *   environment.
+ * - **A real exchange** (`--exchange binance`, or the config's) needs `--confirm-live` (or
+ *   `exchange.confirmLive`) and each agent's key and secret in the environment; every line the
+ *   command prints passes through a redactor, so neither appears in any output.
+ * - **Restart**: the journal (`journalDir`) is replayed and the accounts reconciled before
+ *   trading; an account whose positions do not reconcile refuses the start (exit 1, the
+ *   differences named).
+ * - **Stop**: the first SIGINT or SIGTERM finishes the round, waits for answers in flight,
+ *   cancels open orders with `--cancel-on-exit`, reconciles, and writes `report.json`,
+ *   `report.html` and `recording.jsonl` (every bus message of the session, the replayed ones
+ *   included) to `outDir`, whole or not at all; a second signal exits at once (the journal keeps
+ *   what was synced).
+ * @module
+ */
+import {
+  binanceAt,
+  type Credentials,
+  LIVE_JOURNAL_FILE,
+  type LiveConfig,
+  LiveConfigError,
+  liveCredentials,
+  type LiveExchange,
+  liveRunResult,
+  liveScenario,
+  LiveSession,
+  loadCcxt,
+  parseLiveConfig,
+  Redactor,
+} from "../live/mod.ts";
+import {
+  buildReport,
+  formatSummary,
+  loadPageAssets,
+  OutputSet,
+  recordingHeader,
+  RecordingWriter,
+  renderReportHtml,
+} from "../report/mod.ts";
+import { loadScenario } from "../spec/mod.ts";
+import { paperExchangeFor, serveVenue, type VenueServer } from "../venue/mod.ts";
+import { answerParse, type CommandSpec, parseCommandArgs } from "./args.ts";
+import { jsonSummary } from "./sim_command.ts";
+import { randomText } from "./venue_command.ts";
+
+/** The live command's options. */
+export const LIVE_SPEC: CommandSpec = {
+  name: "live",
+  summary: "Trade the configured agents through ccxt: the local paper venue by default, a real\n" +
+    "exchange with --exchange NAME --confirm-live and keys from the environment.",
+  positionals: [{
+    name: "CONFIG",
+    help: "a live config (JSON; default scenarios/live/paper.json)",
+  }],
+  options: [
+    { name: "exchange", kind: "string", value: "NAME", help: "a ccxt exchange id, or paper" },
+    { name: "confirm-live", kind: "flag", help: "yes, trade a real exchange with real money" },
+    { name: "for", kind: "number", min: 0.1, max: 31_536_000, value: "S", help: "stop after S s" },
+    { name: "cancel-on-exit", kind: "flag", help: "cancel every open order when stopping" },
+    { name: "out", kind: "string", value: "DIR", help: "report and recording (default outDir)" },
+    { name: "journal", kind: "string", value: "DIR", help: "the journal (default journalDir)" },
+    { name: "quiet", kind: "flag", help: "print nothing but errors" },
+    { name: "json", kind: "flag", help: "print one JSON summary on stdout at the end" },
+  ],
+};
+
+const DEFAULT_CONFIG = new URL("../live/paper.json", import.meta.url);
+
+/** Runs `live ...`; returns the exit code (0 stopped cleanly, 1 failed or refused, 2 bad args). */
+export async function runLiveCommand(args: readonly string[]): Promise<number> {
+  const parsed = parseCommandArgs(LIVE_SPEC, args);
+  if (parsed.kind !== "ok") return answerParse(LIVE_SPEC, parsed);
+  const v = parsed.values;
+  const source = parsed.positionals[0] ?? DEFAULT_CONFIG.pathname;
+  let config: LiveConfig;
+  try {
+    const raw = JSON.parse(await Deno.readTextFile(source));
+    if (typeof v["exchange"] === "string") {
+      raw.exchange = { ...raw.exchange, name: v["exchange"] };
+      if (v["exchange"] !== "paper") delete raw.exchange.url;
+    }
+    if (typeof v["out"] === "string") raw.outDir = v["out"];
+    if (typeof v["journal"] === "string") raw.journalDir = v["journal"];
+    if (v["cancel-on-exit"] === true) raw.cancelOnExit = true;
+    config = parseLiveConfig(raw, source);
+  } catch (error) {
+    console.error(
+      error instanceof LiveConfigError
+        ? `live: bad config ${error.message}`
+        : error instanceof Deno.errors.NotFound
+        ? `live: ${source}: no such file`
+        : `live: ${source}: ${(error as Error).message}`,
+    );
+    return 2;
+  }
+  const credentials: Credentials = liveCredentials(
+    config,
+    (name) => Deno.env.get(name),
+    v["confirm-live"] === true,
+  );
+  if (!credentials.ok) {
+    console.error(`live: refused: ${credentials.reason}`);
+    return 1;
+  }
+  const redactor = new Redactor(
+    [...credentials.accounts.values()].flatMap((k) => [k.apiKey, k.secret]),
+  );
+  const quiet = v["quiet"] === true || v["json"] === true;
+  const say = (line: string) => {
+    if (!quiet) console.log(redactor.redact(line));
+  };
+  const fail = (line: string) => console.error(redactor.redact(`live: ${line}`));
+
+  let venue: VenueServer | undefined;
+  let out: OutputSet | undefined;
+  let recording: RecordingWriter | undefined;
+  let session: LiveSession | undefined;
+  try {
+    const clients = new Map<string, LiveExchange>();
+    if (config.exchange.name === "paper" && config.exchange.url === undefined) {
+      const accounts = config.agents.map((a) => ({
+        name: a.id,
+        apiKey: randomText(24),
+        secret: randomText(40),
+        cash: a.cash ?? 100_000,
+      }));
+      const scenario = await loadScenario(config.exchange.scenario);
+      venue = serveVenue(
+        paperExchangeFor(scenario, { accounts, openAt: Date.now(), warmupMs: 3_600_000 }),
+        { port: 0, speed: config.exchange.speed },
+      );
+      for (const a of accounts) clients.set(a.name, await clientAt(venue.restUrl, a));
+      // Its accounts are new each run: a journal of an earlier run's venue would not reconcile.
+      const journal = `${config.journalDir}/${LIVE_JOURNAL_FILE}`;
+      const aside = `${config.journalDir}/journal-${Date.now()}.log`;
+      if (await Deno.rename(journal, aside).then(() => true, () => false)) {
+        say(`live: the paper venue is new each run: the last run's journal is now ${aside}`);
+      }
+      say(
+        `live: paper venue (${config.exchange.scenario}, speed ${config.exchange.speed}) on ${venue.restUrl}`,
+      );
+    } else {
+      for (const a of config.agents) {
+        const keys = credentials.accounts.get(a.id)!;
+        clients.set(
+          a.id,
+          config.exchange.name === "paper"
+            ? await clientAt(config.exchange.url!, keys)
+            : await exchangeClient(config.exchange.name, keys),
+        );
+      }
+    }
+    out = await OutputSet.open(config.outDir);
+    const byKind: Record<string, number> = {};
+    const rec = new RecordingWriter(
+      out.path("recording.jsonl"),
+      recordingHeader(liveScenario(config), 0),
+    );
+    recording = rec;
+    const wallStart = performance.now();
+    session = await LiveSession.open({
+      config,
+      exchanges: clients,
+      record: (line) => {
+        const kind = /"kind":"([a-z-]+)"/.exec(line)?.[1] ?? "?";
+        byKind[kind] = (byKind[kind] ?? 0) + 1;
+        rec.line(redactor.redact(line));
+      },
+    });
+    for (const issue of session.journal.issues) fail(issue.message);
+    const startTs = session.now();
+    say(
+      `live: ${config.name} on ${config.exchange.name}, ${config.agents.length} agents; journal ${session.journal.path} (session ${session.journal.epoch}, ${session.replayed} inputs replayed)`,
+    );
+    if (session.refused !== undefined) {
+      fail(
+        `refused: the accounts do not reconcile with ${config.exchange.name}: ${session.refused}`,
+      );
+      await session.stop();
+      recording.close();
+      await out.abort();
+      return 1;
+    }
+    await trade(session, config, v["for"] as number | undefined);
+    await session.finish({ cancelOpen: config.cancelOnExit });
+    const result = liveRunResult(config, session.system, {
+      startTs,
+      endTs: session.now(),
+      wallMs: performance.now() - wallStart,
+      byKind,
+      symbols: [...session.adapters.values()][0].markets.map((m) => ({
+        name: m.symbol,
+        tickSize: m.tickSize,
+        lotSize: m.lotSize,
+      })),
+    });
+    await session.stop();
+    recording.finish();
+    const report = buildReport(result);
+    await out.write("report.json", redactor.redact(JSON.stringify(report, null, 1)));
+    await out.write(
+      "report.html",
+      redactor.redact(renderReportHtml(report, await loadPageAssets())),
+    );
+    await out.commit();
+    const files = {
+      report: `${config.outDir}/report.json`,
+      html: `${config.outDir}/report.html`,
+      recording: `${config.outDir}/recording.jsonl`,
+    };
+    if (v["json"] === true) {
+      console.log(redactor.redact(JSON.stringify({
+        ...jsonSummary(report, files, rec.messages),
+        journal: session.journal.path,
+        epoch: session.journal.epoch,
+        replayed: session.replayed,
+        rounds: session.rounds,
+      })));
+    } else {
+      say(formatSummary(result));
+      say(
+        `live: wrote ${files.report}, ${files.html} and ${files.recording} (${rec.messages} messages)`,
+      );
+    }
+    return 0;
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+    await session?.stop().catch(() => {});
+    recording?.close();
+    await out?.abort();
+    return 1;
+  } finally {
+    await venue?.shutdown();
+  }
+}
+
+/** Rounds every `pollMs` until a signal or `seconds`; a second signal exits at once. */
+async function trade(session: LiveSession, config: LiveConfig, seconds?: number): Promise<void> {
+  const until = seconds === undefined ? Infinity : Date.now() + seconds * 1_000;
+  let stopping = false;
+  let wake: () => void = () => {};
+  const onSignal = () => {
+    if (stopping) Deno.exit(130);
+    stopping = true;
+    wake();
+  };
+  const signals = ["SIGINT", "SIGTERM"] as const;
+  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  try {
+    while (!stopping && Date.now() < until) {
+      await session.round();
+      const wait = Math.min(config.pollMs, until - Date.now());
+      if (stopping || wait <= 0) break;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, wait);
+        wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+    }
+  } finally {
+    for (const s of signals) Deno.removeSignalListener(s, onSignal);
+  }
+}
+
+/** ccxt's binance at a paper venue's REST base. */
+async function clientAt(
+  restUrl: string,
+  keys: { readonly apiKey?: string; readonly secret?: string },
+): Promise<LiveExchange> {
+  const port = Number(new URL(restUrl).port || 80);
+  return await binanceAt(
+    { port, restUrl },
+    keys.apiKey ?? "",
+    keys.secret ?? "",
+  ) as unknown as LiveExchange;
+}
+
+/** A real exchange's ccxt client, its rate limit on. */
+async function exchangeClient(
+  name: string,
+  keys: { readonly apiKey?: string; readonly secret?: string },
+): Promise<LiveExchange> {
+  const ccxt = await loadCcxt();
+  const Exchange = (ccxt as unknown as Record<string, unknown>)[name];
+  if (typeof Exchange !== "function" || !ccxt.exchanges.includes(name)) {
+    throw new RangeError(`exchange.name: ccxt has no exchange "${name}"`);
+  }
+  return new (Exchange as new (o: object) => LiveExchange)({
+    apiKey: keys.apiKey,
+    secret: keys.secret,
+    enableRateLimit: true,
+  });
+}
