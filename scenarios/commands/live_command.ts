@@ -203,6 +203,13 @@ export async function runLiveCommand(args: readonly string[]): Promise<number> {
         lotSize: m.lotSize,
       })),
     });
+    // Where each agent stands now (the report's position curve is sampled at bars).
+    const positions: Record<string, Record<string, number>> = {};
+    for (const [id, a] of session.system.monitor().agents) {
+      positions[id] = Object.fromEntries(
+        a.portfolio.symbols.map((s) => [s, a.portfolio.position(s)]),
+      );
+    }
     await session.stop();
     recording.finish();
     const report = buildReport(result);
@@ -224,6 +231,7 @@ export async function runLiveCommand(args: readonly string[]): Promise<number> {
         epoch: session.journal.epoch,
         replayed: session.replayed,
         rounds: session.rounds,
+        positions,
       })));
     } else {
       say(formatSummary(result));
