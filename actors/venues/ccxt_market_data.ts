@@ -3,7 +3,7 @@
  * (stage `raw`, as a venue publishes them; the market-data actor cleans them as in sim), by REST
  * polling: each {@linkcode CcxtMarketData.poll} asks every symbol's book top (`fetchOrderBook`) and
  * its recent candles (`fetchOHLCV`), publishes the top when it changed, and each candle once it has
- * closed — in order, each once, however often it is polled. The first poll publishes the last
+ * closed (a later one is listed, or its end is past) — in order, each once, however often it is polled. The first poll publishes the last
  * `warmupBars` closed candles, so the agents see a price (and warm up) at once.
  *
  * Structural like the venue adapter: the exchange object comes from the caller.
@@ -138,10 +138,13 @@ export class CcxtMarketData {
   }
 
   #bars(symbol: string, candles: Awaited<ReturnType<CcxtDataSource["fetchOHLCV"]>>): number {
+    // Closed: a later candle exists (the last one listed is the one forming), or its end is past
+    // by the exchange's clock (a paper venue on a fast clock runs its market ahead of it).
     const now = this.#now();
+    const newest = candles.reduce((m, c) => Math.max(m, c[0] ?? -Infinity), -Infinity);
     const last = this.#lastBar.get(symbol);
     let closed = candles
-      .filter((c) => c[0] !== undefined && c[0] + this.#barMs <= now)
+      .filter((c) => c[0] !== undefined && (c[0] < newest || c[0] + this.#barMs <= now))
       .filter((c) => last === undefined || c[0]! > last)
       .sort((a, b) => a[0]! - b[0]!);
     if (last === undefined) {

@@ -20,6 +20,8 @@
  *   `report.html` and `recording.jsonl` (every bus message of the session, the replayed ones
  *   included) to `outDir`, whole or not at all; a second signal exits at once (the journal keeps
  *   what was synced).
+ * - For crash tests, `AGORA_LIVE_KILL=input:N|submit:N|ack:N` SIGKILLs the process at that point
+ *   (live_session.ts `LiveKillPoint`).
  * @module
  */
 import {
@@ -34,6 +36,7 @@ import {
   liveScenario,
   LiveSession,
   loadCcxt,
+  parseKillPoint,
   parseLiveConfig,
   Redactor,
 } from "../live/mod.ts";
@@ -167,9 +170,11 @@ export async function runLiveCommand(args: readonly string[]): Promise<number> {
     );
     recording = rec;
     const wallStart = performance.now();
+    const kill = parseKillPoint(Deno.env.get("AGORA_LIVE_KILL"));
     session = await LiveSession.open({
       config,
       exchanges: clients,
+      ...(kill === undefined ? {} : { kill }),
       record: (line) => {
         const kind = /"kind":"([a-z-]+)"/.exec(line)?.[1] ?? "?";
         byKind[kind] = (byKind[kind] ?? 0) + 1;

@@ -7,107 +7,15 @@
  * @module
  */
 import { assert, assertEquals, assertStringIncludes } from "../../testing/mod.ts";
-import { loadScenario } from "../spec/mod.ts";
-import { type PaperExchange, paperExchangeFor, serveVenue } from "../venue/mod.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-
-const ACCOUNTS = [
-  { name: "fast", apiKey: "fastKEY0001xyz", secret: "fast-SECRET-9f8e7d", cash: 100_000 },
-  { name: "hold", apiKey: "holdKEY0001xyz", secret: "hold-SECRET-1a2b3c", cash: 50_000 },
-];
-const ENV = {
-  FAST_KEY: ACCOUNTS[0].apiKey,
-  FAST_SECRET: ACCOUNTS[0].secret,
-  HOLD_KEY: ACCOUNTS[1].apiKey,
-  HOLD_SECRET: ACCOUNTS[1].secret,
-};
-
-/** A live config for the venue at `url`, its folders in `dir`. */
-function liveConfig(dir: string, url: string, extra: Record<string, unknown> = {}) {
-  return {
-    name: "e2e",
-    exchange: {
-      name: "paper",
-      url,
-      accounts: {
-        fast: { apiKeyEnv: "FAST_KEY", secretEnv: "FAST_SECRET" },
-        hold: { apiKeyEnv: "HOLD_KEY", secretEnv: "HOLD_SECRET" },
-      },
-    },
-    symbols: { SIM: "SIM/USDT" },
-    agents: [
-      {
-        id: "fast",
-        policy: { kind: "sma_crossover", fast: 2, slow: 5 },
-        sizing: { kind: "units", units: 5 },
-      },
-      { id: "hold", policy: { kind: "buy_and_hold" }, sizing: { kind: "units", units: 7 } },
-    ],
-    risk: { maxPosition: 1_000 },
-    journalDir: `${dir}/journal`,
-    outDir: `${dir}/out`,
-    pollMs: 150,
-    warmupBars: 10,
-    ...extra,
-  };
-}
-
-/** Runs `deno run main.ts live ...args` with `env`; at most 90 s. */
-export async function runLive(
-  args: readonly string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-net",
-      "--allow-env",
-      MAIN,
-      "live",
-      ...args,
-    ],
-    env,
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(90_000),
-  }).output();
-  const text = new TextDecoder();
-  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
-}
-
-/** A paper venue for the test: calm's market, an hour of history, `speed` × the wall clock. */
-export async function testVenue(speed: number) {
-  const scenario = await loadScenario("calm");
-  const exchange = paperExchangeFor(scenario, {
-    accounts: ACCOUNTS,
-    openAt: Date.now(),
-    warmupMs: 3_600_000,
-  });
-  return serveVenue(exchange, { port: 0, speed });
-}
-
-/** Every file under `dir`, as text. */
-async function filesUnder(dir: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for await (const e of Deno.readDir(dir)) {
-    const path = `${dir}/${e.name}`;
-    if (e.isDirectory) { for (const [p, t] of await filesUnder(path)) out.set(p, t); }
-    else out.set(path, await Deno.readTextFile(path));
-  }
-  return out;
-}
-
-function venueView(exchange: PaperExchange, key: string) {
-  const trades = exchange.myTrades(key, "SIMUSDT");
-  return {
-    trades: trades.map((t) => `${t.price}x${t.qty}`).sort(),
-    base: exchange.balances(key)["SIM"]?.total ?? 0,
-    orders: exchange.allOrders(key, "SIMUSDT").map((o) => o.clientOrderId).sort(),
-  };
-}
+import {
+  ACCOUNTS,
+  ENV,
+  filesUnder,
+  liveConfig,
+  runLive,
+  testVenue,
+  venueView,
+} from "./live_kit.ts";
 
 Deno.test({
   name: "deno task live: two agents on the paper venue; report and recording agree with it",

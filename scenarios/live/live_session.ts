@@ -48,6 +48,7 @@ import { dataPath } from "../spec/mod.ts";
 import type { LiveConfig } from "./live_config.ts";
 import { type LiveInput, LiveJournal, type LiveRecord } from "./live_journal.ts";
 import { type LiveExchange, startingCash, syncClocks } from "./live_exchange.ts";
+import type { LiveKillPoint } from "./kill_point.ts";
 
 /** Options of {@linkcode LiveSession.open}. */
 export interface LiveSessionOptions {
@@ -70,6 +71,8 @@ export interface LiveSessionOptions {
   readonly lookups?: number;
   /** Wait before the n-th lookup: n × this, ms. Default 500. */
   readonly lookupDelayMs?: number;
+  /** For crash tests: SIGKILL the process at a point (see {@linkcode LiveKillPoint}). */
+  readonly kill?: LiveKillPoint;
 }
 
 /** What a round did. */
@@ -103,6 +106,7 @@ export class LiveSession {
   #inputs = 0;
   #reconciled: ReadonlyMap<string, ReconcileSummary> = new Map();
   #finished: Promise<void> | undefined;
+  readonly #kills: Partial<Record<LiveKillPoint["at"], number>> = {};
   #stopped: Promise<void> | undefined;
 
   private constructor(
@@ -147,6 +151,7 @@ export class LiveSession {
             if (this.#replaying) return;
             this.journal.sync();
             adapter.submit(order);
+            this.#maybeKill("submit");
           },
           cancel: (id) => {
             if (this.#replaying) return;
@@ -355,6 +360,10 @@ export class LiveSession {
     try {
       while (this.#queue.length > 0) {
         const next = this.#queue.shift()!;
+        this.#maybeKill("input");
+        if (next.kind === "ev" && next.e.type === "venue" && next.e.update.type === "ack") {
+          this.#maybeKill("ack");
+        }
         const ts = this.now();
         this.journal.append(ts, next);
         this.#inputs++;
@@ -363,6 +372,16 @@ export class LiveSession {
     } finally {
       this.#busy = false;
     }
+  }
+
+  #maybeKill(at: LiveKillPoint["at"]): void {
+    const k = this.#options.kill;
+    if (k === undefined || k.at !== at) return;
+    this.#kills[at] = (this.#kills[at] ?? 0) + 1;
+    if (this.#kills[at] !== k.n) return;
+    // After a submit, a moment later: the order's request has left (or is leaving).
+    if (at === "submit") setTimeout(() => Deno.kill(Deno.pid, "SIGKILL"), 10);
+    else Deno.kill(Deno.pid, "SIGKILL");
   }
 
   #handle(input: LiveInput | LiveRecord, ts: number): void {
