@@ -72,6 +72,17 @@ export function applyReconciliation(
       alert(ctx, "unknown_order", `${what}; left alone`);
     }
   }
+  // Ours, sent, never acknowledged (the answer was lost), and open there: acknowledged now.
+  for (const o of found.openOrders) {
+    const t = ctx.orders.get(o.clientOrderId);
+    if (t === undefined || t.order.agentId !== agentId || t.record.status !== "new") continue;
+    applyUpdate(ctx, agentId, {
+      type: "ack",
+      clientOrderId: o.clientOrderId,
+      venueOrderId: o.venueOrderId,
+      ts: ctx.input.now(),
+    });
+  }
   for (const t of plan.missedFills) {
     applyUpdate(ctx, agentId, {
       type: "fill",

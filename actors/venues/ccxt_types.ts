@@ -36,7 +36,7 @@ export interface CcxtTrade {
 /** The parts of a ccxt `Exchange` the adapter uses. */
 export interface CcxtExchange {
   readonly markets: Record<string, unknown> | undefined;
-  loadMarkets(): Promise<Record<string, unknown>>;
+  loadMarkets(reload?: boolean): Promise<Record<string, unknown>>;
   createOrder(
     symbol: string,
     type: string,

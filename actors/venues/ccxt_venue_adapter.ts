@@ -12,7 +12,8 @@
  * - **Ambiguous outcomes are never resubmitted.** A create that fails with a network-family error
  *   (timeout, 5xx, rate limit, a dropped connection: it may or may not have been placed) leaves the
  *   order pending; it is resolved by fetching it by client order id — adopted if the exchange has
- *   it, declared not placed after `lookups` lookups that do not find it. An exchange's refusal
+ *   it, declared not placed after `lookups` answers that it has no such order (unanswered lookups
+ *   prove nothing: past a bound the order is left to the next reconciliation). An exchange's refusal
  *   (`InvalidOrder`, `InsufficientFunds`, …) is a reject with the exchange's reason. Cancels the
  *   same way.
  * - Nothing here throws to the caller: `submit` and `cancel` return at once and report later;
@@ -103,7 +104,8 @@ export class CcxtVenueAdapter implements VenueAdapter {
 
   /** Loads the exchange's markets and opens the adapter; throws naming a symbol it lacks. */
   static async open(options: CcxtAdapterOptions): Promise<CcxtVenueAdapter> {
-    const all = await options.exchange.loadMarkets() as Record<string, CcxtMarket>;
+    // Loaded afresh: ccxt keeps a failed load's promise, so a retry would only see it again.
+    const all = await options.exchange.loadMarkets(true) as Record<string, CcxtMarket>;
     const markets: MarketInfo[] = [];
     let quote = "";
     for (const [ours, theirs] of options.symbols) {
@@ -275,7 +277,11 @@ export class CcxtVenueAdapter implements VenueAdapter {
       assets: [this.feeCurrency, ...this.markets.map((m) => m.base)],
     }, cursor);
     for (const o of found.openOrders) {
-      if (this.#orders.has(o.clientOrderId)) continue;
+      const known = this.#orders.get(o.clientOrderId);
+      if (known !== undefined) {
+        known.venueOrderId ??= o.venueOrderId; // one whose answer was lost: followed from now
+        continue;
+      }
       this.#orders.set(o.clientOrderId, {
         clientOrderId: o.clientOrderId,
         symbol: this.#symbols.get(o.symbol) ?? o.symbol,
@@ -340,8 +346,12 @@ export class CcxtVenueAdapter implements VenueAdapter {
     const clientOrderId = t.clientOrderId;
     this.#resolving.add(clientOrderId);
     try {
-      for (let n = 1; n <= this.#lookups; n++) {
-        await new Promise((resolve) => setTimeout(resolve, this.#lookupDelayMs * n));
+      // Only the exchange saying it has no such order counts toward "not placed"; an unanswered
+      // lookup proves nothing. Past `lookups × 4` tries the order stays pending, unresolved:
+      // the next reconciliation settles it from what the exchange lists.
+      let notFound = 0;
+      for (let n = 1; notFound < this.#lookups && n <= this.#lookups * 4; n++) {
+        await new Promise((resolve) => setTimeout(resolve, this.#lookupDelayMs * Math.min(n, 8)));
         try {
           const found = await this.#ex.fetchOrder(undefined as unknown as string, t.symbol, {
             origClientOrderId: clientOrderId,
@@ -350,10 +360,11 @@ export class CcxtVenueAdapter implements VenueAdapter {
           this.#apply(t, { ...found, status: "open" });
           await this.#fetchFills(t.symbol);
           return this.#apply(t, found);
-        } catch {
-          // Not found (yet), or no answer: look again.
+        } catch (error) {
+          if ((error as Error)?.name === "OrderNotFound") notFound++;
         }
       }
+      if (notFound < this.#lookups) return;
       t.finished = true;
       this.#onUpdate({
         type: "reject",

@@ -10,3 +10,4 @@ export * from "./ccxt_venue_adapter.ts";
 export * from "./ccxt_types.ts";
 export * from "./ccxt_reconcile.ts";
 export * from "./ccxt_market_data.ts";
+export * from "./ccxt_backoff.ts";

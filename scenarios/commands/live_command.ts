@@ -175,6 +175,7 @@ export async function runLiveCommand(args: readonly string[]): Promise<number> {
       config,
       exchanges: clients,
       ...(kill === undefined ? {} : { kill }),
+      log: (line) => console.error(redactor.redact(line)),
       record: (line) => {
         const kind = /"kind":"([a-z-]+)"/.exec(line)?.[1] ?? "?";
         byKind[kind] = (byKind[kind] ?? 0) + 1;

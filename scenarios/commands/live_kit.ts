@@ -4,7 +4,12 @@
  * @module
  */
 import { loadScenario } from "../spec/mod.ts";
-import { type PaperExchange, paperExchangeFor, serveVenue } from "../venue/mod.ts";
+import {
+  type PaperExchange,
+  paperExchangeFor,
+  serveVenue,
+  type VenueServer,
+} from "../venue/mod.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -20,7 +25,11 @@ export const ENV = {
 };
 
 /** A live config for the venue at `url`, its folders in `dir`. */
-export function liveConfig(dir: string, url: string, extra: Record<string, unknown> = {}) {
+export function liveConfig(
+  dir: string,
+  url: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     name: "e2e",
     exchange: {
@@ -78,7 +87,7 @@ export async function runLive(
  * A paper venue for the test: calm's market, an hour of history, `speed` × the wall clock, and
  * Binance's request weight limit (6,000 a minute) unless `weightPerMinute` says otherwise.
  */
-export async function testVenue(speed: number, weightPerMinute?: number) {
+export async function testVenue(speed: number, weightPerMinute?: number): Promise<VenueServer> {
   const scenario = await loadScenario("calm");
   const exchange = paperExchangeFor(scenario, {
     accounts: ACCOUNTS,
@@ -97,13 +106,17 @@ export async function filesUnder(dir: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for await (const e of Deno.readDir(dir)) {
     const path = `${dir}/${e.name}`;
-    if (e.isDirectory) { for (const [p, t] of await filesUnder(path)) out.set(p, t); }
-    else out.set(path, await Deno.readTextFile(path));
+    if (!e.isDirectory) out.set(path, await Deno.readTextFile(path));
+    else for (const [p, t] of await filesUnder(path)) out.set(p, t);
   }
   return out;
 }
 
-export function venueView(exchange: PaperExchange, key: string) {
+/** An account at the venue: its trades (`PRICExQTY`, sorted), base balance and order ids. */
+export function venueView(
+  exchange: PaperExchange,
+  key: string,
+): { trades: string[]; base: number; orders: string[] } {
   const trades = exchange.myTrades(key, "SIMUSDT");
   return {
     trades: trades.map((t) => `${t.price}x${t.qty}`).sort(),

@@ -11,7 +11,7 @@
  *   printed once at start.
  * - `--log FILE`: one JSON line per request (method, path, status, error code, weight, ms — never
  *   a key, a secret or a signature).
- * - `--fault-latency MS`, `--fault-5xx SHARE`, `--fault-late SHARE` (`--fault-late-ms`),
+ * - `--fault-latency MS`, `--fault-5xx SHARE`, `--fault-429 SHARE`, `--fault-late SHARE` (`--fault-late-ms`),
  *   `--fault-drop-streams MS`, `--fault-seed N`: faults for testing clients (venue_faults.ts).
  * - On loopback unless `--host` says otherwise. SIGINT or SIGTERM stops it.
  * @module
@@ -62,6 +62,14 @@ export const VENUE_SPEC: CommandSpec = {
       max: 1,
       value: "SHARE",
       help: "answer SHARE of requests 503, unhandled",
+    },
+    {
+      name: "fault-429",
+      kind: "number",
+      min: 0,
+      max: 1,
+      value: "SHARE",
+      help: "refuse SHARE of requests 429 (Retry-After 1), unhandled",
     },
     {
       name: "fault-late",
@@ -195,6 +203,7 @@ export async function runVenueCommand(args: readonly string[]): Promise<number> 
       faults: {
         latencyMs: v["fault-latency"] as number | undefined,
         errorShare: v["fault-5xx"] as number | undefined,
+        rateLimitShare: v["fault-429"] as number | undefined,
         lateShare: v["fault-late"] as number | undefined,
         lateMs: v["fault-late-ms"] as number | undefined,
         dropStreamsEveryMs: v["fault-drop-streams"] as number | undefined,

@@ -58,6 +58,8 @@ export const LiveConfigSchema = z.strictObject({
   warmupBars: z.number().int().min(0).max(1_000).default(50),
   /** Rounds between reconciliations with the exchange while running. */
   reconcileEvery: z.number().int().min(1).default(10),
+  /** The longest pause after the exchange refuses a request for its rate (429), ms. */
+  maxBackoffMs: z.number().int().min(100).max(600_000).default(60_000),
   cancelOnExit: z.boolean().default(false),
 });
 

@@ -1,9 +1,14 @@
 /**
  * A live session's ccxt clients as it uses them: their clocks set from the exchange's, and each
- * agent's starting cash read from its account.
+ * agent's starting cash read from its account, with retries of what the network left open.
  * @module
  */
-import type { CcxtDataSource, CcxtExchange, CcxtVenueAdapter } from "../../actors/venues/mod.ts";
+import {
+  type CcxtDataSource,
+  type CcxtExchange,
+  type CcxtVenueAdapter,
+  isAmbiguous,
+} from "../../actors/venues/mod.ts";
 import type { LiveConfig } from "./live_config.ts";
 
 /** A ccxt client of one account, as the session uses it. */
@@ -60,4 +65,20 @@ export async function startingCash(
     }
   }
   return cash;
+}
+
+/**
+ * `fn` again while it fails with ccxt's network family (a timeout, a 5xx, a 429: the gate in
+ * front of the client makes the pause), up to `attempts` times, 200 ms × n apart; other errors at
+ * once.
+ */
+export async function retrying<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1;; i++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (i >= attempts || !isAmbiguous(error) || !(error instanceof Error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * i));
+    }
+  }
 }

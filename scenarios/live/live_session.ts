@@ -41,46 +41,13 @@ import {
   startTradingSystem,
   type TradingSystem,
 } from "../../actors/system/mod.ts";
-import { CcxtMarketData, CcxtVenueAdapter } from "../../actors/venues/mod.ts";
+import { CcxtMarketData, CcxtVenueAdapter, gated, RateGate } from "../../actors/venues/mod.ts";
 import { featureSet } from "../../policies/features/mod.ts";
 import { createPolicy, loadPolicyModels } from "../../policies/serving/mod.ts";
 import { dataPath } from "../spec/mod.ts";
-import type { LiveConfig } from "./live_config.ts";
 import { type LiveInput, LiveJournal, type LiveRecord } from "./live_journal.ts";
-import { type LiveExchange, startingCash, syncClocks } from "./live_exchange.ts";
-import type { LiveKillPoint } from "./kill_point.ts";
-
-/** Options of {@linkcode LiveSession.open}. */
-export interface LiveSessionOptions {
-  readonly config: LiveConfig;
-  /** Each agent's client (its account at the exchange), by agent id. */
-  readonly exchanges: ReadonlyMap<string, LiveExchange>;
-  /** Venue name in messages. Default: the config's exchange name. */
-  readonly venue?: string;
-  /** Every bus message, as JSON (the session recording). */
-  readonly record?: (line: string) => void;
-  /** Lines for the user. */
-  readonly log?: (line: string) => void;
-  /** Candle interval, ms. Default: the config's. */
-  readonly barMs?: number;
-  /** Candles the first poll publishes (so policies warm up at once). Default: the config's. */
-  readonly warmupBars?: number;
-  /** Rounds between reconciliations while running. Default: the config's. */
-  readonly reconcileEvery?: number;
-  /** Lookups of an ambiguous order before it is declared not placed. Default 5. */
-  readonly lookups?: number;
-  /** Wait before the n-th lookup: n × this, ms. Default 500. */
-  readonly lookupDelayMs?: number;
-  /** For crash tests: SIGKILL the process at a point (see {@linkcode LiveKillPoint}). */
-  readonly kill?: LiveKillPoint;
-}
-
-/** What a round did. */
-export interface RoundResult {
-  readonly quotes: number;
-  readonly bars: number;
-  readonly failures: number;
-}
+import { type LiveExchange, retrying, startingCash, syncClocks } from "./live_exchange.ts";
+import type { LiveKillPoint, LiveSessionOptions, RoundResult } from "./live_options.ts";
 
 /** See the module documentation. */
 export class LiveSession {
@@ -201,8 +168,15 @@ export class LiveSession {
    * the exchange's clock read, and every account reconciled. Trading starts with
    * {@linkcode round}, unless {@linkcode refused}.
    */
-  static async open(options: LiveSessionOptions): Promise<LiveSession> {
-    const { config } = options;
+  static async open(given: LiveSessionOptions): Promise<LiveSession> {
+    const { config } = given;
+    // One pause for every client after a 429: the exchange counts per address.
+    const gate = given.gate ?? new RateGate({ maxMs: config.maxBackoffMs });
+    const options: LiveSessionOptions = {
+      ...given,
+      gate,
+      exchanges: new Map([...given.exchanges].map(([id, c]) => [id, gated(c, gate)])),
+    };
     const symbols = new Map(Object.entries(config.symbols));
     const venue = options.venue ?? config.exchange.name;
     const models = await loadPolicyModels(config.agents.map((a) => a.policy), dataPath);
@@ -215,20 +189,24 @@ export class LiveSession {
       if (exchange === undefined) throw new RangeError(`agents: no exchange client for ${a.id}`);
       adapters.set(
         a.id,
-        await CcxtVenueAdapter.open({
-          venue,
-          exchange,
-          symbols,
-          onUpdate: (update) => sinks.get(a.id)?.({ type: "venue", agentId: a.id, update }),
-          ...(options.lookups === undefined ? {} : { lookups: options.lookups }),
-          ...(options.lookupDelayMs === undefined ? {} : { lookupDelayMs: options.lookupDelayMs }),
-        }),
+        await retrying(() =>
+          CcxtVenueAdapter.open({
+            venue,
+            exchange,
+            symbols,
+            onUpdate: (update) => sinks.get(a.id)?.({ type: "venue", agentId: a.id, update }),
+            ...(options.lookups === undefined ? {} : { lookups: options.lookups }),
+            ...(options.lookupDelayMs === undefined
+              ? {}
+              : { lookupDelayMs: options.lookupDelayMs }),
+          })
+        ),
       );
     }
     const journal = await LiveJournal.open(
       config.journalDir,
       config,
-      () => startingCash(config, adapters, options.exchanges),
+      () => retrying(() => startingCash(config, adapters, options.exchanges)),
     );
     let session: LiveSession;
     try {
@@ -291,11 +269,31 @@ export class LiveSession {
   }
 
   /** Reconciles every account with the exchange, once nothing is in flight. */
-  async reconcile(): Promise<ReadonlyMap<string, ReconcileSummary>> {
-    await this.settled();
-    this.#reconciled = await this.system.reconcile({ unknownOrders: "cancel" });
+  async reconcile(attempts = 5): Promise<ReadonlyMap<string, ReconcileSummary>> {
+    for (let i = 1;; i++) {
+      await this.settled();
+      try {
+        this.#reconciled = await this.system.reconcile({ unknownOrders: "cancel" });
+        break;
+      } catch (error) {
+        // Unanswered (a 5xx, a timeout): nothing was applied; asked again a little later.
+        if (i >= attempts) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200 * i));
+      }
+    }
     this.journal.sync();
     return this.#reconciled;
+  }
+
+  /** {@linkcode reconcile}, a failure said and left for the next time. */
+  async #reconcileOrSay(when: string): Promise<void> {
+    try {
+      await this.reconcile();
+    } catch (error) {
+      this.#options.log?.(
+        `live: reconciliation ${when} failed (tried again later): ${(error as Error).message}`,
+      );
+    }
   }
 
   /** One round; see the module documentation. */
@@ -307,7 +305,7 @@ export class LiveSession {
     this.#rounds++;
     if (
       this.#rounds % (this.#options.reconcileEvery ?? this.#options.config.reconcileEvery) === 0
-    ) await this.reconcile();
+    ) await this.#reconcileOrSay(`after round ${this.#rounds}`);
     this.journal.sync();
     return md;
   }
@@ -328,7 +326,7 @@ export class LiveSession {
         }
         await this.settled();
       }
-      await this.reconcile();
+      await this.#reconcileOrSay("at the stop");
     })();
   }
 

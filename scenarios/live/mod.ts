@@ -4,7 +4,7 @@
  */
 export * from "./live_config.ts";
 export * from "./live_journal.ts";
-export * from "./kill_point.ts";
+export * from "./live_options.ts";
 export * from "./live_exchange.ts";
 export * from "./live_session.ts";
 export * from "./ccxt_clients.ts";

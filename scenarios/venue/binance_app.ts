@@ -19,7 +19,13 @@
  * @module
  */
 import { type Context, Hono } from "hono";
-import { ApiError, eitherMandatory, notRequired, unknownError } from "./binance_errors.ts";
+import {
+  ApiError,
+  eitherMandatory,
+  notRequired,
+  tooMuchWeight,
+  unknownError,
+} from "./binance_errors.ts";
 import { checkSigned, Params } from "./binance_request.ts";
 import {
   accountJson,
@@ -100,6 +106,7 @@ export function createVenueApp(deps: VenueAppDeps): Hono {
         const body = method === "GET" ? "" : await c.req.text();
         if (body.length > MAX_BODY) throw new ApiError(413, -1000, "Request body too large.");
         if (faults?.fails()) throw unavailable();
+        if (faults?.refuses()) throw tooMuchWeight(meter.limit, 1);
         const params = Params.parse(url.search.slice(1), body);
         w = weight(params);
         const client = clientOf(c);

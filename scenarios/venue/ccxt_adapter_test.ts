@@ -160,23 +160,33 @@ Deno.test({
 
 Deno.test({
   name:
-    "ccxt adapter: a create the exchange never handled is declared not placed after its lookups",
+    "ccxt adapter: a create the exchange never handled: not placed after 3 answers saying so; " +
+    "unanswered lookups prove nothing",
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
-    const { exchange, venue, adapter, order, of } = await setup();
+    const { exchange, venue, adapter, order, of, sync } = await setup();
     try {
       venue.faults.errorShare = 1; // an outage: every request answered 503, nothing handled
+      const lost = order({ qty: 1 });
+      adapter.submit(lost);
+      await adapter.idle();
+      assertEquals(of(lost.clientOrderId), [], "no answer, no verdict: left to reconciliation");
+      assertEquals(venue.faults.errors, 13, "the create and 12 lookups, none sent again");
+      assertEquals(adapter.resolving, []);
+
+      sync(); // the virtual clock stood still while the wall clock ran
       const o = order({ qty: 1 });
       adapter.submit(o);
+      await new Promise((resolve) => setTimeout(resolve, 120)); // two lookups unanswered
+      venue.faults.errorShare = 0; // the outage ends: the exchange says it has no such order
       await adapter.idle();
       const u = of(o.clientOrderId);
       assertEquals(u.map((x) => x.type), ["reject"]);
       assert(
         u[0].type === "reject" &&
-          u[0].reason.startsWith("not placed: paper has no order ivy:1 after 3 lookups"),
+          u[0].reason.startsWith("not placed: paper has no order ivy:2 after 3 lookups"),
       );
-      assertEquals(venue.faults.errors, 4, "the create and three lookups, none sent again");
       assertEquals(exchange.allOrders(KEY, "SIMUSDT").length, 0);
     } finally {
       await adapter.idle();

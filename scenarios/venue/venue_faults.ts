@@ -18,6 +18,8 @@ export interface VenueFaults {
   readonly lateShare?: number;
   /** How late, ms (longer than the client waits). Default 15,000. */
   readonly lateMs?: number;
+  /** Share of requests refused 429 (-1003, `Retry-After: 1`) without being handled. Default 0. */
+  readonly rateLimitShare?: number;
   /** Drop every WebSocket connection this often, ms; 0 never. Default 0. */
   readonly dropStreamsEveryMs?: number;
   /** Seed of the draws. Default 1. */
@@ -31,10 +33,13 @@ export class FaultPlan {
   readonly dropStreamsEveryMs: number;
   #errorShare: number;
   readonly #lateShare: number;
+  readonly #rateLimitShare: number;
   readonly #rng: Rng;
   /** Requests answered 503, and order requests answered late, so far. */
   errors = 0;
   late = 0;
+  /** Requests refused 429 so far. */
+  limited = 0;
 
   constructor(faults: VenueFaults = {}) {
     const share = (x: number | undefined, name: string) => {
@@ -56,6 +61,7 @@ export class FaultPlan {
     this.dropStreamsEveryMs = ms(faults.dropStreamsEveryMs, 0, "dropStreamsEveryMs");
     this.#errorShare = share(faults.errorShare, "errorShare");
     this.#lateShare = share(faults.lateShare, "lateShare");
+    this.#rateLimitShare = share(faults.rateLimitShare, "rateLimitShare");
     this.#rng = new Rng(faults.seed ?? 1);
   }
 
@@ -75,6 +81,13 @@ export class FaultPlan {
   fails(): boolean {
     const yes = this.#errorShare > 0 && this.#rng.float() < this.#errorShare;
     if (yes) this.errors++;
+    return yes;
+  }
+
+  /** Whether this request is refused 429 without being handled. */
+  refuses(): boolean {
+    const yes = this.#rateLimitShare > 0 && this.#rng.float() < this.#rateLimitShare;
+    if (yes) this.limited++;
     return yes;
   }
 
