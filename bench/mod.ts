@@ -26,6 +26,7 @@ import {
 import { benchBacktest, benchBacktestRss, benchLongSimRss } from "./backtest.ts";
 import { benchOptimize, benchOptimizeSpeedup } from "./optimize.ts";
 import { benchVenueOrderP99, benchVenueOrders } from "./venue_api.ts";
+import { benchLiveOrderAck } from "./live_order.ts";
 import type { RateOptions } from "./harness.ts";
 
 /** A named benchmark producing one figure. */
@@ -84,6 +85,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { key: "nats_sim_run_s", unit: "s", run: benchNatsSimRun, blocker: natsBenchBlocker },
   { key: "venue_api_orders_per_s", unit: "order/s", run: benchVenueOrders },
   { key: "venue_api_order_p99_ms", unit: "ms", run: benchVenueOrderP99 },
+  { key: "live_order_ack_p99_ms", unit: "ms", run: benchLiveOrderAck },
 ];
 
 /**

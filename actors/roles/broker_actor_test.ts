@@ -183,7 +183,7 @@ Deno.test("a cancel of an unknown or finished order is ignored", () => {
   assertEquals(actor.getSnapshot().context.counts.cancelsIgnored, 2);
 });
 
-Deno.test("a fill after a cancel is refused with an illegal_transition alert", () => {
+Deno.test("a fill reported after the cancel counts; one past the order's size is refused", () => {
   const { published, actor, venue } = setup();
   actor.send({ type: "order", order: order() });
   venue({ type: "ack", clientOrderId: "a:1", venueOrderId: "v1", ts: 1_500 });
@@ -196,7 +196,16 @@ Deno.test("a fill after a cancel is refused with an illegal_transition alert", (
   });
   published.length = 0;
 
+  // Made before the cancel took effect, reported after it (the cancel's answer came first).
   venue(fillUpdate(4, 100));
+  const fill = published.find((m) => m.kind === "fill");
+  assertEquals(fill?.kind === "fill" && [fill.qty, fill.price], [4, 100]);
+  const ctx = actor.getSnapshot().context;
+  assertEquals(ctx.orders.get("a:1")!.record.status, "cancelled");
+  assertEquals(ctx.orders.get("a:1")!.record.filledQty, 4);
+  published.length = 0;
+
+  venue(fillUpdate(7, 100));
   assertEquals(published, [{
     kind: "alert",
     v: 1,
@@ -204,11 +213,8 @@ Deno.test("a fill after a cancel is refused with an illegal_transition alert", (
     source: "broker",
     severity: "warning",
     code: "illegal_transition",
-    message: "order a:1: order is cancelled: no fill allowed",
+    message: "order a:1: fill of 11 would exceed qty 10",
   }]);
-  const ctx = actor.getSnapshot().context;
-  assertEquals(ctx.orders.get("a:1")!.record.status, "cancelled");
-  assertEquals(ctx.orders.get("a:1")!.record.filledQty, 0);
   assertEquals(ctx.counts.illegalUpdates, 1);
 });
 

@@ -54,6 +54,11 @@ export function nextStatus(
   filledAfter: number,
   qty: number,
 ): OrderStatus | string {
+  // A fill the venue made before a cancel or expiry took effect, reported after it (a cancel's
+  // answer can overtake the trade report): counted, and the order stays ended.
+  if (event.type === "fill" && (status === "cancelled" || status === "expired")) {
+    return filledAfter > qty + 1e-9 ? `fill of ${filledAfter} would exceed qty ${qty}` : status;
+  }
   if (TERMINAL.has(status)) return `order is ${status}: no ${event.type} allowed`;
   switch (event.type) {
     case "ack":

@@ -79,8 +79,9 @@ Deno.test("every illegal transition throws LifecycleError and leaves the record 
     ["partially_filled", REJECT],
   ];
   for (const status of ["filled", "cancelled", "rejected", "expired"] as const) {
-    for (const e of [ACK, PART, CANCEL, REJECT, EXPIRE]) illegal.push([status, e]);
+    for (const e of [ACK, CANCEL, REJECT, EXPIRE]) illegal.push([status, e]);
   }
+  illegal.push(["filled", PART], ["rejected", PART]);
   for (const [status, event] of illegal) {
     const o = recordIn(status);
     const before = view(o);
@@ -89,12 +90,27 @@ Deno.test("every illegal transition throws LifecycleError and leaves the record 
   }
 });
 
+Deno.test("a fill reported after the cancel (made before it) counts; the order stays ended", () => {
+  for (const status of ["cancelled", "expired"] as const) {
+    const o = recordIn(status);
+    const before = o.filledQty;
+    assertEquals(o.apply({ type: "fill", qty: 1, price: 100 }), status);
+    assertEquals(o.filledQty, before + 1);
+    assertEquals(o.remainingQty, 0);
+    assertThrows(
+      () => o.apply({ type: "fill", qty: 100, price: 100 }),
+      LifecycleError,
+      "would exceed qty",
+    );
+  }
+});
+
 Deno.test("the error names the order, its state and the event", () => {
-  const o = recordIn("cancelled");
+  const o = recordIn("filled");
   assertThrows(
     () => o.apply(PART),
     LifecycleError,
-    "order a:1: order is cancelled: no fill allowed",
+    "order a:1: order is filled: no fill allowed",
   );
   const acked = recordIn("acked");
   assertThrows(

@@ -1,7 +1,8 @@
 /**
  * What a ccxt exchange holds for one account, as {@linkcode Reconciliation}: its open orders, its
  * trades in each symbol from the cursor on (the last trade time seen; the boundary's trades come
- * again and are known by their ids), and its balances.
+ * again and are known by their ids), and its balances — one consistent snapshot, read again while
+ * the account trades in between.
  * @module
  */
 import type { Balance, Reconciliation, VenueOrder, VenueTrade } from "./venue_adapter.ts";
@@ -18,6 +19,9 @@ export interface ReconcileAccount {
   readonly assets: readonly string[];
 }
 
+/** Snapshots taken before the account is declared too busy to reconcile now. */
+const SNAPSHOT_TRIES = 4;
+
 /** See the module documentation. */
 export async function ccxtReconciliation(
   ex: CcxtExchange,
@@ -29,8 +33,37 @@ export async function ccxtReconciliation(
     throw new RangeError(`cursor: expected a cursor from reconcile, got ${cursor}`);
   }
   const ours = new Map([...account.symbols].map(([a, b]) => [b, a]));
+  // The exchange answers each list at its own moment. The balances and open orders are read
+  // between two readings of the trade list; if a trade came in meanwhile, again: otherwise a fill
+  // could be in the balances and not in the list (or the other way), a false mismatch.
+  const looked = new Map<string, string | undefined>();
+  let fills = await tradesSince(ex, account, ours, since, looked);
+  for (let n = 1;; n++) {
+    const openOrders = await openOrdersOf(ex, ours);
+    const balances = await balancesOf(ex, account);
+    const again = await tradesSince(ex, account, ours, since, looked);
+    if (sameTrades(fills, again)) {
+      const last = fills.reduce((a, f) => Math.max(a, f.timestamp), since ?? 0);
+      return { openOrders, balances, fills, cursor: String(last), truncated: false };
+    }
+    if (n >= SNAPSHOT_TRIES) {
+      throw new Error(
+        `the account traded during each of ${SNAPSHOT_TRIES} readings: reconciled later`,
+      );
+    }
+    fills = again;
+  }
+}
+
+function sameTrades(a: readonly VenueTrade[], b: readonly VenueTrade[]): boolean {
+  return a.length === b.length && a.every((t, i) => t.tradeId === b[i].tradeId);
+}
+
+async function openOrdersOf(
+  ex: CcxtExchange,
+  ours: ReadonlyMap<string, string>,
+): Promise<VenueOrder[]> {
   const openOrders: VenueOrder[] = [];
-  const fills: VenueTrade[] = [];
   for (const [symbol, mine] of ours) {
     for (const o of await ex.fetchOpenOrders(symbol)) {
       openOrders.push({
@@ -47,10 +80,40 @@ export async function ccxtReconciliation(
         timestamp: o.timestamp ?? 0,
       });
     }
-    // From the cursor's millisecond on, inclusive: a trade listed again is known by its id. A
-    // trade of an order the caller does not know (sent before a restart, say) takes the client
-    // id of the order the exchange has, looked up once per order.
-    const looked = new Map<string, string | undefined>();
+  }
+  return openOrders;
+}
+
+async function balancesOf(
+  ex: CcxtExchange,
+  account: ReconcileAccount,
+): Promise<Record<string, Balance>> {
+  const raw = await ex.fetchBalance() as Record<
+    string,
+    { free?: number; used?: number; total?: number }
+  >;
+  const balances: Record<string, Balance> = {};
+  for (const asset of new Set(account.assets)) {
+    const b = raw[asset];
+    balances[asset] = { free: b?.free ?? 0, used: b?.used ?? 0, total: b?.total ?? 0 };
+  }
+  return balances;
+}
+
+/**
+ * The account's trades from the cursor's millisecond on, inclusive (a trade listed again is known
+ * by its id). A trade of an order the caller does not know (sent before a restart, say) takes
+ * the client id of the order the exchange has, looked up once per order (`looked`).
+ */
+async function tradesSince(
+  ex: CcxtExchange,
+  account: ReconcileAccount,
+  ours: ReadonlyMap<string, string>,
+  since: number | undefined,
+  looked: Map<string, string | undefined>,
+): Promise<VenueTrade[]> {
+  const fills: VenueTrade[] = [];
+  for (const [symbol, mine] of ours) {
     for (const tr of await ex.fetchMyTrades(symbol, since)) {
       let clientOrderId = tr.order === undefined ? undefined : account.clientIdOf(tr.order);
       if (clientOrderId === undefined && tr.order !== undefined) {
@@ -73,15 +136,5 @@ export async function ccxtReconciliation(
       });
     }
   }
-  const raw = await ex.fetchBalance() as Record<
-    string,
-    { free?: number; used?: number; total?: number }
-  >;
-  const balances: Record<string, Balance> = {};
-  for (const asset of new Set(account.assets)) {
-    const b = raw[asset];
-    balances[asset] = { free: b?.free ?? 0, used: b?.used ?? 0, total: b?.total ?? 0 };
-  }
-  const last = fills.reduce((a, f) => Math.max(a, f.timestamp), since ?? 0);
-  return { openOrders, balances, fills, cursor: String(last), truncated: false };
+  return fills;
 }
