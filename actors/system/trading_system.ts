@@ -23,6 +23,7 @@ import {
   agentMachine,
   agentRoutes,
   type BrokerContext,
+  type BrokerEvent,
   brokerMachine,
   brokerRoutes,
   type CleanerOptions,
@@ -53,7 +54,7 @@ import {
   type Sizing,
   type UnknownOrderPolicy,
 } from "../roles/mod.ts";
-import type { AdapterUpdate, Reconciliation, VenueAdapter } from "../venues/mod.ts";
+import type { AdapterUpdate, VenueAdapter } from "../venues/mod.ts";
 import { feature, featureName, type FeatureSet, featureSet } from "../../policies/features/mod.ts";
 import type { Policy } from "../../policies/rules/mod.ts";
 import { Supervisor, type SupervisorOptions } from "./supervisor.ts";
@@ -123,13 +124,7 @@ export interface TradingSystemConfig {
 
 /** An event from outside the bus, sent to one actor (it is plain data: it can be journaled). */
 export type ExternalEvent =
-  | { readonly type: "venue"; readonly agentId: string; readonly update: AdapterUpdate }
-  | {
-    readonly type: "reconcile";
-    readonly agentId: string;
-    readonly found: Reconciliation;
-    readonly unknownOrders: UnknownOrderPolicy;
-  }
+  | Extract<BrokerEvent, { readonly type: "venue" | "reconcile" }>
   | { readonly type: "timer" };
 
 /** A running trading system. */
