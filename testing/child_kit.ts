@@ -1,7 +1,8 @@
 /**
  * A Deno script run as a child process, for tests that kill processes or check exit codes: read,
- * write and net allowed, `AGORA_KILL_POINT` passed through when given, stdout dropped, stderr
- * kept, and a hard 60 s limit so a hung child cannot hang the suite.
+ * write and net allowed, the environment `AGORA_KILL_POINT` only (or all of it, with `allEnv`),
+ * stdout dropped unless kept, stderr kept, and a hard time limit (60 s by default) so a hung child
+ * cannot hang the suite.
  * @module
  */
 
@@ -10,6 +11,17 @@ export interface ChildOutcome {
   readonly code: number;
   readonly signal: Deno.Signal | null;
   readonly stderr: string;
+  /** With `keepStdout`; else empty. */
+  readonly stdout: string;
+}
+
+/** Options of {@linkcode runDenoChild}. */
+export interface ChildOptions {
+  /** Let the child read every environment variable. */
+  readonly allEnv?: boolean;
+  readonly keepStdout?: boolean;
+  /** Default 60,000. */
+  readonly timeoutMs?: number;
 }
 
 /** Runs `deno run <perms> script ...args` with `env`; see the module documentation. */
@@ -17,6 +29,7 @@ export async function runDenoChild(
   script: string,
   args: readonly string[],
   env: Record<string, string> = {},
+  options: ChildOptions = {},
 ): Promise<ChildOutcome> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: [
@@ -24,14 +37,20 @@ export async function runDenoChild(
       "--allow-read",
       "--allow-write",
       "--allow-net",
-      "--allow-env=AGORA_KILL_POINT",
+      options.allEnv ? "--allow-env" : "--allow-env=AGORA_KILL_POINT",
       script,
       ...args,
     ],
     env,
-    stdout: "null",
+    stdout: options.keepStdout ? "piped" : "null",
     stderr: "piped",
-    signal: AbortSignal.timeout(60_000),
+    signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
   }).output();
-  return { code: out.code, signal: out.signal, stderr: new TextDecoder().decode(out.stderr) };
+  const text = new TextDecoder();
+  return {
+    code: out.code,
+    signal: out.signal,
+    stderr: text.decode(out.stderr),
+    stdout: options.keepStdout ? text.decode(out.stdout) : "",
+  };
 }

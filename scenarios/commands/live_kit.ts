@@ -3,6 +3,7 @@
  * it, the command run as a child process, and the venue's view of an account.
  * @module
  */
+import { runDenoChild } from "../../testing/mod.ts";
 import { loadScenario } from "../spec/mod.ts";
 import {
   type PaperExchange,
@@ -63,24 +64,11 @@ export async function runLive(
   args: readonly string[],
   env: Record<string, string>,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-net",
-      "--allow-env",
-      MAIN,
-      "live",
-      ...args,
-    ],
-    env,
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(90_000),
-  }).output();
-  const text = new TextDecoder();
-  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
+  return await runDenoChild(MAIN, ["live", ...args], env, {
+    allEnv: true,
+    keepStdout: true,
+    timeoutMs: 90_000,
+  });
 }
 
 /**

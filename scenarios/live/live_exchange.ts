@@ -68,16 +68,20 @@ export async function startingCash(
 }
 
 /**
- * `fn` again while it fails with ccxt's network family (a timeout, a 5xx, a 429: the gate in
- * front of the client makes the pause), up to `attempts` times, 200 ms × n apart; other errors at
- * once.
+ * `fn` again while it fails with an error `again` accepts — by default ccxt's network family (a
+ * timeout, a 5xx, a 429: the gate in front of the client makes the pause) — up to `attempts`
+ * times, 200 ms × n apart; other errors at once.
  */
-export async function retrying<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+export async function retrying<T>(
+  fn: () => Promise<T>,
+  attempts = 5,
+  again: (error: unknown) => boolean = (e) => e instanceof Error && isAmbiguous(e),
+): Promise<T> {
   for (let i = 1;; i++) {
     try {
       return await fn();
     } catch (error) {
-      if (i >= attempts || !isAmbiguous(error) || !(error instanceof Error)) throw error;
+      if (i >= attempts || !again(error)) throw error;
       await new Promise((resolve) => setTimeout(resolve, 200 * i));
     }
   }

@@ -270,17 +270,16 @@ export class LiveSession {
 
   /** Reconciles every account with the exchange, once nothing is in flight. */
   async reconcile(attempts = 5): Promise<ReadonlyMap<string, ReconcileSummary>> {
-    for (let i = 1;; i++) {
-      await this.settled();
-      try {
-        this.#reconciled = await this.system.reconcile({ unknownOrders: "cancel" });
-        break;
-      } catch (error) {
-        // Unanswered (a 5xx, a timeout): nothing was applied; asked again a little later.
-        if (i >= attempts) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 200 * i));
-      }
-    }
+    // A failed reading (a 5xx, a timeout, an account trading throughout) applied nothing: read
+    // again a little later.
+    this.#reconciled = await retrying(
+      async () => {
+        await this.settled();
+        return await this.system.reconcile({ unknownOrders: "cancel" });
+      },
+      attempts,
+      () => true,
+    );
     this.journal.sync();
     return this.#reconciled;
   }
