@@ -26,6 +26,7 @@
  */
 import {
   binanceAt,
+  binanceProAt,
   type Credentials,
   LIVE_JOURNAL_FILE,
   type LiveConfig,
@@ -39,6 +40,7 @@ import {
   parseKillPoint,
   parseLiveConfig,
   Redactor,
+  venueUrlsOf,
 } from "../live/mod.ts";
 import {
   buildReport,
@@ -129,6 +131,7 @@ export async function runLiveCommand(args: readonly string[]): Promise<number> {
   let session: LiveSession | undefined;
   try {
     const clients = new Map<string, LiveExchange>();
+    const streams = config.marketData === "stream";
     if (config.exchange.name === "paper" && config.exchange.url === undefined) {
       const accounts = config.agents.map((a) => ({
         name: a.id,
@@ -141,7 +144,7 @@ export async function runLiveCommand(args: readonly string[]): Promise<number> {
         paperExchangeFor(scenario, { accounts, openAt: Date.now(), warmupMs: 3_600_000 }),
         { port: 0, speed: config.exchange.speed },
       );
-      for (const a of accounts) clients.set(a.name, await clientAt(venue.restUrl, a));
+      for (const a of accounts) clients.set(a.name, await clientAt(venue.restUrl, a, streams));
       // Its accounts are new each run: a journal of an earlier run's venue would not reconcile.
       const journal = `${config.journalDir}/${LIVE_JOURNAL_FILE}`;
       const aside = `${config.journalDir}/journal-${Date.now()}.log`;
@@ -157,8 +160,8 @@ export async function runLiveCommand(args: readonly string[]): Promise<number> {
         clients.set(
           a.id,
           config.exchange.name === "paper"
-            ? await clientAt(config.exchange.url!, keys)
-            : await exchangeClient(config.exchange.name, keys),
+            ? await clientAt(config.exchange.url!, keys, streams)
+            : await exchangeClient(config.exchange.name, keys, streams),
         );
       }
     }
@@ -237,10 +240,17 @@ export async function runLiveCommand(args: readonly string[]): Promise<number> {
         epoch: session.journal.epoch,
         replayed: session.replayed,
         rounds: session.rounds,
+        streams: session.streams,
         positions,
       })));
     } else {
       say(formatSummary(result));
+      const st = session.streams;
+      if (st.watched > 0) {
+        say(
+          `live: market-data streams: ${st.quotes} tops and ${st.bars} bars streamed, ${st.failures} stream failures, ${st.gaps} gaps filled from REST`,
+        );
+      }
       say(
         `live: wrote ${files.report}, ${files.html} and ${files.recording} (${rec.messages} messages)`,
       );
@@ -287,26 +297,28 @@ async function trade(session: LiveSession, config: LiveConfig, seconds?: number)
   }
 }
 
-/** ccxt's binance at a paper venue's REST base. */
+/** ccxt's binance at a paper venue's REST base: ccxt.pro's (its streams too) when `streams`. */
 async function clientAt(
   restUrl: string,
   keys: { readonly apiKey?: string; readonly secret?: string },
+  streams: boolean,
 ): Promise<LiveExchange> {
-  const port = Number(new URL(restUrl).port || 80);
-  return await binanceAt(
-    { port, restUrl },
-    keys.apiKey ?? "",
-    keys.secret ?? "",
-  ) as unknown as LiveExchange;
+  const urls = venueUrlsOf(restUrl);
+  const make = streams ? binanceProAt : binanceAt;
+  return await make(urls, keys.apiKey ?? "", keys.secret ?? "") as unknown as LiveExchange;
 }
 
-/** A real exchange's ccxt client, its rate limit on. */
+/** A real exchange's ccxt client, its rate limit on: ccxt.pro's where it has one and `streams`. */
 async function exchangeClient(
   name: string,
   keys: { readonly apiKey?: string; readonly secret?: string },
+  streams: boolean,
 ): Promise<LiveExchange> {
   const ccxt = await loadCcxt();
-  const Exchange = (ccxt as unknown as Record<string, unknown>)[name];
+  const pro = (ccxt.pro as unknown as Record<string, unknown>)[name];
+  const Exchange = streams && typeof pro === "function"
+    ? pro
+    : (ccxt as unknown as Record<string, unknown>)[name];
   if (typeof Exchange !== "function" || !ccxt.exchanges.includes(name)) {
     throw new RangeError(`exchange.name: ccxt has no exchange "${name}"`);
   }

@@ -34,6 +34,14 @@ export interface VenueUrls {
   readonly wsApiUrl?: string;
 }
 
+/** A paper venue's URLs from its REST base (`http://host:port/api/v3`). */
+export function venueUrlsOf(restUrl: string): VenueUrls {
+  const url = new URL(restUrl);
+  const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+  const ws = `${url.protocol === "https:" ? "wss" : "ws"}://${url.host}`;
+  return { port, restUrl, wsUrl: `${ws}/ws`, wsApiUrl: `${ws}/ws-api/v3` };
+}
+
 function point(client: { urls: { api: unknown } }, venue: VenueUrls): void {
   const api: Record<string, unknown> = {};
   for (const name of Object.keys(client.urls.api as Record<string, unknown>)) {
@@ -75,7 +83,12 @@ export async function binanceProAt(
   secret: string,
 ): Promise<InstanceType<Ccxt["pro"]["binance"]>> {
   const ccxt = await loadCcxt();
-  const client = new ccxt.pro.binance({ apiKey, secret, options: { ...SPOT_ONLY } });
+  const client = new ccxt.pro.binance({
+    apiKey,
+    secret,
+    enableRateLimit: false,
+    options: { ...SPOT_ONLY },
+  });
   point(client, venue);
   return client;
 }

@@ -50,6 +50,11 @@ export const LiveConfigSchema = z.strictObject({
   outDir: z.string().min(1).default("out/live/session"),
   bus: z.literal("memory", "the in-process bus (memory); NATS is not yet supported live")
     .default("memory"),
+  /**
+   * Market data: `stream` watches the exchange's WebSocket streams where it has them (ccxt.pro's
+   * `watch*`), REST covering what they miss; `poll` asks REST only, every round.
+   */
+  marketData: z.enum(["stream", "poll"]).default("stream"),
   /** How often orders, fills and market data are polled, ms. */
   pollMs: z.number().int().min(100).max(60_000).default(1_000),
   /** The candle interval agents trade on, ms (one of the exchange's timeframes). */

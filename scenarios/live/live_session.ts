@@ -20,7 +20,8 @@
  * {@linkcode LiveSession.refused} says why: the command does not start trading then.
  *
  * **Running.** {@linkcode LiveSession.round}: the exchange's time, market data (raw quotes and
- * closed bars), each account's live orders polled (new fills, how each stands), the market-data
+ * closed bars; the exchange's streams, started after the first round, enter between rounds, and
+ * REST covers what they miss), each account's live orders polled (new fills, how each stands), the market-data
  * timer, and every `reconcileEvery` rounds a reconciliation (open orders and balances; a
  * difference is an alert and halts the agent); the journal synced.
  *
@@ -41,7 +42,13 @@ import {
   startTradingSystem,
   type TradingSystem,
 } from "../../actors/system/mod.ts";
-import { CcxtMarketData, CcxtVenueAdapter, gated, RateGate } from "../../actors/venues/mod.ts";
+import {
+  CcxtMarketData,
+  CcxtVenueAdapter,
+  gated,
+  RateGate,
+  type StreamStats,
+} from "../../actors/venues/mod.ts";
 import { featureSet } from "../../policies/features/mod.ts";
 import { createPolicy, loadPolicyModels } from "../../policies/serving/mod.ts";
 import { dataPath } from "../spec/mod.ts";
@@ -148,6 +155,8 @@ export class LiveSession {
       warmupBars: options.warmupBars ?? config.warmupBars,
       publish: (m: Quote | Bar) => this.#enter({ kind: "bus", m }),
       now: () => this.now(),
+      streams: config.marketData === "stream",
+      ...(options.gate === undefined ? {} : { gate: options.gate }),
     });
     // The journal's inputs again, each in its session's epoch, nothing sent to the exchange.
     const lastBar = new Map<string, number>();
@@ -243,6 +252,11 @@ export class LiveSession {
     return this.#rounds;
   }
 
+  /** What the market-data streams did (all zero when market data is polled). */
+  get streams(): StreamStats {
+    return this.#md.streamStats;
+  }
+
   /** The last reconciliation's summary per agent. */
   get reconciled(): ReadonlyMap<string, ReconcileSummary> {
     return this.#reconciled;
@@ -299,6 +313,7 @@ export class LiveSession {
   async round(): Promise<RoundResult> {
     await this.#tick();
     const md = await this.#md.poll();
+    if (!this.#finished) this.#md.start(); // after the warm-up: streamed bars follow polled ones
     await Promise.all([...this.adapters.values()].map((a) => a.poll()));
     this.system.timer();
     this.#rounds++;
@@ -316,6 +331,7 @@ export class LiveSession {
    */
   finish(options: { readonly cancelOpen?: boolean } = {}): Promise<void> {
     return this.#finished ??= (async () => {
+      await this.#md.stop();
       await this.settled();
       if (options.cancelOpen) {
         const broker = this.system.supervisor.snapshot("broker")?.context as BrokerContext;
