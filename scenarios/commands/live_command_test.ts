@@ -1,7 +1,7 @@
 /**
  * `deno task live` as a user runs it, as a child process: against a paper venue the test serves
- * on loopback on a fast clock, two agents trade for a bounded time, and the session's report and
- * recording agree with the venue's accounts and trade lists; the secrets in its environment
+ * on loopback on a fast clock, two agents trade for a bounded time on market data it streams, and
+ * the session's report and recording agree with the venue's accounts and trade lists; the secrets in its environment
  * appear in no file and no line it wrote. And the refusals: a real exchange without
  * `--confirm-live`, or without its keys.
  * @module
@@ -47,6 +47,13 @@ Deno.test({
         assertEquals(summary.positions[a.name].SIM ?? 0, v.base, `${a.name}: its position`);
         assertEquals(summary.agents[a.name].trades, agent.stats.trades);
       }
+      // Market data came over the venue's WebSocket streams, the bars each once, in order.
+      assert(
+        summary.streams.quotes > 0 && summary.streams.bars > 0,
+        JSON.stringify(summary.streams),
+      );
+      const bars = lines.filter((m) => m.kind === "bar" && m.stage === "raw").map((m) => m.ts);
+      for (let i = 1; i < bars.length; i++) assertEquals(bars[i] - bars[i - 1], 60_000);
       // The keys and secrets were in its environment: they are in no file and no line.
       const texts = [run.stdout, run.stderr, ...(await filesUnder(dir)).values()];
       for (const secret of Object.values(ENV)) {

@@ -19,7 +19,9 @@ export interface PaperVenueOptions {
   readonly quote?: string;
   /**
    * Market time when the venue opens (after the warm-up), ms since the epoch. Default: the
-   * scenario's start plus the warm-up. The wall-clock venue opens at the wall clock's now.
+   * scenario's start plus the warm-up. The wall-clock venue opens at the wall clock's now. The
+   * market starts on a multiple of its bar (so its bars are the klines of that interval, each
+   * starting on a whole minute for 1-minute bars): the warm-up is longer by up to a bar.
    */
   readonly openAt?: number;
 }
@@ -27,7 +29,10 @@ export interface PaperVenueOptions {
 /** See the module documentation. */
 export function paperExchangeFor(scenario: Scenario, options: PaperVenueOptions): PaperExchange {
   const warmup = options.warmupMs ?? 120_000;
-  const start = options.openAt === undefined ? undefined : Math.floor(options.openAt - warmup);
+  const bar = scenario.venue.kind === "sim" ? scenario.venue.market.barMs : 60_000;
+  const start = options.openAt === undefined
+    ? undefined
+    : Math.floor((options.openAt - warmup) / bar) * bar;
   const sim = simulationOf(scenario, options.seed ?? scenario.seed, start);
   const exchange = new PaperExchange({
     sim,
@@ -40,6 +45,6 @@ export function paperExchangeFor(scenario: Scenario, options: PaperVenueOptions)
     feeRate: scenario.commission,
     ...(options.quote === undefined ? {} : { quote: options.quote }),
   });
-  exchange.advanceTo(sim.now + warmup);
+  exchange.advanceTo(options.openAt ?? sim.now + warmup);
   return exchange;
 }

@@ -40,6 +40,8 @@ export class FaultPlan {
   late = 0;
   /** Requests refused 429 so far. */
   limited = 0;
+  /** WebSocket connections dropped so far. */
+  dropped = 0;
 
   constructor(faults: VenueFaults = {}) {
     const share = (x: number | undefined, name: string) => {

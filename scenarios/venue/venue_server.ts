@@ -59,8 +59,7 @@ export function serveVenue(exchange: PaperExchange, options: VenueServeOptions =
   const users = new UserStreams(exchange, timeOf, meter);
   const drops = faults.dropStreamsEveryMs > 0
     ? setInterval(() => {
-      hub.drop();
-      users.drop();
+      faults.dropped += hub.drop() + users.drop();
     }, faults.dropStreamsEveryMs)
     : undefined;
   const app = createVenueApp({

@@ -64,10 +64,12 @@ export class UserStreams {
     return response;
   }
 
-  /** Drops every connection (a fault for tests). */
-  drop(): void {
+  /** Drops every connection (a fault for tests); how many. */
+  drop(): number {
+    const n = this.#sessions.size;
     for (const s of this.#sessions) s.socket.close(1011, "connection dropped (fault injected)");
     this.#sessions.clear();
+    return n;
   }
 
   /** Closes every connection and stops listening to the exchange. */

@@ -94,10 +94,15 @@ export class StreamHub {
     });
   }
 
-  /** Drops every connection (a fault for tests): clients must reconnect and subscribe again. */
-  drop(): void {
+  /**
+   * Drops every connection (a fault for tests): clients must reconnect and subscribe again.
+   * Returns how many were dropped.
+   */
+  drop(): number {
+    const n = this.#connections.size;
     for (const c of this.#connections) c.socket.close(1011, "connection dropped (fault injected)");
     this.#connections.clear();
+    return n;
   }
 
   /** Closes every connection and stops the flush timer. */
