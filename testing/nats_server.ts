@@ -456,12 +456,18 @@ function errorText(error: unknown): string {
  * `jetstream: false`), runs `body(server)` under a hard deadline (default 30 s, `timeoutMs`), and
  * always stops the server. When {@linkcode natsBlocker} names a reason the test is ignored, with
  * a one-time note saying why — except with `CI=true`, where it runs and fails with that reason.
- * The body must close every connection it opens before it returns (the sanitizers are on).
+ * The body must close every connection it opens before it returns (the sanitizers are on,
+ * unless `sanitize: false`: for bodies whose libraries keep connections of their own, as ccxt's
+ * HTTP keep-alive does).
  */
 export function natsTest(
   name: string,
   body: (server: NatsServer) => Promise<void>,
-  options: { readonly timeoutMs?: number; readonly jetstream?: boolean } = {},
+  options: {
+    readonly timeoutMs?: number;
+    readonly jetstream?: boolean;
+    readonly sanitize?: boolean;
+  } = {},
 ): void {
   guardedTest(
     {
@@ -473,5 +479,6 @@ export function natsTest(
     name,
     body,
     options.timeoutMs ?? DEADLINE_MS,
+    options.sanitize ?? true,
   );
 }

@@ -73,6 +73,7 @@ export function guardedTest<R>(
   name: string,
   body: (resource: R) => Promise<void>,
   deadlineMs: number,
+  sanitize = true,
 ): void {
   const first = !blockers.has(resource.what);
   if (first) blockers.set(resource.what, resource.blocker());
@@ -84,6 +85,8 @@ export function guardedTest<R>(
   Deno.test({
     name,
     ignore: reason !== undefined && !inCI,
+    sanitizeOps: sanitize,
+    sanitizeResources: sanitize,
     async fn() {
       if (reason !== undefined) throw new Error(`CI=true but ${reason}`);
       const acquiring = resource.acquire();

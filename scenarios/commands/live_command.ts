@@ -1,7 +1,10 @@
 /**
  * `deno task live [CONFIG] [--exchange NAME --confirm-live] [--for S] [--cancel-on-exit]
- * [--out DIR] [--journal DIR] [--quiet | --json]`: the actors of `deno task sim` trading
- * through ccxt (scenarios/live/live_session.ts) until SIGINT or SIGTERM (or `--for` seconds).
+ * [--bus URL] [--out DIR] [--journal DIR] [--quiet | --json]`: the actors of `deno task sim`
+ * trading through ccxt (scenarios/live/live_session.ts) until SIGINT or SIGTERM (or `--for`
+ * seconds), on market data the exchange streams (REST covering what the streams miss).
+ * `--bus nats://host:port` runs the actors' messages through a NATS server (on
+ * `agora.live.<name>.…`, where other processes can follow them).
  *
  * - CONFIG is a live configuration (scenarios/live/live_config.ts; default
  *   `scenarios/live/paper.json`). Bad fields are named; the exit code is 2.
@@ -71,6 +74,7 @@ export const LIVE_SPEC: CommandSpec = {
     { name: "confirm-live", kind: "flag", help: "yes, trade a real exchange with real money" },
     { name: "for", kind: "number", min: 0.1, max: 31_536_000, value: "S", help: "stop after S s" },
     { name: "cancel-on-exit", kind: "flag", help: "cancel every open order when stopping" },
+    { name: "bus", kind: "string", value: "URL", help: "a NATS server (default: in-process)" },
     { name: "out", kind: "string", value: "DIR", help: "report and recording (default outDir)" },
     { name: "journal", kind: "string", value: "DIR", help: "the journal (default journalDir)" },
     { name: "quiet", kind: "flag", help: "print nothing but errors" },
@@ -95,6 +99,7 @@ export async function runLiveCommand(args: readonly string[]): Promise<number> {
     }
     if (typeof v["out"] === "string") raw.outDir = v["out"];
     if (typeof v["journal"] === "string") raw.journalDir = v["journal"];
+    if (typeof v["bus"] === "string") raw.bus = v["bus"];
     if (v["cancel-on-exit"] === true) raw.cancelOnExit = true;
     config = parseLiveConfig(raw, source);
   } catch (error) {

@@ -48,8 +48,11 @@ export const LiveConfigSchema = z.strictObject({
   journalDir: z.string().min(1).default("out/live/journal"),
   /** Where the report and the recording are written (whole, at each stop). */
   outDir: z.string().min(1).default("out/live/session"),
-  bus: z.literal("memory", "the in-process bus (memory); NATS is not yet supported live")
-    .default("memory"),
+  /** `memory` (in-process), or a NATS server's URL (`nats://host:4222`). */
+  bus: z.string().refine(
+    (v) => v === "memory" || /^nats:\/\/\S+$/.test(v),
+    'expected "memory" or a NATS URL (nats://host:port)',
+  ).default("memory"),
   /**
    * Market data: `stream` watches the exchange's WebSocket streams where it has them (ccxt.pro's
    * `watch*`), REST covering what they miss; `poll` asks REST only, every round.

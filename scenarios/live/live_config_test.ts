@@ -43,6 +43,20 @@ Deno.test("live config: defaults, and every bad field named", () => {
     LiveConfigError,
   );
   assertEquals((s as LiveConfigError).issues, ["agents[0].symbol: BTC is not in symbols (SIM)"]);
+  assertEquals([c.bus, c.marketData], ["memory", "stream"]);
+  assertEquals(
+    parseLiveConfig({ ...BASE, bus: "nats://127.0.0.1:4222" }).bus,
+    "nats://127.0.0.1:4222",
+  );
+  const b = assertThrows(
+    () => parseLiveConfig({ ...BASE, bus: "redis://x", marketData: "push" }),
+    LiveConfigError,
+  ) as LiveConfigError;
+  assert(
+    b.issues.some((i) => i.startsWith('bus: expected "memory" or a NATS URL')),
+    b.message,
+  );
+  assert(b.issues.some((i) => i.startsWith("marketData:")), b.message);
 });
 
 Deno.test("live config: a real exchange needs --confirm-live and both keys from the environment", () => {

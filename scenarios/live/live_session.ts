@@ -4,10 +4,12 @@
  * clock, journaled so that a killed process carries on where it stopped.
  *
  * **Inputs, one at a time.** Everything that reaches the actors from outside — raw market data,
- * venue updates, reconciliations, the timer — enters through one door: it is stamped with the
- * exchange's time, appended to the journal (live_journal.ts), and handled to the end (the bus
- * drained) before the next one enters, the actors' clock reading the stamp throughout. So the
- * actors are a pure function of the journal.
+ * venue updates, reconciliations, the timer — enters through one door (live_door.ts): it is
+ * stamped with the exchange's time, appended to the journal (live_journal.ts), and handled to the
+ * end (the bus drained) before the next one enters, the actors' clock reading the stamp
+ * throughout. So the actors are a pure function of the journal. The bus is the in-process one,
+ * or NATS (`bus: "nats://…"`, ordered: each input's messages make their round trip through the
+ * server before the next input), where other processes can follow the session.
  *
  * **Orders are journaled before they leave.** The journal is synced before each order or cancel
  * goes to the exchange, so an order the exchange may have is always one the journal can rebuild.
@@ -30,8 +32,8 @@
  * closes the journal.
  * @module
  */
-import { MemoryBus } from "../../actors/bus/mod.ts";
-import { type Bar, type Message, type Quote, subjectFor } from "../../actors/protocol/mod.ts";
+import type { MemoryBus, NatsBus } from "../../actors/bus/mod.ts";
+import type { Bar, Message, Quote } from "../../actors/protocol/mod.ts";
 import {
   type BrokerContext,
   type ReconcileSummary,
@@ -52,9 +54,10 @@ import {
 import { featureSet } from "../../policies/features/mod.ts";
 import { createPolicy, loadPolicyModels } from "../../policies/serving/mod.ts";
 import { dataPath } from "../spec/mod.ts";
-import { type LiveInput, LiveJournal, type LiveRecord } from "./live_journal.ts";
+import { LiveJournal } from "./live_journal.ts";
+import { InputDoor, liveBus } from "./live_door.ts";
 import { type LiveExchange, retrying, startingCash, syncClocks } from "./live_exchange.ts";
-import type { LiveKillPoint, LiveSessionOptions, RoundResult } from "./live_options.ts";
+import type { LiveSessionOptions, RoundResult } from "./live_options.ts";
 
 /** See the module documentation. */
 export class LiveSession {
@@ -64,23 +67,19 @@ export class LiveSession {
   /** Inputs replayed from the journal when the session opened. */
   readonly replayed: number;
   readonly #options: LiveSessionOptions;
-  readonly #bus: MemoryBus;
+  readonly #bus: MemoryBus | NatsBus;
+  readonly #door: InputDoor;
   readonly #md: CcxtMarketData;
   readonly #clockSource: LiveExchange;
   #epoch: number;
+  /** Whether the journal is being replayed (nothing goes to the exchange then). */
   #replaying = true;
-  /** The stamp of the input being handled; the actors' clock. */
-  #current: number | undefined;
-  #busy = false;
-  readonly #queue: LiveInput[] = [];
   /** The exchange's time minus the wall clock's, from the last `fetchTime`. */
   #offset = 0;
   #last = 0;
   #rounds = 0;
-  #inputs = 0;
   #reconciled: ReadonlyMap<string, ReconcileSummary> = new Map();
   #finished: Promise<void> | undefined;
-  readonly #kills: Partial<Record<LiveKillPoint["at"], number>> = {};
   #stopped: Promise<void> | undefined;
 
   private constructor(
@@ -89,13 +88,22 @@ export class LiveSession {
     adapters: Map<string, CcxtVenueAdapter>,
     bind: (agentId: string, fn: (u: ExternalEvent) => void) => void,
     models: Awaited<ReturnType<typeof loadPolicyModels>>,
+    bus: MemoryBus | NatsBus,
   ) {
     const { config } = options;
     this.#options = options;
     this.journal = journal;
     this.adapters = adapters;
+    this.replayed = journal.past.length;
     this.#epoch = journal.past[0]?.epoch ?? journal.epoch;
-    this.#bus = new MemoryBus({ mode: "manual", clock: { now: () => this.now() } });
+    this.#bus = bus;
+    this.#door = new InputDoor({
+      journal,
+      bus,
+      deliver: (actor, e) => this.system.deliver(actor, e),
+      now: () => this.now(),
+      ...(options.kill === undefined ? {} : { kill: options.kill }),
+    });
     if (options.record !== undefined) {
       const record = options.record;
       this.#bus.subscribe(">", (m: Message) => record(JSON.stringify(m)));
@@ -112,11 +120,11 @@ export class LiveSession {
     const venue = options.venue ?? config.exchange.name;
     this.system = startTradingSystem({
       bus: this.#bus,
-      now: () => this.#current ?? this.now(),
+      now: () => this.#door.current ?? this.now(),
       agents,
       venue: (a) => {
         const adapter = adapters.get(a.agentId)!;
-        bind(a.agentId, (e) => this.#enter({ kind: "ev", actor: "broker", e }));
+        bind(a.agentId, (e) => this.#door.enter({ kind: "ev", actor: "broker", e }));
         return {
           venue: adapter.venue,
           feeCurrency: adapter.feeCurrency,
@@ -125,7 +133,7 @@ export class LiveSession {
             if (this.#replaying) return;
             this.journal.sync();
             adapter.submit(order);
-            this.#maybeKill("submit");
+            this.#door.maybeKill("submit");
           },
           cancel: (id) => {
             if (this.#replaying) return;
@@ -135,7 +143,8 @@ export class LiveSession {
           reconcile: (cursor) => adapter.reconcile(cursor),
         };
       },
-      enter: (actor, e) => this.#enter({ kind: "ev", actor, e }),
+      enter: (actor, e) => this.#door.enter({ kind: "ev", actor, e }),
+      drain: () => this.#door.drained(),
       allowShort: false,
       risk: {
         limits: validateLimits(limits),
@@ -153,21 +162,22 @@ export class LiveSession {
       symbols: new Map(Object.entries(config.symbols)),
       barMs: options.barMs ?? config.barMs,
       warmupBars: options.warmupBars ?? config.warmupBars,
-      publish: (m: Quote | Bar) => this.#enter({ kind: "bus", m }),
+      publish: (m: Quote | Bar) => this.#door.enter({ kind: "bus", m }),
       now: () => this.now(),
       streams: config.marketData === "stream",
       ...(options.gate === undefined ? {} : { gate: options.gate }),
     });
-    // The journal's inputs again, each in its session's epoch, nothing sent to the exchange.
+  }
+
+  /** The journal's inputs again, each in its session's epoch, nothing sent to the exchange. */
+  async #replay(): Promise<void> {
     const lastBar = new Map<string, number>();
-    for (const r of journal.past) {
+    await this.#door.replay(this.journal.past, (r) => {
       this.#epoch = r.epoch;
-      this.#handle(r, r.ts);
       if (r.kind === "bus" && r.m.kind === "bar") lastBar.set(r.m.symbol, r.m.ts);
-    }
+    });
     for (const [symbol, ts] of lastBar) this.#md.resumeAfter(symbol, ts);
-    this.replayed = journal.past.length;
-    this.#epoch = journal.epoch;
+    this.#epoch = this.journal.epoch;
     this.#replaying = false;
   }
 
@@ -217,22 +227,28 @@ export class LiveSession {
       config,
       () => retrying(() => startingCash(config, adapters, options.exchanges)),
     );
-    let session: LiveSession;
+    let bus: MemoryBus | NatsBus | undefined;
+    let clock: () => number = Date.now;
     try {
-      session = new LiveSession(
+      bus = await liveBus(config, () => clock());
+      const session: LiveSession = new LiveSession(
         options,
         journal,
         adapters,
         (id, fn) => sinks.set(id, fn),
         models,
+        bus,
       );
+      clock = () => session.now();
+      await session.#replay();
       await session.#tick();
       await session.reconcile();
+      return session;
     } catch (error) {
       journal.close();
+      await bus?.close();
       throw error;
     }
-    return session;
   }
 
   /** The exchange's time, as last read, moved on by the wall clock since; never backwards. */
@@ -244,7 +260,7 @@ export class LiveSession {
 
   /** Inputs entered in this process (not counting the replay). */
   get inputs(): number {
-    return this.#inputs;
+    return this.#door.inputs;
   }
 
   /** Rounds run. */
@@ -274,12 +290,14 @@ export class LiveSession {
 
   /** Resolves once no request to the exchange is in flight (orders, cancels, lookups, polls). */
   async settled(): Promise<void> {
+    await this.#door.drained();
     await Promise.all([...this.adapters.values()].map((a) => a.idle()));
+    await this.#door.drained();
   }
 
   /** Publishes `m` on the bus as an input (an operator's control, say): journaled, handled. */
   publish(m: Message): void {
-    this.#enter({ kind: "bus", m });
+    this.#door.enter({ kind: "bus", m });
   }
 
   /** Reconciles every account with the exchange, once nothing is in flight. */
@@ -320,6 +338,7 @@ export class LiveSession {
     if (
       this.#rounds % (this.#options.reconcileEvery ?? this.#options.config.reconcileEvery) === 0
     ) await this.#reconcileOrSay(`after round ${this.#rounds}`);
+    await this.#door.drained();
     this.journal.sync();
     return md;
   }
@@ -353,6 +372,7 @@ export class LiveSession {
         await this.system.stop();
       } finally {
         this.journal.close();
+        await this.#bus.close();
       }
     })();
   }
@@ -362,49 +382,5 @@ export class LiveSession {
     // Unanswered: the wall clock carries on from the last reading.
     const offset = await syncClocks(this.#clockSource, this.#options.exchanges.values());
     if (offset !== undefined) this.#offset = offset;
-  }
-
-  /** The door every input comes in by; see the module documentation. */
-  #enter(input: LiveInput): void {
-    if (this.#replaying) return; // the replay's own effects were journaled the first time
-    this.#queue.push(input);
-    if (this.#busy) return;
-    this.#busy = true;
-    try {
-      while (this.#queue.length > 0) {
-        const next = this.#queue.shift()!;
-        this.#maybeKill("input");
-        if (next.kind === "ev" && next.e.type === "venue" && next.e.update.type === "ack") {
-          this.#maybeKill("ack");
-        }
-        const ts = this.now();
-        this.journal.append(ts, next);
-        this.#inputs++;
-        this.#handle(next, ts);
-      }
-    } finally {
-      this.#busy = false;
-    }
-  }
-
-  #maybeKill(at: LiveKillPoint["at"]): void {
-    const k = this.#options.kill;
-    if (k === undefined || k.at !== at) return;
-    this.#kills[at] = (this.#kills[at] ?? 0) + 1;
-    if (this.#kills[at] !== k.n) return;
-    // After a submit, a moment later: the order's request has left (or is leaving).
-    if (at === "submit") setTimeout(() => Deno.kill(Deno.pid, "SIGKILL"), 10);
-    else Deno.kill(Deno.pid, "SIGKILL");
-  }
-
-  #handle(input: LiveInput | LiveRecord, ts: number): void {
-    this.#current = ts;
-    try {
-      if (input.kind === "bus") this.#bus.publish(subjectFor(input.m), input.m);
-      else this.system.deliver(input.actor, input.e);
-      this.#bus.deliverPending();
-    } finally {
-      this.#current = undefined;
-    }
   }
 }
