@@ -8,64 +8,21 @@
 import { assert, assertEquals, natsTest } from "../../testing/mod.ts";
 import { NatsBus } from "../../actors/bus/mod.ts";
 import type { Fill, Order } from "../../actors/protocol/mod.ts";
-import { loadScenario } from "../spec/mod.ts";
-import { paperExchangeFor, serveVenue } from "../venue/mod.ts";
-import { binanceAt } from "./ccxt_clients.ts";
-import { parseLiveConfig } from "./live_config.ts";
-import { LiveSession } from "./live_session.ts";
-import type { LiveExchange } from "./live_exchange.ts";
-
-const ACCOUNTS = [
-  { name: "fast", apiKey: "fastkey0002", secret: "fast-secret-2", cash: 100_000 },
-  { name: "hold", apiKey: "holdkey0002", secret: "hold-secret-2", cash: 50_000 },
-];
+import type { LiveSession } from "./live_session.ts";
+import { ACCOUNTS, setup } from "./session_kit.ts";
 
 natsTest(
   "live session over NATS: a follower sees its fills and orders; books agree; a restart replays",
   async (server) => {
-    const scenario = await loadScenario("calm");
-    const exchange = paperExchangeFor(scenario, { accounts: ACCOUNTS, warmupMs: 1_800_000 });
-    const venue = serveVenue(exchange, { port: 0, speed: 0 });
-    const dir = await Deno.makeTempDir({ prefix: "agora-live-nats-" });
+    const { exchange, open, advance, done } = await setup({ bus: server.url, name: "natslive" });
     const follower = await NatsBus.connect({ servers: server.url, prefix: "agora.live.natslive" });
     try {
-      const config = parseLiveConfig({
-        name: "natslive",
-        exchange: { name: "paper", url: venue.restUrl },
-        symbols: { SIM: "SIM/USDT" },
-        agents: [
-          {
-            id: "fast",
-            policy: { kind: "sma_crossover", fast: 3, slow: 8 },
-            sizing: { kind: "units", units: 5 },
-          },
-          { id: "hold", policy: { kind: "buy_and_hold" }, sizing: { kind: "units", units: 7 } },
-        ],
-        journalDir: dir,
-        bus: server.url,
-        warmupBars: 20,
-      });
       const followed: { fills: Fill[]; orders: Order[] } = { fills: [], orders: [] };
       follower.subscribe("fill.>", (m) => followed.fills.push(m as Fill));
       follower.subscribe("order.>", (m) => followed.orders.push(m as Order));
-      const open = async (record: (line: string) => void) =>
-        LiveSession.open({
-          config,
-          exchanges: new Map(
-            await Promise.all(ACCOUNTS.map(async (a) =>
-              [
-                a.name,
-                await binanceAt(venue, a.apiKey, a.secret) as unknown as LiveExchange,
-              ] as const
-            )),
-          ),
-          lookups: 3,
-          lookupDelayMs: 20,
-          record,
-        });
       const rounds = async (session: LiveSession, n: number) => {
         for (let i = 0; i < n; i++) {
-          venue.clock.advance(60_000);
+          advance(60_000);
           await session.round();
           await session.settled();
         }
@@ -113,8 +70,7 @@ natsTest(
       assertEquals(new Set(after()).size, after().length, "no client order id twice");
     } finally {
       await follower.close();
-      await venue.shutdown();
-      await Deno.remove(dir, { recursive: true });
+      await done();
     }
   },
   { timeoutMs: 90_000, sanitize: false },

@@ -6,69 +6,7 @@
  */
 import { assert, assertEquals } from "../../testing/mod.ts";
 import type { Fill } from "../../actors/protocol/mod.ts";
-import { loadScenario } from "../spec/mod.ts";
-import { paperExchangeFor, serveVenue } from "../venue/mod.ts";
-import { binanceAt } from "./ccxt_clients.ts";
-import { parseLiveConfig } from "./live_config.ts";
-import { LiveSession } from "./live_session.ts";
-import type { LiveExchange } from "./live_exchange.ts";
-
-const ACCOUNTS = [
-  { name: "fast", apiKey: "fastkey0001", secret: "fast-secret-1", cash: 100_000 },
-  { name: "hold", apiKey: "holdkey0001", secret: "hold-secret-1", cash: 50_000 },
-];
-
-async function setup() {
-  const scenario = await loadScenario(new URL("../calm.json", import.meta.url).pathname);
-  const exchange = paperExchangeFor(scenario, { accounts: ACCOUNTS, warmupMs: 1_800_000 });
-  const venue = serveVenue(exchange, { port: 0, speed: 0 });
-  const dir = await Deno.makeTempDir({ prefix: "agora-live-" });
-  const config = parseLiveConfig({
-    exchange: { name: "paper", url: venue.restUrl },
-    symbols: { SIM: "SIM/USDT" },
-    agents: [
-      {
-        id: "fast",
-        policy: { kind: "sma_crossover", fast: 3, slow: 8 },
-        sizing: { kind: "units", units: 5 },
-      },
-      { id: "hold", policy: { kind: "buy_and_hold" }, sizing: { kind: "units", units: 7 } },
-    ],
-    risk: { maxPosition: 1_000 },
-    journalDir: dir,
-  });
-  const clients = async () =>
-    new Map(
-      await Promise.all(
-        ACCOUNTS.map(async (a) =>
-          [a.name, await binanceAt(venue, a.apiKey, a.secret) as unknown as LiveExchange] as const
-        ),
-      ),
-    );
-  const open = async (record?: (line: string) => void) =>
-    LiveSession.open({
-      config,
-      exchanges: await clients(),
-      barMs: 60_000,
-      warmupBars: 20,
-      lookups: 3,
-      lookupDelayMs: 20,
-      ...(record === undefined ? {} : { record }),
-    });
-  const advance = (ms: number) => venue.clock.advance(ms);
-  const done = async () => {
-    await venue.shutdown();
-    await Deno.remove(dir, { recursive: true });
-  };
-  return { exchange, venue, open, advance, done };
-}
-
-/** The venue's view of an account: its trades and its base balance. */
-function venueAccount(exchange: ReturnType<typeof paperExchangeFor>, key: string) {
-  const trades = exchange.myTrades(key, "SIMUSDT");
-  const base = exchange.balances(key)["SIM"];
-  return { trades, base: base === undefined ? 0 : base.total };
-}
+import { ACCOUNTS, setup, venueAccount } from "./session_kit.ts";
 
 Deno.test({
   name: "live session: two agents trade the paper venue; books agree; a restart replays",
