@@ -1,0 +1,8 @@
+/**
+ * The control endpoint: a Hono app to watch and steer a running system (control_app.ts), what it
+ * reads (control_view.ts) and who may use it (control_auth.ts).
+ * @module
+ */
+export * from "./control_auth.ts";
+export * from "./control_view.ts";
+export * from "./control_app.ts";
