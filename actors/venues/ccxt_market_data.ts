@@ -169,6 +169,11 @@ export class CcxtMarketData {
     return { watched: this.#streams.size * 2, live, ...this.#stats };
   }
 
+  /** Per symbol, the start of the last candle published (the market data's progress). */
+  get lastBars(): Record<string, number> {
+    return Object.fromEntries(this.#lastBar);
+  }
+
   /**
    * Goes on from a candle published before (a restarted session's last journaled one): later
    * polls publish only the candles after the one starting at `ts`, and no warm-up.

@@ -59,6 +59,8 @@ import { paperExchangeFor, serveVenue, type VenueServer } from "../venue/mod.ts"
 import { answerParse, type CommandSpec, parseCommandArgs } from "./args.ts";
 import { jsonSummary } from "./sim_command.ts";
 import { randomText } from "./venue_command.ts";
+import { type ControlServer, controlTokens, serveControl } from "./control_serve.ts";
+import type { TokenSpec } from "../../actors/control/mod.ts";
 
 /** The live command's options. */
 export const LIVE_SPEC: CommandSpec = {
@@ -75,6 +77,20 @@ export const LIVE_SPEC: CommandSpec = {
     { name: "for", kind: "number", min: 0.1, max: 31_536_000, value: "S", help: "stop after S s" },
     { name: "cancel-on-exit", kind: "flag", help: "cancel every open order when stopping" },
     { name: "bus", kind: "string", value: "URL", help: "a NATS server (default: in-process)" },
+    {
+      name: "control",
+      kind: "number",
+      min: 0,
+      max: 65_535,
+      value: "PORT",
+      help: "serve the control endpoint (0: any free port)",
+    },
+    {
+      name: "control-host",
+      kind: "string",
+      value: "HOST",
+      help: "its address (default 127.0.0.1; others need AGORA_CONTROL_TOKENS)",
+    },
     { name: "out", kind: "string", value: "DIR", help: "report and recording (default outDir)" },
     { name: "journal", kind: "string", value: "DIR", help: "the journal (default journalDir)" },
     { name: "quiet", kind: "flag", help: "print nothing but errors" },
@@ -112,6 +128,13 @@ export async function runLiveCommand(args: readonly string[]): Promise<number> {
     );
     return 2;
   }
+  let tokens: TokenSpec[];
+  try {
+    tokens = controlTokens((name) => Deno.env.get(name));
+  } catch (error) {
+    console.error(`live: ${(error as Error).message}`);
+    return 2;
+  }
   const credentials: Credentials = liveCredentials(
     config,
     (name) => Deno.env.get(name),
@@ -121,9 +144,10 @@ export async function runLiveCommand(args: readonly string[]): Promise<number> {
     console.error(`live: refused: ${credentials.reason}`);
     return 1;
   }
-  const redactor = new Redactor(
-    [...credentials.accounts.values()].flatMap((k) => [k.apiKey, k.secret]),
-  );
+  const redactor = new Redactor([
+    ...[...credentials.accounts.values()].flatMap((k) => [k.apiKey, k.secret]),
+    ...tokens.map((t) => t.token),
+  ]);
   const quiet = v["quiet"] === true || v["json"] === true;
   const say = (line: string) => {
     if (!quiet) console.log(redactor.redact(line));
@@ -134,6 +158,7 @@ export async function runLiveCommand(args: readonly string[]): Promise<number> {
   let out: OutputSet | undefined;
   let recording: RecordingWriter | undefined;
   let session: LiveSession | undefined;
+  let control: ControlServer | undefined;
   try {
     const clients = new Map<string, LiveExchange>();
     const streams = config.marketData === "stream";
@@ -204,7 +229,29 @@ export async function runLiveCommand(args: readonly string[]): Promise<number> {
       await out.abort();
       return 1;
     }
+    if (typeof v["control"] === "number") {
+      const s = session;
+      control = await serveControl(
+        (v["control-host"] as string | undefined) ?? "127.0.0.1",
+        v["control"],
+        tokens,
+        {
+          source: {
+            system: s.system,
+            mode: config.exchange.name === "paper" ? "paper" : "live",
+            venue: config.exchange.name,
+            now: () => s.now(),
+            startedAt: startTs,
+          },
+          publish: (m) => s.publish(m),
+          health: () => s.health(),
+        },
+        say,
+      );
+    }
     await trade(session, config, v["for"] as number | undefined);
+    await control?.shutdown();
+    control = undefined;
     await session.finish({ cancelOpen: config.cancelOnExit });
     const result = liveRunResult(config, session.system, {
       startTs,
@@ -268,6 +315,7 @@ export async function runLiveCommand(args: readonly string[]): Promise<number> {
     await out?.abort();
     return 1;
   } finally {
+    await control?.shutdown();
     await venue?.shutdown();
   }
 }

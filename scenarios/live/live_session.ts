@@ -273,6 +273,16 @@ export class LiveSession {
     return this.#md.streamStats;
   }
 
+  /** For the control endpoint's `/health`: market data, the venue's accounts, the journal. */
+  health(): Record<string, unknown> {
+    return {
+      marketData: { streams: this.#md.streamStats, bars: this.#md.lastBars },
+      refused: this.refused ?? null,
+      rounds: this.#rounds,
+      journal: { path: this.journal.path, epoch: this.journal.epoch, inputs: this.inputs },
+    };
+  }
+
   /** The last reconciliation's summary per agent. */
   get reconciled(): ReadonlyMap<string, ReconcileSummary> {
     return this.#reconciled;
