@@ -1,0 +1,124 @@
+/**
+ * The control endpoint of a running `deno task live` (a child process on a paper venue the test
+ * serves): halt, resume, flatten and the kill switch through the API take effect — the agent's
+ * state, its position closed, no order after the kill — and each is in the session's journal,
+ * issued by the token's name; the tokens appear in no output.
+ * @module
+ */
+import { assert, assertEquals } from "../../testing/mod.ts";
+import { ACCOUNTS, ENV, filesUnder, liveConfig, runLive, testVenue } from "./live_kit.ts";
+
+const TOKENS = {
+  ops: "opsTOKEN-0123456789abcdef",
+  desk: "deskTOKEN-0123456789abcdef",
+  eye: "eyeTOKEN-0123456789abcdef",
+};
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+Deno.test({
+  name:
+    "deno task live --control: halt, resume, flatten and kill through the API take effect and are journaled",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "agora-live-control-" });
+    const venue = await testVenue(60);
+    const port = freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const api = async (method: string, path: string, token: string, body?: unknown) => {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: res.status, json: await res.json() };
+    };
+    try {
+      const file = `${dir}/live.json`;
+      await Deno.writeTextFile(file, JSON.stringify(liveConfig(dir, venue.restUrl)));
+      const env = {
+        ...ENV,
+        AGORA_CONTROL_TOKENS:
+          `ops:admin:${TOKENS.ops},desk:trade:${TOKENS.desk},eye:read:${TOKENS.eye}`,
+      };
+      const child = runLive([file, "--for", "16", "--control", String(port), "--json"], env);
+      await until("the endpoint", async () => (await fetch(`${base}/health`)).ok || undefined);
+      // buy_and_hold's agent holds a position once its first order filled.
+      await until("a position", async () => {
+        const p = (await api("GET", "/positions", TOKENS.eye)).json;
+        return p.hold?.SIM > 0 ? true : undefined;
+      });
+
+      assertEquals((await api("POST", "/agents/fast/halt", TOKENS.eye)).status, 403);
+      assertEquals(
+        (await api("POST", "/agents/fast/halt", TOKENS.desk, { reason: "x" })).status,
+        202,
+      );
+      assertEquals((await api("GET", "/agents/fast", TOKENS.eye)).json.state, "halted");
+      assertEquals((await api("POST", "/agents/fast/resume", TOKENS.desk)).status, 202);
+      assertEquals((await api("GET", "/agents/fast", TOKENS.eye)).json.state, "active");
+
+      assertEquals((await api("POST", "/agents/hold/flatten", TOKENS.desk)).status, 202);
+      await until("hold flat", async () => {
+        const a = (await api("GET", "/agents/hold", TOKENS.eye)).json;
+        return a.positions.SIM === 0 && a.workingOrders.length === 0 ? a : undefined;
+      });
+      assertEquals((await api("GET", "/agents/hold", TOKENS.eye)).json.state, "halted");
+
+      assertEquals((await api("POST", "/kill", TOKENS.desk)).status, 403);
+      assertEquals((await api("POST", "/kill", TOKENS.ops, { reason: "drill" })).status, 202);
+      const status = (await api("GET", "/status", TOKENS.eye)).json;
+      assertEquals(status.killSwitch, true);
+      assert(status.agents.every((a: { state: string }) => a.state === "killed"), status.agents);
+      // Orders in flight at the kill are answered; after that, none is made.
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      const count = () =>
+        ACCOUNTS.reduce((n, a) => n + venue.exchange.allOrders(a.apiKey, "SIMUSDT").length, 0);
+      const atKill = count();
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      assertEquals(count(), atKill, "an order after the kill");
+      assertEquals((await api("GET", "/orders?open=true", TOKENS.eye)).json, []);
+
+      const run = await child;
+      assertEquals(run.code, 0, run.stderr);
+      // Each act is in the journal, issued by the token's name.
+      const journal = [...(await filesUnder(`${dir}/journal`)).values()].join("\n");
+      for (
+        const [who, command] of [
+          ["desk", "halt"],
+          ["desk", "resume"],
+          ["desk", "flatten"],
+          ["ops", "kill"],
+        ]
+      ) {
+        assert(
+          new RegExp(`"command":"${command}"[^}]*"issuedBy":"control:${who}"`).test(journal),
+          `${command} by ${who} is not in the journal`,
+        );
+      }
+      const texts = [run.stdout, run.stderr, ...(await filesUnder(dir)).values()];
+      for (const token of Object.values(TOKENS)) {
+        for (const t of texts) assert(!t.includes(token), "a control token in the output");
+      }
+    } finally {
+      await venue.shutdown();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
