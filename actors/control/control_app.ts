@@ -16,14 +16,17 @@
  *   token's rate (`Retry-After`). Bodies are JSON, at most 16 KB.
  *
  * Every route is declared once in {@linkcode controlRoutes} (method, path, scope, schemas): the
- * app and its tests (which enumerate `app.routes`) come from that one table.
+ * app, its OpenAPI document (`GET /openapi.json`, scope `read`; control_openapi.ts) and its tests
+ * (which enumerate `app.routes`) come from that one table.
  * @module
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { z } from "zod";
 import { Id, type Message } from "../protocol/mod.ts";
-import { type Caller, type ControlAuth, type Scope } from "./control_auth.ts";
+import type { Caller, ControlAuth } from "./control_auth.ts";
+import { Answer, type Call, type ControlRoute } from "./control_route.ts";
+import { openApiDocument } from "./control_openapi.ts";
 import {
   agentOf,
   agentsOf,
@@ -46,31 +49,6 @@ export interface ControlDeps {
   readonly publish: (m: Message) => void;
   /** More for `/health`: market-data staleness per symbol, venue connectivity, journal lag. */
   readonly health?: () => Record<string, unknown>;
-}
-
-/** What a handler gets. */
-interface Call {
-  readonly params: Record<string, string>;
-  readonly query: Record<string, unknown>;
-  readonly body: Record<string, unknown>;
-  readonly caller: Caller | undefined;
-}
-
-/** An answer other than 200 with a JSON body. */
-class Answer {
-  constructor(readonly status: 202 | 400 | 404 | 409, readonly body: unknown) {}
-}
-
-/** One route of the endpoint. */
-export interface ControlRoute {
-  readonly method: "GET" | "POST" | "PUT";
-  readonly path: string;
-  /** The scope it needs; `open` for none. */
-  readonly scope: Scope | "open";
-  readonly summary: string;
-  readonly query?: z.ZodObject;
-  readonly body?: z.ZodObject;
-  readonly handle: (call: Call) => unknown;
 }
 
 const Limit = z.coerce.number().int().min(1).max(1_000);
@@ -244,7 +222,15 @@ export function controlRoutes(deps: ControlDeps): ControlRoute[] {
 /** The app; see the module documentation. */
 export function createControlApp(deps: ControlDeps): Hono {
   const app = new Hono();
-  for (const route of controlRoutes(deps)) {
+  const routes = controlRoutes(deps);
+  routes.push({
+    method: "GET",
+    path: "/openapi.json",
+    scope: "read",
+    summary: "this document",
+    handle: () => openApiDocument(routes),
+  });
+  for (const route of routes) {
     app.on(route.method, route.path, (c) => serve(c, route, deps.auth));
   }
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));

@@ -312,3 +312,43 @@ Deno.test("control: a token past its rate gets 429 with Retry-After; others are 
     await s.stop();
   }
 });
+
+Deno.test("control: /openapi.json documents every route of the app, from the same table", async () => {
+  const s = setup();
+  try {
+    const doc = (await s.call("GET", "/openapi.json", TOKENS.reader)).json;
+    assertEquals(doc.openapi, "3.1.0");
+    const documented = new Set<string>();
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, object>)) {
+      for (const method of Object.keys(ops)) documented.add(`${method.toUpperCase()} ${path}`);
+    }
+    const routes = s.app.routes.filter((r) => r.method !== "ALL")
+      .map((r) => `${r.method} ${r.path.replace(/:([A-Za-z]+)/g, "{$1}")}`);
+    assertEquals([...documented].sort(), [...new Set(routes)].sort());
+    const orders = doc.paths["/orders"].get;
+    assertEquals(orders.security, [{ bearer: ["read"] }]);
+    assertEquals(
+      orders.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`).sort(),
+      ["query:agent", "query:limit", "query:open"],
+    );
+    assertEquals(
+      orders.parameters.find((p: { name: string }) => p.name === "limit").schema.maximum,
+      1_000,
+    );
+    const halt = doc.paths["/agents/{id}/halt"].post;
+    assertEquals(halt.security, [{ bearer: ["trade"] }]);
+    assertEquals(halt.parameters[0], {
+      name: "id",
+      in: "path",
+      required: true,
+      schema: { type: "string" },
+    });
+    assertEquals(Object.keys(halt.requestBody.content["application/json"].schema.properties), [
+      "reason",
+    ]);
+    assertEquals(doc.paths["/health"].get.security, []);
+    assertEquals(doc.paths["/kill"].post["x-scope"], "admin");
+  } finally {
+    await s.stop();
+  }
+});

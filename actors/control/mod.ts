@@ -5,4 +5,6 @@
  */
 export * from "./control_auth.ts";
 export * from "./control_view.ts";
+export * from "./control_route.ts";
 export * from "./control_app.ts";
+export * from "./control_openapi.ts";
