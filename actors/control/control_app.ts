@@ -6,6 +6,8 @@
  * - **Read** (scope `read`): `/status`, `/agents`, `/agents/:id`, `/positions`, `/orders`,
  *   `/trades`, `/balance`, `/risk`, `/alerts`. `/health` is open (no token): status, the session's
  *   clock, the kill switch, and what the host adds (market-data staleness, venue, journal).
+ * - **Events** (scope `read`): `GET /events`, Server-Sent Events of fills, orders, risk decisions,
+ *   alerts and controls, by kind and agent (control_events.ts).
  * - **Act**: `POST /agents/:id/halt|resume|flatten` and `POST /orders/:id/cancel` (scope `trade`),
  *   `POST /kill` (scope `admin`). Each is a `control` (or `cancel`) message entered through
  *   `publish` — in a live session journaled, then handled like any input — carrying who issued
@@ -27,6 +29,7 @@ import { Id, type Message } from "../protocol/mod.ts";
 import type { Caller, ControlAuth } from "./control_auth.ts";
 import { Answer, type Call, type ControlRoute } from "./control_route.ts";
 import { openApiDocument } from "./control_openapi.ts";
+import { EventsQuery, eventStream, type Watch } from "./control_events.ts";
 import {
   agentOf,
   agentsOf,
@@ -49,6 +52,10 @@ export interface ControlDeps {
   readonly publish: (m: Message) => void;
   /** More for `/health`: market-data staleness per symbol, venue connectivity, journal lag. */
   readonly health?: () => Record<string, unknown>;
+  /** Every message the system publishes, for `/events` (control_events.ts). */
+  readonly watch?: Watch;
+  /** Aborted when the server shuts down: open event streams end. */
+  readonly signal?: AbortSignal;
 }
 
 const Limit = z.coerce.number().int().min(1).max(1_000);
@@ -182,6 +189,20 @@ export function controlRoutes(deps: ControlDeps): ControlRoute[] {
       query: z.object({ limit: Limit.optional() }).strict(),
       handle: ({ query }) => alertsOf(src, (query.limit as number | undefined) ?? 100),
     },
+    {
+      method: "GET",
+      path: "/events",
+      scope: "read",
+      summary: "fills, orders, risk decisions, alerts and controls as Server-Sent Events",
+      query: EventsQuery,
+      handle: ({ query }) => {
+        if (deps.watch === undefined) throw new Answer(503, { error: "no events here" });
+        return eventStream(deps.watch, {
+          ...(query.kind === undefined ? {} : { kinds: query.kind as string[] }),
+          ...(query.agent === undefined ? {} : { agent: query.agent as string }),
+        }, deps.signal);
+      },
+    },
     act("halt"),
     act("resume"),
     act("flatten"),
@@ -276,6 +297,7 @@ async function serve(c: Context, route: ControlRoute, auth: ControlAuth): Promis
       body,
       caller,
     });
+    if (out instanceof Response) return out;
     if (out instanceof Answer) return c.json(out.body as object, out.status);
     return c.json(out as object);
   } catch (error) {

@@ -69,6 +69,10 @@ function setup(options: { burst?: number } = {}) {
     auth: new ControlAuth(parseTokenList(AUTH), { burst: options.burst ?? 1_000 }),
     publish: send,
     health: () => ({ marketData: { XYZ: { stalenessS: 1 } } }),
+    watch: (fn) => {
+      const sub = bus.subscribe(">", fn);
+      return () => sub.unsubscribe();
+    },
   });
   const call = async (
     method: string,
@@ -84,6 +88,10 @@ function setup(options: { burst?: number } = {}) {
       headers,
       ...(body === undefined ? {} : { body }),
     });
+    if (res.headers.get("content-type")?.startsWith("text/event-stream")) {
+      await res.body?.cancel(); // a stream that does not end: its status is the answer
+      return { status: res.status, json: {}, res };
+    }
     return { status: res.status, json: await res.json(), res };
   };
   return { app, system, venues, published, send, call, stop: () => system.stop() };
@@ -348,6 +356,50 @@ Deno.test("control: /openapi.json documents every route of the app, from the sam
     ]);
     assertEquals(doc.paths["/health"].get.security, []);
     assertEquals(doc.paths["/kill"].post["x-scope"], "admin");
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("control: /events streams the system's events as SSE, by kind and agent", async () => {
+  const s = setup();
+  try {
+    const res = await s.app.request("/events?kind=fill,control&agent=a1", {
+      headers: { authorization: `Bearer ${TOKENS.reader}` },
+    });
+    assertEquals(res.status, 200);
+    assertEquals(res.headers.get("content-type"), "text/event-stream; charset=utf-8");
+    const reader = res.body!.getReader();
+    trade(s); // a1: a fill
+    s.send(intent("a2", "j1", 1, 100)); // a2's order and fill: not asked for
+    s.venues.get("a2")!.fill("a2:1", "W1", 1, 100, T0 + 4);
+    s.send({ ...bar, ts: T0 + 1 });
+    await s.call("POST", "/agents/a1/halt", TOKENS.trader, '{"reason":"watching"}');
+    const events: { event: string; data: Json }[] = [];
+    let text = "";
+    while (events.length < 2) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+      const blocks = text.split("\n\n");
+      text = blocks.pop()!;
+      for (const b of blocks) {
+        const event = /^event: (.+)$/m.exec(b)?.[1];
+        const data = /^data: (.+)$/m.exec(b)?.[1];
+        if (event !== undefined && data !== undefined) {
+          events.push({ event, data: JSON.parse(data) });
+        }
+      }
+    }
+    await reader.cancel();
+    assertEquals(events.map((e) => e.event), ["fill", "control"]);
+    assertEquals([events[0].data.agentId, events[0].data.qty], ["a1", 6]);
+    assertEquals([events[1].data.command, events[1].data.issuedBy], ["halt", "control:trader"]);
+    // Closed: the next events go nowhere, and nothing breaks.
+    assertEquals((await s.call("POST", "/agents/a1/resume", TOKENS.trader)).status, 202);
+    const bad = await s.call("GET", "/events?kind=fill,bogus", TOKENS.reader);
+    assertEquals(bad.status, 400);
+    assertStringIncludes(bad.json.error, "query.kind: bogus is not one of fill");
   } finally {
     await s.stop();
   }

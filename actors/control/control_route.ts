@@ -17,7 +17,7 @@ export interface Call {
 
 /** An answer other than 200 with a JSON body. */
 export class Answer {
-  constructor(readonly status: 202 | 400 | 404 | 409, readonly body: unknown) {}
+  constructor(readonly status: 202 | 400 | 404 | 409 | 503, readonly body: unknown) {}
 }
 
 /** One route of the endpoint. */

@@ -8,3 +8,4 @@ export * from "./control_view.ts";
 export * from "./control_route.ts";
 export * from "./control_app.ts";
 export * from "./control_openapi.ts";
+export * from "./control_events.ts";

@@ -31,12 +31,13 @@ export function serveControl(
   host: string,
   port: number,
   tokens: readonly TokenSpec[],
-  deps: Omit<ControlDeps, "auth">,
+  deps: Omit<ControlDeps, "auth" | "signal">,
   say: (line: string) => void,
 ): Promise<ControlServer> {
   const auth = new ControlAuth(tokens);
   assertBindAllowed(host, auth);
-  const app = createControlApp({ ...deps, auth });
+  const closing = new AbortController();
+  const app = createControlApp({ ...deps, auth, signal: closing.signal });
   const { promise, resolve } = Promise.withResolvers<ControlServer>();
   const server = Deno.serve({
     hostname: host,
@@ -50,7 +51,14 @@ export function serveControl(
             ? " (no tokens: only /health answers; set AGORA_CONTROL_TOKENS=name:scope:token,…)"
             : ` (${tokens.length} token${tokens.length === 1 ? "" : "s"})`),
       );
-      resolve({ url, port: addr.port, shutdown: () => server.shutdown() });
+      resolve({
+        url,
+        port: addr.port,
+        shutdown: () => {
+          closing.abort(); // event streams end, so the server's graceful shutdown can
+          return server.shutdown();
+        },
+      });
     },
   }, app.fetch);
   return promise;

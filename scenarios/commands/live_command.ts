@@ -245,6 +245,7 @@ export async function runLiveCommand(args: readonly string[]): Promise<number> {
           },
           publish: (m) => s.publish(m),
           health: () => s.health(),
+          watch: (fn) => s.watch(fn),
         },
         say,
       );

@@ -65,6 +65,23 @@ Deno.test({
         return p.hold?.SIM > 0 ? true : undefined;
       });
 
+      // A follower of the controls, over SSE, from before the first act.
+      const sse = await fetch(`${base}/events?kind=control`, {
+        headers: { authorization: `Bearer ${TOKENS.eye}` },
+      });
+      assertEquals(sse.status, 200);
+      const seen: string[] = [];
+      const following = (async () => {
+        let text = "";
+        for await (const chunk of sse.body!.pipeThrough(new TextDecoderStream())) {
+          text += chunk;
+          for (const m of text.matchAll(/^data: (.+)$/gm)) {
+            const c = JSON.parse(m[1]);
+            seen.push(`${c.command}/${c.issuedBy}`);
+          }
+          text = text.slice(text.lastIndexOf("\n\n") + 2);
+        }
+      })().catch(() => {});
       assertEquals((await api("POST", "/agents/fast/halt", TOKENS.eye)).status, 403);
       assertEquals(
         (await api("POST", "/agents/fast/halt", TOKENS.desk, { reason: "x" })).status,
@@ -96,6 +113,12 @@ Deno.test({
       assertEquals((await api("GET", "/orders?open=true", TOKENS.eye)).json, []);
 
       const run = await child;
+      await following;
+      // The acts, as the SSE follower saw them (risk's own controls may come between).
+      for (const act of ["halt/control:desk", "resume/control:desk", "flatten/control:desk"]) {
+        assert(seen.includes(act), `${act} not among the events: ${seen}`);
+      }
+      assert(seen.includes("kill/control:ops"), `the kill not among the events: ${seen}`);
       assertEquals(run.code, 0, run.stderr);
       // Each act is in the journal, issued by the token's name.
       const journal = [...(await filesUnder(`${dir}/journal`)).values()].join("\n");

@@ -305,6 +305,12 @@ export class LiveSession {
     await this.#door.drained();
   }
 
+  /** Calls `fn` with every message on the session's bus (a follower); returns the unsubscribe. */
+  watch(fn: (m: Message) => void): () => void {
+    const sub = this.#bus.subscribe(">", fn);
+    return () => sub.unsubscribe();
+  }
+
   /** Publishes `m` on the bus as an input (an operator's control, say): journaled, handled. */
   publish(m: Message): void {
     this.#door.enter({ kind: "bus", m });
