@@ -8,6 +8,7 @@
  *   clock, the kill switch, and what the host adds (market-data staleness, venue, journal).
  * - **Events** (scope `read`): `GET /events`, Server-Sent Events of fills, orders, risk decisions,
  *   alerts and controls, by kind and agent (control_events.ts).
+ * - **Metrics** (scope `read`): `GET /metrics`, the Prometheus text format (control_metrics.ts).
  * - **Act**: `POST /agents/:id/halt|resume|flatten` and `POST /orders/:id/cancel` (scope `trade`),
  *   `POST /kill` (scope `admin`). Each is a `control` (or `cancel`) message entered through
  *   `publish` — in a live session journaled, then handled like any input — carrying who issued
@@ -30,6 +31,7 @@ import type { Caller, ControlAuth } from "./control_auth.ts";
 import { Answer, type Call, type ControlRoute } from "./control_route.ts";
 import { openApiDocument } from "./control_openapi.ts";
 import { EventsQuery, eventStream, type Watch } from "./control_events.ts";
+import type { ControlMetrics } from "./control_metrics.ts";
 import {
   agentOf,
   agentsOf,
@@ -56,6 +58,8 @@ export interface ControlDeps {
   readonly watch?: Watch;
   /** Aborted when the server shuts down: open event streams end. */
   readonly signal?: AbortSignal;
+  /** `/metrics` (control_metrics.ts); every request is also timed into it. */
+  readonly metrics?: ControlMetrics;
 }
 
 const Limit = z.coerce.number().int().min(1).max(1_000);
@@ -203,6 +207,18 @@ export function controlRoutes(deps: ControlDeps): ControlRoute[] {
         }, deps.signal);
       },
     },
+    {
+      method: "GET",
+      path: "/metrics",
+      scope: "read",
+      summary: "the Prometheus text format",
+      handle: async () => {
+        if (deps.metrics === undefined) throw new Answer(503, { error: "no metrics here" });
+        return new Response(await deps.metrics.text(), {
+          headers: { "content-type": deps.metrics.registry.contentType },
+        });
+      },
+    },
     act("halt"),
     act("resume"),
     act("flatten"),
@@ -243,6 +259,19 @@ export function controlRoutes(deps: ControlDeps): ControlRoute[] {
 /** The app; see the module documentation. */
 export function createControlApp(deps: ControlDeps): Hono {
   const app = new Hono();
+  const metrics = deps.metrics;
+  if (metrics !== undefined) {
+    app.use(async (c, next) => {
+      const t = performance.now();
+      await next();
+      metrics.observeHttp(
+        c.req.method,
+        c.req.routePath,
+        c.res.status,
+        (performance.now() - t) / 1e3,
+      );
+    });
+  }
   const routes = controlRoutes(deps);
   routes.push({
     method: "GET",
@@ -291,7 +320,7 @@ async function serve(c: Context, route: ControlRoute, auth: ControlAuth): Promis
   const body = validate(route.body, raw, "body");
   if (body instanceof Response) return body;
   try {
-    const out = route.handle({
+    const out = await route.handle({
       params: c.req.param() as Record<string, string>,
       query,
       body,

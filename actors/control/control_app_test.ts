@@ -9,6 +9,7 @@ import {
   assertEquals,
   assertStringIncludes,
   FakeVenue,
+  promtoolTest,
   SAMPLES,
 } from "../../testing/mod.ts";
 import { MemoryBus } from "../bus/mod.ts";
@@ -19,6 +20,7 @@ import { featureSet } from "../../policies/features/mod.ts";
 import { createPolicy, parsePolicyConfig } from "../../policies/serving/mod.ts";
 import { ControlAuth, parseTokenList } from "./control_auth.ts";
 import { createControlApp } from "./control_app.ts";
+import { ControlMetrics } from "./control_metrics.ts";
 
 const T0 = 1_700_000_000_000;
 // deno-lint-ignore no-explicit-any
@@ -64,15 +66,27 @@ function setup(options: { burst?: number } = {}) {
     bus.publish(subjectFor(m), m);
     bus.deliverPending();
   };
+  const source = { system, mode: "paper" as const, venue: "fake", now: () => now, startedAt: T0 };
+  const watch = (fn: (m: Message) => void) => {
+    const sub = bus.subscribe(">", fn);
+    return () => sub.unsubscribe();
+  };
+  const venueErrors = new Map([["RequestTimeout", 2]]);
+  const metrics = new ControlMetrics({
+    source,
+    watch,
+    venueErrors: () => venueErrors,
+    staleness: () => ({ XYZ: 1.5 }),
+    restarts: 1,
+    models: () => [{ name: "mlp", version: "3", alias: "champion" }],
+  });
   const app = createControlApp({
-    source: { system, mode: "paper", venue: "fake", now: () => now, startedAt: T0 },
+    source,
+    metrics,
     auth: new ControlAuth(parseTokenList(AUTH), { burst: options.burst ?? 1_000 }),
     publish: send,
     health: () => ({ marketData: { XYZ: { stalenessS: 1 } } }),
-    watch: (fn) => {
-      const sub = bus.subscribe(">", fn);
-      return () => sub.unsubscribe();
-    },
+    watch,
   });
   const call = async (
     method: string,
@@ -92,7 +106,10 @@ function setup(options: { burst?: number } = {}) {
       await res.body?.cancel(); // a stream that does not end: its status is the answer
       return { status: res.status, json: {}, res };
     }
-    return { status: res.status, json: await res.json(), res };
+    const json = res.headers.get("content-type")?.includes("json")
+      ? await res.json()
+      : await res.text();
+    return { status: res.status, json, res };
   };
   return { app, system, venues, published, send, call, stop: () => system.stop() };
 }
@@ -400,6 +417,53 @@ Deno.test("control: /events streams the system's events as SSE, by kind and agen
     const bad = await s.call("GET", "/events?kind=fill,bogus", TOKENS.reader);
     assertEquals(bad.status, 400);
     assertStringIncludes(bad.json.error, "query.kind: bogus is not one of fill");
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("control: /metrics in the Prometheus text format, counted from the bus", async () => {
+  const s = setup();
+  try {
+    trade(s);
+    s.send(intent("a2", "big", 5_000, 100)); // over maxPosition: rejected by risk
+    await s.call("GET", "/status", TOKENS.reader);
+    const r = await s.call("GET", "/metrics", TOKENS.reader);
+    assertEquals(r.status, 200);
+    assertStringIncludes(r.res.headers.get("content-type")!, "text/plain");
+    const text = r.json as string;
+    const has = (line: string) => assert(text.includes(line), `${line} missing:\n${text}`);
+    has('agora_fills_total{agent="a1"} 1');
+    has('agora_orders_submitted_total{agent="a1"} 2');
+    assert(/agora_orders_rejected_total\{agent="a2",reason="[a-z_]+"\} 1/.test(text), text);
+    has('agora_position{agent="a1",symbol="XYZ"} 6');
+    has("agora_kill_switch_engaged 0");
+    has('agora_agent_halted{agent="a1"} 0');
+    has('agora_venue_errors_total{class="RequestTimeout"} 2');
+    has("agora_restarts_total 1");
+    has('agora_market_data_staleness_seconds{symbol="XYZ"} 1.5');
+    has('agora_model_info{name="mlp",version="3",alias="champion"} 1');
+    has('agora_drawdown_ratio{agent="a1"}');
+    has("agora_tick_to_intent_seconds_count");
+    has('agora_http_request_duration_seconds_count{method="GET",route="/status",status="200"} 1');
+    // No id or price as a label: every label value is an agent, symbol, class, route or code.
+    for (const m of text.matchAll(/\{([^}]*)\}/g)) {
+      assert(!/a1:\d|i\d|V\d/.test(m[1]), `an id in a label: ${m[1]}`);
+    }
+  } finally {
+    await s.stop();
+  }
+});
+
+promtoolTest("control: promtool check metrics passes on /metrics", async (check) => {
+  const s = setup();
+  try {
+    trade(s);
+    s.send(intent("a2", "big", 5_000, 100));
+    await s.call("GET", "/agents", TOKENS.reader);
+    const text = (await s.call("GET", "/metrics", TOKENS.reader)).json as string;
+    const r = await check(text);
+    assertEquals(r.code, 0, r.output);
   } finally {
     await s.stop();
   }

@@ -1,6 +1,7 @@
 /**
  * The control endpoint: a Hono app to watch and steer a running system (control_app.ts), what it
- * reads (control_view.ts) and who may use it (control_auth.ts).
+ * reads (control_view.ts), who may use it (control_auth.ts), its events (control_events.ts), its
+ * metrics (control_metrics.ts) and its OpenAPI document (control_openapi.ts).
  * @module
  */
 export * from "./control_auth.ts";
@@ -9,3 +10,4 @@ export * from "./control_route.ts";
 export * from "./control_app.ts";
 export * from "./control_openapi.ts";
 export * from "./control_events.ts";
+export * from "./control_metrics.ts";

@@ -7,7 +7,7 @@
  * answered ends the streak.
  *
  * {@linkcode gated} puts a client behind a gate: each of its request methods waits for the gate
- * first, and tells it about refusals. Waiting happens before a request leaves, so it never makes
+ * first, and tells it about refusals; the gate counts failed requests by error class. Waiting happens before a request leaves, so it never makes
  * an order's outcome ambiguous.
  *
  * @example
@@ -44,6 +44,8 @@ export class RateGate {
   /** Refusals seen, and pauses waited, so far. */
   refusals = 0;
   waits = 0;
+  /** Failed requests so far, by error class (ccxt's error names: `RequestTimeout`, …). */
+  readonly errors: Map<string, number> = new Map();
 
   constructor(options: RateGateOptions = {}) {
     this.#baseMs = options.baseMs ?? 1_000;
@@ -116,6 +118,8 @@ export function gated<T extends object>(client: T, gate: RateGate): T {
           return answer;
         } catch (error) {
           if (isRateLimited(error)) gate.limited(retryAfterMs(target));
+          const name = error instanceof Error ? error.name : "Error";
+          gate.errors.set(name, (gate.errors.get(name) ?? 0) + 1);
           throw error;
         }
       };

@@ -60,7 +60,7 @@ import { answerParse, type CommandSpec, parseCommandArgs } from "./args.ts";
 import { jsonSummary } from "./sim_command.ts";
 import { randomText } from "./venue_command.ts";
 import { type ControlServer, controlTokens, serveControl } from "./control_serve.ts";
-import type { TokenSpec } from "../../actors/control/mod.ts";
+import { ControlMetrics, type ControlSource, type TokenSpec } from "../../actors/control/mod.ts";
 
 /** The live command's options. */
 export const LIVE_SPEC: CommandSpec = {
@@ -231,21 +231,29 @@ export async function runLiveCommand(args: readonly string[]): Promise<number> {
     }
     if (typeof v["control"] === "number") {
       const s = session;
+      const source: ControlSource = {
+        system: s.system,
+        mode: config.exchange.name === "paper" ? "paper" : "live",
+        venue: config.exchange.name,
+        now: () => s.now(),
+        startedAt: startTs,
+      };
       control = await serveControl(
         (v["control-host"] as string | undefined) ?? "127.0.0.1",
         v["control"],
         tokens,
         {
-          source: {
-            system: s.system,
-            mode: config.exchange.name === "paper" ? "paper" : "live",
-            venue: config.exchange.name,
-            now: () => s.now(),
-            startedAt: startTs,
-          },
+          source,
           publish: (m) => s.publish(m),
           health: () => s.health(),
           watch: (fn) => s.watch(fn),
+          metrics: new ControlMetrics({
+            source,
+            watch: (fn) => s.watch(fn),
+            venueErrors: () => s.venueErrors,
+            staleness: () => s.staleness(),
+            restarts: s.journal.epoch - 1,
+          }),
         },
         say,
       );

@@ -111,6 +111,20 @@ Deno.test({
       await new Promise((resolve) => setTimeout(resolve, 2_500));
       assertEquals(count(), atKill, "an order after the kill");
       assertEquals((await api("GET", "/orders?open=true", TOKENS.eye)).json, []);
+      const metrics = await (await fetch(`${base}/metrics`, {
+        headers: { authorization: `Bearer ${TOKENS.eye}` },
+      })).text();
+      for (
+        const line of [
+          "agora_kill_switch_engaged 1",
+          'agora_agent_halted{agent="hold"} 1',
+          'agora_orders_submitted_total{agent="hold"}',
+          'agora_fills_total{agent="hold"}',
+          'agora_position{agent="hold",symbol="SIM"} 0',
+          "agora_intent_to_ack_seconds_count",
+          'agora_http_request_duration_seconds_count{method="POST",route="/kill",status="202"} 1',
+        ]
+      ) assert(metrics.includes(line), `${line} not in /metrics:\n${metrics}`);
 
       const run = await child;
       await following;

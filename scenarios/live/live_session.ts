@@ -71,6 +71,7 @@ export class LiveSession {
   readonly #door: InputDoor;
   readonly #md: CcxtMarketData;
   readonly #clockSource: LiveExchange;
+  readonly #gate: RateGate;
   #epoch: number;
   /** Whether the journal is being replayed (nothing goes to the exchange then). */
   #replaying = true;
@@ -97,6 +98,7 @@ export class LiveSession {
     this.replayed = journal.past.length;
     this.#epoch = journal.past[0]?.epoch ?? journal.epoch;
     this.#bus = bus;
+    this.#gate = options.gate!;
     this.#door = new InputDoor({
       journal,
       bus,
@@ -273,10 +275,31 @@ export class LiveSession {
     return this.#md.streamStats;
   }
 
+  /** Failed requests to the exchange so far, by error class. */
+  get venueErrors(): ReadonlyMap<string, number> {
+    return this.#gate.errors;
+  }
+
+  /**
+   * Per symbol, seconds since the end of its last published candle (up to a bar when all is well;
+   * 0 while a paper venue's market runs ahead of its clock).
+   */
+  staleness(): Record<string, number> {
+    const now = this.now(), barMs = this.#options.barMs ?? this.#options.config.barMs;
+    return Object.fromEntries(
+      Object.entries(this.#md.lastBars).map(([s, ts]) => [s, Math.max(0, now - ts - barMs) / 1e3]),
+    );
+  }
+
   /** For the control endpoint's `/health`: market data, the venue's accounts, the journal. */
   health(): Record<string, unknown> {
     return {
-      marketData: { streams: this.#md.streamStats, bars: this.#md.lastBars },
+      marketData: {
+        streams: this.#md.streamStats,
+        lastBars: this.#md.lastBars,
+        stalenessS: this.staleness(),
+      },
+      venueErrors: Object.fromEntries(this.#gate.errors),
       refused: this.refused ?? null,
       rounds: this.#rounds,
       journal: { path: this.journal.path, epoch: this.journal.epoch, inputs: this.inputs },
