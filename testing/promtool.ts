@@ -25,8 +25,14 @@ export interface PromtoolOutcome {
   readonly output: string;
 }
 
-/** Checks exposition `text` with `promtool check metrics` (at most 10 s). */
-export type PromtoolCheck = (text: string) => Promise<PromtoolOutcome>;
+/**
+ * Checks `text` with promtool (at most 10 s): exposition text with `check metrics` (the default),
+ * or a Prometheus configuration with `check config` (written to a temporary file).
+ */
+export type PromtoolCheck = (
+  text: string,
+  what?: "metrics" | "config",
+) => Promise<PromtoolOutcome>;
 
 /** Registers a test running `body` with a checker; see the module documentation. */
 export function promtoolTest(name: string, body: (check: PromtoolCheck) => Promise<void>): void {
@@ -45,7 +51,21 @@ export function promtoolTest(name: string, body: (check: PromtoolCheck) => Promi
     },
     name,
     (path) =>
-      body(async (text) => {
+      body(async (text, what = "metrics") => {
+        if (what === "config") {
+          const file = await Deno.makeTempFile({ suffix: ".yml" });
+          try {
+            await Deno.writeTextFile(file, text);
+            const out = await new Deno.Command(path, {
+              args: ["check", "config", file],
+              signal: AbortSignal.timeout(10_000),
+            }).output();
+            const dec = new TextDecoder();
+            return { code: out.code, output: dec.decode(out.stdout) + dec.decode(out.stderr) };
+          } finally {
+            await Deno.remove(file);
+          }
+        }
         const child = new Deno.Command(path, {
           args: ["check", "metrics"],
           stdin: "piped",

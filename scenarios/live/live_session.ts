@@ -69,9 +69,13 @@ export class LiveSession {
   readonly #options: LiveSessionOptions;
   readonly #bus: MemoryBus | NatsBus;
   readonly #door: InputDoor;
-  readonly #md: CcxtMarketData;
+  /** The market data: streams and REST (its progress and what its streams did). */
+  readonly marketData: CcxtMarketData;
+  /** The candle interval, ms. */
+  readonly barMs: number;
   readonly #clockSource: LiveExchange;
-  readonly #gate: RateGate;
+  /** The pause after a 429, shared by every client; it counts failed requests by class. */
+  readonly gate: RateGate;
   #epoch: number;
   /** Whether the journal is being replayed (nothing goes to the exchange then). */
   #replaying = true;
@@ -98,7 +102,8 @@ export class LiveSession {
     this.replayed = journal.past.length;
     this.#epoch = journal.past[0]?.epoch ?? journal.epoch;
     this.#bus = bus;
-    this.#gate = options.gate!;
+    this.gate = options.gate!;
+    this.barMs = options.barMs ?? config.barMs;
     this.#door = new InputDoor({
       journal,
       bus,
@@ -158,11 +163,11 @@ export class LiveSession {
     });
     const first = options.exchanges.get(config.agents[0].id)!;
     this.#clockSource = first;
-    this.#md = new CcxtMarketData({
+    this.marketData = new CcxtMarketData({
       venue,
       exchange: first,
       symbols: new Map(Object.entries(config.symbols)),
-      barMs: options.barMs ?? config.barMs,
+      barMs: this.barMs,
       warmupBars: options.warmupBars ?? config.warmupBars,
       publish: (m: Quote | Bar) => this.#door.enter({ kind: "bus", m }),
       now: () => this.now(),
@@ -178,7 +183,7 @@ export class LiveSession {
       this.#epoch = r.epoch;
       if (r.kind === "bus" && r.m.kind === "bar") lastBar.set(r.m.symbol, r.m.ts);
     });
-    for (const [symbol, ts] of lastBar) this.#md.resumeAfter(symbol, ts);
+    for (const [symbol, ts] of lastBar) this.marketData.resumeAfter(symbol, ts);
     this.#epoch = this.journal.epoch;
     this.#replaying = false;
   }
@@ -272,38 +277,7 @@ export class LiveSession {
 
   /** What the market-data streams did (all zero when market data is polled). */
   get streams(): StreamStats {
-    return this.#md.streamStats;
-  }
-
-  /** Failed requests to the exchange so far, by error class. */
-  get venueErrors(): ReadonlyMap<string, number> {
-    return this.#gate.errors;
-  }
-
-  /**
-   * Per symbol, seconds since the end of its last published candle (up to a bar when all is well;
-   * 0 while a paper venue's market runs ahead of its clock).
-   */
-  staleness(): Record<string, number> {
-    const now = this.now(), barMs = this.#options.barMs ?? this.#options.config.barMs;
-    return Object.fromEntries(
-      Object.entries(this.#md.lastBars).map(([s, ts]) => [s, Math.max(0, now - ts - barMs) / 1e3]),
-    );
-  }
-
-  /** For the control endpoint's `/health`: market data, the venue's accounts, the journal. */
-  health(): Record<string, unknown> {
-    return {
-      marketData: {
-        streams: this.#md.streamStats,
-        lastBars: this.#md.lastBars,
-        stalenessS: this.staleness(),
-      },
-      venueErrors: Object.fromEntries(this.#gate.errors),
-      refused: this.refused ?? null,
-      rounds: this.#rounds,
-      journal: { path: this.journal.path, epoch: this.journal.epoch, inputs: this.inputs },
-    };
+    return this.marketData.streamStats;
   }
 
   /** The last reconciliation's summary per agent. */
@@ -369,8 +343,8 @@ export class LiveSession {
   /** One round; see the module documentation. */
   async round(): Promise<RoundResult> {
     await this.#tick();
-    const md = await this.#md.poll();
-    if (!this.#finished) this.#md.start(); // after the warm-up: streamed bars follow polled ones
+    const md = await this.marketData.poll();
+    if (!this.#finished) this.marketData.start(); // after the warm-up: streamed bars follow polled ones
     await Promise.all([...this.adapters.values()].map((a) => a.poll()));
     this.system.timer();
     this.#rounds++;
@@ -389,7 +363,7 @@ export class LiveSession {
    */
   finish(options: { readonly cancelOpen?: boolean } = {}): Promise<void> {
     return this.#finished ??= (async () => {
-      await this.#md.stop();
+      await this.marketData.stop();
       await this.settled();
       if (options.cancelOpen) {
         const broker = this.system.supervisor.snapshot("broker")?.context as BrokerContext;

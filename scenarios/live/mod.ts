@@ -7,5 +7,6 @@ export * from "./live_journal.ts";
 export * from "./live_options.ts";
 export * from "./live_exchange.ts";
 export * from "./live_session.ts";
+export * from "./live_health.ts";
 export * from "./ccxt_clients.ts";
 export * from "./live_report.ts";
