@@ -303,6 +303,12 @@ async function serve(c: Context, route: ControlRoute, auth: ControlAuth): Promis
     }
     caller = r.caller;
   }
+  // A field given twice is ambiguous: refused, not read as its first value.
+  const twice = Object.entries(c.req.queries()).filter(([, v]) => v.length > 1).map(([k]) => k);
+  if (twice.length > 0) {
+    const issues = twice.map((k) => `query.${k}: given ${c.req.queries(k)!.length} times`);
+    return c.json({ error: issues.join("; "), issues }, 400);
+  }
   const query = validate(route.query, c.req.query(), "query");
   if (query instanceof Response) return query;
   let raw: unknown = {};

@@ -130,6 +130,7 @@ Deno.test("control: each bad field is a 400 naming it", async () => {
     await bad("GET", "/orders?open=maybe", undefined, "query.open");
     await bad("GET", "/orders?agent=bad%20id", undefined, "query.agent");
     await bad("GET", "/orders?bogus=1", undefined, "query.bogus");
+    await bad("GET", "/orders?agent=a1&agent=a2", undefined, "query.agent: given 2 times");
     await bad("GET", "/trades?limit=5000", undefined, "query.limit");
     await bad("GET", "/status?x=1", undefined, "query.x");
     await bad("POST", "/agents/a1/halt", '{"reason":5}', "body.reason");
