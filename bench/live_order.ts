@@ -20,16 +20,26 @@ import type { RateOptions } from "./harness.ts";
 
 const KEY = "benchkey0001", SECRET = "bench-secret";
 
-/** See the module documentation. */
-export async function benchLiveOrderAck(options: RateOptions = {}): Promise<number> {
-  const quick = options.quick === true;
+/** A live session of one agent on a paper venue on its virtual clock, for benchmarks. */
+export interface BenchSession {
+  readonly session: LiveSession;
+  /** `fn` is called with every message the session records from now on. */
+  listen(fn: (line: string) => void): void;
+  close(): Promise<void>;
+}
+
+/** Opens a {@linkcode BenchSession} (its venue, journal and client). */
+export async function openBenchSession(): Promise<BenchSession> {
   const scenario = await loadScenario("calm");
   const exchange = paperExchangeFor(scenario, {
     accounts: [{ name: "bench", apiKey: KEY, secret: SECRET, cash: 10_000_000 }],
   });
   const venue = serveVenue(exchange, { port: 0, speed: 0, weightPerMinute: 1_000_000_000 });
   const dir = await Deno.makeTempDir({ dir: "out", prefix: "bench-live-" });
-  let session: LiveSession | undefined;
+  const close = async () => {
+    await venue.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  };
   try {
     const config = parseLiveConfig({
       exchange: { name: "paper", url: venue.restUrl },
@@ -41,20 +51,41 @@ export async function benchLiveOrderAck(options: RateOptions = {}): Promise<numb
       warmupBars: 5,
     });
     const client = await binanceAt(venue, KEY, SECRET);
-    let acked: (() => void) | undefined;
-    let refused: ((reason: Error) => void) | undefined;
-    session = await LiveSession.open({
+    let listener = (_line: string) => {};
+    const session = await LiveSession.open({
       config,
       exchanges: new Map([["bench", client as unknown as LiveExchange]]),
-      record: (line) => {
-        if (line.includes('"status":"acked"')) acked?.();
-        if (line.includes('"outcome":"rejected"') || line.includes('"status":"rejected"')) {
-          refused?.(new Error(`live bench: an order was refused: ${line}`));
-        }
-      },
+      record: (line) => listener(line),
     });
-    const s = session;
-    await s.round(); // a price to value market orders at
+    await session.round(); // a price to value market orders at
+    return {
+      session,
+      listen: (fn) => listener = fn,
+      close: async () => {
+        await session.stop();
+        await close();
+      },
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** See the module documentation. */
+export async function benchLiveOrderAck(options: RateOptions = {}): Promise<number> {
+  const quick = options.quick === true;
+  const bench = await openBenchSession();
+  try {
+    const s = bench.session;
+    let acked: (() => void) | undefined;
+    let refused: ((reason: Error) => void) | undefined;
+    bench.listen((line) => {
+      if (line.includes('"status":"acked"')) acked?.();
+      if (line.includes('"outcome":"rejected"') || line.includes('"status":"rejected"')) {
+        refused?.(new Error(`live bench: an order was refused: ${line}`));
+      }
+    });
     let n = 0;
     const once = async (): Promise<number> => {
       n++;
@@ -89,8 +120,6 @@ export async function benchLiveOrderAck(options: RateOptions = {}): Promise<numb
     times.sort((a, b) => a - b);
     return times[Math.min(times.length - 1, Math.floor(times.length * 0.99))];
   } finally {
-    await session?.stop();
-    await venue.shutdown();
-    await Deno.remove(dir, { recursive: true });
+    await bench.close();
   }
 }
