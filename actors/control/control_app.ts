@@ -9,6 +9,8 @@
  * - **Events** (scope `read`): `GET /events`, Server-Sent Events of fills, orders, risk decisions,
  *   alerts and controls, by kind and agent (control_events.ts).
  * - **Metrics** (scope `read`): `GET /metrics`, the Prometheus text format (control_metrics.ts).
+ * - **Models** (with a registry; control_models.ts): `GET /models`, `/models/:name` (read);
+ *   `POST /models/:name/promote|rollback` (admin, audited).
  * - **Act**: `POST /agents/:id/halt|resume|flatten` and `POST /orders/:id/cancel` (scope `trade`),
  *   `POST /kill` (scope `admin`). Each is a `control` (or `cancel`) message entered through
  *   `publish` — in a live session journaled, then handled like any input — carrying who issued
@@ -32,6 +34,8 @@ import { Answer, type Call, type ControlRoute } from "./control_route.ts";
 import { openApiDocument } from "./control_openapi.ts";
 import { EventsQuery, eventStream, type Watch } from "./control_events.ts";
 import type { ControlMetrics } from "./control_metrics.ts";
+import { modelRoutes } from "./control_models.ts";
+import type { ModelRegistry } from "../../policies/registry/mod.ts";
 import {
   agentOf,
   agentsOf,
@@ -60,6 +64,8 @@ export interface ControlDeps {
   readonly signal?: AbortSignal;
   /** `/metrics` (control_metrics.ts); every request is also timed into it. */
   readonly metrics?: ControlMetrics;
+  /** The model registry, for `/models` (control_models.ts). */
+  readonly registry?: ModelRegistry;
 }
 
 const Limit = z.coerce.number().int().min(1).max(1_000);
@@ -273,6 +279,9 @@ export function createControlApp(deps: ControlDeps): Hono {
     });
   }
   const routes = controlRoutes(deps);
+  if (deps.registry !== undefined) {
+    routes.push(...modelRoutes(deps.registry, deps.publish, deps.source.now));
+  }
   routes.push({
     method: "GET",
     path: "/openapi.json",

@@ -5,7 +5,7 @@
  * @module
  */
 import { assert, assertEquals, assertStringIncludes } from "../../testing/mod.ts";
-import { bar, intent, setup, T0, TOKENS, trade } from "./control_test_kit.ts";
+import { bar, intent, registerModels, setup, T0, TOKENS, trade } from "./control_test_kit.ts";
 
 Deno.test("control: every read route over a running system", async () => {
   const s = setup();
@@ -155,11 +155,13 @@ Deno.test("control: each bad field is a 400 naming it", async () => {
 Deno.test("control: the auth matrix over every route the app has — only /health is open", async () => {
   const s = setup();
   try {
+    await registerModels(s);
     const routes = s.app.routes.filter((r) => r.method !== "ALL");
     assert(routes.length >= 15, `${routes.length} routes`);
     let open = 0;
     for (const r of routes) {
-      const path = r.path.replace(":id", r.path.startsWith("/orders") ? "a1:1" : "a1");
+      const path = r.path.replace(":id", r.path.startsWith("/orders") ? "a1:1" : "a1")
+        .replace(":name", "mlp");
       const anon = await s.call(r.method, path);
       if (r.path === "/health") {
         assertEquals(anon.status, 200);

@@ -33,6 +33,10 @@ const PATHS = [
   "/agents/a1/flatten",
   "/kill",
   "/orders/a1:2/cancel",
+  "/models",
+  "/models/mlp",
+  "/models/mlp/promote",
+  "/models/mlp/rollback",
 ];
 const JUNK = [
   "",
@@ -78,7 +82,8 @@ const BODIES = [
 function malformed(rng: Rng, base: string): { url: string; init: RequestInit } {
   const headers: Record<string, string> = {};
   let path = pick(rng, PATHS);
-  const act = path.startsWith("/kill") || /\/(halt|resume|flatten|cancel)$/.test(path);
+  const act = path.startsWith("/kill") ||
+    /\/(halt|resume|flatten|cancel|promote|rollback)$/.test(path);
   let method = act ? "POST" : "GET";
   let body: string | undefined;
   // The token: none, malformed, wrong, too small for the route, or right with a bad request.

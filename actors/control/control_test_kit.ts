@@ -15,6 +15,7 @@ import { createPolicy, parsePolicyConfig } from "../../policies/serving/mod.ts";
 import { ControlAuth, parseTokenList } from "./control_auth.ts";
 import { createControlApp } from "./control_app.ts";
 import { ControlMetrics } from "./control_metrics.ts";
+import { ModelRegistry } from "../../policies/registry/mod.ts";
 
 export const T0 = 1_700_000_000_000;
 // deno-lint-ignore no-explicit-any
@@ -43,6 +44,8 @@ export interface ControlSetup {
   readonly published: Message[];
   /** Publishes `m` and delivers everything pending. */
   send(m: Message): void;
+  /** The model registry behind `/models` (empty until a test registers). */
+  readonly registry: ModelRegistry;
   /** A request to the app, with `token` as bearer when given. */
   call(method: string, path: string, token?: string, body?: string): Promise<Answered>;
   stop(): Promise<void>;
@@ -97,9 +100,12 @@ export function setup(options: { burst?: number } = {}): ControlSetup {
     restarts: 1,
     models: () => [{ name: "mlp", version: "3", alias: "champion" }],
   });
+  const models = Deno.makeTempDirSync({ prefix: "agora-control-models-" });
+  const registry = new ModelRegistry(models, { now: () => new Date(now) });
   const app = createControlApp({
     source,
     metrics,
+    registry,
     auth: new ControlAuth(parseTokenList(AUTH), { burst: options.burst ?? 1_000 }),
     publish: send,
     health: () => ({ marketData: { XYZ: { stalenessS: 1 } } }),
@@ -128,7 +134,11 @@ export function setup(options: { burst?: number } = {}): ControlSetup {
       : await res.text();
     return { status: res.status, json, res };
   };
-  return { app, system, venues, published, send, call, stop: () => system.stop() };
+  const stop = async () => {
+    await system.stop();
+    await Deno.remove(models, { recursive: true });
+  };
+  return { app, system, venues, published, send, call, registry, stop };
 }
 
 export const bar: Bar = {
@@ -171,4 +181,21 @@ export function trade(s: ControlSetup): void {
   v.fill("a1:1", "V1", 6, 100, T0 + 2);
   v.ack("a1:2", "V2", T0 + 3);
   s.send({ ...bar, ts: T0 }); // delivers the venue's updates
+}
+
+/** Registers model `mlp` v1 (production) and v2 (candidate) in `s`'s registry. */
+export async function registerModels(s: ControlSetup): Promise<void> {
+  for (const v of [1, 2]) {
+    await s.registry.register({
+      name: "mlp",
+      kind: "direction",
+      featureSet: { id: "alpha_v1", hash: `hash-${v}`, names: ["ret_1"] },
+      dataRange: { source: "test", start: 0, end: 60_000 * v, rows: 100 * v },
+      hyperparameters: { hidden: "8" },
+      metrics: { accuracy: 0.5 + v / 100 },
+      seed: v,
+      codeRevision: "test",
+    }, { "model.json": new TextEncoder().encode(`{"v":${v}}`) });
+  }
+  await s.registry.promote("mlp", 1);
 }

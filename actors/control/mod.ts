@@ -11,3 +11,4 @@ export * from "./control_app.ts";
 export * from "./control_openapi.ts";
 export * from "./control_events.ts";
 export * from "./control_metrics.ts";
+export * from "./control_models.ts";

@@ -9,10 +9,14 @@ import {
   assertBindAllowed,
   ControlAuth,
   type ControlDeps,
+  ControlMetrics,
+  type ControlSource,
   createControlApp,
   parseTokenList,
   type TokenSpec,
 } from "../../actors/control/mod.ts";
+import { ModelRegistry } from "../../policies/registry/mod.ts";
+import { liveHealth, type LiveSession, liveStaleness } from "../live/mod.ts";
 
 /** The tokens of `AGORA_CONTROL_TOKENS` (none when unset); throws naming a bad entry. */
 export function controlTokens(env: (name: string) => string | undefined): TokenSpec[] {
@@ -62,4 +66,49 @@ export function serveControl(
     },
   }, app.fetch);
   return promise;
+}
+
+/** Where and how {@linkcode serveLiveControl} serves. */
+export interface LiveControlOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly tokens: readonly TokenSpec[];
+  /** The model registry directory `/models` shows. */
+  readonly models: string;
+  readonly mode: ControlSource["mode"];
+  readonly venue: string;
+  readonly startedAt: number;
+}
+
+/**
+ * The control endpoint of a live session: its actors, its door for operators' messages, its
+ * health, events and metrics (venue errors from its rate gate, staleness, restarts from its
+ * journal's epoch), and the model registry.
+ */
+export function serveLiveControl(
+  s: LiveSession,
+  o: LiveControlOptions,
+  say: (line: string) => void,
+): Promise<ControlServer> {
+  const source: ControlSource = {
+    system: s.system,
+    mode: o.mode,
+    venue: o.venue,
+    now: () => s.now(),
+    startedAt: o.startedAt,
+  };
+  return serveControl(o.host, o.port, o.tokens, {
+    source,
+    publish: (m) => s.publish(m),
+    health: () => liveHealth(s),
+    registry: new ModelRegistry(o.models),
+    watch: (fn) => s.watch(fn),
+    metrics: new ControlMetrics({
+      source,
+      watch: (fn) => s.watch(fn),
+      venueErrors: () => s.gate.errors,
+      staleness: () => liveStaleness(s),
+      restarts: s.journal.epoch - 1,
+    }),
+  }, say);
 }

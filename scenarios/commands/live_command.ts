@@ -36,11 +36,9 @@ import {
   LiveConfigError,
   liveCredentials,
   type LiveExchange,
-  liveHealth,
   liveRunResult,
   liveScenario,
   LiveSession,
-  liveStaleness,
   loadCcxt,
   parseKillPoint,
   parseLiveConfig,
@@ -61,8 +59,8 @@ import { paperExchangeFor, serveVenue, type VenueServer } from "../venue/mod.ts"
 import { answerParse, type CommandSpec, parseCommandArgs } from "./args.ts";
 import { jsonSummary } from "./sim_command.ts";
 import { randomText } from "./venue_command.ts";
-import { type ControlServer, controlTokens, serveControl } from "./control_serve.ts";
-import { ControlMetrics, type ControlSource, type TokenSpec } from "../../actors/control/mod.ts";
+import { type ControlServer, controlTokens, serveLiveControl } from "./control_serve.ts";
+import type { TokenSpec } from "../../actors/control/mod.ts";
 
 /** The live command's options. */
 export const LIVE_SPEC: CommandSpec = {
@@ -86,6 +84,12 @@ export const LIVE_SPEC: CommandSpec = {
       max: 65_535,
       value: "PORT",
       help: "serve the control endpoint (0: any free port)",
+    },
+    {
+      name: "models",
+      kind: "string",
+      value: "DIR",
+      help: "the model registry the control endpoint shows (default models)",
     },
     {
       name: "control-host",
@@ -232,33 +236,15 @@ export async function runLiveCommand(args: readonly string[]): Promise<number> {
       return 1;
     }
     if (typeof v["control"] === "number") {
-      const s = session;
-      const source: ControlSource = {
-        system: s.system,
+      control = await serveLiveControl(session, {
+        host: (v["control-host"] as string | undefined) ?? "127.0.0.1",
+        port: v["control"],
+        tokens,
+        models: (v["models"] as string | undefined) ?? "models",
         mode: config.exchange.name === "paper" ? "paper" : "live",
         venue: config.exchange.name,
-        now: () => s.now(),
         startedAt: startTs,
-      };
-      control = await serveControl(
-        (v["control-host"] as string | undefined) ?? "127.0.0.1",
-        v["control"],
-        tokens,
-        {
-          source,
-          publish: (m) => s.publish(m),
-          health: () => liveHealth(s),
-          watch: (fn) => s.watch(fn),
-          metrics: new ControlMetrics({
-            source,
-            watch: (fn) => s.watch(fn),
-            venueErrors: () => s.gate.errors,
-            staleness: () => liveStaleness(s),
-            restarts: s.journal.epoch - 1,
-          }),
-        },
-        say,
-      );
+      }, say);
     }
     await trade(session, config, v["for"] as number | undefined);
     await control?.shutdown();
