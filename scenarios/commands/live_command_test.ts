@@ -9,6 +9,7 @@
 import { assert, assertEquals, assertStringIncludes } from "../../testing/mod.ts";
 import {
   ACCOUNTS,
+  assertNoSecrets,
   ENV,
   filesUnder,
   liveConfig,
@@ -55,10 +56,7 @@ Deno.test({
       const bars = lines.filter((m) => m.kind === "bar" && m.stage === "raw").map((m) => m.ts);
       for (let i = 1; i < bars.length; i++) assertEquals(bars[i] - bars[i - 1], 60_000);
       // The keys and secrets were in its environment: they are in no file and no line.
-      const texts = [run.stdout, run.stderr, ...(await filesUnder(dir)).values()];
-      for (const secret of Object.values(ENV)) {
-        for (const t of texts) assert(!t.includes(secret), "a key or secret in the output");
-      }
+      await assertNoSecrets(run, dir, Object.values(ENV));
     } finally {
       await venue.shutdown();
       await Deno.remove(dir, { recursive: true });

@@ -6,7 +6,15 @@
  * @module
  */
 import { assert, assertEquals } from "../../testing/mod.ts";
-import { ACCOUNTS, ENV, filesUnder, liveConfig, runLive, testVenue } from "./live_kit.ts";
+import {
+  ACCOUNTS,
+  assertNoSecrets,
+  ENV,
+  filesUnder,
+  liveConfig,
+  runLive,
+  testVenue,
+} from "./live_kit.ts";
 
 const TOKENS = {
   ops: "opsTOKEN-0123456789abcdef",
@@ -149,10 +157,7 @@ Deno.test({
           `${command} by ${who} is not in the journal`,
         );
       }
-      const texts = [run.stdout, run.stderr, ...(await filesUnder(dir)).values()];
-      for (const token of Object.values(TOKENS)) {
-        for (const t of texts) assert(!t.includes(token), "a control token in the output");
-      }
+      await assertNoSecrets(run, dir, Object.values(TOKENS));
     } finally {
       await venue.shutdown();
       await Deno.remove(dir, { recursive: true });

@@ -100,6 +100,22 @@ export async function filesUnder(dir: string): Promise<Map<string, string>> {
   return out;
 }
 
+/** Throws unless none of `secrets` appears in the run's stdout, stderr or any file under `dir`. */
+export async function assertNoSecrets(
+  run: { readonly stdout: string; readonly stderr: string },
+  dir: string,
+  secrets: readonly string[],
+): Promise<void> {
+  const texts = [run.stdout, run.stderr, ...(await filesUnder(dir)).values()];
+  for (const secret of secrets) {
+    for (const t of texts) {
+      if (t.includes(secret)) {
+        throw new Error(`a secret (${secret.length} characters) in the output`);
+      }
+    }
+  }
+}
+
 /** An account at the venue: its trades (`PRICExQTY`, sorted), base balance and order ids. */
 export function venueView(
   exchange: PaperExchange,
