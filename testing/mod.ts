@@ -12,6 +12,7 @@ export * from "./chromium.ts";
 export * from "./fake_venue.ts";
 export * from "./nats_server.ts";
 export * from "./promtool.ts";
+export * from "./walk.ts";
 export * from "./reference_book.ts";
 export * from "./samples.ts";
 export * from "./test_kit.ts";

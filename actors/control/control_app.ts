@@ -10,7 +10,8 @@
  *   alerts and controls, by kind and agent (control_events.ts).
  * - **Metrics** (scope `read`): `GET /metrics`, the Prometheus text format (control_metrics.ts).
  * - **Models** (with a registry; control_models.ts): `GET /models`, `/models/:name` (read);
- *   `POST /models/:name/promote|rollback` (admin, audited).
+ *   `POST /models/:name/promote|rollback` (admin, audited); `POST /predict` (read;
+ *   control_predict.ts).
  * - **Act**: `POST /agents/:id/halt|resume|flatten` and `POST /orders/:id/cancel` (scope `trade`),
  *   `POST /kill` (scope `admin`). Each is a `control` (or `cancel`) message entered through
  *   `publish` — in a live session journaled, then handled like any input — carrying who issued
@@ -35,6 +36,7 @@ import { openApiDocument } from "./control_openapi.ts";
 import { EventsQuery, eventStream, type Watch } from "./control_events.ts";
 import type { ControlMetrics } from "./control_metrics.ts";
 import { modelRoutes } from "./control_models.ts";
+import { ModelCache, predictRoute } from "./control_predict.ts";
 import type { ModelRegistry } from "../../policies/registry/mod.ts";
 import {
   agentOf,
@@ -280,7 +282,11 @@ export function createControlApp(deps: ControlDeps): Hono {
   }
   const routes = controlRoutes(deps);
   if (deps.registry !== undefined) {
-    routes.push(...modelRoutes(deps.registry, deps.publish, deps.source.now));
+    const cache = new ModelCache(deps.registry);
+    routes.push(
+      ...modelRoutes(deps.registry, deps.publish, deps.source.now, (name) => cache.forget(name)),
+      predictRoute(cache),
+    );
   }
   routes.push({
     method: "GET",

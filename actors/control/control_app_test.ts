@@ -157,23 +157,40 @@ Deno.test("control: the auth matrix over every route the app has — only /healt
   try {
     await registerModels(s);
     const routes = s.app.routes.filter((r) => r.method !== "ALL");
-    assert(routes.length >= 15, `${routes.length} routes`);
+    assert(routes.length >= 20, `${routes.length} routes`);
+    // Each route's scope as the OpenAPI document (the route table) gives it: every route has one.
+    const doc = (await s.call("GET", "/openapi.json", TOKENS.reader)).json;
+    const scopeOf = (method: string, path: string): string => {
+      const op = doc.paths[path.replace(/:([A-Za-z]+)/g, "{$1}")]?.[method.toLowerCase()];
+      assert(op !== undefined, `${method} ${path} is not in the document`);
+      return op["x-scope"];
+    };
+    const rank = ["read", "trade", "admin"];
     let open = 0;
     for (const r of routes) {
       const path = r.path.replace(":id", r.path.startsWith("/orders") ? "a1:1" : "a1")
         .replace(":name", "mlp");
+      const scope = scopeOf(r.method, r.path);
       const anon = await s.call(r.method, path);
       if (r.path === "/health") {
-        assertEquals(anon.status, 200);
+        assertEquals([anon.status, scope], [200, "open"]);
         open++;
         continue;
       }
+      assert(rank.includes(scope), `${r.method} ${r.path}: scope ${scope}`);
       assertEquals(anon.status, 401, `${r.method} ${r.path} without a token`);
       assertEquals(anon.res.headers.get("www-authenticate"), 'Bearer realm="agora"');
       assertEquals((await s.call(r.method, path, "wrong-token-0123456789")).status, 401);
-      const read = await s.call(r.method, path, TOKENS.reader);
-      if (r.method === "GET") assertEquals(read.status, 200, `${r.method} ${r.path} read`);
-      else assertEquals(read.status, 403, `${r.method} ${r.path} with a read token`);
+      for (const [token, has] of [[TOKENS.reader, "read"], [TOKENS.trader, "trade"]]) {
+        const answer = await s.call(r.method, path, token);
+        if (rank.indexOf(has) < rank.indexOf(scope)) {
+          assertEquals(answer.status, 403, `${r.method} ${r.path} with a ${has} token`);
+        } else if (r.method === "GET") {
+          assertEquals(answer.status, 200, `${r.method} ${r.path} ${has}`);
+        } else {
+          assert(![401, 403].includes(answer.status), `${r.method} ${r.path} ${has}`);
+        }
+      }
       const admin = await s.call(r.method, path, TOKENS.boss);
       assert(![401, 403].includes(admin.status), `${r.method} ${r.path} admin: ${admin.status}`);
     }

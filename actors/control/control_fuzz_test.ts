@@ -37,6 +37,7 @@ const PATHS = [
   "/models/mlp",
   "/models/mlp/promote",
   "/models/mlp/rollback",
+  "/predict",
 ];
 const JUNK = [
   "",
@@ -83,7 +84,7 @@ function malformed(rng: Rng, base: string): { url: string; init: RequestInit } {
   const headers: Record<string, string> = {};
   let path = pick(rng, PATHS);
   const act = path.startsWith("/kill") ||
-    /\/(halt|resume|flatten|cancel|promote|rollback)$/.test(path);
+    /\/(halt|resume|flatten|cancel|promote|rollback|predict)$/.test(path);
   let method = act ? "POST" : "GET";
   let body: string | undefined;
   // The token: none, malformed, wrong, too small for the route, or right with a bad request.

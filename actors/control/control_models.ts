@@ -36,6 +36,8 @@ export function modelRoutes(
   registry: ModelRegistry,
   publish: (m: Message) => void,
   now: () => number,
+  /** Told when a model's stages moved (loaded copies are dropped). */
+  moved: (name: string) => void = () => {},
 ): ControlRoute[] {
   const audit = (call: Call, code: string, message: string) => {
     const m: Message = {
@@ -109,6 +111,7 @@ export function modelRoutes(
         const version = call.body.version as number;
         const stage = (call.body.stage as "production" | undefined) ?? "production";
         const entry = await registry.promote(name, version, stage).catch(refused);
+        moved(name);
         const alert = audit(
           call,
           "model_promote",
@@ -127,6 +130,7 @@ export function modelRoutes(
         const { name } = call.params;
         await versions(name); // a model that is not there is a 404, not "no previous version"
         const entry = await registry.rollback(name).catch(refused);
+        moved(name);
         const alert = audit(
           call,
           "model_rollback",

@@ -12,3 +12,4 @@ export * from "./control_openapi.ts";
 export * from "./control_events.ts";
 export * from "./control_metrics.ts";
 export * from "./control_models.ts";
+export * from "./control_predict.ts";

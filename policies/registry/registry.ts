@@ -260,6 +260,11 @@ export class ModelRegistry {
   readonly #write: FileWriter;
   readonly #now: () => Date;
 
+  /** The registry's directory. */
+  get root(): string {
+    return this.#root;
+  }
+
   /** A registry rooted at `root` (created on the first register). */
   constructor(root: string, options: ModelRegistryOptions = {}) {
     this.#root = root;

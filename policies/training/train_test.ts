@@ -1,5 +1,5 @@
-import { assert, assertEquals } from "../../testing/mod.ts";
-import { ALPHA_V1, type BarInput } from "../features/mod.ts";
+import { assert, assertEquals, momentumWalk } from "../../testing/mod.ts";
+import { ALPHA_V1 } from "../features/mod.ts";
 import { materialise } from "../feature_store/mod.ts";
 import { loadServedModel } from "../serving/mod.ts";
 import { predictBatch } from "./models.ts";
@@ -15,20 +15,6 @@ import {
   trainWithSearch,
 } from "./train.ts";
 import { selectBackend } from "./tf_backend.ts";
-
-/** A seeded random walk with a little momentum: something a model can half-learn. */
-function walk(n: number, seed: number): BarInput[] {
-  let s = seed >>> 0, price = 100, prev = 0;
-  const out: BarInput[] = [];
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    const r = 0.3 * prev + ((s / 2 ** 32) - 0.5) * 0.01;
-    prev = r;
-    price *= Math.exp(r);
-    out.push({ ts: i * 60_000, open: price, high: price, low: price, close: price, volume: 1 });
-  }
-  return out;
-}
 
 const SMALL: TrainSettings = {
   kind: "direction",
@@ -58,7 +44,7 @@ Deno.test("hyperparameter draws are seeded, start with the defaults and stay in 
 });
 
 Deno.test("a dataset keeps only rows whose features and label are all known", () => {
-  const frame = materialise(ALPHA_V1, { bars: walk(200, 1), barMs: 60_000 }, {
+  const frame = materialise(ALPHA_V1, { bars: momentumWalk(200, 1), barMs: 60_000 }, {
     horizons: [1],
     source: "walk",
   });
@@ -72,7 +58,7 @@ Deno.test("a dataset keeps only rows whose features and label are all known", ()
 
 Deno.test("training with search is deterministic given the seed: same metrics, same final predictions", async () => {
   await selectBackend();
-  const frame = materialise(ALPHA_V1, { bars: walk(700, 2), barMs: 60_000 }, {
+  const frame = materialise(ALPHA_V1, { bars: momentumWalk(700, 2), barMs: 60_000 }, {
     horizons: [1],
     source: "walk",
   });
@@ -131,7 +117,7 @@ Deno.test("successive halving scores more folds as fewer draws survive, and the 
 
 Deno.test("a halving search trains fewer models than random search and reports the winner on every fold", async () => {
   await selectBackend();
-  const frame = materialise(ALPHA_V1, { bars: walk(700, 3), barMs: 60_000 }, {
+  const frame = materialise(ALPHA_V1, { bars: momentumWalk(700, 3), barMs: 60_000 }, {
     horizons: [1],
     source: "walk",
   });
@@ -150,7 +136,7 @@ Deno.test("a halving search trains fewer models than random search and reports t
 
 Deno.test("saving a trained model is what the registry stores: a loaded model predicts identically", async () => {
   await selectBackend();
-  const frame = materialise(ALPHA_V1, { bars: walk(400, 4), barMs: 60_000 }, {
+  const frame = materialise(ALPHA_V1, { bars: momentumWalk(400, 4), barMs: 60_000 }, {
     horizons: [1],
     source: "walk",
   });
