@@ -28,6 +28,7 @@ import { benchOptimize, benchOptimizeSpeedup } from "./optimize.ts";
 import { benchVenueOrderP99, benchVenueOrders } from "./venue_api.ts";
 import { benchLiveOrderAck } from "./live_order.ts";
 import { benchControlStatus } from "./control_status.ts";
+import { benchPredictHttp } from "./predict_http.ts";
 import type { RateOptions } from "./harness.ts";
 
 /** A named benchmark producing one figure. */
@@ -88,6 +89,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { key: "venue_api_order_p99_ms", unit: "ms", run: benchVenueOrderP99 },
   { key: "live_order_ack_p99_ms", unit: "ms", run: benchLiveOrderAck },
   { key: "control_status_p99_us", unit: "µs", run: benchControlStatus },
+  { key: "predict_http_p99_us", unit: "µs", run: benchPredictHttp },
 ];
 
 /**
