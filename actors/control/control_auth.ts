@@ -4,8 +4,9 @@
  * the ones before it.
  *
  * - Tokens come from the environment (`AGORA_CONTROL_TOKENS`: `name:scope:token` entries,
- *   comma-separated) or a JSON file (`[{"name", "scope", "token"}]`); a token is at least 16
- *   characters, names and tokens are unique. Errors name the entry, never show a token.
+ *   comma-separated) or a JSON file (`[{"name", "scope", "token"}]`, readable by its owner only,
+ *   as ssh keys); a token is at least 16 characters, names and tokens are unique. Errors name the
+ *   entry, never show a token.
  * - A presented token is compared with every known one in constant time (SHA-256 digests compared
  *   with `timingSafeEqual`, all of them, whatever matched).
  * - Each token has its own rate: a bucket of `burst` requests refilled at `perSecond`.
@@ -79,6 +80,30 @@ export function parseTokenList(text: string, source = "AGORA_CONTROL_TOKENS"): T
     }),
     source,
   );
+}
+
+/**
+ * Tokens from a JSON file (`[{"name", "scope", "token"}, …]`); a file others can read is refused.
+ */
+export async function loadTokenFile(path: string): Promise<TokenSpec[]> {
+  const info = await Deno.stat(path).catch((e) => {
+    throw new ControlAuthError(
+      `${path}: ${e instanceof Deno.errors.NotFound ? "no such file" : e.message}`,
+    );
+  });
+  if (info.mode !== null && (info.mode & 0o077) !== 0) {
+    throw new ControlAuthError(
+      `${path}: readable by others (mode ${(info.mode & 0o777).toString(8)}); chmod 600 it`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await Deno.readTextFile(path));
+  } catch {
+    throw new ControlAuthError(`${path}: not JSON`);
+  }
+  if (!Array.isArray(raw)) throw new ControlAuthError(`${path}: expected an array of tokens`);
+  return validateTokens(raw, path);
 }
 
 /** Options of {@linkcode ControlAuth}. */

@@ -4,12 +4,13 @@
  * without tokens.
  * @module
  */
-import { assert, assertEquals, assertThrows } from "../../testing/mod.ts";
+import { assert, assertEquals, assertRejects, assertThrows } from "../../testing/mod.ts";
 import {
   assertBindAllowed,
   ControlAuth,
   ControlAuthError,
   isLoopback,
+  loadTokenFile,
   parseTokenList,
 } from "./control_auth.ts";
 
@@ -74,4 +75,35 @@ Deno.test("control: beyond loopback only with tokens", () => {
   const e = assertThrows(() => assertBindAllowed("0.0.0.0", none), ControlAuthError);
   assert(e.message.includes("refusing to serve on 0.0.0.0 without tokens"), e.message);
   assertBindAllowed("0.0.0.0", new ControlAuth(parseTokenList(`ops:admin:${SECRET}`)));
+});
+
+Deno.test("control tokens from a file: owner-only, JSON, each bad entry named", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "agora-tokens-" });
+  try {
+    const file = `${dir}/tokens.json`;
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify([{ name: "ops", scope: "admin", token: SECRET }]),
+    );
+    await Deno.chmod(file, 0o600);
+    assertEquals((await loadTokenFile(file)).map((t) => [t.name, t.scope]), [["ops", "admin"]]);
+    await Deno.chmod(file, 0o644);
+    const open = await assertRejects(() => loadTokenFile(file), ControlAuthError);
+    assert(open.message.includes("readable by others (mode 644); chmod 600 it"), open.message);
+    await Deno.writeTextFile(file, "{nope");
+    await Deno.chmod(file, 0o600);
+    await assertRejects(() => loadTokenFile(file), ControlAuthError, "not JSON");
+    await Deno.writeTextFile(file, '{"name":"x"}');
+    await assertRejects(() => loadTokenFile(file), ControlAuthError, "expected an array");
+    await Deno.writeTextFile(file, JSON.stringify([{ name: "ops", scope: "root", token: SECRET }]));
+    const bad = await assertRejects(() => loadTokenFile(file), ControlAuthError);
+    assert(bad.message.includes(`${file}[0].scope`) && !bad.message.includes(SECRET), bad.message);
+    await assertRejects(
+      () => loadTokenFile(`${dir}/missing.json`),
+      ControlAuthError,
+      "no such file",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

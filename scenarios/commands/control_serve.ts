@@ -1,6 +1,7 @@
 /**
  * Serving the control endpoint (actors/control) beside a command: `--control PORT` (0: any free
- * port) on `--control-host` (127.0.0.1 unless told), tokens from `AGORA_CONTROL_TOKENS`. An
+ * port) on `--control-host` (127.0.0.1 unless told), tokens from `AGORA_CONTROL_TOKENS` and
+ * `--control-tokens FILE`. An
  * address beyond loopback without tokens is refused; without tokens on loopback only `/health`
  * answers, and the command says so.
  * @module
@@ -12,15 +13,28 @@ import {
   ControlMetrics,
   type ControlSource,
   createControlApp,
+  loadTokenFile,
   parseTokenList,
   type TokenSpec,
+  validateTokens,
 } from "../../actors/control/mod.ts";
 import { ModelRegistry } from "../../policies/registry/mod.ts";
 import { liveHealth, type LiveSession, liveStaleness } from "../live/mod.ts";
 
-/** The tokens of `AGORA_CONTROL_TOKENS` (none when unset); throws naming a bad entry. */
-export function controlTokens(env: (name: string) => string | undefined): TokenSpec[] {
-  return parseTokenList(env("AGORA_CONTROL_TOKENS") ?? "");
+/**
+ * The tokens of `AGORA_CONTROL_TOKENS` (none when unset) and of `file` (when given), checked
+ * together (names and tokens unique across both); throws naming a bad entry.
+ */
+export async function controlTokens(
+  env: (name: string) => string | undefined,
+  file?: string,
+): Promise<TokenSpec[]> {
+  const fromEnv = parseTokenList(env("AGORA_CONTROL_TOKENS") ?? "");
+  if (file === undefined) return fromEnv;
+  return validateTokens(
+    [...fromEnv, ...await loadTokenFile(file)],
+    `AGORA_CONTROL_TOKENS + ${file}`,
+  );
 }
 
 /** A control endpoint being served. */

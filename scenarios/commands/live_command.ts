@@ -92,6 +92,12 @@ export const LIVE_SPEC: CommandSpec = {
       help: "the model registry the control endpoint shows (default models)",
     },
     {
+      name: "control-tokens",
+      kind: "string",
+      value: "FILE",
+      help: "more control tokens: JSON [{name, scope, token}], mode 600",
+    },
+    {
       name: "control-host",
       kind: "string",
       value: "HOST",
@@ -136,7 +142,10 @@ export async function runLiveCommand(args: readonly string[]): Promise<number> {
   }
   let tokens: TokenSpec[];
   try {
-    tokens = controlTokens((name) => Deno.env.get(name));
+    tokens = await controlTokens(
+      (name) => Deno.env.get(name),
+      v["control-tokens"] as string | undefined,
+    );
   } catch (error) {
     console.error(`live: ${(error as Error).message}`);
     return 2;
