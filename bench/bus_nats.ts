@@ -21,8 +21,7 @@ import { BENCH_TRADE } from "./bus_memory.ts";
 import { runScenario } from "../scenarios/run/mod.ts";
 import { DEFAULT_SCENARIO, loadScenario, parseScenarioText } from "../scenarios/spec/mod.ts";
 import { natsBlocker, NatsServer } from "../testing/mod.ts";
-import type { RateOptions } from "./harness.ts";
-import { quantile } from "./sim_run.ts";
+import { quantile, type RateOptions } from "./harness.ts";
 
 /** The bench test's tiny budgets ask for small counts. */
 function quick(options?: RateOptions): boolean {

@@ -6,7 +6,7 @@
  * @module
  */
 import { ControlAuth, ControlMetrics, createControlApp } from "../actors/control/mod.ts";
-import type { RateOptions } from "./harness.ts";
+import { p99Of, type RateOptions } from "./harness.ts";
 import { openBenchSession } from "./live_order.ts";
 
 const TOKEN = "bench-read-token-0123456789";
@@ -47,13 +47,10 @@ export async function benchControlStatus(options: RateOptions = {}): Promise<num
       }
       return us;
     };
-    for (let i = 0; i < (quick ? 20 : 300); i++) await once(); // warm-up
-    const times: number[] = [];
-    for (let i = 0; i < (quick ? 100 : 3_000); i++) times.push(await once());
-    times.sort((a, b) => a - b);
+    const p99 = await p99Of(once, quick ? 20 : 300, quick ? 100 : 3_000);
     closing.abort();
     await server.finished;
-    return times[Math.min(times.length - 1, Math.floor(times.length * 0.99))];
+    return p99;
   } finally {
     closing.abort();
     await bench.close();

@@ -63,3 +63,25 @@ export function measureRate(body: () => number, options: RateOptions = {}): Rate
     rounds,
   };
 }
+
+/** The `q` quantile (nearest rank) of `xs`. */
+export function quantile(xs: readonly number[], q: number): number {
+  if (xs.length === 0) throw new RangeError("quantile: no values");
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+/**
+ * A latency: `once` (which times one operation and returns it) `warmup` times unmeasured, then
+ * `n` times; the 99th percentile (nearest rank) of the `n`.
+ */
+export async function p99Of(
+  once: () => Promise<number>,
+  warmup: number,
+  n: number,
+): Promise<number> {
+  for (let i = 0; i < warmup; i++) await once();
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) times.push(await once());
+  return quantile(times, 0.99);
+}

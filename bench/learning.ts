@@ -18,8 +18,7 @@ import {
   featureSet,
   OnlineFeatures,
 } from "../policies/features/mod.ts";
-import { measureRate, type RateOptions } from "./harness.ts";
-import { quantile } from "./sim_run.ts";
+import { measureRate, quantile, type RateOptions } from "./harness.ts";
 
 /** `features_online_updates_per_s`; see the module documentation. */
 export async function benchFeaturesOnline(options?: RateOptions): Promise<number> {

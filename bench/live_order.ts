@@ -16,7 +16,7 @@ import {
 } from "../scenarios/live/mod.ts";
 import { loadScenario } from "../scenarios/spec/mod.ts";
 import { paperExchangeFor, serveVenue } from "../scenarios/venue/mod.ts";
-import type { RateOptions } from "./harness.ts";
+import { p99Of, type RateOptions } from "./harness.ts";
 
 const KEY = "benchkey0001", SECRET = "bench-secret";
 
@@ -114,11 +114,7 @@ export async function benchLiveOrderAck(options: RateOptions = {}): Promise<numb
       await s.settled();
       return ms;
     };
-    for (let i = 0; i < (quick ? 10 : 50); i++) await once(); // warm-up
-    const times: number[] = [];
-    for (let i = 0; i < (quick ? 60 : 500); i++) times.push(await once());
-    times.sort((a, b) => a - b);
-    return times[Math.min(times.length - 1, Math.floor(times.length * 0.99))];
+    return await p99Of(once, quick ? 10 : 50, quick ? 60 : 500);
   } finally {
     await bench.close();
   }

@@ -1,88 +1,33 @@
 /**
  * `predict_http_p99_us`: `POST /predict` of the control endpoint over HTTP on loopback (a
  * keep-alive connection, one request at a time), one feature vector to a registry model (a small
- * direction model trained here on a synthetic series): the token checked, the body validated, the
- * model found in the cache, the tensor-free predictor run, the JSON written. The 99th percentile,
- * µs.
+ * direction model trained here on a synthetic series, testing/walk.ts), beside a live session on
+ * the paper venue: the token checked, the body validated, the model found in the cache, the
+ * tensor-free predictor run, the JSON written. The 99th percentile, µs.
  * @module
  */
 import { ControlAuth, createControlApp } from "../actors/control/mod.ts";
-import { MemoryBus } from "../actors/bus/mod.ts";
-import { startTradingSystem } from "../actors/system/mod.ts";
-import { validateLimits } from "../actors/roles/mod.ts";
-import { ALPHA_V1, featureSet } from "../policies/features/mod.ts";
-import { materialise } from "../policies/feature_store/mod.ts";
+import { ALPHA_V1 } from "../policies/features/mod.ts";
 import { ModelRegistry } from "../policies/registry/mod.ts";
-import { createPolicy, parsePolicyConfig } from "../policies/serving/mod.ts";
-import {
-  datasetFrom,
-  saveModel,
-  selectBackend,
-  trainWithSearch,
-} from "../policies/training/mod.ts";
-import { FakeVenue, momentumWalk } from "../testing/mod.ts";
-import type { RateOptions } from "./harness.ts";
+import { registerWalkModel } from "../testing/mod.ts";
+import { p99Of, type RateOptions } from "./harness.ts";
+import { openBenchSession } from "./live_order.ts";
 
 const TOKEN = "bench-read-token-0123456789";
 
 /** See the module documentation. */
 export async function benchPredictHttp(options: RateOptions = {}): Promise<number> {
   const quick = options.quick === true;
-  await selectBackend();
-  const frame = materialise(ALPHA_V1, { bars: momentumWalk(300, 5), barMs: 60_000 }, {
-    horizons: [1],
-    source: "walk",
-  });
-  const ds = datasetFrom(frame, "direction", 1);
-  const trained = await trainWithSearch(ds, {
-    kind: "direction",
-    horizon: 1,
-    folds: 1,
-    embargo: 2,
-    trials: 1,
-    epochs: 3,
-    patience: 2,
-    validFraction: 0.2,
-    seed: 3,
-  });
   const dir = await Deno.makeTempDir({ dir: "out", prefix: "bench-predict-" });
   const closing = new AbortController();
-  // A system for the app to stand beside (the endpoint reads one); this bench asks only /predict.
-  const bus = new MemoryBus({ mode: "manual" });
-  const agents = [{
-    agentId: "a1",
-    symbol: "XYZ",
-    policy: createPolicy(parsePolicyConfig({ kind: "buy_and_hold" })),
-    sizing: { kind: "units" as const, units: 1 },
-    startCash: 1_000,
-  }];
-  const system = startTradingSystem({
-    bus,
-    now: () => 0,
-    agents,
-    venue: (_, update) => new FakeVenue("fake", "XYZ", { update }),
-    allowShort: false,
-    risk: {
-      limits: validateLimits({ maxPosition: 10 }),
-      global: { haltScope: "agent", killDrawdownPct: null },
-    },
-    features: featureSet("bench", agents.flatMap((a) => a.policy.features)),
-  });
+  // A session for the app to stand beside (the endpoint reads one); this bench asks only /predict.
+  const bench = await openBenchSession();
+  const s = bench.session;
   try {
     const registry = new ModelRegistry(dir);
-    await registry.register({
-      name: "bench",
-      kind: "direction",
-      featureSet: { id: ALPHA_V1.id, hash: ALPHA_V1.hash, names: [...ALPHA_V1.names] },
-      dataRange: { source: "walk", start: ds.ts[0], end: ds.ts[ds.rows - 1], rows: ds.rows },
-      hyperparameters: {},
-      metrics: {},
-      seed: 3,
-      codeRevision: "bench",
-    }, await saveModel(trained.model));
-    await registry.promote("bench", 1);
+    const walk = await registerWalkModel(registry, "bench");
     const app = createControlApp({
-      source: { system, mode: "sim", venue: "fake", now: () => 0, startedAt: 0 },
+      source: { system: s.system, mode: "paper", venue: "paper", now: () => s.now(), startedAt: 0 },
       auth: new ControlAuth([{ name: "bench", scope: "read", token: TOKEN }], { burst: 1e12 }),
       publish: () => {},
       registry,
@@ -96,7 +41,7 @@ export async function benchPredictHttp(options: RateOptions = {}): Promise<numbe
     const bodies = Array.from({ length: 64 }, (_, i) =>
       JSON.stringify({
         model: "bench",
-        features: [...ds.x.subarray(i * ds.cols, (i + 1) * ds.cols)],
+        features: walk.rows[i],
         featureSetHash: ALPHA_V1.hash,
       }));
     let n = 0;
@@ -110,17 +55,14 @@ export async function benchPredictHttp(options: RateOptions = {}): Promise<numbe
       }
       return us;
     };
-    for (let i = 0; i < (quick ? 20 : 300); i++) await once(); // warm-up (the model loads)
-    const times: number[] = [];
-    for (let i = 0; i < (quick ? 100 : 3_000); i++) times.push(await once());
-    times.sort((a, b) => a - b);
+    // The warm-up loads the model.
+    const p99 = await p99Of(once, quick ? 20 : 300, quick ? 100 : 3_000);
     closing.abort();
     await server.finished;
-    return times[Math.min(times.length - 1, Math.floor(times.length * 0.99))];
+    return p99;
   } finally {
     closing.abort();
-    trained.model.model.dispose();
-    await system.stop();
+    await bench.close();
     await Deno.remove(dir, { recursive: true });
   }
 }

@@ -14,9 +14,8 @@
  */
 import { ParallelVecEnv } from "../env/gym/mod.ts";
 import { Rng } from "../env/kernel/mod.ts";
-import { measureRate, type RateOptions } from "./harness.ts";
+import { measureRate, quantile, type RateOptions } from "./harness.ts";
 import { BENCH_DECISION_MS } from "./rl_env.ts";
-import { quantile } from "./sim_run.ts";
 import { ActingPolicy, initMlp, RunningNorm } from "../policies/rl/mod.ts";
 
 /** `ppo_env_steps_per_s`; see the module documentation. */

@@ -8,7 +8,7 @@
  * unmeasured run warms the JIT first.
  * @module
  */
-import type { RateOptions } from "./harness.ts";
+import { quantile, type RateOptions } from "./harness.ts";
 import { runScenario } from "../scenarios/run/mod.ts";
 import { JournalWriter } from "../actors/journal/mod.ts";
 import { DEFAULT_SCENARIO, loadScenario } from "../scenarios/spec/mod.ts";
@@ -56,13 +56,6 @@ async function measure(runs: number, journal: boolean): Promise<SimFigures> {
   }
   if (journal) await Deno.remove(dir, { recursive: true });
   return { wallS: quantile(walls, 0.5), p99Us: quantile(latencies, 0.99) };
-}
-
-/** The `q` quantile (nearest rank) of `xs`. */
-export function quantile(xs: readonly number[], q: number): number {
-  if (xs.length === 0) throw new RangeError("quantile: no values");
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 
 function figures(options?: RateOptions, journal = false): Promise<SimFigures> {

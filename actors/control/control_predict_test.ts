@@ -5,53 +5,21 @@
  * endpoint is served at once.
  * @module
  */
-import { assert, assertEquals, assertStringIncludes, momentumWalk } from "../../testing/mod.ts";
-import { ALPHA_V1 } from "../../policies/features/mod.ts";
-import { materialise } from "../../policies/feature_store/mod.ts";
 import {
-  datasetFrom,
-  predictBatch,
-  saveModel,
-  selectBackend,
-  trainWithSearch,
-} from "../../policies/training/mod.ts";
+  assert,
+  assertEquals,
+  assertStringIncludes,
+  registerWalkModel,
+} from "../../testing/mod.ts";
+import { ALPHA_V1 } from "../../policies/features/mod.ts";
 import { setup, TOKENS } from "./control_test_kit.ts";
 
 Deno.test("control: /predict serves a registry model's predictions; bad requests named", async () => {
-  await selectBackend();
-  const frame = materialise(ALPHA_V1, { bars: momentumWalk(300, 5), barMs: 60_000 }, {
-    horizons: [1],
-    source: "walk",
-  });
-  const ds = datasetFrom(frame, "direction", 1);
-  const r = await trainWithSearch(ds, {
-    kind: "direction",
-    horizon: 1,
-    folds: 1,
-    embargo: 2,
-    trials: 1,
-    epochs: 3,
-    patience: 2,
-    validFraction: 0.2,
-    seed: 3,
-  });
   const s = setup();
   try {
-    for (let i = 0; i < 2; i++) {
-      await s.registry.register({
-        name: "walk",
-        kind: "direction",
-        featureSet: { id: ALPHA_V1.id, hash: ALPHA_V1.hash, names: [...ALPHA_V1.names] },
-        dataRange: { source: "walk", start: ds.ts[0], end: ds.ts[ds.rows - 1], rows: ds.rows },
-        hyperparameters: {},
-        metrics: {},
-        seed: 3,
-        codeRevision: "test",
-      }, await saveModel(r.model));
-    }
-    await s.registry.promote("walk", 1);
-    const want = predictBatch(r.model, ds.x, ds.rows);
-    const row = (i: number) => [...ds.x.subarray(i * ds.cols, (i + 1) * ds.cols)];
+    const walk = await registerWalkModel(s.registry, "walk", 2);
+    const want = walk.predictions;
+    const row = (i: number) => walk.rows[i];
     const predict = (body: unknown, token = TOKENS.reader) =>
       s.call("POST", "/predict", token, JSON.stringify(body));
 
@@ -73,7 +41,10 @@ Deno.test("control: /predict serves a registry model's predictions; bad requests
 
     const short = await predict({ model: "walk", features: [row(0), [1, 2]] });
     assertEquals(short.status, 400);
-    assertStringIncludes(short.json.error, `body.features[1]: expected ${ds.cols} values`);
+    assertStringIncludes(
+      short.json.error,
+      `body.features[1]: expected ${walk.rows[0].length} values`,
+    );
     const nan = await predict({ model: "walk", features: ["x"] });
     assertEquals(nan.status, 400);
     assertStringIncludes(nan.json.error, "body.features");
@@ -89,7 +60,6 @@ Deno.test("control: /predict serves a registry model's predictions; bad requests
     assertEquals(promoted.status, 200);
     assertEquals((await predict({ model: "walk", features: row(0) })).json.model.version, 2);
   } finally {
-    r.model.model.dispose();
     await s.stop();
   }
 });
