@@ -29,7 +29,8 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { z } from "zod";
-import { Id, type Message } from "../protocol/mod.ts";
+import { Id, LimitFields, type LimitsPatch, type Message } from "../protocol/mod.ts";
+import { RiskLimitsError, validateLimits } from "../roles/mod.ts";
 import type { Caller, ControlAuth } from "./control_auth.ts";
 import { Answer, type Call, type ControlRoute } from "./control_route.ts";
 import { openApiDocument } from "./control_openapi.ts";
@@ -45,6 +46,7 @@ import {
   balanceOf,
   type ControlSource,
   killSwitchEngaged,
+  limitsOf,
   ordersOf,
   positionsOf,
   riskOf,
@@ -72,6 +74,10 @@ export interface ControlDeps {
 
 const Limit = z.coerce.number().int().min(1).max(1_000);
 const Reason = z.object({ reason: z.string().min(1).max(500).optional() }).strict();
+const LimitsBody = LimitFields.extend({ reason: Reason.shape.reason }).refine(
+  (b) => Object.keys(b).some((k) => k !== "reason"),
+  "at least one limit",
+);
 const BODY_LIMIT = 16_384;
 
 /** The endpoint's routes over `deps`; see the module documentation. */
@@ -230,6 +236,38 @@ export function controlRoutes(deps: ControlDeps): ControlRoute[] {
     act("halt"),
     act("resume"),
     act("flatten"),
+    {
+      method: "PUT",
+      path: "/agents/:id/limits",
+      scope: "admin",
+      summary: "set risk limits of one agent (the fields given; the others kept)",
+      body: LimitsBody,
+      handle: (call) => {
+        const id = agent(call.params.id).id;
+        const { reason, ...patch } = call.body as { reason?: string } & LimitsPatch;
+        const current = limitsOf(src, id);
+        if (current === null) throw new Answer(503, { error: "risk is not running" });
+        try {
+          validateLimits({ ...current, ...patch });
+        } catch (error) {
+          if (!(error instanceof RiskLimitsError)) throw error;
+          const issues = error.issues.map((i) => `body.${i.replace(/^limits\./, "")}`);
+          throw new Answer(400, { error: issues.join("; "), issues });
+        }
+        const m: Message = {
+          kind: "control",
+          v: 1,
+          ts: src.now(),
+          target: id,
+          command: "limits",
+          limits: patch,
+          ...(reason === undefined ? {} : { reason }),
+          issuedBy: `control:${call.caller!.name}`,
+        };
+        deps.publish(m);
+        return new Answer(202, m);
+      },
+    },
     {
       method: "POST",
       path: "/kill",

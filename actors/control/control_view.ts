@@ -5,7 +5,13 @@
  * reads of the actors' current snapshots: nothing here changes them.
  * @module
  */
-import type { AgentContext, BrokerContext, RiskContext, RiskEventRecord } from "../roles/mod.ts";
+import type {
+  AgentContext,
+  BrokerContext,
+  RiskContext,
+  RiskEventRecord,
+  RiskLimits,
+} from "../roles/mod.ts";
 import type { TradingSystem } from "../system/mod.ts";
 
 /** What a view is built from. */
@@ -39,6 +45,8 @@ export interface AgentView {
   readonly flatten: string | null;
   /** Its orders the broker has open at the venue. */
   readonly workingOrders: readonly string[];
+  /** The risk limits in force for it (null when risk is not running). */
+  readonly limits: RiskLimits | null;
 }
 
 /** One order, as `/orders` shows it. */
@@ -118,7 +126,13 @@ export function agentOf(src: ControlSource, id: string): AgentView | undefined {
     lastHold: ctx?.lastHold ?? null,
     flatten: ctx?.flatten ?? null,
     workingOrders: ordersOf(src, { agentId: id, open: true }).map((o) => o.clientOrderId),
+    limits: limitsOf(src, id),
   };
+}
+
+/** The risk limits in force for agent `id`, or null when risk is not running or has no such agent. */
+export function limitsOf(src: ControlSource, id: string): RiskLimits | null {
+  return context<RiskContext>(src, "risk")?.books.get(id)?.pre.limits ?? null;
 }
 
 /** Every agent. */
@@ -208,13 +222,14 @@ export function riskOf(src: ControlSource, limit = 50): Record<string, unknown> 
   const events = src.system.monitor().events;
   return {
     killSwitch: killSwitchEngaged(src),
-    limits: risk?.input.limits ?? null,
+    limits: risk?.base ?? null,
     global: risk?.input.global ?? null,
     counts: risk?.counts ?? null,
     agents: agentIds(src).map((id) => ({
       id,
       state: stateOf(src, `agent:${id}`),
       workingOrders: risk?.books.get(id)?.working.size ?? 0,
+      limits: risk?.books.get(id)?.pre.limits ?? null,
     })),
     recentRejects: recent(events, (e) => e.type === "reject", limit),
     recentEvents: recent(events, (e) => e.type !== "reject", limit),

@@ -295,14 +295,46 @@ const Alert = z.object({
   message: z.string().min(1),
 });
 
+const LimitValue = z.number().finite().positive();
+
+/**
+ * Risk limits to set, any subset (actors/roles/risk_rules.ts checks them together with the rest
+ * of the agent's limits; a set that fails there changes nothing).
+ */
+export const LimitFields = z.strictObject({
+  maxPosition: LimitValue.optional(),
+  maxOrderNotional: LimitValue.optional(),
+  priceCollarPct: LimitValue.optional(),
+  maxOrdersPerMinute: z.number().int().min(1).optional(),
+  maxOpenOrders: z.number().int().min(1).optional(),
+  maxDrawdownPct: LimitValue.optional(),
+  maxDailyLossPct: LimitValue.optional(),
+});
+
+/** {@linkcode LimitFields}, at least one of them. */
+export const LimitsPatch = LimitFields.refine(
+  (l) => Object.keys(l).length > 0,
+  "at least one limit",
+);
+
+/** Risk limits to set (a `limits` control's `limits`). */
+export type LimitsPatch = z.output<typeof LimitsPatch>;
+
 const Control = z.object({
   ...envelope("control"),
   /** An actor id, an agent id, or `all`. */
   target: Id,
-  /** `flatten`: halt the target, cancel its working orders and close its positions. */
-  command: z.enum(["halt", "resume", "kill", "flatten", "snapshot", "shutdown"]),
+  /**
+   * `flatten`: halt the target, cancel its working orders and close its positions. `limits`: set
+   * the target's risk limits named in `limits` (for `all`: every agent's, and the defaults).
+   */
+  command: z.enum(["halt", "resume", "kill", "flatten", "snapshot", "shutdown", "limits"]),
+  limits: LimitsPatch.optional(),
   reason: z.string().optional(),
   issuedBy: Id,
+}).refine((c) => (c.command === "limits") === (c.limits !== undefined), {
+  message: "limits: given with command limits, and only then",
+  path: ["limits"],
 });
 
 const DeadLetter = z.object({

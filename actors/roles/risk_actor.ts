@@ -15,6 +15,10 @@
  *   positions with reduce-only orders, which pass a halt and the kill switch (they take risk
  *   off). With `flattenOnHalt`, every halt and kill (whoever issued it) is followed by a
  *   `flatten` of the same target, so a halted agent does not sit on its position.
+ * - **Limits**: a `limits` control sets the limits it names for one agent, or for `all` (every
+ *   agent and the configured defaults) — an operator's `PUT /agents/:id/limits`, a reloaded
+ *   configuration — keeping each agent's history, halt and peak; a set that fails validation
+ *   changes nothing and is a warning alert.
  *
  * @module
  */
@@ -37,7 +41,13 @@ import {
 } from "../protocol/mod.ts";
 import { isTerminal } from "./order_lifecycle.ts";
 import { Portfolio } from "../ledger/mod.ts";
-import { clientOrderIdOf, LossGuard, PreTradeRisk } from "./risk_rules.ts";
+import {
+  clientOrderIdOf,
+  LossGuard,
+  PreTradeRisk,
+  RiskLimitsError,
+  validateLimits,
+} from "./risk_rules.ts";
 import type { RiskLimits, RiskReason } from "./risk_rules.ts";
 
 /** Limits of the whole book beyond each agent's. */
@@ -70,8 +80,10 @@ export interface RiskWorkingOrder {
 
 /** Risk's view of one agent. */
 export interface AgentBook {
-  readonly pre: PreTradeRisk;
-  readonly guard: LossGuard;
+  /** Its pre-trade checks; replaced (history and halt kept) when its limits are set. */
+  pre: PreTradeRisk;
+  /** Its loss guard; replaced (peak and day kept) when its loss limits are set. */
+  guard: LossGuard;
   readonly portfolio: Portfolio;
   readonly working: Map<string, RiskWorkingOrder>;
   orders: number;
@@ -88,6 +100,8 @@ export interface RiskCounts {
 /** The risk actor's context (see risk_state.ts for its checkpoint codec). */
 export interface RiskContext {
   readonly input: RiskInput;
+  /** The limits of every agent as configured: `input.limits`, then each `limits` control for `all`. */
+  base: RiskLimits;
   readonly books: Map<string, AgentBook>;
   readonly lastPrice: Map<string, number>;
   readonly counts: RiskCounts;
@@ -110,6 +124,7 @@ export const riskMachine = setup({
   guards: {
     isKill: ({ event }) =>
       event.type === "control" && event.msg.command === "kill" && event.msg.target === "all",
+    isLimits: ({ event }) => event.type === "control" && event.msg.command === "limits",
   },
   actions: {
     check: ({ context, event }) => {
@@ -149,6 +164,7 @@ export const riskMachine = setup({
     control: ({ context, event }) => {
       assertEvent(event, "control");
       const c = event.msg;
+      if (c.command === "limits") return setLimits(context, c);
       const targets = c.target === "all"
         ? [...context.books.values()]
         : [context.books.get(c.target)];
@@ -211,6 +227,7 @@ export const riskMachine = setup({
   id: "risk",
   context: ({ input }) => ({
     input,
+    base: input.limits,
     books: new Map(input.agents.map((a) => [a.agentId, {
       pre: new PreTradeRisk(input.limits),
       guard: new LossGuard(input.limits, a.startCash),
@@ -241,10 +258,52 @@ export const riskMachine = setup({
       },
     },
     killed: {
-      on: { intent: { actions: "rejectAll" } },
+      on: {
+        intent: { actions: "rejectAll" },
+        control: { guard: "isLimits", actions: "control" },
+      },
     },
   },
 });
+
+/**
+ * A `limits` control: the limits it names set for its target (for `all`, every agent and the
+ * defaults), each agent's rate history, halt, peak and day kept. Checked whole first: a set
+ * that is not valid for every target changes nothing and is a warning alert naming it.
+ */
+function setLimits(ctx: RiskContext, c: Control): void {
+  const patch = c.limits ?? {};
+  const ids = c.target === "all" ? [...ctx.books.keys()] : [c.target];
+  const next: [string, RiskLimits][] = [];
+  try {
+    for (const id of ids) {
+      const book = ctx.books.get(id);
+      if (book === undefined) throw new RiskLimitsError([`target: no agent ${id}`]);
+      next.push([id, validateLimits({ ...book.pre.limits, ...patch })]);
+    }
+    if (c.target === "all") ctx.base = validateLimits({ ...ctx.base, ...patch });
+  } catch (error) {
+    if (!(error instanceof RiskLimitsError)) throw error;
+    alert(
+      ctx,
+      "warning",
+      "limits_refused",
+      `limits for ${c.target} by ${c.issuedBy}: ${error.message}`,
+    );
+    return;
+  }
+  for (const [id, limits] of next) {
+    const book = ctx.books.get(id)!;
+    book.pre = PreTradeRisk.fromState({ ...book.pre.toState(), limits });
+    book.guard = LossGuard.fromState({
+      ...book.guard.toState(),
+      maxDrawdownPct: limits.maxDrawdownPct,
+      maxDailyLossPct: limits.maxDailyLossPct,
+    });
+  }
+  const set = Object.entries(patch).map(([k, v]) => `${k}=${v}`).join(", ");
+  alert(ctx, "info", "limits", `limits for ${c.target} by ${c.issuedBy}: ${set}`);
+}
 
 /** With `flattenOnHalt`, a `flatten` of the target of halt or kill control `c`. */
 function flattenAfter(ctx: RiskContext, c: Control): void {

@@ -32,7 +32,13 @@ import type {
   RiskInput,
   RiskWorkingOrder,
 } from "./risk_actor.ts";
-import { LossGuard, type LossGuardState, PreTradeRisk, type PreTradeState } from "./risk_rules.ts";
+import {
+  LossGuard,
+  type LossGuardState,
+  PreTradeRisk,
+  type PreTradeState,
+  type RiskLimits,
+} from "./risk_rules.ts";
 
 /** The risk actor's context as plain data. */
 export interface RiskState {
@@ -46,6 +52,8 @@ export interface RiskState {
   readonly lastPrice: readonly (readonly [string, number])[];
   readonly counts: RiskCounts;
   readonly peakTotal: number;
+  /** The configured limits (a checkpoint from before they could be set has none: the input's). */
+  readonly base?: RiskLimits;
 }
 
 /** `context` as plain data: a copy later events do not change. */
@@ -61,6 +69,7 @@ export function persistRisk(context: RiskContext): RiskState {
     lastPrice: [...context.lastPrice],
     counts: { ...context.counts },
     peakTotal: context.peakTotal,
+    base: { ...context.base },
   };
 }
 
@@ -68,6 +77,7 @@ export function persistRisk(context: RiskContext): RiskState {
 export function restoreRisk(input: RiskInput, state: RiskState): RiskContext {
   return {
     input,
+    base: state.base === undefined ? input.limits : { ...state.base },
     books: new Map(state.books.map(([id, b]): [string, AgentBook] => [id, {
       pre: PreTradeRisk.fromState(b.pre),
       guard: LossGuard.fromState(b.guard),
