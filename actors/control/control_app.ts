@@ -12,8 +12,10 @@
  * - **Models** (with a registry; control_models.ts): `GET /models`, `/models/:name` (read);
  *   `POST /models/:name/promote|rollback` (admin, audited); `POST /predict` (read;
  *   control_predict.ts).
+ * - **Reload** (with a reloader; control_reload.ts): `POST /reload` (admin) — the configuration
+ *   read again and validated; changed risk limits take effect, any other change is refused.
  * - **Act**: `POST /agents/:id/halt|resume|flatten` and `POST /orders/:id/cancel` (scope `trade`),
- *   `POST /kill` (scope `admin`). Each is a `control` (or `cancel`) message entered through
+ *   `POST /kill` and `PUT /agents/:id/limits` (scope `admin`). Each is a `control` (or `cancel`) message entered through
  *   `publish` — in a live session journaled, then handled like any input — carrying who issued
  *   it (the token's name); the answer (202) is that message.
  * - **Errors**: 401 without a valid bearer token (`WWW-Authenticate: Bearer`), 403 for a token
@@ -37,6 +39,7 @@ import { openApiDocument } from "./control_openapi.ts";
 import { EventsQuery, eventStream, type Watch } from "./control_events.ts";
 import type { ControlMetrics } from "./control_metrics.ts";
 import { modelRoutes } from "./control_models.ts";
+import { type Reloader, reloadRoute } from "./control_reload.ts";
 import { ModelCache, predictRoute } from "./control_predict.ts";
 import type { ModelRegistry } from "../../policies/registry/mod.ts";
 import {
@@ -70,6 +73,8 @@ export interface ControlDeps {
   readonly metrics?: ControlMetrics;
   /** The model registry, for `/models` (control_models.ts). */
   readonly registry?: ModelRegistry;
+  /** Reads the command's configuration again, for `POST /reload` (control_reload.ts). */
+  readonly reload?: Reloader;
 }
 
 const Limit = z.coerce.number().int().min(1).max(1_000);
@@ -325,6 +330,9 @@ export function createControlApp(deps: ControlDeps): Hono {
       ...modelRoutes(deps.registry, deps.publish, deps.source.now, (name) => cache.forget(name)),
       predictRoute(cache),
     );
+  }
+  if (deps.reload !== undefined) {
+    routes.push(reloadRoute(deps.reload, deps.publish, deps.source.now, Reason));
   }
   routes.push({
     method: "GET",

@@ -38,6 +38,8 @@ const PATHS = [
   "/models/mlp/promote",
   "/models/mlp/rollback",
   "/predict",
+  "/agents/a1/limits",
+  "/reload",
 ];
 const JUNK = [
   "",
@@ -84,8 +86,9 @@ function malformed(rng: Rng, base: string): { url: string; init: RequestInit } {
   const headers: Record<string, string> = {};
   let path = pick(rng, PATHS);
   const act = path.startsWith("/kill") ||
-    /\/(halt|resume|flatten|cancel|promote|rollback|predict)$/.test(path);
-  let method = act ? "POST" : "GET";
+    /\/(halt|resume|flatten|cancel|promote|rollback|predict|limits|reload)$/.test(path);
+  const put = path.endsWith("/limits");
+  let method = put ? "PUT" : act ? "POST" : "GET";
   let body: string | undefined;
   // The token: none, malformed, wrong, too small for the route, or right with a bad request.
   const auth = rng.int(0, 5);
@@ -126,13 +129,17 @@ function malformed(rng: Rng, base: string): { url: string; init: RequestInit } {
     case 3: // the wrong method
       method = pick(
         rng,
-        act ? ["GET", "PUT", "DELETE", "PATCH"] : ["POST", "PUT", "DELETE", "PATCH"],
+        put
+          ? ["GET", "POST", "DELETE", "PATCH"]
+          : act
+          ? ["GET", "PUT", "DELETE", "PATCH"]
+          : ["POST", "PUT", "DELETE", "PATCH"],
       );
       break;
     case 4: // an unknown agent or order for an act; a bad query for a read
       if (act) path = path.replace(/a[12](:2)?/, pick(rng, ["nobody", "a9", "zz:1"]));
       else path += "?limit=-5";
-      if (path === "/kill") body = pick(rng, BODIES);
+      if (path === "/kill" || path === "/reload") body = pick(rng, BODIES);
       break;
     default: // no token at all, or a huge header
       if (rng.bernoulli(0.5)) delete headers.authorization;

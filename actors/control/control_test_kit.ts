@@ -16,6 +16,7 @@ import { ControlAuth, parseTokenList } from "./control_auth.ts";
 import { createControlApp } from "./control_app.ts";
 import { ControlMetrics } from "./control_metrics.ts";
 import { ModelRegistry } from "../../policies/registry/mod.ts";
+import { fileReloader } from "./control_reload.ts";
 
 export const T0 = 1_700_000_000_000;
 // deno-lint-ignore no-explicit-any
@@ -46,6 +47,8 @@ export interface ControlSetup {
   send(m: Message): void;
   /** The model registry behind `/models` (empty until a test registers). */
   readonly registry: ModelRegistry;
+  /** The configuration `POST /reload` reads: `{"name": "kit", "risk": {"maxPosition": 1000}}`. */
+  readonly configFile: string;
   /** A request to the app, with `token` as bearer when given. */
   call(method: string, path: string, token?: string, body?: string): Promise<Answered>;
   stop(): Promise<void>;
@@ -102,6 +105,14 @@ export function setup(options: { burst?: number } = {}): ControlSetup {
   });
   const models = Deno.makeTempDirSync({ prefix: "agora-control-models-" });
   const registry = new ModelRegistry(models, { now: () => new Date(now) });
+  const running = { name: "kit", risk: { maxPosition: 1_000 } };
+  const configFile = Deno.makeTempFileSync({ prefix: "agora-control-", suffix: ".json" });
+  Deno.writeTextFileSync(configFile, JSON.stringify(running));
+  const reload = fileReloader(configFile, running, (raw) => {
+    const risk = (raw as { risk?: unknown }).risk;
+    validateLimits(risk); // throws naming each bad field
+    return raw;
+  });
   const app = createControlApp({
     source,
     metrics,
@@ -110,6 +121,7 @@ export function setup(options: { burst?: number } = {}): ControlSetup {
     publish: send,
     health: () => ({ marketData: { XYZ: { stalenessS: 1 } } }),
     watch,
+    reload,
   });
   const call = async (
     method: string,
@@ -137,8 +149,9 @@ export function setup(options: { burst?: number } = {}): ControlSetup {
   const stop = async () => {
     await system.stop();
     await Deno.remove(models, { recursive: true });
+    await Deno.remove(configFile);
   };
-  return { app, system, venues, published, send, call, registry, stop };
+  return { app, system, venues, published, send, call, registry, configFile, stop };
 }
 
 export const bar: Bar = {
