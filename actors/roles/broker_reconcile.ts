@@ -174,3 +174,12 @@ function adopt(ctx: BrokerContext, agentId: string, o: VenueOrder): void {
   t.record.apply({ type: "ack" });
   publishState(ctx, t);
 }
+
+/** Why the broker refuses to trade: each account that did not reconcile, or undefined. */
+export function refusedAccounts(ctx: BrokerContext | undefined): string | undefined {
+  const out: string[] = [];
+  for (const [id, a] of ctx?.accounts ?? []) {
+    if (a.refused !== undefined) out.push(`${id}: ${a.refused}`);
+  }
+  return out.length === 0 ? undefined : out.join("; ");
+}

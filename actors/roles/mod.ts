@@ -9,6 +9,7 @@ export * from "./agent_logic.ts";
 export * from "./broker_actor.ts";
 export * from "./broker_state.ts";
 export * from "./reconcile.ts";
+export { refusedAccounts } from "./broker_reconcile.ts";
 export * from "./features_actor.ts";
 export * from "./market_data_actor.ts";
 export * from "./md_clean.ts";

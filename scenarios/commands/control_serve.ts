@@ -15,6 +15,7 @@ import {
   createControlApp,
   loadTokenFile,
   parseTokenList,
+  type Reloader,
   type TokenSpec,
   validateTokens,
 } from "../../actors/control/mod.ts";
@@ -92,6 +93,8 @@ export interface LiveControlOptions {
   readonly mode: ControlSource["mode"];
   readonly venue: string;
   readonly startedAt: number;
+  /** `POST /reload`: the session's configuration read again. */
+  readonly reload?: Reloader;
 }
 
 /**
@@ -116,6 +119,7 @@ export function serveLiveControl(
     publish: (m) => s.publish(m),
     health: () => liveHealth(s),
     registry: new ModelRegistry(o.models),
+    ...(o.reload === undefined ? {} : { reload: o.reload }),
     watch: (fn) => s.watch(fn),
     metrics: new ControlMetrics({
       source,

@@ -60,7 +60,7 @@ import { answerParse, type CommandSpec, parseCommandArgs } from "./args.ts";
 import { jsonSummary } from "./sim_command.ts";
 import { randomText } from "./venue_command.ts";
 import { type ControlServer, controlTokens, serveLiveControl } from "./control_serve.ts";
-import type { TokenSpec } from "../../actors/control/mod.ts";
+import { fileReloader, type TokenSpec } from "../../actors/control/mod.ts";
 
 /** The live command's options. */
 export const LIVE_SPEC: CommandSpec = {
@@ -118,18 +118,25 @@ export async function runLiveCommand(args: readonly string[]): Promise<number> {
   if (parsed.kind !== "ok") return answerParse(LIVE_SPEC, parsed);
   const v = parsed.values;
   const source = parsed.positionals[0] ?? DEFAULT_CONFIG.pathname;
-  let config: LiveConfig;
-  try {
-    const raw = JSON.parse(await Deno.readTextFile(source));
+  // The file with the command's options over it: at the start, and at each POST /reload.
+  const parse = (given: unknown) => {
+    if (given === null || typeof given !== "object" || Array.isArray(given)) {
+      return parseLiveConfig(given, source);
+    }
+    const raw: Record<string, unknown> = { ...given };
     if (typeof v["exchange"] === "string") {
-      raw.exchange = { ...raw.exchange, name: v["exchange"] };
-      if (v["exchange"] !== "paper") delete raw.exchange.url;
+      raw.exchange = { ...raw.exchange as object, name: v["exchange"] };
+      if (v["exchange"] !== "paper") delete (raw.exchange as { url?: string }).url;
     }
     if (typeof v["out"] === "string") raw.outDir = v["out"];
     if (typeof v["journal"] === "string") raw.journalDir = v["journal"];
     if (typeof v["bus"] === "string") raw.bus = v["bus"];
     if (v["cancel-on-exit"] === true) raw.cancelOnExit = true;
-    config = parseLiveConfig(raw, source);
+    return parseLiveConfig(raw, source);
+  };
+  let config: LiveConfig;
+  try {
+    config = parse(JSON.parse(await Deno.readTextFile(source)));
   } catch (error) {
     console.error(
       error instanceof LiveConfigError
@@ -253,6 +260,7 @@ export async function runLiveCommand(args: readonly string[]): Promise<number> {
         mode: config.exchange.name === "paper" ? "paper" : "live",
         venue: config.exchange.name,
         startedAt: startTs,
+        reload: fileReloader(source, config, parse),
       }, say);
     }
     await trade(session, config, v["for"] as number | undefined);

@@ -37,6 +37,7 @@ import type { Bar, Message, Quote } from "../../actors/protocol/mod.ts";
 import {
   type BrokerContext,
   type ReconcileSummary,
+  refusedAccounts,
   validateLimits,
 } from "../../actors/roles/mod.ts";
 import {
@@ -55,6 +56,7 @@ import { featureSet } from "../../policies/features/mod.ts";
 import { createPolicy, loadPolicyModels } from "../../policies/serving/mod.ts";
 import { dataPath } from "../spec/mod.ts";
 import { LiveJournal } from "./live_journal.ts";
+import { limitsSinceDown } from "./live_limits.ts";
 import { InputDoor, liveBus } from "./live_door.ts";
 import { type LiveExchange, retrying, startingCash, syncClocks } from "./live_exchange.ts";
 import type { LiveSessionOptions, RoundResult } from "./live_options.ts";
@@ -186,6 +188,9 @@ export class LiveSession {
     for (const [symbol, ts] of lastBar) this.marketData.resumeAfter(symbol, ts);
     this.#epoch = this.journal.epoch;
     this.#replaying = false;
+    // The config's risk limits where they changed while the session was down (live_limits.ts).
+    const change = limitsSinceDown(this.#options.config, this.system, this.now());
+    if (change !== null) this.publish(change);
   }
 
   /**
@@ -287,12 +292,7 @@ export class LiveSession {
 
   /** Why trading is refused (accounts that do not reconcile), or undefined. */
   get refused(): string | undefined {
-    const broker = this.system.supervisor.snapshot("broker")?.context as BrokerContext | undefined;
-    const out: string[] = [];
-    for (const [id, a] of broker?.accounts ?? []) {
-      if (a.refused !== undefined) out.push(`${id}: ${a.refused}`);
-    }
-    return out.length === 0 ? undefined : out.join("; ");
+    return refusedAccounts(this.system.supervisor.snapshot("broker")?.context as BrokerContext);
   }
 
   /** Resolves once no request to the exchange is in flight (orders, cancels, lookups, polls). */

@@ -13,7 +13,7 @@ import {
   type VenueServer,
 } from "../venue/mod.ts";
 import { binanceAt } from "./ccxt_clients.ts";
-import { parseLiveConfig } from "./live_config.ts";
+import { type LiveConfig, parseLiveConfig } from "./live_config.ts";
 import { LiveSession } from "./live_session.ts";
 import type { LiveExchange } from "./live_exchange.ts";
 
@@ -26,6 +26,8 @@ export const ACCOUNTS = [
 export interface LiveSetup {
   readonly exchange: PaperExchange;
   readonly venue: VenueServer;
+  /** The sessions' configuration. */
+  readonly config: LiveConfig;
   /** A session on the journal (replaying it when it has inputs); `record` sees every message. */
   open(record?: (line: string) => void): Promise<LiveSession>;
   /** Moves the venue's virtual clock on. */
@@ -79,7 +81,7 @@ export async function setup(
     await venue.shutdown();
     await Deno.remove(dir, { recursive: true });
   };
-  return { exchange, venue, open, advance, done };
+  return { exchange, venue, config, open, advance, done };
 }
 
 /** The venue's view of an account: its trades and its base balance. */
