@@ -99,6 +99,26 @@ Deno.test({
       assertEquals((await api("POST", "/agents/fast/resume", TOKENS.desk)).status, 202);
       assertEquals((await api("GET", "/agents/fast", TOKENS.eye)).json.state, "active");
 
+      // Limits: one agent's through PUT, every agent's through a reload of the config file.
+      const put = await api("PUT", "/agents/fast/limits", TOKENS.ops, { maxOpenOrders: 3 });
+      assertEquals([put.status, put.json.command], [202, "limits"]);
+      const edit = (extra: Record<string, unknown>) =>
+        Deno.writeTextFile(file, JSON.stringify(liveConfig(dir, venue.restUrl, extra)));
+      await edit({ pollMs: 900 });
+      const refused = await api("POST", "/reload", TOKENS.ops);
+      assertEquals([refused.status, refused.json.issues], [409, [
+        "pollMs: changed; takes a restart",
+      ]]);
+      await edit({ risk: { maxPosition: 400 } });
+      const reload = await api("POST", "/reload", TOKENS.ops);
+      assertEquals([reload.status, reload.json.changed], [200, ["risk.maxPosition"]]);
+      const risk = await until("the reloaded limits", async () => {
+        const r = (await api("GET", "/risk", TOKENS.eye)).json;
+        return r.limits.maxPosition === 400 ? r : undefined;
+      });
+      const fast = risk.agents.find((a: { id: string }) => a.id === "fast");
+      assertEquals([fast.limits.maxPosition, fast.limits.maxOpenOrders], [400, 3]);
+
       assertEquals((await api("POST", "/agents/hold/flatten", TOKENS.desk)).status, 202);
       await until("hold flat", async () => {
         const a = (await api("GET", "/agents/hold", TOKENS.eye)).json;
@@ -150,10 +170,11 @@ Deno.test({
           ["desk", "resume"],
           ["desk", "flatten"],
           ["ops", "kill"],
+          ["ops", "limits"],
         ]
       ) {
         assert(
-          new RegExp(`"command":"${command}"[^}]*"issuedBy":"control:${who}"`).test(journal),
+          new RegExp(`"command":"${command}"[^\\n]*"issuedBy":"control:${who}"`).test(journal),
           `${command} by ${who} is not in the journal`,
         );
       }
