@@ -115,6 +115,39 @@ export async function loadServedModel(
   return { entry, set, predictor };
 }
 
+/** A registry model serving a policy, as `agora_model_info` labels it. */
+export interface ServingModelInfo {
+  readonly name: string;
+  readonly version: string;
+  /** The stage the policy asked for (`production`, `latest`, …), else the version's stage. */
+  readonly alias: string;
+}
+
+/**
+ * The registry models the `model` and `rl` policies among `configs` serve, each once, as
+ * {@linkcode loadPolicyModels} loaded them into `loaded`.
+ */
+export function servingModels(
+  configs: readonly { readonly kind: string }[],
+  loaded: ReadonlyMap<string, unknown>,
+): ServingModelInfo[] {
+  const out = new Map<string, ServingModelInfo>();
+  for (const c of configs) {
+    if (c.kind !== "model" && c.kind !== "rl") continue;
+    const config = c as ModelPolicyConfig;
+    const served = loaded.get(servedKey(config)) as { entry: ModelEntry } | undefined;
+    if (served === undefined) continue;
+    const version = String(served.entry.meta.version);
+    const alias = typeof config.version === "string" ? config.version : served.entry.stage;
+    out.set(`${config.model}\u0000${version}\u0000${alias}`, {
+      name: config.model,
+      version,
+      alias,
+    });
+  }
+  return [...out.values()];
+}
+
 /**
  * Loads what the policies among `configs` need before they can be built, each once: the model
  * of a `model` policy and the agent of an `rl` one from their registry directory, the strategy

@@ -39,3 +39,26 @@ Deno.test("the model policy goes long above `long`, flat or short below `short`,
   );
   assertThrows(() => createPolicy(config), PolicyConfigError, "not loaded");
 });
+
+Deno.test("servingModels: each registry model the policies serve once, its version and alias", async () => {
+  const { ModelRegistry } = await import("../registry/mod.ts");
+  const { registerWalkModel } = await import("../../testing/walk.ts");
+  const { loadPolicyModels, servingModels } = await import("./model_policy.ts");
+  const dir = await Deno.makeTempDir({ prefix: "agora-serving-" });
+  try {
+    await registerWalkModel(new ModelRegistry(dir), "walk", 2);
+    const configs = [
+      { kind: "model", model: "walk", version: "production", registry: dir },
+      { kind: "model", model: "walk", version: "production", registry: dir, long: 0.6 },
+      { kind: "model", model: "walk", version: 2, registry: dir },
+      { kind: "sma_crossover", fast: 5, slow: 20 },
+    ].map((c) => c.kind === "model" ? ModelPolicySchema.parse(c) : c);
+    const loaded = await loadPolicyModels(configs);
+    assertEquals(servingModels(configs, loaded), [
+      { name: "walk", version: "1", alias: "production" },
+      { name: "walk", version: "2", alias: "candidate" },
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -127,6 +127,7 @@ export function serveLiveControl(
       venueErrors: () => s.gate.errors,
       staleness: () => liveStaleness(s),
       restarts: s.journal.epoch - 1,
+      models: () => s.models,
     }),
   }, say);
 }

@@ -306,12 +306,12 @@ export async function runLiveCommand(args: readonly string[]): Promise<number> {
         epoch: session.journal.epoch,
         replayed: session.replayed,
         rounds: session.rounds,
-        streams: session.streams,
+        streams: session.marketData.streamStats,
         positions,
       })));
     } else {
       say(formatSummary(result));
-      const st = session.streams;
+      const st = session.marketData.streamStats;
       if (st.watched > 0) {
         say(
           `live: market-data streams: ${st.quotes} tops and ${st.bars} bars streamed, ${st.failures} stream failures, ${st.gaps} gaps filled from REST`,

@@ -165,7 +165,7 @@ Deno.test({
       }
       // The faults stop; what was ambiguous is resolved, and the books are checked.
       venue.faults.errorShare = 0;
-      const streams = session.streams;
+      const streams = session.marketData.streamStats;
       await checkAgainstVenue(session, exchange, seen);
       assert(venue.faults.late > 0 && venue.faults.errors > 0 && venue.faults.limited > 0);
       assert(venue.faults.dropped > 0 && streams.failures > 0, "no stream was dropped");
@@ -218,7 +218,7 @@ Deno.test({
         await session.round();
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
-      const streams = session.streams;
+      const streams = session.marketData.streamStats;
       await checkAgainstVenue(session, exchange, seen);
       console.log(
         `live drops: ${venue.faults.dropped} WebSockets dropped, streams ${

@@ -23,7 +23,7 @@ export function liveStaleness(session: LiveSession): Record<string, number> {
 export function liveHealth(session: LiveSession): Record<string, unknown> {
   return {
     marketData: {
-      streams: session.streams,
+      streams: session.marketData.streamStats,
       lastBars: session.marketData.lastBars,
       stalenessS: liveStaleness(session),
     },

@@ -45,15 +45,14 @@ import {
   startTradingSystem,
   type TradingSystem,
 } from "../../actors/system/mod.ts";
-import {
-  CcxtMarketData,
-  CcxtVenueAdapter,
-  gated,
-  RateGate,
-  type StreamStats,
-} from "../../actors/venues/mod.ts";
+import { CcxtMarketData, CcxtVenueAdapter, gated, RateGate } from "../../actors/venues/mod.ts";
 import { featureSet } from "../../policies/features/mod.ts";
-import { createPolicy, loadPolicyModels } from "../../policies/serving/mod.ts";
+import {
+  createPolicy,
+  loadPolicyModels,
+  type ServingModelInfo,
+  servingModels,
+} from "../../policies/serving/mod.ts";
 import { dataPath } from "../spec/mod.ts";
 import { LiveJournal } from "./live_journal.ts";
 import { limitsSinceDown } from "./live_limits.ts";
@@ -75,6 +74,8 @@ export class LiveSession {
   readonly marketData: CcxtMarketData;
   /** The candle interval, ms. */
   readonly barMs: number;
+  /** The registry models its policies serve (`agora_model_info`). */
+  readonly models: readonly ServingModelInfo[];
   readonly #clockSource: LiveExchange;
   /** The pause after a 429, shared by every client; it counts failed requests by class. */
   readonly gate: RateGate;
@@ -106,6 +107,7 @@ export class LiveSession {
     this.#bus = bus;
     this.gate = options.gate!;
     this.barMs = options.barMs ?? config.barMs;
+    this.models = servingModels(config.agents.map((a) => a.policy), models);
     this.#door = new InputDoor({
       journal,
       bus,
@@ -278,11 +280,6 @@ export class LiveSession {
   /** Rounds run. */
   get rounds(): number {
     return this.#rounds;
-  }
-
-  /** What the market-data streams did (all zero when market data is polled). */
-  get streams(): StreamStats {
-    return this.marketData.streamStats;
   }
 
   /** The last reconciliation's summary per agent. */
