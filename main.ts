@@ -1,6 +1,6 @@
 /**
  * Agora's command line: `sim`, `live`, `train`, `models`, `bench`, `market`, `new-strategy`,
- * `optimize` and `venue`. A later issue adds `serve`.
+ * `optimize`, `venue` and `serve`.
  *
  * Usage: `deno run main.ts <command> [args]`, or through the tasks in deno.json.
  * @module
@@ -15,6 +15,7 @@ import {
   runSimCommand,
   runTrainCommand,
   runVenueCommand,
+  SERVE_SPEC,
 } from "./scenarios/commands/mod.ts";
 
 const USAGE = `Agora — self-learning automated trading, as an actor-model simulation
@@ -31,7 +32,12 @@ Commands:
                    --replay FILE feeds a recording's market data back through the actors;
                    --bus nats://HOST:PORT runs every message through NATS; --series also
                    writes DIR/series.arrow (every step's equity and position);
-                   --quiet prints only errors; --json prints one JSON summary on stdout
+                   --quiet prints only errors; --json prints one JSON summary on stdout;
+                   --control PORT serves the control endpoint while it runs (sim --help)
+  serve [SCENARIO] [--control PORT] [--speed X] [sim's options]
+                   sim with the control endpoint on 127.0.0.1:8080 (tokens from
+                   AGORA_CONTROL_TOKENS), serving the run and, after it, its last state until
+                   Ctrl-C; --speed X paces it at X simulated seconds per wall second
   live [CONFIG] [--exchange NAME --confirm-live] [--for S] [--cancel-on-exit] [--json]
                    trade the config's agents (default scenarios/live/paper.json) through ccxt
                    until Ctrl-C: the local paper venue unless a real exchange is named and
@@ -76,6 +82,8 @@ export async function main(args: readonly string[]): Promise<number> {
       return await runBenchCommand(rest);
     case "sim":
       return await runSimCommand(rest);
+    case "serve":
+      return await runSimCommand(rest, SERVE_SPEC);
     case "live":
       return await runLiveCommand(rest);
     case "train":

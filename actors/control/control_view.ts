@@ -8,15 +8,35 @@
 import type {
   AgentContext,
   BrokerContext,
+  MonitorState,
   RiskContext,
   RiskEventRecord,
   RiskLimits,
 } from "../roles/mod.ts";
 import type { TradingSystem } from "../system/mod.ts";
 
+/** What the endpoint reads of a trading system: its actors' snapshots and the monitor's state. */
+export interface SystemView {
+  readonly supervisor: Pick<TradingSystem["supervisor"], "ids" | "snapshot">;
+  monitor(): MonitorState;
+}
+
+/**
+ * `system` as it stands now, kept: what a run that has ended (its actors stopped) still shows.
+ */
+export function frozenView(system: SystemView): SystemView {
+  const ids = [...system.supervisor.ids];
+  const snapshots = new Map(ids.map((id) => [id, system.supervisor.snapshot(id)]));
+  const monitor = system.monitor();
+  return {
+    supervisor: { ids, snapshot: (id: string) => snapshots.get(id) },
+    monitor: () => monitor,
+  };
+}
+
 /** What a view is built from. */
 export interface ControlSource {
-  readonly system: TradingSystem;
+  readonly system: SystemView;
   /** `live` (a real exchange), `paper` (the paper venue) or `sim`. */
   readonly mode: "live" | "paper" | "sim";
   readonly venue: string;

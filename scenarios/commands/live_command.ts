@@ -59,7 +59,12 @@ import { paperExchangeFor, serveVenue, type VenueServer } from "../venue/mod.ts"
 import { answerParse, type CommandSpec, parseCommandArgs } from "./args.ts";
 import { jsonSummary } from "./sim_command.ts";
 import { randomText } from "./venue_command.ts";
-import { type ControlServer, controlTokens, serveLiveControl } from "./control_serve.ts";
+import {
+  CONTROL_OPTIONS,
+  type ControlServer,
+  controlTokens,
+  serveLiveControl,
+} from "./control_serve.ts";
 import { fileReloader, type TokenSpec } from "../../actors/control/mod.ts";
 
 /** The live command's options. */
@@ -77,32 +82,7 @@ export const LIVE_SPEC: CommandSpec = {
     { name: "for", kind: "number", min: 0.1, max: 31_536_000, value: "S", help: "stop after S s" },
     { name: "cancel-on-exit", kind: "flag", help: "cancel every open order when stopping" },
     { name: "bus", kind: "string", value: "URL", help: "a NATS server (default: in-process)" },
-    {
-      name: "control",
-      kind: "number",
-      min: 0,
-      max: 65_535,
-      value: "PORT",
-      help: "serve the control endpoint (0: any free port)",
-    },
-    {
-      name: "models",
-      kind: "string",
-      value: "DIR",
-      help: "the model registry the control endpoint shows (default models)",
-    },
-    {
-      name: "control-tokens",
-      kind: "string",
-      value: "FILE",
-      help: "more control tokens: JSON [{name, scope, token}], mode 600",
-    },
-    {
-      name: "control-host",
-      kind: "string",
-      value: "HOST",
-      help: "its address (default 127.0.0.1; others need AGORA_CONTROL_TOKENS)",
-    },
+    ...CONTROL_OPTIONS,
     { name: "out", kind: "string", value: "DIR", help: "report and recording (default outDir)" },
     { name: "journal", kind: "string", value: "DIR", help: "the journal (default journalDir)" },
     { name: "quiet", kind: "flag", help: "print nothing but errors" },

@@ -11,9 +11,11 @@ import {
   assertNoSecrets,
   ENV,
   filesUnder,
+  freePort,
   liveConfig,
   runLive,
   testVenue,
+  until,
 } from "./live_kit.ts";
 
 const TOKENS = {
@@ -21,23 +23,6 @@ const TOKENS = {
   desk: "deskTOKEN-0123456789abcdef",
   eye: "eyeTOKEN-0123456789abcdef",
 };
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 Deno.test({
   name:

@@ -128,3 +128,26 @@ export function venueView(
     orders: exchange.allOrders(key, "SIMUSDT").map((o) => o.clientOrderId).sort(),
   };
 }
+
+/** A port free on 127.0.0.1 a moment ago. */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** `fn`'s first answer other than undefined (errors count as none), polled every 100 ms. */
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  ms = 15_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -4,6 +4,7 @@
  */
 import { DEFAULT_SCENARIO, SHIPPED_SCENARIOS } from "../spec/mod.ts";
 import { type CommandSpec, parseCommandArgs } from "./args.ts";
+import { CONTROL_OPTIONS } from "./control_serve.ts";
 
 /** Parsed arguments of the sim command. */
 export interface SimArgs {
@@ -23,6 +24,16 @@ export interface SimArgs {
   readonly journal: string | undefined;
   /** Resume the journaled run in DIR. */
   readonly resume: string | undefined;
+  /** Serve the control endpoint on this port while the run goes (0: any free port). */
+  readonly control: number | undefined;
+  readonly controlHost: string;
+  readonly controlTokens: string | undefined;
+  /** The model registry the endpoint shows. */
+  readonly models: string;
+  /** Simulated seconds per wall second; undefined: as fast as it goes. */
+  readonly speed: number | undefined;
+  /** Seconds the endpoint keeps serving after the run (Infinity: until interrupted). */
+  readonly linger: number;
 }
 
 /** The sim command's arguments, as data (its `--help` is made from them). */
@@ -75,6 +86,23 @@ export const SIM_SPEC: CommandSpec = {
       kind: "flag",
       help: "also write series.arrow: every agent's equity and position at every step (Arrow IPC)",
     },
+    ...CONTROL_OPTIONS,
+    {
+      name: "speed",
+      kind: "number",
+      min: 0.001,
+      max: 1e9,
+      value: "X",
+      help: "pace the run: X simulated seconds per wall second (default: as fast as it goes)",
+    },
+    {
+      name: "linger",
+      kind: "number",
+      min: 0,
+      max: 31_536_000,
+      value: "S",
+      help: "keep the control endpoint up S s after the run (serve: until Ctrl-C)",
+    },
     { name: "quiet", kind: "flag", help: "print only errors" },
     { name: "json", kind: "flag", help: "print one JSON summary on stdout, nothing else" },
   ],
@@ -82,12 +110,23 @@ export const SIM_SPEC: CommandSpec = {
     "Exit codes: 0 a run, 1 a run that failed, 2 bad arguments.",
 };
 
+/** `serve`: the sim with its control endpoint on 127.0.0.1:8080, up after the run until Ctrl-C. */
+export const SERVE_SPEC: CommandSpec = {
+  ...SIM_SPEC,
+  name: "serve",
+  summary: "Run a scenario as sim does, with the control endpoint (default 127.0.0.1:8080)\n" +
+    "serving it while it runs and after, until Ctrl-C; --speed X paces it to watch.",
+};
+
 /**
  * Parses the sim command's arguments; returns an error message on bad input, or "help" when
  * the help was asked for.
  */
-export function parseSimArgs(args: readonly string[]): SimArgs | string {
-  const r = parseCommandArgs(SIM_SPEC, args);
+export function parseSimArgs(
+  args: readonly string[],
+  spec: CommandSpec = SIM_SPEC,
+): SimArgs | string {
+  const r = parseCommandArgs(spec, args);
   if (r.kind === "help") return "help";
   if (r.kind === "error") return r.message;
   const v = r.values;
@@ -106,6 +145,11 @@ export function parseSimArgs(args: readonly string[]): SimArgs | string {
   if (v.resume !== undefined && (r.positionals.length > 0 || v.seed !== undefined)) {
     return "--resume: the scenario and seed come from the journal; give neither";
   }
+  const serving = spec.name === "serve";
+  const control = (v.control as number | undefined) ?? (serving ? 8080 : undefined);
+  for (const name of ["control-host", "control-tokens", "models", "linger"]) {
+    if (control === undefined && v[name] !== undefined) return `--${name}: needs --control PORT`;
+  }
   return {
     scenario: r.positionals[0] ?? DEFAULT_SCENARIO,
     seed: v.seed as number | undefined,
@@ -118,5 +162,11 @@ export function parseSimArgs(args: readonly string[]): SimArgs | string {
     series: v.series === true,
     journal: v.journal as string | undefined,
     resume: v.resume as string | undefined,
+    control,
+    controlHost: (v["control-host"] as string | undefined) ?? "127.0.0.1",
+    controlTokens: v["control-tokens"] as string | undefined,
+    models: (v.models as string | undefined) ?? "models",
+    speed: v.speed as number | undefined,
+    linger: (v.linger as number | undefined) ?? (serving ? Infinity : 0),
   };
 }

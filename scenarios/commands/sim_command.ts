@@ -44,13 +44,17 @@ import { type Progress, runScenario, SimJournal } from "../run/mod.ts";
 import { parseSimArgs, SIM_SPEC } from "./sim_args.ts";
 import { JournalError } from "../../actors/journal/mod.ts";
 import { loadScenario, riskDefaultsNote, type Scenario, ScenarioError } from "../spec/mod.ts";
-import { helpText } from "./args.ts";
+import { type CommandSpec, helpText } from "./args.ts";
+import { type ServedSim, serveSim } from "./sim_serve.ts";
 
 /** Runs the sim command; returns the exit code. */
-export async function runSimCommand(args: readonly string[]): Promise<number> {
-  const parsed = parseSimArgs(args);
+export async function runSimCommand(
+  args: readonly string[],
+  spec: CommandSpec = SIM_SPEC,
+): Promise<number> {
+  const parsed = parseSimArgs(args, spec);
   if (parsed === "help") {
-    console.log(helpText(SIM_SPEC));
+    console.log(helpText(spec));
     return 0;
   }
   if (typeof parsed === "string") {
@@ -116,6 +120,23 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
     console.error(`sim: --out ${error instanceof Error ? error.message : error}`);
     return 1;
   }
+  let served: ServedSim | undefined;
+  if (parsed.control !== undefined) {
+    try {
+      served = await serveSim(
+        parsed,
+        scenario,
+        parsed.replay !== undefined || parsed.resume !== undefined,
+        spec.name,
+      );
+    } catch (error) {
+      console.error(`${spec.name}: ${(error as Error).message}`);
+      recording?.close();
+      journal?.close();
+      await out.abort();
+      return 2;
+    }
+  }
   const tty = !parsed.quiet && !parsed.json && Deno.stderr.isTerminal();
   // Said before the run: a loss limit the user never set halts an agent for the rest of it.
   const defaults = riskDefaultsNote(scenario);
@@ -137,8 +158,10 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
       }),
       onProgress: (p) => {
         rss.sample();
+        served?.progress(p.fraction);
         if (tty) bar.show(p);
       },
+      ...served?.runOptions,
     });
   } catch (error) {
     // A data file that cannot be read or replayed, say: named, not a stack trace.
@@ -146,6 +169,7 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
     recording?.close();
     journal?.close();
     await out.abort();
+    await served?.shutdown();
     return 1;
   } finally {
     if (tty) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
@@ -174,6 +198,7 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
   } catch (error) {
     console.error(`sim: writing ${dir}: ${error instanceof Error ? error.message : error}`);
     await out.abort();
+    await served?.shutdown();
     return 1;
   }
   if (parsed.json) {
@@ -188,6 +213,7 @@ export async function runSimCommand(args: readonly string[]): Promise<number> {
     const note = recording === undefined ? "; no recording" : "";
     console.log(`wrote ${list} (${messages} messages${via}${note})`);
   }
+  await served?.linger();
   return 0;
 }
 

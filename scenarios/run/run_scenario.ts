@@ -17,10 +17,16 @@ import {
   type RiskEventRecord,
   validateLimits,
 } from "../../actors/roles/mod.ts";
-import { startTradingSystem } from "../../actors/system/mod.ts";
+import { startTradingSystem, type TradingSystem } from "../../actors/system/mod.ts";
 import { type SymbolInfo, TickVenueAdapter } from "../../actors/venues/mod.ts";
 import { featureSet } from "../../policies/features/mod.ts";
-import { createPolicy, loadPolicyModels, type ServedModel } from "../../policies/serving/mod.ts";
+import {
+  createPolicy,
+  loadPolicyModels,
+  type ServedModel,
+  type ServingModelInfo,
+  servingModels,
+} from "../../policies/serving/mod.ts";
 import type { RlAgentModel } from "../../policies/rl/mod.ts";
 import { type Strategy, StrategyError } from "../../policies/strategy/mod.ts";
 import { dataPath, type Scenario } from "../spec/mod.ts";
@@ -66,6 +72,27 @@ export interface RunOptions {
   readonly fault?: (actor: string, delivery: number) => "before" | "after" | undefined;
   /** Events between an actor's checkpoints (default 1,000; tests make it small). */
   readonly checkpointEvery?: number;
+  /** Called once the trading system has started: what a control endpoint serves over. */
+  readonly onStart?: (run: RunningSim) => void;
+  /** Called once the clock has reached the end, before the actors stop. */
+  readonly onEnd?: () => void;
+  /** The longest slice of simulated time between progress reports (and `between`), ms. */
+  readonly maxSliceMs?: number;
+  /** Awaited after each slice with the simulated ms done (sim_clock.ts). */
+  readonly between?: (simMs: number) => Promise<void>;
+}
+
+/** A run in progress, as {@linkcode RunOptions.onStart} gets it. */
+export interface RunningSim {
+  readonly system: TradingSystem;
+  /** The simulated clock. */
+  now(): number;
+  /** Publishes an operator's message as a step of the run (handled before the clock moves). */
+  publish(m: Message): void;
+  /** Calls `fn` with every message of the run; returns the unsubscribe. */
+  watch(fn: (m: Message) => void): () => void;
+  /** The registry models its policies serve. */
+  readonly models: readonly ServingModelInfo[];
 }
 
 /** How an agent's policy decided over a run (since its last restart). */
@@ -216,6 +243,16 @@ async function runOn(
     }),
   });
 
+  options.onStart?.({
+    system,
+    now,
+    models: servingModels(scenario.agents.map((a) => a.policy), models),
+    publish: (m) => step(() => publish(m)),
+    watch: (fn) => {
+      const sub = bus.subscribe(">", fn);
+      return () => sub.unsubscribe();
+    },
+  });
   attachFeed(scenario, market, publishMd, step, () => system.timer());
   await driveClock(market, driver, {
     commands: scenario.operator,
@@ -231,8 +268,11 @@ async function runOn(
       }),
     onProgress: options.onProgress,
     messages: () => bus.stats().published,
+    ...(options.maxSliceMs === undefined ? {} : { maxSliceMs: options.maxSliceMs }),
+    ...(options.between === undefined ? {} : { between: options.between }),
   });
   const persisted = await driver.finish();
+  options.onEnd?.();
 
   const monitor = system.monitor();
   const endTs = Math.floor(market.endTs);

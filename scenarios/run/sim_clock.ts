@@ -34,6 +34,13 @@ export interface ClockOptions<C extends TimedCommand> {
   readonly onProgress?: (p: Progress) => void;
   /** Bus messages published so far, for progress. */
   readonly messages: () => number;
+  /** The longest slice, simulated ms (default: about 1% of the run). */
+  readonly maxSliceMs?: number;
+  /**
+   * Awaited after each slice with the simulated ms done: where a served run (`deno task serve`)
+   * lets the event loop answer requests, and paces itself.
+   */
+  readonly between?: (simMs: number) => Promise<void>;
 }
 
 /** Runs `market` to its end through `driver`; see the module documentation. */
@@ -43,7 +50,7 @@ export async function driveClock<C extends TimedCommand>(
   options: ClockOptions<C>,
 ): Promise<void> {
   const total = market.endTs - market.startTs;
-  const slice = Math.max(1, Math.ceil(total / 100));
+  const slice = Math.max(1, Math.min(Math.ceil(total / 100), options.maxSliceMs ?? Infinity));
   const commands = options.commands;
   let nextCommand = 0;
   for (let t = market.startTs; t < market.endTs;) {
@@ -66,6 +73,7 @@ export async function driveClock<C extends TimedCommand>(
       messages: options.messages(),
       events: market.simEvents(),
     });
+    await options.between?.(t - market.startTs);
   }
   await driver.catchUp();
 }
