@@ -12,10 +12,10 @@
  * - **Models** (with a registry; control_models.ts): `GET /models`, `/models/:name` (read);
  *   `POST /models/:name/promote|rollback` (admin, audited); `POST /predict` (read;
  *   control_predict.ts).
- * - **Reload** (with a reloader; control_reload.ts): `POST /reload` (admin) — the configuration
+ * - **Reload** (with a reloader; control_limits.ts): `POST /reload` (admin) — the configuration
  *   read again and validated; changed risk limits take effect, any other change is refused.
  * - **Act**: `POST /agents/:id/halt|resume|flatten` and `POST /orders/:id/cancel` (scope `trade`),
- *   `POST /kill` and `PUT /agents/:id/limits` (scope `admin`). Each is a `control` (or `cancel`) message entered through
+ *   `POST /kill` and `PUT /agents/:id/limits` (scope `admin`; control_limits.ts). Each is a `control` (or `cancel`) message entered through
  *   `publish` — in a live session journaled, then handled like any input — carrying who issued
  *   it (the token's name); the answer (202) is that message.
  * - **Errors**: 401 without a valid bearer token (`WWW-Authenticate: Bearer`), 403 for a token
@@ -31,15 +31,14 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { z } from "zod";
-import { Id, LimitFields, type LimitsPatch, type Message } from "../protocol/mod.ts";
-import { RiskLimitsError, validateLimits } from "../roles/mod.ts";
+import { Id, type Message } from "../protocol/mod.ts";
 import type { Caller, ControlAuth } from "./control_auth.ts";
 import { Answer, type Call, type ControlRoute } from "./control_route.ts";
 import { openApiDocument } from "./control_openapi.ts";
 import { EventsQuery, eventStream, type Watch } from "./control_events.ts";
 import type { ControlMetrics } from "./control_metrics.ts";
 import { modelRoutes } from "./control_models.ts";
-import { type Reloader, reloadRoute } from "./control_reload.ts";
+import { limitsRoute, type Reloader, reloadRoute } from "./control_limits.ts";
 import { ModelCache, predictRoute } from "./control_predict.ts";
 import type { ModelRegistry } from "../../policies/registry/mod.ts";
 import {
@@ -49,7 +48,6 @@ import {
   balanceOf,
   type ControlSource,
   killSwitchEngaged,
-  limitsOf,
   ordersOf,
   positionsOf,
   riskOf,
@@ -73,16 +71,12 @@ export interface ControlDeps {
   readonly metrics?: ControlMetrics;
   /** The model registry, for `/models` (control_models.ts). */
   readonly registry?: ModelRegistry;
-  /** Reads the command's configuration again, for `POST /reload` (control_reload.ts). */
+  /** Reads the command's configuration again, for `POST /reload` (control_limits.ts). */
   readonly reload?: Reloader;
 }
 
 const Limit = z.coerce.number().int().min(1).max(1_000);
 const Reason = z.object({ reason: z.string().min(1).max(500).optional() }).strict();
-const LimitsBody = LimitFields.extend({ reason: Reason.shape.reason }).refine(
-  (b) => Object.keys(b).some((k) => k !== "reason"),
-  "at least one limit",
-);
 const BODY_LIMIT = 16_384;
 
 /** The endpoint's routes over `deps`; see the module documentation. */
@@ -241,38 +235,7 @@ export function controlRoutes(deps: ControlDeps): ControlRoute[] {
     act("halt"),
     act("resume"),
     act("flatten"),
-    {
-      method: "PUT",
-      path: "/agents/:id/limits",
-      scope: "admin",
-      summary: "set risk limits of one agent (the fields given; the others kept)",
-      body: LimitsBody,
-      handle: (call) => {
-        const id = agent(call.params.id).id;
-        const { reason, ...patch } = call.body as { reason?: string } & LimitsPatch;
-        const current = limitsOf(src, id);
-        if (current === null) throw new Answer(503, { error: "risk is not running" });
-        try {
-          validateLimits({ ...current, ...patch });
-        } catch (error) {
-          if (!(error instanceof RiskLimitsError)) throw error;
-          const issues = error.issues.map((i) => `body.${i.replace(/^limits\./, "")}`);
-          throw new Answer(400, { error: issues.join("; "), issues });
-        }
-        const m: Message = {
-          kind: "control",
-          v: 1,
-          ts: src.now(),
-          target: id,
-          command: "limits",
-          limits: patch,
-          ...(reason === undefined ? {} : { reason }),
-          issuedBy: `control:${call.caller!.name}`,
-        };
-        deps.publish(m);
-        return new Answer(202, m);
-      },
-    },
+    limitsRoute(src, deps.publish, Reason),
     {
       method: "POST",
       path: "/kill",

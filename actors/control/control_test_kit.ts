@@ -16,7 +16,7 @@ import { ControlAuth, parseTokenList } from "./control_auth.ts";
 import { createControlApp } from "./control_app.ts";
 import { ControlMetrics } from "./control_metrics.ts";
 import { ModelRegistry } from "../../policies/registry/mod.ts";
-import { fileReloader } from "./control_reload.ts";
+import { fileReloader } from "./control_limits.ts";
 
 export const T0 = 1_700_000_000_000;
 // deno-lint-ignore no-explicit-any

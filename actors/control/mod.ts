@@ -1,7 +1,7 @@
 /**
  * The control endpoint: a Hono app to watch and steer a running system (control_app.ts), what it
  * reads (control_view.ts), who may use it (control_auth.ts), its events (control_events.ts), its
- * metrics (control_metrics.ts), its reload (control_reload.ts) and its OpenAPI document
+ * metrics (control_metrics.ts), its reload (control_limits.ts) and its OpenAPI document
  * (control_openapi.ts).
  * @module
  */
@@ -14,4 +14,4 @@ export * from "./control_events.ts";
 export * from "./control_metrics.ts";
 export * from "./control_models.ts";
 export * from "./control_predict.ts";
-export * from "./control_reload.ts";
+export * from "./control_limits.ts";

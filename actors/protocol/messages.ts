@@ -1,6 +1,9 @@
 /**
  * The message catalogue: every kind of message that travels on the bus, declared once.
  *
+ * Over 400 lines: the whole wire protocol, one schema per kind, kept in one file so that every
+ * message and its subject are read in one place.
+ *
  * Each entry has a zod schema (the TypeScript type is inferred from it), a schema version
  * carried in every message as `v`, and the subject template it travels on. Subjects follow
  * NATS conventions; `{name}` placeholders are single tokens filled from the message's fields.

@@ -18,5 +18,6 @@ export * from "./monitor_state.ts";
 export * from "./monitor_series.ts";
 export * from "./order_lifecycle.ts";
 export * from "./risk_actor.ts";
+export * from "./risk_context.ts";
 export * from "./risk_state.ts";
 export * from "./risk_rules.ts";

@@ -31,7 +31,7 @@ import type {
   RiskCounts,
   RiskInput,
   RiskWorkingOrder,
-} from "./risk_actor.ts";
+} from "./risk_context.ts";
 import {
   LossGuard,
   type LossGuardState,

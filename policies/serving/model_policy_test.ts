@@ -1,4 +1,4 @@
-import { assertEquals, assertThrows } from "../../testing/mod.ts";
+import { assertEquals, assertThrows, registerWalkModel } from "../../testing/mod.ts";
 import { ALPHA_V1 } from "../features/mod.ts";
 import { modelPolicy, ModelPolicySchema, type ServedModel } from "./model_policy.ts";
 import { createPolicy, PolicyConfigError } from "./policy_config.ts";
@@ -42,7 +42,6 @@ Deno.test("the model policy goes long above `long`, flat or short below `short`,
 
 Deno.test("servingModels: each registry model the policies serve once, its version and alias", async () => {
   const { ModelRegistry } = await import("../registry/mod.ts");
-  const { registerWalkModel } = await import("../../testing/walk.ts");
   const { loadPolicyModels, servingModels } = await import("./model_policy.ts");
   const dir = await Deno.makeTempDir({ prefix: "agora-serving-" });
   try {

@@ -5,8 +5,7 @@
  * with acts refused; the report is written and the exit code is 0. Bad options are named.
  * @module
  */
-import { assert, assertEquals, assertStringIncludes } from "../../testing/mod.ts";
-import { runDenoChild } from "../../testing/child_kit.ts";
+import { assert, assertEquals, assertStringIncludes, runDenoChild } from "../../testing/mod.ts";
 import { freePort, until } from "./live_kit.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;

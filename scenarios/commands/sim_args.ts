@@ -24,10 +24,16 @@ export interface SimArgs {
   readonly journal: string | undefined;
   /** Resume the journaled run in DIR. */
   readonly resume: string | undefined;
-  /** Serve the control endpoint on this port while the run goes (0: any free port). */
-  readonly control: number | undefined;
-  readonly controlHost: string;
-  readonly controlTokens: string | undefined;
+  /** Serve the control endpoint while the run goes (`--control PORT`; sim_serve.ts). */
+  readonly control: ControlArgs | undefined;
+}
+
+/** How a sim's control endpoint is served. */
+export interface ControlArgs {
+  /** 0: any free port. */
+  readonly port: number;
+  readonly host: string;
+  readonly tokens: string | undefined;
   /** The model registry the endpoint shows. */
   readonly models: string;
   /** Simulated seconds per wall second; undefined: as fast as it goes. */
@@ -146,9 +152,9 @@ export function parseSimArgs(
     return "--resume: the scenario and seed come from the journal; give neither";
   }
   const serving = spec.name === "serve";
-  const control = (v.control as number | undefined) ?? (serving ? 8080 : undefined);
-  for (const name of ["control-host", "control-tokens", "models", "linger"]) {
-    if (control === undefined && v[name] !== undefined) return `--${name}: needs --control PORT`;
+  const port = (v.control as number | undefined) ?? (serving ? 8080 : undefined);
+  for (const name of ["control-host", "control-tokens", "models", "linger", "speed"]) {
+    if (port === undefined && v[name] !== undefined) return `--${name}: needs --control PORT`;
   }
   return {
     scenario: r.positionals[0] ?? DEFAULT_SCENARIO,
@@ -162,11 +168,13 @@ export function parseSimArgs(
     series: v.series === true,
     journal: v.journal as string | undefined,
     resume: v.resume as string | undefined,
-    control,
-    controlHost: (v["control-host"] as string | undefined) ?? "127.0.0.1",
-    controlTokens: v["control-tokens"] as string | undefined,
-    models: (v.models as string | undefined) ?? "models",
-    speed: v.speed as number | undefined,
-    linger: (v.linger as number | undefined) ?? (serving ? Infinity : 0),
+    control: port === undefined ? undefined : {
+      port,
+      host: (v["control-host"] as string | undefined) ?? "127.0.0.1",
+      tokens: v["control-tokens"] as string | undefined,
+      models: (v.models as string | undefined) ?? "models",
+      speed: v.speed as number | undefined,
+      linger: (v.linger as number | undefined) ?? (serving ? Infinity : 0),
+    },
   };
 }

@@ -46,13 +46,14 @@ export async function serveSim(
   recorded: boolean,
   command = "sim",
 ): Promise<ServedSim> {
-  const tokens = await controlTokens((name) => Deno.env.get(name), args.controlTokens);
+  const c = args.control!;
+  const tokens = await controlTokens((name) => Deno.env.get(name), c.tokens);
   const say = (line: string) => {
     if (!args.quiet) console.error(line);
   };
   const server = await serveControl(
-    args.controlHost,
-    args.control!,
+    c.host,
+    c.port,
     tokens,
     undefined,
     say,
@@ -70,14 +71,14 @@ export async function serveSim(
   let fraction = 0;
   let wall0 = performance.now();
   let lastYield = wall0;
-  const speed = args.speed;
+  const speed = c.speed;
   return {
     runOptions: {
       onStart: (run) => {
         running = run;
         wall0 = lastYield = performance.now();
         server.attach(simControlDeps(run, {
-          models: args.models,
+          models: c.models,
           venue: args.replay === undefined ? "sim" : "replay",
           ...(reload === undefined ? {} : { reload }),
           progress: () => ({ state, fraction }),
@@ -101,12 +102,12 @@ export async function serveSim(
     linger: async () => {
       state = "ended";
       fraction = 1;
-      if (args.linger > 0) {
+      if (c.linger > 0) {
         say(
           `${command}: the run has ended; the endpoint serves its last state ` +
-            (args.linger === Infinity ? "until Ctrl-C" : `for ${args.linger} s`),
+            (c.linger === Infinity ? "until Ctrl-C" : `for ${c.linger} s`),
         );
-        await untilSignal(args.linger);
+        await untilSignal(c.linger);
       }
       await server.shutdown();
     },

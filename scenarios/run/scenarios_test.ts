@@ -18,7 +18,7 @@ import {
   ScenarioError,
   SHIPPED_SCENARIOS,
 } from "../spec/mod.ts";
-import { parseSimArgs, ProgressLine, runSimCommand, type SimArgs } from "../commands/mod.ts";
+import { ProgressLine, runSimCommand } from "../commands/mod.ts";
 
 const RECORDINGS = new URL("../recordings/", import.meta.url).pathname;
 
@@ -189,95 +189,6 @@ Deno.test("recording headers round-trip and bad recordings name the line", () =>
   assertEquals(
     formatDifference({ line: 3, expected: "a", actual: undefined }).includes("end of file"),
     true,
-  );
-});
-
-Deno.test("sim arguments: defaults, options and clear errors", () => {
-  assertEquals(parseSimArgs([]), {
-    scenario: "calm",
-    seed: undefined,
-    out: undefined,
-    replay: undefined,
-    natsUrl: undefined,
-    quiet: false,
-    json: false,
-    noRecording: false,
-    series: false,
-    journal: undefined,
-    resume: undefined,
-  });
-  assertEquals(
-    parseSimArgs([
-      "trending",
-      "--seed",
-      "7",
-      "--out",
-      "d",
-      "--quiet",
-      "--no-recording",
-      "--series",
-    ]),
-    {
-      scenario: "trending",
-      seed: 7,
-      out: "d",
-      replay: undefined,
-      natsUrl: undefined,
-      quiet: true,
-      json: false,
-      noRecording: true,
-      series: true,
-      journal: undefined,
-      resume: undefined,
-    },
-  );
-  assertEquals((parseSimArgs(["--journal", "j"]) as SimArgs).journal, "j");
-  assertEquals((parseSimArgs(["--resume", "j"]) as SimArgs).resume, "j");
-  assertEquals(
-    parseSimArgs(["--resume", "j", "--journal", "k"]),
-    "--resume: it continues its own journal; it takes no --journal or --replay",
-  );
-  assertEquals(
-    parseSimArgs(["calm", "--resume", "j"]),
-    "--resume: the scenario and seed come from the journal; give neither",
-  );
-  assertEquals(
-    (parseSimArgs(["--bus", "nats://127.0.0.1:4222"]) as SimArgs).natsUrl,
-    "nats://127.0.0.1:4222",
-  );
-  assertEquals((parseSimArgs(["--bus", "memory"]) as SimArgs).natsUrl, undefined);
-  assertEquals(
-    parseSimArgs(["--bus", "http://x"]),
-    '--bus: expected "memory" or nats://HOST:PORT, got "http://x"',
-  );
-  assertEquals((parseSimArgs(["--json"]) as SimArgs).json, true);
-  assertEquals(parseSimArgs(["--json", "--quiet"]), "--quiet and --json: choose one");
-  assertEquals(
-    parseSimArgs(["--seed", "x"]),
-    '--seed: expected an integer in [0, 4294967295], got "x" (sim --help lists the options)',
-  );
-  assertEquals(
-    parseSimArgs(["--out"]),
-    "--out: expected a value, got nothing (sim --help lists the options)",
-  );
-  assertEquals(
-    parseSimArgs(["--seed", "0x10"]),
-    '--seed: expected an integer in [0, 4294967295], got "0x10" (sim --help lists the options)',
-  );
-  assertEquals(
-    parseSimArgs(["--seed", ""]),
-    '--seed: expected an integer in [0, 4294967295], got "" (sim --help lists the options)',
-  );
-  assertEquals(parseSimArgs(["--seed=5"]), { ...parseSimArgs([]) as SimArgs, seed: 5 });
-  assertEquals(parseSimArgs(["-h"]), "help");
-  assertEquals(parseSimArgs(["meanrev", "--help"]), "help");
-  assertEquals(
-    parseSimArgs(["--bogus"]),
-    'unknown option "--bogus" (sim --help lists the options)',
-  );
-  assertEquals(
-    parseSimArgs(["a", "b"]),
-    'unexpected argument "b" (at most 1: SCENARIO) (sim --help lists the options)',
   );
 });
 

@@ -1,4 +1,8 @@
 /**
+ * Risk limits while running: `PUT /agents/:id/limits` (scope `admin`) sets the limits given for
+ * one agent, checked together with the rest of its limits first (a 400 naming each bad field), as
+ * a `limits` control issued by the token.
+ *
  * `POST /reload` (scope `admin`): the running command's configuration read again and validated
  * whole before anything takes effect.
  *
@@ -13,9 +17,10 @@
  * {@linkcode planReload} is the pure part: the difference of two validated configurations.
  * @module
  */
-import type { LimitsPatch, Message } from "../protocol/mod.ts";
-import { DEFAULT_LIMITS, type RiskLimits } from "../roles/mod.ts";
+import { LimitFields, type LimitsPatch, type Message } from "../protocol/mod.ts";
+import { DEFAULT_LIMITS, type RiskLimits, RiskLimitsError, validateLimits } from "../roles/mod.ts";
 import { Answer, type ControlRoute } from "./control_route.ts";
+import { agentOf, type ControlSource, limitsOf } from "./control_view.ts";
 
 /** What a reload takes effect as; see {@linkcode planReload}. */
 export interface ReloadPlan {
@@ -50,7 +55,7 @@ const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS) as (keyof RiskLimits)[];
  *
  * @example
  * ```ts
- * import { planReload } from "./control_reload.ts";
+ * import { planReload } from "./control_limits.ts";
  * const plan = planReload("a.json", { risk: { maxPosition: 5 } }, { risk: { maxPosition: 7 } }, () => {});
  * if (plan.limits?.maxPosition !== 7 || plan.changed[0] !== "risk.maxPosition") throw new Error("unreachable");
  * ```
@@ -172,6 +177,51 @@ export function reloadRoute(
       }
       plan.commit();
       return { source: plan.source, changed: plan.changed, message };
+    },
+  };
+}
+
+/** The `PUT /agents/:id/limits` route over `src`; the control enters through `publish`. */
+export function limitsRoute(
+  src: ControlSource,
+  publish: (m: Message) => void,
+  reasonBody: NonNullable<ControlRoute["body"]>,
+): ControlRoute {
+  const body = LimitFields.extend({ reason: reasonBody.shape.reason }).refine(
+    (b) => Object.keys(b).some((k) => k !== "reason"),
+    "at least one limit",
+  );
+  return {
+    method: "PUT",
+    path: "/agents/:id/limits",
+    scope: "admin",
+    summary: "set risk limits of one agent (the fields given; the others kept)",
+    body,
+    handle: (call) => {
+      const id = call.params.id;
+      if (agentOf(src, id) === undefined) throw new Answer(404, { error: `no agent ${id}` });
+      const { reason, ...patch } = call.body as { reason?: string } & LimitsPatch;
+      const current = limitsOf(src, id);
+      if (current === null) throw new Answer(503, { error: "risk is not running" });
+      try {
+        validateLimits({ ...current, ...patch });
+      } catch (error) {
+        if (!(error instanceof RiskLimitsError)) throw error;
+        const issues = error.issues.map((i) => `body.${i.replace(/^limits\./, "")}`);
+        throw new Answer(400, { error: issues.join("; "), issues });
+      }
+      const m: Message = {
+        kind: "control",
+        v: 1,
+        ts: src.now(),
+        target: id,
+        command: "limits",
+        limits: patch,
+        ...(reason === undefined ? {} : { reason }),
+        issuedBy: `control:${call.caller!.name}`,
+      };
+      publish(m);
+      return new Answer(202, m);
     },
   };
 }
