@@ -190,9 +190,6 @@ export class LiveSession {
     for (const [symbol, ts] of lastBar) this.marketData.resumeAfter(symbol, ts);
     this.#epoch = this.journal.epoch;
     this.#replaying = false;
-    // The config's risk limits where they changed while the session was down (live_limits.ts).
-    const change = limitsSinceDown(this.#options.config, this.system, this.now());
-    if (change !== null) this.publish(change);
   }
 
   /**
@@ -255,7 +252,10 @@ export class LiveSession {
       );
       clock = () => session.now();
       await session.#replay();
-      await session.#tick();
+      await session.#tick(); // reads the exchange's clock: nothing may read it before
+      // The config's risk limits where they changed while the session was down (live_limits.ts).
+      const change = limitsSinceDown(config, session.system, session.now());
+      if (change !== null) session.publish(change);
       await session.reconcile();
       return session;
     } catch (error) {
