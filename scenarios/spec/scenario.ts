@@ -33,6 +33,7 @@ import { SimConfigSchema } from "../../env/sim/mod.ts";
 import { PolicyConfigSchema, withModuleKind } from "../../policies/serving/mod.ts";
 import { RlEnvSchema } from "../../policies/rl/mod.ts";
 import { DEFAULT_LIMITS, type RiskLimits } from "../../actors/roles/mod.ts";
+import { LimitFields } from "../../actors/protocol/mod.ts";
 
 const Id = z.string().regex(/^[A-Za-z0-9_:-]{1,64}$/, {
   message: "expected 1-64 of A-Z a-z 0-9 _ - : (no '.', spaces or wildcards)",
@@ -86,14 +87,7 @@ export const AgentSchema = z.strictObject({
 });
 
 /** A scenario's (or a live session's) risk limits. */
-export const RiskSchema = z.strictObject({
-  maxPosition: Positive.optional(),
-  maxOrderNotional: Positive.optional(),
-  priceCollarPct: Positive.optional(),
-  maxOrdersPerMinute: z.number().int().min(1).optional(),
-  maxOpenOrders: z.number().int().min(1).optional(),
-  maxDrawdownPct: Positive.optional(),
-  maxDailyLossPct: Positive.optional(),
+export const RiskSchema = LimitFields.extend({
   haltScope: z.enum(["agent", "all"]).default("agent"),
   killDrawdownPct: Positive.nullable().default(null),
   /** A halt or kill also closes the halted agents' positions. */
