@@ -15,3 +15,4 @@ export * from "./models/mod.ts";
 export * from "./rules/mod.ts";
 export * from "./serving/mod.ts";
 export * from "./rl/mod.ts";
+export * from "./drift/mod.ts";
