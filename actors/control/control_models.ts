@@ -10,7 +10,7 @@
  */
 import { z } from "zod";
 import type { Message } from "../protocol/mod.ts";
-import type { ModelEntry, ModelRegistry } from "../../policies/registry/mod.ts";
+import type { ModelEntry, ModelRegistry, StageAudit } from "../../policies/registry/mod.ts";
 import { Answer, type Call, type ControlRoute } from "./control_route.ts";
 
 /** A version as `/models` lists it. */
@@ -105,12 +105,13 @@ export function modelRoutes(
       body: z.object({
         version: z.number().int().min(1),
         stage: z.enum(["production", "candidate", "archived"]).optional(),
+        reason: z.string().min(1).max(500).optional(),
       }).strict(),
       handle: async (call) => {
         const { name } = call.params;
         const version = call.body.version as number;
         const stage = (call.body.stage as "production" | undefined) ?? "production";
-        const entry = await registry.promote(name, version, stage).catch(refused);
+        const entry = await registry.promote(name, version, stage, by(call)).catch(refused);
         moved(name);
         const alert = audit(
           call,
@@ -125,11 +126,11 @@ export function modelRoutes(
       path: "/models/:name/rollback",
       scope: "admin",
       summary: "production back to the version before it, audited",
-      body: z.object({}).strict(),
+      body: z.object({ reason: z.string().min(1).max(500).optional() }).strict(),
       handle: async (call) => {
         const { name } = call.params;
         await versions(name); // a model that is not there is a 404, not "no previous version"
-        const entry = await registry.rollback(name).catch(refused);
+        const entry = await registry.rollback(name, by(call)).catch(refused);
         moved(name);
         const alert = audit(
           call,
@@ -140,4 +141,10 @@ export function modelRoutes(
       },
     },
   ];
+}
+
+/** The registry's audit of an act through the endpoint: the token's name and the reason given. */
+function by(call: Call): StageAudit {
+  const reason = call.body.reason as string | undefined;
+  return { by: `control:${call.caller!.name}`, ...(reason === undefined ? {} : { reason }) };
 }

@@ -46,7 +46,12 @@ Deno.test("control: /models lists, shows, promotes and rolls back, audited", asy
       (await s.call("POST", "/models/mlp/promote", TOKENS.boss, '{"version":9}')).status,
       404,
     );
-    const promoted = await s.call("POST", "/models/mlp/promote", TOKENS.boss, '{"version":2}');
+    const promoted = await s.call(
+      "POST",
+      "/models/mlp/promote",
+      TOKENS.boss,
+      '{"version":2,"reason":"better out of sample"}',
+    );
     assertEquals(promoted.status, 200);
     assertEquals([promoted.json.model.version, promoted.json.model.stage], [2, "production"]);
     assertEquals(
@@ -66,13 +71,17 @@ Deno.test("control: /models lists, shows, promotes and rolls back, audited", asy
     const again = await s.call("POST", "/models/mlp/rollback", TOKENS.boss);
     assertEquals(again.status, 409);
     const history = (await s.call("GET", "/models/mlp", TOKENS.reader)).json.history;
-    assertEquals(history.map((h: { via: string }) => h.via), [
-      "promote",
-      "promote",
-      "promote",
-      "rollback",
-      "rollback",
-    ]);
+    // Who and why, in the registry's own history: the endpoint's acts name their token.
+    assertEquals(
+      history.map((h: { via: string; by?: string; reason?: string }) => [h.via, h.by, h.reason]),
+      [
+        ["promote", undefined, undefined],
+        ["promote", "control:boss", "better out of sample"],
+        ["promote", "control:boss", "better out of sample"],
+        ["rollback", "control:boss", undefined],
+        ["rollback", "control:boss", undefined],
+      ],
+    );
     assertEquals((await s.call("POST", "/models/nope/rollback", TOKENS.boss)).status, 404);
   } finally {
     await s.stop();

@@ -118,7 +118,16 @@ export interface StageChange {
   readonly stage: Stage;
   readonly from: Stage;
   readonly via: "promote" | "rollback";
+  /** Who or what made the change (`control:ops`, `cli`, `retrainer`, …), when it was said. */
+  readonly by?: string;
+  /** Why, when it was said. */
+  readonly reason?: string;
+  /** The figures the decision rested on (a shadow test's, a walk-forward's), when given. */
+  readonly evidence?: Readonly<Record<string, number | string>>;
 }
+
+/** Who made a stage change, why, and on what evidence: kept with it in the history. */
+export type StageAudit = Pick<StageChange, "by" | "reason" | "evidence">;
 
 /** Writes `data` to a new file at `path` and makes it durable (fsync) before resolving. */
 export type FileWriter = (path: string, data: Uint8Array) => Promise<void>;
@@ -187,6 +196,9 @@ const StagesSchema = z.object({
     stage: StageSchema,
     from: StageSchema,
     via: z.enum(["promote", "rollback"]),
+    by: z.string().min(1).max(200).optional(),
+    reason: z.string().max(2_000).optional(),
+    evidence: z.record(z.string(), z.union([z.number(), z.string()])).optional(),
   })),
 }).superRefine((s, ctx) => {
   if (s.production !== null && s.versions[s.production] !== "production") {
@@ -420,9 +432,15 @@ export class ModelRegistry {
   /**
    * Moves version `version` of `name` to `stage`. Promoting to production archives the current
    * production version, which {@linkcode ModelRegistry.rollback} can then return to. Moving a
-   * version to the stage it is in changes nothing.
+   * version to the stage it is in changes nothing. `audit` (who, why, the evidence) is kept with
+   * each change in the history.
    */
-  async promote(name: string, version: number, stage: Stage = "production"): Promise<ModelEntry> {
+  async promote(
+    name: string,
+    version: number,
+    stage: Stage = "production",
+    audit: StageAudit = {},
+  ): Promise<ModelEntry> {
     checkName(name);
     if (!isStage(stage)) throw new RegistryError(`invalid stage ${JSON.stringify(stage)}`);
     return await serialised(this.#lockKey(name), async () => {
@@ -430,7 +448,7 @@ export class ModelRegistry {
       const entry = await this.show(name, version);
       if (entry.stage === stage) return entry;
       const next = structuredClone(stages);
-      const change = this.#changer(next, "promote");
+      const change = this.#changer(next, "promote", audit);
       if (stage === "production") {
         next.previous = next.previous.filter((v) => v !== version);
         if (next.production !== null) {
@@ -449,9 +467,10 @@ export class ModelRegistry {
   /**
    * Returns production to the version that was production before the current one (the most
    * recent former production version); the current one is archived. Throws
-   * {@linkcode RegistryError} when there is no former production version.
+   * {@linkcode RegistryError} when there is no former production version. `audit` as for
+   * {@linkcode ModelRegistry.promote}.
    */
-  async rollback(name: string): Promise<ModelEntry> {
+  async rollback(name: string, audit: StageAudit = {}): Promise<ModelEntry> {
     checkName(name);
     return await serialised(this.#lockKey(name), async () => {
       const stages = await this.#readStages(name);
@@ -464,7 +483,7 @@ export class ModelRegistry {
       const entry = await this.show(name, target);
       const next = structuredClone(stages);
       next.previous.pop();
-      const change = this.#changer(next, "rollback");
+      const change = this.#changer(next, "rollback", audit);
       if (next.production !== null) change(next.production, "archived");
       change(target, "production");
       await this.#writeStages(name, next);
@@ -483,14 +502,23 @@ export class ModelRegistry {
   }
 
   /** Records in `stages` that a version moves to a stage, keeping `production` in step. */
-  #changer(stages: Stages, via: StageChange["via"]): (version: number, stage: Stage) => void {
+  #changer(
+    stages: Stages,
+    via: StageChange["via"],
+    audit: StageAudit,
+  ): (version: number, stage: Stage) => void {
     const ts = this.#now().toISOString();
+    const said = {
+      ...(audit.by === undefined ? {} : { by: audit.by }),
+      ...(audit.reason === undefined ? {} : { reason: audit.reason }),
+      ...(audit.evidence === undefined ? {} : { evidence: { ...audit.evidence } }),
+    };
     return (version, stage) => {
       const from = stages.versions[version] ?? "candidate";
       if (from === "production") stages.production = null;
       if (stage === "production") stages.production = version;
       stages.versions[version] = stage;
-      stages.history.push({ ts, version, stage, from, via });
+      stages.history.push({ ts, version, stage, from, via, ...said });
     };
   }
 

@@ -352,3 +352,42 @@ Deno.test("a corrupted stages.json is reported with its path and the bad field",
 Deno.test("codeRevision gives the short commit hash or unknown and never throws", async () => {
   assert(/^([0-9a-f]{4,40}|unknown)$/.test(await codeRevision()));
 });
+
+Deno.test("registry: who, why and the evidence are kept with each stage change", async () => {
+  const root = await Deno.makeTempDir({ prefix: "agora-registry-audit-" });
+  try {
+    const registry = new ModelRegistry(root);
+    for (let i = 0; i < 2; i++) {
+      await registry.register({
+        name: "m",
+        kind: "direction",
+        featureSet: { id: "f", hash: "h", names: ["x"] },
+        dataRange: { source: "s", start: 0, end: 1, rows: 1 },
+        hyperparameters: {},
+        metrics: {},
+        seed: 1,
+        codeRevision: "test",
+      }, { "w.bin": new Uint8Array([i]) });
+    }
+    await registry.promote("m", 1);
+    await registry.promote("m", 2, "production", {
+      by: "retrainer",
+      reason: "shadow test",
+      evidence: { decisions: 400, pValue: 0.01 },
+    });
+    await registry.rollback("m", { by: "rollback-guard", evidence: { drop: 0.2 } });
+    const history = await registry.history("m");
+    assertEquals(history.map((h) => [h.version, h.stage, h.by ?? null]), [
+      [1, "production", null],
+      [1, "archived", "retrainer"],
+      [2, "production", "retrainer"],
+      [2, "archived", "rollback-guard"],
+      [1, "production", "rollback-guard"],
+    ]);
+    assertEquals(history[2].evidence, { decisions: 400, pValue: 0.01 });
+    assertEquals(history[2].reason, "shadow test");
+    assertEquals(history[4].evidence, { drop: 0.2 });
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

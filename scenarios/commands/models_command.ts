@@ -94,13 +94,13 @@ export async function runModelsCommand(args: readonly string[]): Promise<number>
       if (!STAGES.includes(stage as Stage)) {
         return bad(`STAGE: expected one of ${STAGES.join(", ")}, got "${stage}"`);
       }
-      print([await registry.promote(name, Number(arg), stage as Stage)]);
+      print([await registry.promote(name, Number(arg), stage as Stage, { by: "cli" })]);
       return 0;
     }
     case "rollback":
       if (name === undefined) return bad("expected NAME");
       if (extra(2) !== undefined) return 2;
-      print([await registry.rollback(name)]);
+      print([await registry.rollback(name, { by: "cli" })]);
       return 0;
     default:
       return bad(`expected list, show, promote or rollback, got "${verb}"`);

@@ -353,7 +353,11 @@ export async function runRlCommand(args: readonly string[]): Promise<number> {
   await Deno.mkdir(file.replace(/\/[^/]*$/, "") || ".", { recursive: true });
   await Deno.writeTextFile(file, JSON.stringify(report, null, 2));
   let final = entry! as ModelEntry;
-  if (o.promote) final = await registry.promote(name, final.meta.version, "production");
+  if (o.promote) {
+    final = await registry.promote(name, final.meta.version, "production", {
+      by: "train rl --promote",
+    });
+  }
   console.log(
     `\nregistered ${name} v${final.meta.version} (${final.stage}) in ${o.registry}; ` +
       `evaluation written to ${file}`,

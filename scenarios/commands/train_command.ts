@@ -315,7 +315,11 @@ export async function runTrainCommand(args: readonly string[]): Promise<number> 
     seed: o.seed,
     codeRevision: await codeRevision(),
   }, files);
-  if (o.promote) entry = await registry.promote(name, entry.meta.version, "production");
+  if (o.promote) {
+    entry = await registry.promote(name, entry.meta.version, "production", {
+      by: "train model --promote",
+    });
+  }
   console.log(
     `\nregistered ${name} v${entry.meta.version} (${entry.stage}) in ${o.registry}; ` +
       `${seconds.toFixed(1)} s of training`,
