@@ -100,8 +100,6 @@ export async function serveSim(
     },
     progress: (f) => void (fraction = f),
     linger: async () => {
-      state = "ended";
-      fraction = 1;
       if (c.linger > 0) {
         say(
           `${command}: the run has ended; the endpoint serves its last state ` +

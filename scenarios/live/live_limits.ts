@@ -7,7 +7,7 @@
  */
 import type { Control } from "../../actors/protocol/mod.ts";
 import type { RiskContext, RiskLimits } from "../../actors/roles/mod.ts";
-import { validateLimits } from "../../actors/roles/mod.ts";
+import { riskSettings } from "../spec/mod.ts";
 import type { TradingSystem } from "../../actors/system/mod.ts";
 import type { LiveConfig } from "./live_config.ts";
 
@@ -22,8 +22,7 @@ export function limitsSinceDown(
 ): Control | null {
   const base = (system.supervisor.snapshot("risk")?.context as RiskContext | undefined)?.base;
   if (base === undefined) return null;
-  const { haltScope: _h, killDrawdownPct: _k, flattenOnHalt: _f, ...file } = config.risk;
-  const want = validateLimits(file);
+  const want = riskSettings(config.risk).limits;
   const patch = Object.fromEntries(
     Object.entries(want).filter(([k, v]) => base[k as keyof RiskLimits] !== v),
   );

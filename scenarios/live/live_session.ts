@@ -38,7 +38,6 @@ import {
   type BrokerContext,
   type ReconcileSummary,
   refusedAccounts,
-  validateLimits,
 } from "../../actors/roles/mod.ts";
 import {
   type ExternalEvent,
@@ -53,7 +52,7 @@ import {
   type ServingModelInfo,
   servingModels,
 } from "../../policies/serving/mod.ts";
-import { dataPath } from "../spec/mod.ts";
+import { dataPath, riskSettings } from "../spec/mod.ts";
 import { LiveJournal } from "./live_journal.ts";
 import { limitsSinceDown } from "./live_limits.ts";
 import { InputDoor, liveBus } from "./live_door.ts";
@@ -127,7 +126,6 @@ export class LiveSession {
       sizing: a.sizing,
       policy: createPolicy(a.policy, models),
     }));
-    const { haltScope, killDrawdownPct, flattenOnHalt, ...limits } = config.risk;
     const venue = options.venue ?? config.exchange.name;
     this.system = startTradingSystem({
       bus: this.#bus,
@@ -157,10 +155,7 @@ export class LiveSession {
       enter: (actor, e) => this.#door.enter({ kind: "ev", actor, e }),
       drain: () => this.#door.drained(),
       allowShort: false,
-      risk: {
-        limits: validateLimits(limits),
-        global: { haltScope, killDrawdownPct, flattenOnHalt },
-      },
+      risk: riskSettings(config.risk),
       sessionEpoch: () => this.#epoch,
       features: featureSet(`${venue}-live-features`, agents.flatMap((a) => a.policy.features)),
       clockSymbol: agents[0].symbol,

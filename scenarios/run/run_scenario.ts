@@ -15,7 +15,6 @@ import {
   monitorSummary,
   type PricePoint,
   type RiskEventRecord,
-  validateLimits,
 } from "../../actors/roles/mod.ts";
 import { startTradingSystem, type TradingSystem } from "../../actors/system/mod.ts";
 import { type SymbolInfo, TickVenueAdapter } from "../../actors/venues/mod.ts";
@@ -29,7 +28,7 @@ import {
 } from "../../policies/serving/mod.ts";
 import type { RlAgentModel } from "../../policies/rl/mod.ts";
 import { type Strategy, StrategyError } from "../../policies/strategy/mod.ts";
-import { dataPath, type Scenario } from "../spec/mod.ts";
+import { dataPath, riskSettings, type Scenario } from "../spec/mod.ts";
 import { type Driver, memoryDriver, natsDriver } from "./drivers.ts";
 import { attachFeed } from "./feed.ts";
 import { type Market, recordedMarket, replayMarket, simMarket } from "./markets.ts";
@@ -205,7 +204,6 @@ async function runOn(
     sizing: a.sizing,
     policy: policyOf(a.policy, i, models),
   }));
-  const { haltScope, killDrawdownPct, flattenOnHalt, ...limitFields } = scenario.risk;
   const system = startTradingSystem({
     bus,
     now,
@@ -224,10 +222,7 @@ async function runOn(
         onUpdate,
       }),
     allowShort: scenario.allowShort,
-    risk: {
-      limits: validateLimits(limitFields),
-      global: { haltScope, killDrawdownPct, flattenOnHalt },
-    },
+    risk: riskSettings(scenario.risk),
     features: featureSet(`${scenario.name}-features`, agents.flatMap((a) => a.policy.features)),
     clockSymbol: firstSymbol,
     keepFullEquity: options.fullSeries === true,

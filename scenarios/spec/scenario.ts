@@ -32,7 +32,12 @@ import { parseTime } from "../../env/replay/mod.ts";
 import { SimConfigSchema } from "../../env/sim/mod.ts";
 import { PolicyConfigSchema, withModuleKind } from "../../policies/serving/mod.ts";
 import { RlEnvSchema } from "../../policies/rl/mod.ts";
-import { DEFAULT_LIMITS, type RiskLimits } from "../../actors/roles/mod.ts";
+import {
+  DEFAULT_LIMITS,
+  type GlobalLimits,
+  type RiskLimits,
+  validateLimits,
+} from "../../actors/roles/mod.ts";
 import { LimitFields } from "../../actors/protocol/mod.ts";
 
 const Id = z.string().regex(/^[A-Za-z0-9_:-]{1,64}$/, {
@@ -93,6 +98,14 @@ export const RiskSchema = LimitFields.extend({
   /** A halt or kill also closes the halted agents' positions. */
   flattenOnHalt: z.boolean().default(false),
 });
+
+/** A validated `risk` block as risk takes it: each agent's limits (defaults filled) and the global rules. */
+export function riskSettings(
+  risk: z.output<typeof RiskSchema>,
+): { limits: RiskLimits; global: GlobalLimits } {
+  const { haltScope, killDrawdownPct, flattenOnHalt, ...limits } = risk;
+  return { limits: validateLimits(limits), global: { haltScope, killDrawdownPct, flattenOnHalt } };
+}
 
 const Margin = z.strictObject({
   /** Gross exposure allowed per unit of equity. */
