@@ -1,7 +1,8 @@
 /**
  * The control endpoint's model routes, over the model registry (policies/registry):
- * `GET /models` (each model's versions and stages), `GET /models/:name` (every version's feature
- * set and its hash, data range, hyperparameters, metrics, and the stage history), and — scope
+ * `GET /models` (each model's versions, stages and challenger), `GET /models/:name` (its champion
+ * and challenger, every version's feature set and its hash, data range, hyperparameters, metrics,
+ * and the stage history), and — scope
  * `admin`, audited — `POST /models/:name/promote` (`{"version": N, "stage"?: …}`, production by
  * default) and `POST /models/:name/rollback`. Each change is written by the registry (its own
  * stage history) and announced as an `info` alert from `control:<token name>` saying what
@@ -68,11 +69,12 @@ export function modelRoutes(
         for (const e of await registry.list()) {
           by.set(e.meta.name, [...(by.get(e.meta.name) ?? []), e]);
         }
-        return [...by].map(([name, list]) => ({
-          name,
-          production: list.find((e) => e.stage === "production")?.meta.version ?? null,
-          versions: list.map(brief),
-        }));
+        const out = [];
+        for (const [name, list] of by) {
+          const { champion, challenger } = await registry.aliases(name).catch(refused);
+          out.push({ name, production: champion, challenger, versions: list.map(brief) });
+        }
+        return out;
       },
     },
     {
@@ -84,6 +86,7 @@ export function modelRoutes(
         const list = await versions(params.name);
         return {
           name: params.name,
+          ...await registry.aliases(params.name).catch(refused),
           versions: list.map((e) => ({
             ...brief(e),
             featureSet: { id: e.meta.featureSet.id, hash: e.meta.featureSet.hash },

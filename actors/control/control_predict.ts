@@ -24,7 +24,10 @@ const Row = z.array(z.number().finite()).min(1).max(4_096);
 /** Its body. */
 export const PredictBody = z.object({
   model: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/),
-  version: z.union([z.number().int().min(1), z.enum(["production", "candidate", "latest"])])
+  version: z.union([
+    z.number().int().min(1),
+    z.enum(["production", "candidate", "latest", "champion", "challenger"]),
+  ])
     .default("production"),
   features: z.union([Row, z.array(Row).min(1).max(1_000)]),
   featureSetHash: z.string().min(1).max(128).optional(),

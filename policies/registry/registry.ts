@@ -58,10 +58,13 @@ import { z } from "zod";
 export const ModelRefFields = {
   /** The model's name in the registry. */
   model: z.string().min(1),
-  /** A version number, a stage, or `latest`; default the production version. */
+  /**
+   * A version number, a stage, `latest`, or an alias (`champion`, the production version;
+   * `challenger`, the candidate being shadowed); default the production version.
+   */
   version: z.union([
     z.number().int().min(1),
-    z.enum(["production", "candidate", "archived", "latest"]),
+    z.enum(["production", "candidate", "archived", "latest", "champion", "challenger"]),
   ]).default("production"),
   /** The registry directory. */
   registry: z.string().min(1).default("models"),
@@ -69,6 +72,15 @@ export const ModelRefFields = {
 
 /** Where a model version stands in its life. */
 export type Stage = "candidate" | "production" | "archived";
+
+/**
+ * A model's named pointers: `champion` is its production version; `challenger` is the candidate
+ * being evaluated beside it (shadowed), set by {@linkcode ModelRegistry.challenge}.
+ */
+export type Alias = "champion" | "challenger";
+
+/** How a version is chosen: its number, the latest, the highest in a stage, or an alias. */
+export type Selector = number | Stage | "latest" | Alias;
 
 /** What is recorded about one model version; stored as its `meta.json`. */
 export interface ModelMeta {
@@ -117,7 +129,7 @@ export interface StageChange {
   readonly version: number;
   readonly stage: Stage;
   readonly from: Stage;
-  readonly via: "promote" | "rollback";
+  readonly via: "promote" | "rollback" | "challenge";
   /** Who or what made the change (`control:ops`, `cli`, `retrainer`, …), when it was said. */
   readonly by?: string;
   /** Why, when it was said. */
@@ -188,6 +200,7 @@ const MetaSchema = z.object({
 });
 const StagesSchema = z.object({
   production: Version.nullable(),
+  challenger: Version.nullable().default(null),
   previous: z.array(Version),
   versions: z.record(z.string().regex(VERSION_RE), StageSchema),
   history: z.array(z.object({
@@ -195,7 +208,7 @@ const StagesSchema = z.object({
     version: Version,
     stage: StageSchema,
     from: StageSchema,
-    via: z.enum(["promote", "rollback"]),
+    via: z.enum(["promote", "rollback", "challenge"]),
     by: z.string().min(1).max(200).optional(),
     reason: z.string().max(2_000).optional(),
     evidence: z.record(z.string(), z.union([z.number(), z.string()])).optional(),
@@ -208,6 +221,9 @@ const StagesSchema = z.object({
     if ((stage === "production") !== (s.production === Number(v))) {
       ctx.addIssue({ code: "custom", path: ["versions", v], message: "disagrees with production" });
     }
+  }
+  if (s.challenger !== null && (s.versions[s.challenger] ?? "candidate") !== "candidate") {
+    ctx.addIssue({ code: "custom", path: ["challenger"], message: "not a candidate version" });
   }
 });
 type Stages = z.output<typeof StagesSchema>;
@@ -234,6 +250,14 @@ function checkFileName(file: string): void {
 function isStage(s: unknown): s is Stage {
   return (STAGE_NAMES as readonly unknown[]).includes(s);
 }
+
+const NO_STAGES = () => ({
+  production: null,
+  challenger: null,
+  previous: [],
+  versions: {},
+  history: [],
+});
 
 async function sha256(data: Uint8Array): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data as BufferSource));
@@ -368,10 +392,11 @@ export class ModelRegistry {
   }
 
   /**
-   * One version of `name`: by number, the latest, or the highest version in a stage. Without a
-   * selector: the production version if there is one, else the latest.
+   * One version of `name`: by number, the latest, the highest version in a stage, or an alias
+   * (`champion`, `challenger`). Without a selector: the production version if there is one, else
+   * the latest.
    */
-  async show(name: string, selector?: number | Stage | "latest"): Promise<ModelEntry> {
+  async show(name: string, selector?: Selector): Promise<ModelEntry> {
     checkName(name);
     const versions = await this.#versions(name);
     if (versions.length === 0) throw new RegistryError(`no model named "${name}"`);
@@ -382,6 +407,10 @@ export class ModelRegistry {
       version = stages.production ?? versions.at(-1);
     } else if (selector === "latest") {
       version = versions.at(-1);
+    } else if (selector === "champion" || selector === "challenger") {
+      const v = selector === "champion" ? stages.production : stages.challenger;
+      if (v === null) throw new RegistryError(`model "${name}" has no ${selector}`);
+      version = v;
     } else if (isStage(selector)) {
       version = versions.findLast((v) => stageOf(v) === selector);
       if (version === undefined) {
@@ -394,7 +423,8 @@ export class ModelRegistry {
       }
     } else {
       throw new RegistryError(
-        `invalid selector ${JSON.stringify(selector)}: expected a version ≥ 1, a stage or "latest"`,
+        `invalid selector ${JSON.stringify(selector)}: expected a version ≥ 1, a stage, ` +
+          `"latest", "champion" or "challenger"`,
       );
     }
     return await this.#entry(name, version!, stages);
@@ -432,8 +462,9 @@ export class ModelRegistry {
   /**
    * Moves version `version` of `name` to `stage`. Promoting to production archives the current
    * production version, which {@linkcode ModelRegistry.rollback} can then return to. Moving a
-   * version to the stage it is in changes nothing. `audit` (who, why, the evidence) is kept with
-   * each change in the history.
+   * version to the stage it is in changes nothing. The challenger leaves that alias when it moves
+   * (promoted, or archived: discarded). `audit` (who, why, the evidence) is kept with each change
+   * in the history.
    */
   async promote(
     name: string,
@@ -491,6 +522,37 @@ export class ModelRegistry {
     });
   }
 
+  /**
+   * Makes candidate `version` of `name` its challenger: the version shadowed beside the champion
+   * (`show(name, "challenger")`). It replaces any earlier challenger, which stays a candidate.
+   * Only a candidate can be a challenger; naming the challenger again changes nothing.
+   */
+  async challenge(name: string, version: number, audit: StageAudit = {}): Promise<ModelEntry> {
+    checkName(name);
+    return await serialised(this.#lockKey(name), async () => {
+      const stages = await this.#readStages(name);
+      const entry = await this.show(name, version);
+      if (entry.stage !== "candidate") {
+        throw new RegistryError(
+          `model "${name}" v${version} is ${entry.stage}; only a candidate can be the challenger`,
+        );
+      }
+      if (stages.challenger === version) return entry;
+      const next = structuredClone(stages);
+      this.#changer(next, "challenge", audit)(version, "candidate");
+      next.challenger = version;
+      await this.#writeStages(name, next);
+      return entry;
+    });
+  }
+
+  /** The versions `name`'s aliases point at (`null` where one is unset). */
+  async aliases(name: string): Promise<Record<Alias, number | null>> {
+    checkName(name);
+    const stages = await this.#readStages(name);
+    return { champion: stages.production, challenger: stages.challenger };
+  }
+
   /** Every stage change of `name`, oldest first. */
   async history(name: string): Promise<StageChange[]> {
     checkName(name);
@@ -517,6 +579,7 @@ export class ModelRegistry {
       const from = stages.versions[version] ?? "candidate";
       if (from === "production") stages.production = null;
       if (stage === "production") stages.production = version;
+      if (stage !== "candidate" && stages.challenger === version) stages.challenger = null;
       stages.versions[version] = stage;
       stages.history.push({ ts, version, stage, from, via, ...said });
     };
@@ -555,7 +618,7 @@ export class ModelRegistry {
   async #readStages(name: string): Promise<Stages> {
     const path = join(this.#root, name, STAGES);
     const raw = await readJson(path);
-    if (raw === undefined) return { production: null, previous: [], versions: {}, history: [] };
+    if (raw === undefined) return NO_STAGES();
     const parsed = StagesSchema.safeParse(raw);
     if (!parsed.success) throw issues(path, parsed.error);
     return parsed.data;

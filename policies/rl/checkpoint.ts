@@ -14,7 +14,7 @@
  */
 import { z } from "zod";
 import { type EnvConfig, parseEnvConfig } from "../../env/gym/mod.ts";
-import { codeRevision, type ModelEntry, ModelRegistry, type Stage } from "../registry/mod.ts";
+import { codeRevision, type ModelEntry, ModelRegistry, type Selector } from "../registry/mod.ts";
 import { mlpFromBytes, mlpToBytes } from "./mlp.ts";
 import { observationKey } from "./rl_env.ts";
 import type { ServingModel, TrainerCheckpoint } from "./vec.ts";
@@ -123,7 +123,7 @@ async function readJson(
 export async function findCheckpoint(
   registry: ModelRegistry,
   name: string,
-  version?: number | Stage | "latest",
+  version?: Selector,
 ): Promise<ModelEntry> {
   const entry = await registry.show(name, version);
   if (!entry.meta.kind.startsWith("rl-")) {

@@ -13,7 +13,7 @@
 import { z } from "zod";
 import { feature, FEATURE_SETS, type FeatureSet } from "../features/mod.ts";
 import type { Predictor } from "../models/mod.ts";
-import { type ModelEntry, ModelRefFields, ModelRegistry, type Stage } from "../registry/mod.ts";
+import { type ModelEntry, ModelRefFields, ModelRegistry, type Selector } from "../registry/mod.ts";
 import { findCheckpoint, loadAgentModel, type RlAgentModel } from "../rl/mod.ts";
 import type { Decision, Policy, PolicyContext } from "../rules/mod.ts";
 import { loadStrategy, type Strategy } from "../strategy/mod.ts";
@@ -73,7 +73,7 @@ export async function loadServedModel(
   const registry = new ModelRegistry(config.registry);
   let entry: ModelEntry;
   try {
-    entry = await registry.show(config.model, config.version as number | Stage | "latest");
+    entry = await registry.show(config.model, config.version as Selector);
   } catch (error) {
     throw new ModelServingError(
       `${(error as Error).message} (version ${config.version}) in registry ${config.registry}; ` +
@@ -187,7 +187,7 @@ export async function loadRlAgent(
     entry = await findCheckpoint(
       registry,
       config.model,
-      config.version as number | Stage | "latest",
+      config.version as Selector,
     );
   } catch (error) {
     throw new ModelServingError(

@@ -1,5 +1,5 @@
 /**
- * `deno task models ...`: list, show, promote and roll back the models in a registry.
+ * `deno task models ...`: list, show, promote, challenge and roll back the models in a registry.
  *
  * @module
  */
@@ -11,9 +11,12 @@ export const MODELS_SPEC: CommandSpec = {
   name: "models",
   summary: "The model registry: trained models, their versions and stages.",
   positionals: [
-    { name: "VERB", help: "list (default), show, promote or rollback" },
+    { name: "VERB", help: "list (default), show, promote, challenge or rollback" },
     { name: "NAME", help: "a model's name (list: optional)" },
-    { name: "VERSION", help: "show: a version or stage (default production); promote: a version" },
+    {
+      name: "VERSION",
+      help: "show: a version, stage or alias (default production); promote, challenge: a version",
+    },
     { name: "STAGE", help: "promote: candidate, production (default) or archived" },
   ],
   options: [
@@ -24,6 +27,8 @@ export const MODELS_SPEC: CommandSpec = {
   deno task models                          every model with its stage
   deno task models show NAME 3              one version's metadata
   deno task models promote NAME 3           version 3 to production
+  deno task models challenge NAME 4         candidate 4 becomes the challenger (shadowed)
+  deno task models show NAME challenger     the challenger (champion: the production version)
   deno task models rollback NAME            production back to the previous production version
 Exit codes: 0 done, 1 the registry refused (the message says why), 2 bad arguments.`,
 };
@@ -97,12 +102,19 @@ export async function runModelsCommand(args: readonly string[]): Promise<number>
       print([await registry.promote(name, Number(arg), stage as Stage, { by: "cli" })]);
       return 0;
     }
+    case "challenge": {
+      if (name === undefined || arg === undefined) return bad("expected NAME VERSION");
+      if (extra(3) !== undefined) return 2;
+      if (!/^\d+$/.test(arg)) return bad(`VERSION: expected a version number, got "${arg}"`);
+      print([await registry.challenge(name, Number(arg), { by: "cli" })]);
+      return 0;
+    }
     case "rollback":
       if (name === undefined) return bad("expected NAME");
       if (extra(2) !== undefined) return 2;
       print([await registry.rollback(name, { by: "cli" })]);
       return 0;
     default:
-      return bad(`expected list, show, promote or rollback, got "${verb}"`);
+      return bad(`expected list, show, promote, challenge or rollback, got "${verb}"`);
   }
 }
