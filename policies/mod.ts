@@ -16,3 +16,4 @@ export * from "./rules/mod.ts";
 export * from "./serving/mod.ts";
 export * from "./rl/mod.ts";
 export * from "./drift/mod.ts";
+export * from "./retrain/mod.ts";
