@@ -9,3 +9,5 @@ export * from "./paired.ts";
 export * from "./rollback.ts";
 export * from "./shadow.ts";
 export * from "./trigger.ts";
+export * from "./loop.ts";
+export * from "./window.ts";

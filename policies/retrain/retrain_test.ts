@@ -162,8 +162,13 @@ Deno.test("rollback watch: a collapse over a window rolls back; a steady champio
   for (let i = 0; i < 20; i++) assertEquals(collapse.observe(0.001, 0).decision, "watch");
   const after: string[] = [];
   for (let i = 0; i < 10; i++) after.push(collapse.observe(-0.004, 0).decision);
-  // The window turns from +0.01 by 0.005 a decision: below −0.01 at the 5th collapsed decision.
-  assertEquals(after.indexOf("rollback"), 4);
+  // The window turns from +0.01 by 0.005 a decision: below −0.01 at the 5th collapsed decision,
+  // and the paired test on its two blocks of 5 agrees at the 9th.
+  assertEquals(after.indexOf("rollback"), 8);
+  const noisy = new RollbackWatch({ window: 10, margin: 0.001, watchDecisions: 100 });
+  // Behind by more than the margin, but as noise: no rollback.
+  const swings = [0.01, -0.012, 0.01, -0.012, 0.01, -0.012, 0.01, -0.012, 0.01, -0.012];
+  assertEquals(swings.map((d) => noisy.observe(d, 0).decision).at(-1), "watch");
   assertThrows(
     () => new RollbackWatch({ window: 0, margin: 1, watchDecisions: 1 }),
     RollbackError,

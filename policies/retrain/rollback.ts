@@ -2,9 +2,13 @@
  * Watching a promoted model: the champion it replaced keeps deciding in the shadow, and the new
  * champion's per-decision P&L is compared with the old one's over a rolling window. When the new
  * one falls behind by more than `margin` (a fraction of equity summed over the window), the old one
- * is restored. The watch ends, the promotion confirmed, after `watchDecisions`.
+ * is restored — when the paired test on that window (as for shadow evaluation, in blocks) also
+ * says it is worse at `alpha`, so that noise in a volatile market does not undo a sound promotion.
+ * The watch ends, the promotion confirmed, after `watchDecisions`.
  * @module
  */
+
+import { pairedTest } from "./paired.ts";
 
 /** Thrown for a bad setting or a non-finite P&L. */
 export class RollbackError extends RangeError {
@@ -19,6 +23,10 @@ export interface RollbackOptions {
   readonly margin: number;
   /** Decisions after which the promotion stands and the watch ends. */
   readonly watchDecisions: number;
+  /** The paired test's level (default 0.05). */
+  readonly alpha?: number;
+  /** Decisions per block of the paired test (default 10, at most half the window). */
+  readonly block?: number;
 }
 
 /** What a watched decision concluded. */
@@ -30,6 +38,8 @@ export type RollbackVerdict =
 export class RollbackWatch {
   readonly options: RollbackOptions;
   readonly #diffs: Float64Array;
+  readonly #alpha: number;
+  readonly #block: number;
   #n = 0;
   #sum = 0;
 
@@ -47,7 +57,16 @@ export class RollbackWatch {
         `watchDecisions: expected an integer ≥ window, got ${watchDecisions}`,
       );
     }
+    const { alpha = 0.05, block = Math.max(1, Math.min(10, Math.floor(window / 2))) } = options;
+    if (!(alpha > 0 && alpha < 0.5)) {
+      throw new RollbackError(`alpha: expected 0 < alpha < 0.5, got ${alpha}`);
+    }
+    if (!Number.isInteger(block) || block < 1 || 2 * block > window) {
+      throw new RollbackError(`block: expected an integer 1..window/2, got ${block}`);
+    }
     this.options = options;
+    this.#alpha = alpha;
+    this.#block = block;
     this.#diffs = new Float64Array(window);
   }
 
@@ -71,12 +90,20 @@ export class RollbackWatch {
     this.#diffs[slot] = d;
     const n = ++this.#n;
     if (n >= window && this.#sum < -margin) {
-      return {
-        decision: "rollback",
-        n,
-        why: `behind the previous champion by ${(-this.#sum).toExponential(3)} over the last ` +
-          `${window} decisions (margin ${margin})`,
-      };
+      // The window oldest first.
+      const slot0 = n % window;
+      const ordered = [...this.#diffs.subarray(slot0), ...this.#diffs.subarray(0, slot0)];
+      const test = pairedTest(ordered, this.#block);
+      if (test.pWorse < this.#alpha) {
+        return {
+          decision: "rollback",
+          n,
+          why: `behind the previous champion by ${(-this.#sum).toExponential(3)} over the last ` +
+            `${window} decisions (margin ${margin}; t ${test.t.toFixed(2)}, p ${
+              test.pWorse.toExponential(2)
+            })`,
+        };
+      }
     }
     return { decision: n >= watchDecisions ? "confirm" : "watch", n };
   }

@@ -1,0 +1,383 @@
+/**
+ * The learning loop over one served direction model, pure: fed every decision's features and
+ * price, it says when to retrain and on which rows, shadows the challenger it is then offered
+ * beside the champion, promotes or discards it by a paired test, and watches a promotion until it
+ * stands or is rolled back. It returns what happened as {@linkcode LoopEvent}s; the caller (the
+ * retrainer actor) trains, writes the registry, swaps the agent's model and publishes the events.
+ *
+ * Phases:
+ * - `watching`: the champion alone. Drift is checked every `drift.every` decisions: PSI of the
+ *   last `drift.recent` rows against the rows the champion was trained on (at the start, the first
+ *   full window), and Page-Hinkley on the champion's log loss once each label is known. The
+ *   trigger (schedule, or drift after a cool-down) starts a retraining: `retrain` carries the
+ *   labelled rows of the window.
+ * - `training`: waiting for {@linkcode LearningLoop.offer} (a model, or `null` if training failed
+ *   or the candidate did not pass its walk-forward gate).
+ * - `shadowing`: champion and challenger decide on the same features and are marked by the same
+ *   {@linkcode ShadowBook}s from flat; their P&L difference per decision feeds the
+ *   {@linkcode ShadowRule}. Promote: the challenger is champion, on probation. Discard: back to
+ *   watching.
+ * - `probation`: the replaced champion keeps deciding in the shadow; the {@linkcode RollbackWatch}
+ *   restores it if the new one falls behind by the margin, or confirms the promotion.
+ *
+ * A decision here mirrors the `model` policy's: P(up) ≥ `long` → exposure 1, ≤ `short` → −1
+ * (0 long-only), otherwise the side held.
+ * @module
+ */
+import { PageHinkley, type PageHinkleyOptions, PsiReference } from "../drift/mod.ts";
+import { ShadowBook } from "./shadow.ts";
+import { ShadowRule, type ShadowRuleOptions } from "./paired.ts";
+import { type RollbackOptions, RollbackWatch } from "./rollback.ts";
+import { RetrainTrigger, type TriggerOptions, type TriggerReason } from "./trigger.ts";
+import { RowWindow, type TrainingWindow } from "./window.ts";
+
+/** A model the loop can run: its registry version and a pure predictor of P(up). */
+export interface LoopModel {
+  readonly version: number;
+  readonly predictor: { predict(row: ArrayLike<number>): number };
+}
+
+/** Settings of a {@linkcode LearningLoop}. */
+export interface LearningLoopOptions {
+  /** The model's inputs, in order. */
+  readonly features: readonly string[];
+  /** The `model` policy's band and mode. */
+  readonly long: number;
+  readonly short: number;
+  readonly mode: "long_only" | "long_short";
+  /** Decisions ahead the label looks: up when the price then is above the price now. */
+  readonly horizon: number;
+  /** Rows kept: what a retraining learns from and the reference drift is measured against. */
+  readonly window: number;
+  /** Labelled rows needed before a retraining (default half the window). */
+  readonly minRows?: number;
+  readonly trigger: TriggerOptions;
+  readonly drift: {
+    /** Recent rows whose PSI is measured. */
+    readonly recent: number;
+    /** Decisions between checks. */
+    readonly every: number;
+    /** Features at a major PSI that make drift (default 1). */
+    readonly majorFeatures?: number;
+    /** Page-Hinkley on the champion's log loss (direction up); omit to watch features only. */
+    readonly loss?: Omit<PageHinkleyOptions, "direction">;
+  };
+  readonly shadow: ShadowRuleOptions;
+  readonly rollback: RollbackOptions;
+  /** The fee per unit of notional the shadow books charge. */
+  readonly commission?: number;
+}
+
+/** The figures a promotion, discard or rollback rested on. */
+export type Evidence = Readonly<Record<string, number | string>>;
+
+/** Something the loop decided at a decision. */
+export type LoopEvent =
+  | {
+    readonly type: "drift";
+    readonly ts: number;
+    readonly what: string;
+    readonly evidence: Evidence;
+  }
+  | {
+    readonly type: "retrain";
+    readonly ts: number;
+    readonly reason: TriggerReason;
+    readonly data: TrainingWindow;
+  }
+  | { readonly type: "shadow"; readonly ts: number; readonly version: number }
+  | {
+    readonly type: "promote" | "discard";
+    readonly ts: number;
+    readonly version: number;
+    readonly champion: number;
+    readonly why: string;
+    readonly evidence: Evidence;
+  }
+  | {
+    readonly type: "rollback";
+    readonly ts: number;
+    /** The champion restored. */
+    readonly version: number;
+    /** The one rolled back. */
+    readonly from: number;
+    readonly why: string;
+    readonly evidence: Evidence;
+  }
+  | { readonly type: "confirm"; readonly ts: number; readonly version: number };
+
+/** Where the loop is; see the module documentation. */
+export type LoopPhase = "watching" | "training" | "shadowing" | "probation";
+
+/** Thrown for bad settings, or an offer the loop did not ask for. */
+export class LoopError extends Error {
+  override name = "LoopError";
+}
+
+/** One served model's learning loop; see the module documentation. */
+export class LearningLoop {
+  readonly options: LearningLoopOptions;
+  #champion: LoopModel;
+  #phase: LoopPhase = "watching";
+  readonly #trigger: RetrainTrigger;
+  readonly #rule: ShadowRule;
+  readonly #cols: number;
+  readonly #window: RowWindow;
+  readonly #row: Float64Array;
+  #reference: PsiReference | undefined;
+  #pendingReference: PsiReference | undefined;
+  readonly #lossDrift: PageHinkley | undefined;
+  #lossAlarms = 0;
+  /** The champion's P(up) of the last `horizon` decisions, for its loss once labels are known. */
+  readonly #probs: Float64Array;
+  #sinceCheck = 0;
+  #championBook: ShadowBook;
+  #other: { model: LoopModel; book: ShadowBook } | undefined;
+  #advantages: number[] = [];
+  #watch: RollbackWatch | undefined;
+
+  /** A loop over `champion` starting at `startAt`; bad settings throw naming the field. */
+  constructor(options: LearningLoopOptions, champion: LoopModel, startAt: number) {
+    const { features, window, horizon, drift } = options;
+    const positive = (name: string, v: number) => {
+      if (!Number.isInteger(v) || v < 1) {
+        throw new LoopError(`${name}: expected an integer ≥ 1, got ${v}`);
+      }
+    };
+    if (features.length === 0) throw new LoopError("features: expected at least one");
+    positive("horizon", horizon);
+    positive("window", window);
+    positive("drift.recent", drift.recent);
+    positive("drift.every", drift.every);
+    if (drift.recent > window) {
+      throw new LoopError(`drift.recent: expected ≤ window (${window}), got ${drift.recent}`);
+    }
+    const minRows = options.minRows ?? Math.floor(window / 2);
+    if (!Number.isInteger(minRows) || minRows < 2 || minRows > window - horizon) {
+      throw new LoopError(`minRows: expected 2..${window - horizon}, got ${minRows}`);
+    }
+    if (!(options.short < options.long)) {
+      throw new LoopError(`short: expected < long (${options.long}), got ${options.short}`);
+    }
+    this.options = options;
+    this.#champion = champion;
+    this.#trigger = new RetrainTrigger(options.trigger, startAt);
+    this.#rule = new ShadowRule(options.shadow);
+    new RollbackWatch(options.rollback); // validates
+    this.#cols = features.length;
+    this.#window = new RowWindow(window, this.#cols);
+    this.#row = new Float64Array(this.#cols);
+    this.#probs = new Float64Array(horizon);
+    this.#lossDrift = drift.loss === undefined
+      ? undefined
+      : new PageHinkley({ ...drift.loss, direction: "up" });
+    this.#championBook = new ShadowBook(options.commission ?? 0);
+  }
+
+  /** Where the loop is. */
+  get phase(): LoopPhase {
+    return this.#phase;
+  }
+
+  /** The model the agent trades. */
+  get champion(): LoopModel {
+    return this.#champion;
+  }
+
+  /** The challenger in the shadow, or the replaced champion on probation. */
+  get shadowed(): LoopModel | undefined {
+    return this.#other?.model;
+  }
+
+  /** Rows in the window. */
+  get rows(): number {
+    return this.#window.rows;
+  }
+
+  /**
+   * One decision: its time, feature values (by name) and price. A decision whose features are not
+   * all known yet (warming up) is skipped.
+   */
+  observe(ts: number, values: Readonly<Record<string, number | null>>, price: number): LoopEvent[] {
+    const names = this.options.features;
+    for (let i = 0; i < this.#cols; i++) {
+      const v = values[names[i]];
+      if (typeof v !== "number" || !Number.isFinite(v)) return [];
+      this.#row[i] = v;
+    }
+    if (!(price > 0) || !Number.isFinite(price)) return [];
+    const events: LoopEvent[] = [];
+    this.#window.push(ts, this.#row, price);
+    const p = this.#champion.predictor.predict(this.#row);
+    this.#learnLoss(p, price);
+    const championPnl = this.#championBook.step(price, this.#target(p, this.#championBook));
+    if (this.#other !== undefined) {
+      const q = this.#other.model.predictor.predict(this.#row);
+      const otherPnl = this.#other.book.step(price, this.#target(q, this.#other.book));
+      if (this.#phase === "shadowing") this.#judge(ts, otherPnl - championPnl, events);
+      else this.#probation(ts, championPnl, otherPnl, events);
+    }
+    if (this.#phase === "watching") this.#watching(ts, events);
+    return events;
+  }
+
+  /**
+   * The retraining's result: a challenger to shadow, or `null` (training failed, or the candidate
+   * failed its gate), which returns the loop to watching. Only after a `retrain`.
+   */
+  offer(ts: number, challenger: LoopModel | null): LoopEvent[] {
+    if (this.#phase !== "training") {
+      throw new LoopError(`offer: the loop is ${this.#phase}, not training`);
+    }
+    if (challenger === null) {
+      this.#phase = "watching";
+      this.#pendingReference = undefined;
+      return [];
+    }
+    // Both start flat, so neither carries a position the other did not choose.
+    const commission = this.options.commission ?? 0;
+    this.#championBook = new ShadowBook(commission);
+    this.#other = { model: challenger, book: new ShadowBook(commission) };
+    this.#advantages = [];
+    this.#phase = "shadowing";
+    return [{ type: "shadow", ts, version: challenger.version }];
+  }
+
+  #target(p: number, book: ShadowBook): number {
+    const { long, short, mode } = this.options;
+    const floor = mode === "long_short" ? -1 : 0;
+    if (p >= long) return 1;
+    if (p <= short) return floor;
+    return book.exposure > 0 ? 1 : book.exposure < 0 ? floor : 0;
+  }
+
+  /** Scores the champion's prediction `horizon` decisions ago against what happened. */
+  #learnLoss(p: number, price: number): void {
+    const h = this.options.horizon;
+    const count = this.#window.count;
+    const slot = count % h; // this decision's place in the ring of predictions
+    if (count > h && this.#lossDrift !== undefined) {
+      const then = this.#window.priceBack(h);
+      const q = Math.min(1 - 1e-7, Math.max(1e-7, this.#probs[slot]));
+      this.#lossDrift.update(price > then ? -Math.log(q) : -Math.log(1 - q));
+    }
+    this.#probs[slot] = p;
+  }
+
+  #judge(ts: number, advantage: number, events: LoopEvent[]): void {
+    this.#advantages.push(advantage);
+    const verdict = this.#rule.verdict(this.#advantages);
+    if (verdict.decision === "continue") return;
+    const other = this.#other!;
+    const evidence: Evidence = {
+      decisions: verdict.n,
+      meanAdvantage: verdict.test.mean,
+      t: verdict.test.t,
+      pBetter: verdict.test.pBetter,
+      challengerPnl: other.book.total,
+      championPnl: this.#championBook.total,
+    };
+    const champion = this.#champion.version;
+    events.push({
+      type: verdict.decision,
+      ts,
+      version: other.model.version,
+      champion,
+      why: verdict.why,
+      evidence,
+    });
+    if (verdict.decision === "discard") {
+      this.#other = undefined;
+      this.#pendingReference = undefined;
+      this.#phase = "watching";
+      return;
+    }
+    // The new champion keeps its book; the old one goes on in the shadow.
+    this.#other = { model: this.#champion, book: this.#championBook };
+    this.#champion = other.model;
+    this.#championBook = other.book;
+    this.#reference = this.#pendingReference ?? this.#reference;
+    this.#pendingReference = undefined;
+    this.#watch = new RollbackWatch(this.options.rollback);
+    this.#phase = "probation";
+  }
+
+  #probation(ts: number, championPnl: number, previousPnl: number, events: LoopEvent[]): void {
+    const verdict = this.#watch!.observe(championPnl, previousPnl);
+    if (verdict.decision === "watch") return;
+    const previous = this.#other!;
+    const current = this.#champion;
+    if (verdict.decision === "rollback") {
+      events.push({
+        type: "rollback",
+        ts,
+        version: previous.model.version,
+        from: current.version,
+        why: verdict.why,
+        evidence: {
+          decisions: verdict.n,
+          championPnl: this.#championBook.total,
+          previousPnl: previous.book.total,
+        },
+      });
+      this.#champion = previous.model;
+      this.#championBook = previous.book;
+    } else events.push({ type: "confirm", ts, version: current.version });
+    this.#other = undefined;
+    this.#watch = undefined;
+    this.#phase = "watching";
+  }
+
+  #watching(ts: number, events: LoopEvent[]): void {
+    const { window, drift } = this.options;
+    if (this.#reference === undefined && this.#window.count >= window) {
+      this.#reference = PsiReference.fit(this.options.features, this.#window.last(window));
+    }
+    let drifted = false;
+    if (++this.#sinceCheck >= drift.every) {
+      this.#sinceCheck = 0;
+      drifted = this.#checkDrift(ts, events);
+    }
+    const labelled = this.#window.rows - this.options.horizon;
+    const minRows = this.options.minRows ?? Math.floor(window / 2);
+    if (labelled < minRows) return;
+    const reason = this.#trigger.check(ts, drifted);
+    if (reason === undefined) return;
+    const data = this.#window.labelled(this.options.horizon);
+    // The challenger, if promoted, is watched for drift against what it learned from.
+    this.#pendingReference = PsiReference.fit(this.options.features, this.#window.last(this.rows));
+    this.#phase = "training";
+    events.push({ type: "retrain", ts, reason, data });
+  }
+
+  #checkDrift(ts: number, events: LoopEvent[]): boolean {
+    let drifted = false;
+    const ref = this.#reference;
+    const recent = this.options.drift.recent;
+    if (ref !== undefined && this.#window.count >= recent) {
+      const major = ref.check(this.#window.last(recent)).filter((d) => d.level === "major");
+      if (major.length >= (this.options.drift.majorFeatures ?? 1)) {
+        drifted = true;
+        events.push({
+          type: "drift",
+          ts,
+          what: `features ${major.map((d) => d.feature).join(", ")} moved (PSI ≥ 0.25)`,
+          evidence: Object.fromEntries(major.map((d) => [`psi_${d.feature}`, d.psi])),
+        });
+      }
+    }
+    // The detector restarts itself after an alarm; each new alarm is one drift.
+    const loss = this.#lossDrift;
+    if (loss !== undefined && loss.alarms > this.#lossAlarms) {
+      this.#lossAlarms = loss.alarms;
+      drifted = true;
+      events.push({
+        type: "drift",
+        ts,
+        what: "the champion's log loss went up (Page-Hinkley)",
+        evidence: { alarms: loss.alarms },
+      });
+    }
+    return drifted;
+  }
+}
