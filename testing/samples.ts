@@ -167,6 +167,18 @@ export const SAMPLES: { [K in Kind]: MessageOf<K> } = {
     reason: "operator",
     issuedBy: "http",
   },
+  "learning": {
+    kind: "learning",
+    v: 1,
+    ts,
+    agentId: "model",
+    model: "direction-regime",
+    event: "promote",
+    version: 2,
+    champion: 1,
+    message: "v2 better over 200 decisions",
+    evidence: { decisions: 200, pBetter: 0.004 },
+  },
   "dead-letter": {
     kind: "dead-letter",
     v: 1,

@@ -24,6 +24,7 @@
  * | metric | `metrics.{source}` |
  * | alert | `alert.{severity}.{source}` |
  * | control | `control.{target}` |
+ * | learning | `learning.{event}.{agentId}` |
  * | dead-letter | `dlq.{kind}` |
  *
  * `stage` is `raw` for what a venue publishes and `clean` for what the market-data actor
@@ -340,6 +341,35 @@ const Control = z.object({
   path: ["limits"],
 });
 
+/**
+ * A step of an agent's learning loop (actors/roles/retrainer_actor.ts): drift found, a retraining
+ * started or finished (or failed), a challenger shadowed, promoted or discarded, a promotion
+ * rolled back or confirmed; with the figures it rested on.
+ */
+const Learning = z.object({
+  ...envelope("learning"),
+  agentId: Id,
+  /** The registry model the agent serves. */
+  model: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/),
+  event: z.enum([
+    "drift",
+    "retrain",
+    "trained",
+    "failed",
+    "shadow",
+    "promote",
+    "discard",
+    "rollback",
+    "confirm",
+  ]),
+  /** The version the event is about (the candidate, the challenger, the one restored). */
+  version: z.number().int().min(1).optional(),
+  /** The champion when it happened. */
+  champion: z.number().int().min(1),
+  message: z.string().min(1),
+  evidence: z.record(z.string(), z.union([z.number().finite(), z.string()])).default({}),
+});
+
 const DeadLetter = z.object({
   ...envelope("dead-letter"),
   /** The subject the bad message was published on. */
@@ -384,6 +414,7 @@ export const CATALOGUE = {
   "metric": spec(Metric, "metrics.{source}"),
   "alert": spec(Alert, "alert.{severity}.{source}"),
   "control": spec(Control, "control.{target}"),
+  "learning": spec(Learning, "learning.{event}.{agentId}"),
   "dead-letter": spec(DeadLetter, "dlq.{expectedKind}"),
 } as const;
 
@@ -408,6 +439,7 @@ export type Position = MessageOf<"position">;
 export type Metric = MessageOf<"metric">;
 export type Alert = MessageOf<"alert">;
 export type Control = MessageOf<"control">;
+export type Learning = MessageOf<"learning">;
 export type DeadLetter = MessageOf<"dead-letter">;
 
 /** All kinds, in catalogue order. */

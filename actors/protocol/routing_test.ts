@@ -10,7 +10,7 @@ import {
 } from "./routing.ts";
 import { subjectMatches } from "./subject.ts";
 
-Deno.test("the catalogue declares the fourteen message kinds plus dead letters", () => {
+Deno.test("the catalogue declares the fifteen message kinds plus dead letters", () => {
   assertEquals(KINDS, [
     "trade",
     "quote",
@@ -26,6 +26,7 @@ Deno.test("the catalogue declares the fourteen message kinds plus dead letters",
     "metric",
     "alert",
     "control",
+    "learning",
     "dead-letter",
   ]);
   for (const kind of KINDS) {

@@ -7,7 +7,15 @@ const compiled = KINDS.map((k) => [k, compileGuard(CATALOGUE[k].schema)] as cons
 
 Deno.test("schema guards: the hot kinds compile; kinds with refinements are left to zod", () => {
   const left = compiled.filter(([, g]) => g === undefined).map(([k]) => k);
-  assertEquals(left.sort(), ["bar", "control", "dead-letter", "intent", "order", "risk-decision"]);
+  assertEquals(left.sort(), [
+    "bar",
+    "control",
+    "dead-letter",
+    "intent",
+    "learning",
+    "order",
+    "risk-decision",
+  ]);
   for (const [kind, guard] of compiled) {
     if (guard !== undefined) assert(guard(SAMPLES[kind]), `${kind}: the sample passes its guard`);
   }
