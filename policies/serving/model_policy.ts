@@ -199,16 +199,46 @@ export async function loadRlAgent(
   return await loadAgentModel(registry, entry);
 }
 
-/** The policy of `config` over the loaded `served` model. */
-export function modelPolicy(config: ModelPolicyConfig, served: ServedModel): Policy {
-  const names = served.set.names;
+/**
+ * The model a `model` policy serves, which a learning loop may change while it runs (a promotion,
+ * a rollback): the policy reads it at every decision. A replacement must read the same features.
+ */
+export class ModelSlot {
+  #served: ServedModel;
+
+  /** A slot serving `served`. */
+  constructor(served: ServedModel) {
+    this.#served = served;
+  }
+
+  /** The model served now. */
+  get current(): ServedModel {
+    return this.#served;
+  }
+
+  /** Serves `next` from the next decision on; refused when it reads other features. */
+  set(next: ServedModel): void {
+    const now = this.#served;
+    if (next.set.hash !== now.set.hash || next.predictor.inputs !== now.predictor.inputs) {
+      throw new ModelServingError(
+        `${next.entry.meta.name} v${next.entry.meta.version} reads feature set ` +
+          `${next.set.id}@${next.set.hash}; the served model reads ${now.set.id}@${now.set.hash}`,
+      );
+    }
+    this.#served = next;
+  }
+}
+
+/** The policy of `config` over the loaded `served` model (or the model a slot serves). */
+export function modelPolicy(config: ModelPolicyConfig, model: ServedModel | ModelSlot): Policy {
+  const slot = model instanceof ModelSlot ? model : new ModelSlot(model);
+  const names = slot.current.set.names;
   const row = new Float64Array(names.length);
   const floor = config.mode === "long_short" ? -1 : 0;
-  const label = `${served.entry.meta.name} v${served.entry.meta.version}`;
   return {
     kind: "model",
     // The close too: the agent marks its position and sizes orders with it.
-    features: [...served.set.specs, feature("close")],
+    features: [...slot.current.set.specs, feature("close")],
     decide(ctx: PolicyContext): Decision {
       for (let i = 0; i < names.length; i++) {
         const v = ctx.features[names[i]];
@@ -217,8 +247,9 @@ export function modelPolicy(config: ModelPolicyConfig, served: ServedModel): Pol
         }
         row[i] = v;
       }
+      const served = slot.current;
       const p = served.predictor.predict(row);
-      const v = `${label} P(up) ${p.toFixed(4)}`;
+      const v = `${served.entry.meta.name} v${served.entry.meta.version} P(up) ${p.toFixed(4)}`;
       if (p >= config.long) {
         return { kind: "exposure", target: 1, reason: `${v} >= ${config.long}` };
       }

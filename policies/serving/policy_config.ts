@@ -31,6 +31,7 @@ import { defineStrategy, type Strategy, strategyPolicy } from "../strategy/mod.t
 import {
   modelPolicy,
   ModelPolicySchema,
+  type ModelSlot,
   servedKey,
   type ServedModel,
   strategyKey,
@@ -98,11 +99,13 @@ export function parsePolicyConfig(input: unknown): PolicyConfig {
 export function createPolicy(
   config: PolicyConfig,
   models: ReadonlyMap<string, ServedModel | RlAgentModel | Strategy> = new Map(),
+  /** A `model` policy's model in a slot its learning loop may change (model_policy.ts). */
+  slot?: ModelSlot,
 ): Policy {
   const c = parsePolicyConfig(config);
   switch (c.kind) {
     case "model": {
-      const served = models.get(servedKey(c));
+      const served = slot?.current ?? models.get(servedKey(c));
       if (served === undefined) {
         throw new PolicyConfigError(
           `model policy: model ${c.model} (${c.version}) from ${c.registry} is not loaded`,
@@ -115,7 +118,7 @@ export function createPolicy(
         defineStrategy({
           name: c.kind,
           params: ModelPolicySchema,
-          create: (x) => modelPolicy(x, served),
+          create: (x) => modelPolicy(x, slot ?? served),
         }),
         c,
       );
