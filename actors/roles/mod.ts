@@ -13,6 +13,7 @@ export { refusedAccounts } from "./broker_reconcile.ts";
 export * from "./features_actor.ts";
 export * from "./market_data_actor.ts";
 export * from "./md_clean.ts";
+export * from "./retrainer_actor.ts";
 export * from "./monitor_actor.ts";
 export * from "./monitor_state.ts";
 export * from "./monitor_series.ts";

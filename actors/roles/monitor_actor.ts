@@ -3,7 +3,8 @@
  * the clean market data; an equity curve sampled at every decision step (the feature vector that
  * follows each bar of the clock symbol — after the agents have heard it, so the monitor is never
  * on the path from market data to an order); the price
- * series; and the risk events (risk and venue rejects, halts, kills) and alerts seen. At each sample it
+ * series; and the risk events (risk and venue rejects, halts, kills), alerts and learning-loop
+ * steps seen. At each sample it
  * publishes every agent's `equity` metric and changed positions. {@linkcode monitorSummary} turns
  * its state into per-agent statistics. A `position` is published when it (or its realised P&L)
  * changed since the last one.
@@ -18,6 +19,7 @@ import {
   type Control,
   type FeatureVector,
   type Fill,
+  type Learning,
   type Message,
   type Metric,
   type OrderStateChange,
@@ -73,7 +75,7 @@ export const EQUITY_BUCKETS = 5_000;
 /** A risk or operations event, for the report's timeline. */
 export interface RiskEventRecord {
   readonly ts: number;
-  readonly type: "reject" | "halt" | "resume" | "kill" | "flatten" | "alert";
+  readonly type: "reject" | "halt" | "resume" | "kill" | "flatten" | "alert" | "learning";
   readonly agentId: string | null;
   readonly code: string;
   readonly message: string;
@@ -121,7 +123,8 @@ export type MonitorEvent =
   | { readonly type: "risk"; readonly msg: RiskDecision }
   | { readonly type: "order-state"; readonly msg: OrderStateChange }
   | { readonly type: "control"; readonly msg: Control }
-  | { readonly type: "alert"; readonly msg: Alert };
+  | { readonly type: "alert"; readonly msg: Alert }
+  | { readonly type: "learning"; readonly msg: Learning };
 
 /** The monitor machine; see the module documentation. */
 export const monitorMachine = setup({
@@ -192,16 +195,15 @@ export const monitorMachine = setup({
         message: c.reason ?? c.command,
       });
     },
+    learning: ({ context, event }) => {
+      assertEvent(event, "learning");
+      const { ts, agentId, model, event: step, message } = event.msg;
+      context.events.push({ ts, type: "learning", agentId, code: `${model}/${step}`, message });
+    },
     alert: ({ context, event }) => {
       assertEvent(event, "alert");
-      const a = event.msg;
-      context.events.push({
-        ts: a.ts,
-        type: "alert",
-        agentId: null,
-        code: `${a.source}/${a.code}`,
-        message: a.message,
-      });
+      const { ts, source, code, message } = event.msg;
+      context.events.push({ ts, type: "alert", agentId: null, code: `${source}/${code}`, message });
     },
   },
 }).createMachine({
@@ -235,6 +237,7 @@ export const monitorMachine = setup({
         "order-state": { actions: "orderState" },
         control: { actions: "control" },
         alert: { actions: "alert" },
+        learning: { actions: "learning" },
       },
     },
   },
@@ -387,5 +390,6 @@ export function monitorRoutes(clockSymbol: string): ActorRoute[] {
     route("order-state", {}, (msg) => ({ type: "order-state", msg })),
     route("control", {}, (msg) => ({ type: "control", msg })),
     route("alert", {}, (msg) => ({ type: "alert", msg })),
+    route("learning", {}, (msg) => ({ type: "learning", msg })),
   ];
 }

@@ -48,6 +48,10 @@ import {
   restoreMarketData,
   restoreMonitor,
   restoreRisk,
+  type RetrainerEvent,
+  type RetrainerInput,
+  retrainerMachine,
+  retrainerRoutes,
   type RiskLimits,
   riskMachine,
   riskRoutes,
@@ -69,12 +73,28 @@ export interface AgentPlan {
   readonly startCash: number;
 }
 
+/**
+ * An agent's learning loop (actors/roles/retrainer_actor.ts): what its retrainer needs besides
+ * the bus, the clock and the system's `defer`.
+ */
+export type LearnerPlan = Pick<
+  RetrainerInput,
+  "agentId" | "symbol" | "model" | "createLoop" | "train" | "serve" | "record"
+>;
+
 /** Everything a trading system is built from. */
 export interface TradingSystemConfig {
   readonly bus: Bus;
   /** The system's clock, ms (the simulator's, or the wall clock). */
   readonly now: () => number;
   readonly agents: readonly AgentPlan[];
+  /** The agents that learn while they trade: one retrainer each. */
+  readonly learners?: readonly LearnerPlan[];
+  /**
+   * Work off the decision path (a retraining, a registry write). Default: left to run. A
+   * simulation's driver holds its clock until the work is done, so its runs stay deterministic.
+   */
+  readonly defer?: (work: Promise<void>) => void;
   /**
    * Opens the agent's account at its venue. `onUpdate` takes the venue's updates into the
    * broker; adapters may call it at any time, during `submit` included.
@@ -224,6 +244,9 @@ export function startTradingSystem(config: TradingSystemConfig): TradingSystem {
     adapters.set(a.agentId, adapter);
     tickSizes.set(a.agentId, market.tickSize);
   }
+  for (const l of config.learners ?? []) {
+    if (!adapters.has(l.agentId)) throw new RangeError(`learners: no agent ${l.agentId}`);
+  }
   // Each message reaches the actors in the order they start.
   supervisor.start({
     id: "market-data",
@@ -297,6 +320,21 @@ export function startTradingSystem(config: TradingSystemConfig): TradingSystem {
     persist: persistMonitor,
     restore: restoreMonitor,
   });
+  for (const l of config.learners ?? []) {
+    const id = `retrainer:${l.agentId}`;
+    supervisor.start({
+      id,
+      logic: retrainerMachine,
+      input: {
+        ...l,
+        defer: config.defer ?? ((work: Promise<void>) => void work),
+        enter: (event: RetrainerEvent) => schedule(() => supervisor.send(id, event)),
+        publish: publishOf(id),
+        now,
+      },
+      routes: retrainerRoutes(l.symbol),
+    });
+  }
 
   let stopping: Promise<void> | undefined;
   return {
