@@ -309,13 +309,20 @@ export class ModelRegistry {
   }
 
   /**
-   * Writes `files` and their metadata as the next version of `input.name`, a candidate.
+   * Writes `files` and their metadata as the next version of `input.name` (or as
+   * `options.version`), a candidate.
    * Leftover `.tmp-*` entries of earlier interrupted writes to that name are removed first.
    */
   async register(
     input: ModelInput,
     files: Readonly<Record<string, Uint8Array>>,
+    /** `version`: write exactly this version (a copy from another registry); refused if taken. */
+    options: { readonly version?: number } = {},
   ): Promise<ModelEntry> {
+    const fixed = options.version;
+    if (fixed !== undefined && !(Number.isInteger(fixed) && fixed >= 1)) {
+      throw new RegistryError(`version: expected an integer ≥ 1, got ${fixed}`);
+    }
     checkName(input?.name);
     for (const file of Object.keys(files)) checkFileName(file);
     const parsed = InputSchema.safeParse(input);
@@ -337,7 +344,7 @@ export class ModelRegistry {
       try {
         await Deno.mkdir(tmp);
         for (const [file, data] of Object.entries(files)) await this.#write(join(tmp, file), data);
-        let version = Math.max(0, ...await this.#versions(name)) + 1;
+        let version = fixed ?? Math.max(0, ...await this.#versions(name)) + 1;
         // Another process may take our number between the check and the rename: then retry.
         for (let attempt = 1;; attempt++) {
           const meta: ModelMeta = { ...base, version };
@@ -355,7 +362,9 @@ export class ModelRegistry {
               if (!await pathExists(dir)) throw e;
             }
           }
-          if (attempt === 5) throw new RegistryError(`${dir}: already exists`);
+          if (attempt === 5 || fixed !== undefined) {
+            throw new RegistryError(`${dir}: already exists`);
+          }
           version = Math.max(version, ...await this.#versions(name)) + 1;
         }
       } catch (e) {

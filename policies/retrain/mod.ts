@@ -9,5 +9,6 @@ export * from "./paired.ts";
 export * from "./rollback.ts";
 export * from "./shadow.ts";
 export * from "./trigger.ts";
+export * from "./config.ts";
 export * from "./loop.ts";
 export * from "./window.ts";

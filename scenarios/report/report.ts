@@ -30,9 +30,33 @@ export type RiskCounts = Record<RiskEventRecord["type"], number>;
 
 /** Counts `events` by type. */
 export function riskCounts(events: readonly RiskEventRecord[]): RiskCounts {
-  const counts: RiskCounts = { reject: 0, halt: 0, resume: 0, kill: 0, flatten: 0, alert: 0 };
+  const counts: RiskCounts = {
+    reject: 0,
+    halt: 0,
+    resume: 0,
+    kill: 0,
+    flatten: 0,
+    alert: 0,
+    learning: 0,
+  };
   for (const e of events) counts[e.type]++;
   return counts;
+}
+
+/** Per learning agent, its learning steps counted: `learning model: 2 drift, 1 retrain, …`. */
+export function learningLines(events: readonly RiskEventRecord[]): string[] {
+  const by = new Map<string, Map<string, number>>();
+  for (const e of events) {
+    if (e.type !== "learning") continue;
+    const agent = e.agentId ?? "all";
+    const steps = by.get(agent) ?? new Map<string, number>();
+    const step = e.code.slice(e.code.lastIndexOf("/") + 1);
+    steps.set(step, (steps.get(step) ?? 0) + 1);
+    by.set(agent, steps);
+  }
+  return [...by].map(([agent, steps]) =>
+    `learning ${agent}: ${[...steps].map(([step, n]) => `${n} ${step}`).join(", ")}`
+  );
 }
 
 /** The alerts of `events` counted by code, most frequent first: `"2 market-data/gap, 1 …"`. */
@@ -203,6 +227,7 @@ export function formatSummary(r: RunResult): string {
     ...idleAgentLines(r),
     ...[riskDefaultsNote(r.scenario)].filter((line) => line !== null),
     ...(r.data === undefined ? [] : [dataLine(r.data)]),
+    ...learningLines(r.events),
     `risk: ${plural(n.reject, "reject")}, ${n.halt + n.kill} halts/kills, ${
       plural(n.flatten, "flatten")
     }; ${plural(n.alert, "alert")}${

@@ -176,6 +176,7 @@ const RISK_STYLE: Record<RiskEventRecord["type"], Pick<Marker, "shape" | "color"
   kill: { shape: "square", color: "#b71c1c", position: "aboveBar" },
   flatten: { shape: "arrowDown", color: DOWN, position: "aboveBar" },
   alert: { shape: "circle", color: "#9e9e9e", position: "inBar" },
+  learning: { shape: "arrowUp", color: "#7e57c2", position: "belowBar" },
 };
 
 /**
@@ -199,7 +200,12 @@ export function riskMarkers(
       continue;
     }
     const who = e.agentId ?? "all";
-    const text = e.type === "kill" ? "KILL SWITCH" : `${e.type} ${who}`;
+    // A learning step's code is `model/step`: the marker says the step (drift, promote, …).
+    const text = e.type === "kill"
+      ? "KILL SWITCH"
+      : e.type === "learning"
+      ? `${e.code.slice(e.code.lastIndexOf("/") + 1)} ${who}`
+      : `${e.type} ${who}`;
     markers.push({ time, ...RISK_STYLE[e.type], text });
   }
   for (const c of counted.values()) {

@@ -24,9 +24,16 @@ export const SIM_STREAM = "AGORA_SIM";
 export interface Driver {
   readonly bus: MemoryBus | NatsBus;
   step(fn: () => void): void;
-  /** Whether steps are waiting for `catchUp`. */
+  /** Whether steps or held work are waiting for `catchUp`. */
   readonly waiting: () => boolean;
+  /** Runs the queued steps and waits for the held work (and the steps it takes). */
   catchUp(): Promise<void>;
+  /**
+   * Holds the clock until `work` is done: work off the decision path (a retraining) whose result
+   * enters the run as a step at the time it was started, so the run stays deterministic. A failed
+   * work's error is thrown by the next `catchUp`.
+   */
+  hold(work: Promise<void>): void;
   /**
    * The venue time a queued step was taken at, while it and its messages are handled (the
    * venue may have moved on within the event, as a replay bar does): the run's clock then.
@@ -36,20 +43,55 @@ export interface Driver {
   finish(): Promise<number | undefined>;
 }
 
+/** Work a driver holds its clock for; see {@linkcode Driver.hold}. */
+function heldWork() {
+  const held = new Set<Promise<void>>();
+  let failed: unknown;
+  return {
+    hold(work: Promise<void>): void {
+      const p: Promise<void> = work.then(
+        () => void held.delete(p),
+        (error) => {
+          held.delete(p);
+          failed ??= error;
+        },
+      );
+      held.add(p);
+    },
+    get size() {
+      return held.size;
+    },
+    /** Waits for what is held now; then throws the first failure, if any. */
+    async settle(): Promise<void> {
+      await Promise.all([...held]);
+      if (failed !== undefined) {
+        const error = failed;
+        failed = undefined;
+        throw error;
+      }
+    },
+  };
+}
+
 /** The in-process driver: a manual-mode {@linkcode MemoryBus}, drained after every step. */
 export function memoryDriver(): Driver {
   const bus = new MemoryBus({ mode: "manual" });
+  const work = heldWork();
   return {
     bus,
     step(fn) {
       fn();
       bus.deliverPending();
     },
-    waiting: () => false,
-    catchUp() {
+    waiting: () => work.size > 0,
+    async catchUp() {
       bus.deliverPending();
-      return Promise.resolve();
+      while (work.size > 0) {
+        await work.settle();
+        bus.deliverPending();
+      }
     },
+    hold: (w) => work.hold(w),
     pinned: () => undefined,
     finish: () => Promise.resolve(undefined),
   };
@@ -71,6 +113,7 @@ export async function natsDriver(url: string, name: string, now: () => number): 
     durable: { stream: SIM_STREAM, namespace: "agora.sim.*.*", maxAgeMs: 7 * DAY_MS },
   });
   const queue: { fn: () => void; at: number }[] = [];
+  const work = heldWork();
   let running = false;
   let pinned: number | undefined;
   return {
@@ -80,24 +123,29 @@ export async function natsDriver(url: string, name: string, now: () => number): 
       if (running || bus.dispatching) fn();
       else queue.push({ fn, at: pinned ?? now() });
     },
-    waiting: () => queue.length > 0,
+    waiting: () => queue.length > 0 || work.size > 0,
     async catchUp() {
-      try {
-        for (let s = queue.shift(); s !== undefined; s = queue.shift()) {
-          pinned = s.at;
-          running = true;
-          try {
-            s.fn();
-          } finally {
-            running = false;
+      do {
+        try {
+          for (let s = queue.shift(); s !== undefined; s = queue.shift()) {
+            pinned = s.at;
+            running = true;
+            try {
+              s.fn();
+            } finally {
+              running = false;
+            }
+            await bus.settle();
           }
           await bus.settle();
+        } finally {
+          pinned = undefined;
         }
-        await bus.settle();
-      } finally {
-        pinned = undefined;
-      }
+        // Held work's results come back as queued steps: run them too.
+        if (work.size > 0) await work.settle();
+      } while (queue.length > 0 || work.size > 0);
     },
+    hold: (w) => work.hold(w),
     pinned: () => pinned,
     async finish() {
       await bus.flush();

@@ -22,6 +22,7 @@ import { featureSet } from "../../policies/features/mod.ts";
 import {
   createPolicy,
   loadPolicyModels,
+  type ModelSlot,
   type ServedModel,
   type ServingModelInfo,
   servingModels,
@@ -33,6 +34,7 @@ import { type Driver, memoryDriver, natsDriver } from "./drivers.ts";
 import { attachFeed } from "./feed.ts";
 import { type Market, recordedMarket, replayMarket, simMarket } from "./markets.ts";
 import { driveClock, type Progress } from "./sim_clock.ts";
+import { prepareLearning } from "./learning.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -79,6 +81,11 @@ export interface RunOptions {
   readonly maxSliceMs?: number;
   /** Awaited after each slice with the simulated ms done (sim_clock.ts). */
   readonly between?: (simMs: number) => Promise<void>;
+  /**
+   * Where the run's learning agents keep their candidates (scenarios/run/learning.ts); default a
+   * fresh folder under `out/`.
+   */
+  readonly learningRegistry?: string;
 }
 
 /** A run in progress, as {@linkcode RunOptions.onStart} gets it. */
@@ -132,6 +139,8 @@ export interface RunResult {
   readonly wallMs: number;
   /** Market-data → intent latencies, µs (empty unless `measureLatency`). */
   readonly tickToIntentUs: readonly number[];
+  /** The registry folder the run's learning agents wrote to, when any agent learns. */
+  readonly learningRegistry?: string;
 }
 
 /** Runs `scenario`; see the module documentation. */
@@ -197,12 +206,17 @@ async function runOn(
 
   const symbols = market.symbols;
   const firstSymbol = symbols[0].name;
+  const learning = await prepareLearning(scenario, seed, models, now, {
+    firstSymbol,
+    resolvePath: dataPath,
+    ...(options.learningRegistry === undefined ? {} : { registry: options.learningRegistry }),
+  });
   const agents = scenario.agents.map((a, i) => ({
     agentId: a.id,
     symbol: a.symbol ?? firstSymbol,
     startCash: a.cash ?? scenario.cash,
     sizing: a.sizing,
-    policy: policyOf(a.policy, i, models),
+    policy: policyOf(a.policy, i, models, learning.slots.get(a.id)),
   }));
   const system = startTradingSystem({
     bus,
@@ -210,6 +224,8 @@ async function runOn(
     publish,
     schedule: step,
     agents,
+    learners: learning.plans,
+    defer: (work) => driver.hold(work),
     venue: (a, onUpdate) =>
       new TickVenueAdapter(market.venue, {
         venue: market.kind,
@@ -312,6 +328,7 @@ async function runOn(
     ...(market.data === undefined ? {} : { data: market.data }),
     wallMs: performance.now() - wallStart,
     tickToIntentUs: latencies,
+    ...(learning.registry === undefined ? {} : { learningRegistry: learning.registry }),
   };
 }
 
@@ -320,9 +337,10 @@ function policyOf(
   config: Scenario["agents"][number]["policy"],
   i: number,
   models: ReadonlyMap<string, ServedModel | RlAgentModel | Strategy>,
+  slot?: ModelSlot,
 ) {
   try {
-    return createPolicy(config, models);
+    return createPolicy(config, models, slot);
   } catch (error) {
     if (!(error instanceof StrategyError)) throw error;
     throw new StrategyError(`agents[${i}].policy: ${error.message}`, { cause: error });

@@ -113,10 +113,10 @@ Deno.test("the same scenario and seed give byte-identical recordings; another se
   assertEquals(compareRecordings(a, b), null);
   const c = await record(s, s.seed + 1);
   assert(compareRecordings(a, c) !== null, "a different seed changes the run");
-  // Every catalogue kind a run produces shows up (trades, controls, alerts and dead letters
-  // need events this calm run does not have).
+  // Every catalogue kind a run produces shows up (trades, controls, alerts, dead letters and
+  // learning steps need events or agents this calm run does not have).
   const kinds = new Set(a.map((l) => (JSON.parse(l) as Message).kind));
-  const quiet = ["trade", "control", "alert", "dead-letter"];
+  const quiet = ["trade", "control", "alert", "dead-letter", "learning"];
   for (const k of KINDS.filter((k) => !quiet.includes(k))) {
     assert(kinds.has(k), `kind ${k} recorded`);
   }

@@ -17,7 +17,7 @@
  * | `margin` | margin accounts (replay venue): `{leverage, maintenance}` — gross exposure up to `leverage` × equity, longs and shorts collateralised alike; below `maintenance` × gross notional a margin call flattens the agent | cash accounts; on a replay venue with `allowShort`, `{leverage: 1, maintenance: 0.25}` |
  * | `closeAtEnd` | close open positions at the last price at the end, counted as trades | true |
  * | `risk` | per-agent limits (see risk_rules.ts), `haltScope` (`agent` or `all`), `killDrawdownPct` (all agents together; null = off), `flattenOnHalt` (a halt or kill also closes the positions) | risk_rules defaults, agent, null, false |
- * | `agents[]` | `{id, symbol?, policy, sizing?, cash?}`; `sizing` is `{kind: "units", units}` or `{kind: "equity_fraction", fraction, rebalance?}` (sized at the fill price; `fraction` up to the margin leverage, else 1) | symbol: the first; sizing: 10 units |
+ * | `agents[]` | `{id, symbol?, policy, sizing?, cash?, learning?}` (`learning`: a `model` policy's learning loop, policies/retrain/config.ts); `sizing` is `{kind: "units", units}` or `{kind: "equity_fraction", fraction, rebalance?}` (sized at the fill price; `fraction` up to the margin leverage, else 1) | symbol: the first; sizing: 10 units |
  * | `rl` | how `deno task train rl` trains an agent on this (simulated) market: decision interval, observation, position limit, reward (see policies/rl/rl_env.ts) | none |
  * | `operator[]` | scripted operator commands: `{atMs, target, command, reason?}` — at `atMs` into the run, `control.{target}` with `command` `halt`, `resume`, `flatten` or `kill` (`target`: an agent id or `all`), issued by `operator` | none |
  *
@@ -32,6 +32,7 @@ import { parseTime } from "../../env/replay/mod.ts";
 import { SimConfigSchema } from "../../env/sim/mod.ts";
 import { PolicyConfigSchema, withModuleKind } from "../../policies/serving/mod.ts";
 import { RlEnvSchema } from "../../policies/rl/mod.ts";
+import { LearningSchema } from "../../policies/retrain/mod.ts";
 import {
   DEFAULT_LIMITS,
   type GlobalLimits,
@@ -89,6 +90,16 @@ export const AgentSchema = z.strictObject({
   policy: PolicyConfigSchema,
   sizing: Sizing.default({ kind: "units", units: 10 }),
   cash: Positive.optional(),
+  /** A `model` policy's learning loop (policies/retrain/config.ts). */
+  learning: LearningSchema.optional(),
+}).superRefine((a, ctx) => {
+  if (a.learning !== undefined && a.policy.kind !== "model") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["learning"],
+      message: `only a model policy learns (this agent's policy is ${a.policy.kind})`,
+    });
+  }
 });
 
 /** A scenario's (or a live session's) risk limits. */

@@ -1,0 +1,110 @@
+/**
+ * An agent's `learning` block (in a scenario or a live config): how its learning loop watches,
+ * retrains, shadows and rolls back, validated with every default filled in, and the loop options
+ * it gives for a served model's features and band.
+ *
+ * | field | meaning | default |
+ * |---|---|---|
+ * | `horizon` | decisions ahead the label looks | 1 |
+ * | `window` | decisions kept: the training rows and the drift reference | 2,000 |
+ * | `minRows` | labelled rows before a retraining | half the window |
+ * | `everyMs` | retrain on a schedule, this long after the last | none: drift only |
+ * | `cooldownMs` | after a retraining, drift is ignored this long | 3,600,000 (1 h) |
+ * | `drift` | `recent` rows measured (300), checked `every` decisions (50); `majorFeatures` at PSI ≥ 0.25 make drift (1); `loss`: Page-Hinkley on the champion's log loss `{delta, lambda, minSamples?}` | loss: off |
+ * | `shadow` | `minDecisions` between looks (300), `maxDecisions` (1,200), `alpha` (0.05), `block` (10) | |
+ * | `rollback` | `window` (200), `margin` (0.01 of equity over the window), `watchDecisions` (600), `alpha` (0.05) | |
+ * | `training` | `epochs` (30), `patience` (5), `folds` (3), `trials` (1), `embargo` (5) | |
+ * | `gate` | a candidate must beat the base rate's log loss in its walk-forward to be shadowed | true |
+ * @module
+ */
+import { z } from "zod";
+import type { LearningLoopOptions } from "./loop.ts";
+
+const Int = (min: number) => z.number().int().min(min);
+const Ms = z.number().int().positive();
+
+/** The `learning` block; see the module documentation. */
+export const LearningSchema = z.strictObject({
+  horizon: Int(1).default(1),
+  window: Int(50).default(2_000),
+  minRows: Int(2).optional(),
+  everyMs: Ms.optional(),
+  cooldownMs: z.number().int().min(0).default(3_600_000),
+  drift: z.strictObject({
+    recent: Int(10).default(300),
+    every: Int(1).default(50),
+    majorFeatures: Int(1).default(1),
+    loss: z.strictObject({
+      delta: z.number().min(0),
+      lambda: z.number().positive(),
+      minSamples: Int(1).optional(),
+    }).optional(),
+  }).default({ recent: 300, every: 50, majorFeatures: 1 }),
+  shadow: z.strictObject({
+    minDecisions: Int(20).default(300),
+    maxDecisions: Int(20).default(1_200),
+    alpha: z.number().gt(0).lt(0.5).default(0.05),
+    block: Int(1).default(10),
+  }).default({ minDecisions: 300, maxDecisions: 1_200, alpha: 0.05, block: 10 }),
+  rollback: z.strictObject({
+    window: Int(2).default(200),
+    margin: z.number().positive().default(0.01),
+    watchDecisions: Int(2).default(600),
+    alpha: z.number().gt(0).lt(0.5).default(0.05),
+  }).default({ window: 200, margin: 0.01, watchDecisions: 600, alpha: 0.05 }),
+  training: z.strictObject({
+    epochs: Int(1).default(30),
+    patience: Int(1).default(5),
+    folds: Int(2).default(3),
+    trials: Int(1).default(1),
+    embargo: Int(0).default(5),
+  }).default({ epochs: 30, patience: 5, folds: 3, trials: 1, embargo: 5 }),
+  gate: z.boolean().default(true),
+}).superRefine((l, ctx) => {
+  const issue = (path: (string | number)[], message: string) =>
+    ctx.addIssue({ code: "custom", path, message });
+  if (l.drift.recent > l.window) issue(["drift", "recent"], `expected ≤ window (${l.window})`);
+  if (l.minRows !== undefined && l.minRows > l.window - l.horizon) {
+    issue(["minRows"], `expected ≤ window − horizon (${l.window - l.horizon})`);
+  }
+  if (l.shadow.maxDecisions < l.shadow.minDecisions) {
+    issue(["shadow", "maxDecisions"], `expected ≥ minDecisions (${l.shadow.minDecisions})`);
+  }
+  if (l.shadow.minDecisions < 2 * l.shadow.block) {
+    issue(["shadow", "minDecisions"], `expected ≥ 2 blocks (${2 * l.shadow.block})`);
+  }
+  if (l.rollback.watchDecisions < l.rollback.window) {
+    issue(["rollback", "watchDecisions"], `expected ≥ window (${l.rollback.window})`);
+  }
+});
+
+/** A validated `learning` block. */
+export type LearningConfig = z.output<typeof LearningSchema>;
+
+/** The loop options of `learning` for a model reading `features`, traded with `band`. */
+export function loopOptions(
+  learning: LearningConfig,
+  features: readonly string[],
+  band: {
+    readonly long: number;
+    readonly short: number;
+    readonly mode: LearningLoopOptions["mode"];
+  },
+  commission: number,
+): LearningLoopOptions {
+  return {
+    features,
+    ...band,
+    horizon: learning.horizon,
+    window: learning.window,
+    ...(learning.minRows === undefined ? {} : { minRows: learning.minRows }),
+    trigger: {
+      cooldownMs: learning.cooldownMs,
+      ...(learning.everyMs === undefined ? {} : { everyMs: learning.everyMs }),
+    },
+    drift: learning.drift,
+    shadow: learning.shadow,
+    rollback: learning.rollback,
+    commission,
+  };
+}

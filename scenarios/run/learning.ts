@@ -1,0 +1,190 @@
+/**
+ * The learning agents of a simulated run: for each agent with a `learning` block, a
+ * {@linkcode ModelSlot} its `model` policy serves from, and the {@linkcode LearnerPlan} its
+ * retrainer runs — training with TensorFlow.js (loaded only when a run learns) on the loop's
+ * window, candidates written to the run's own registry.
+ *
+ * The run's registry is a fresh folder (under `out/`, unless a folder is given) that starts with a
+ * copy of each served champion at its own version number; the candidates, promotions and rollbacks
+ * of the run go there, with their audit, and the registry the scenario names is never written. So
+ * two runs of one seed number their candidates alike and stay byte-identical, and a run's learning
+ * can be read afterwards with `deno task models --registry <folder>`.
+ * @module
+ */
+import type { LearnerPlan } from "../../actors/system/mod.ts";
+import type { RetrainOutcome, RetrainRequest, StageMove } from "../../actors/roles/mod.ts";
+import { Rng } from "../../env/kernel/mod.ts";
+import { type ModelEntry, ModelRegistry } from "../../policies/registry/mod.ts";
+import { LearningLoop, loopOptions } from "../../policies/retrain/mod.ts";
+import {
+  type ModelPolicyConfig,
+  ModelSlot,
+  servedKey,
+  type ServedModel,
+} from "../../policies/serving/mod.ts";
+import type { Scenario } from "../spec/mod.ts";
+
+/** The learning side of a run: each learning agent's slot and its retrainer's plan. */
+export interface RunLearning {
+  readonly slots: ReadonlyMap<string, ModelSlot>;
+  readonly plans: readonly LearnerPlan[];
+  /** The run's registry folder, when any agent learns. */
+  readonly registry?: string;
+}
+
+/**
+ * Prepares the learning agents of `scenario` (none: nothing to do, nothing written). `models` are
+ * the loaded policy models; `now` is the run's clock (the registry's times come from it).
+ */
+export async function prepareLearning(
+  scenario: Scenario,
+  seed: number,
+  models: ReadonlyMap<string, unknown>,
+  now: () => number,
+  options: {
+    /** The symbol of an agent that names none. */
+    readonly firstSymbol: string;
+    /** Where a registry path given in the scenario is (the run's `dataPath`). */
+    readonly resolvePath: (path: string) => string;
+    /** The run's registry folder; default a fresh one under `out/`. */
+    readonly registry?: string;
+  },
+): Promise<RunLearning> {
+  const learners = scenario.agents.filter((a) => a.learning !== undefined);
+  if (learners.length === 0) return { slots: new Map(), plans: [] };
+  await Deno.mkdir("out", { recursive: true });
+  const dir = options.registry ??
+    await Deno.makeTempDir({ dir: "out", prefix: `learning-${scenario.name}-${seed}-` });
+  const registry = new ModelRegistry(dir, { now: () => new Date(now()) });
+  const slots = new Map<string, ModelSlot>();
+  const plans: LearnerPlan[] = [];
+  for (const a of learners) {
+    const policy = a.policy as ModelPolicyConfig;
+    const served = models.get(servedKey(policy)) as ServedModel;
+    await adopt(registry, served.entry, new ModelRegistry(options.resolvePath(policy.registry)));
+    const slot = new ModelSlot(served);
+    slots.set(a.id, slot);
+    const known = new Map<number, ServedModel>([[served.entry.meta.version, served]]);
+    const learning = a.learning!;
+    const by = `retrainer:${a.id}`;
+    plans.push({
+      agentId: a.id,
+      symbol: a.symbol ?? options.firstSymbol,
+      model: policy.model,
+      createLoop: (at) =>
+        new LearningLoop(
+          loopOptions(learning, served.set.names, policy, scenario.commission),
+          { version: slot.current.entry.meta.version, predictor: slot.current.predictor },
+          at,
+        ),
+      train: (request) => train(request, { registry, served, learning, seed, by, known }),
+      serve: (version) => slot.set(known.get(version)!),
+      record: (move) => record(registry, move, by),
+    });
+  }
+  return { slots, plans, registry: dir };
+}
+
+/** Copies the served `entry` into the run's registry at its own version, as the champion. */
+async function adopt(run: ModelRegistry, entry: ModelEntry, from: ModelRegistry): Promise<void> {
+  const { version, files: listed, createdAt: _c, ...meta } = entry.meta;
+  const files: Record<string, Uint8Array> = {};
+  for (const file of Object.keys(listed)) files[file] = await from.read(entry, file);
+  await run.register({ ...meta, createdAt: entry.meta.createdAt }, files, { version });
+  await run.promote(meta.name, version, "production", {
+    by: "run",
+    reason: "the champion the run starts with",
+  });
+}
+
+interface TrainContext {
+  readonly registry: ModelRegistry;
+  readonly served: ServedModel;
+  readonly learning: NonNullable<Scenario["agents"][number]["learning"]>;
+  readonly seed: number;
+  readonly by: string;
+  readonly known: Map<number, ServedModel>;
+}
+
+/** Trains, registers and gates one candidate; see the module documentation. */
+async function train(request: RetrainRequest, c: TrainContext): Promise<RetrainOutcome> {
+  const { labelFor, predictorFor, saveModel, selectBackend, trainWithSearch } = await import(
+    "../../policies/training/mod.ts"
+  );
+  await selectBackend();
+  const { data } = request;
+  const set = c.served.set;
+  const t = c.learning.training;
+  const seed = new Rng(c.seed).split(`retrain/${request.agentId}/${request.seq}`).nextU32();
+  const outcome = await trainWithSearch({
+    x: Float32Array.from(data.x),
+    y: Float32Array.from(data.y),
+    rows: data.rows,
+    cols: set.names.length,
+    ts: data.ts,
+    names: set.names,
+    label: labelFor("direction", c.learning.horizon),
+  }, {
+    kind: "direction",
+    horizon: c.learning.horizon,
+    folds: t.folds,
+    embargo: t.embargo,
+    trials: t.trials,
+    epochs: t.epochs,
+    patience: t.patience,
+    validFraction: 0.2,
+    seed,
+  });
+  const files = await saveModel(outcome.model);
+  const predictor = predictorFor(outcome.model);
+  outcome.model.model.dispose();
+  const hp = outcome.best.hyperparameters;
+  const meta = c.served.entry.meta;
+  const entry = await c.registry.register({
+    name: meta.name,
+    kind: "direction",
+    featureSet: meta.featureSet,
+    dataRange: {
+      source: `retrain:${request.agentId}:${request.seq}`,
+      start: data.ts[0],
+      end: data.ts[data.rows - 1],
+      rows: data.rows,
+    },
+    hyperparameters: { ...hp, hidden: hp.hidden.join("-"), horizon: c.learning.horizon },
+    metrics: JSON.parse(JSON.stringify({ summary: outcome.summary, folds: outcome.best.folds })),
+    seed,
+    codeRevision: "run",
+  }, files);
+  const version = entry.meta.version;
+  const s = outcome.summary;
+  const evidence = {
+    rows: data.rows,
+    logLoss: s.logLoss,
+    baseLogLoss: s.baseLogLoss,
+    accuracy: s.accuracy,
+    auc: s.auc,
+  };
+  if (c.learning.gate && !(s.logLoss < s.baseLogLoss)) {
+    const why = `v${version}: walk-forward log loss ${s.logLoss.toFixed(5)} is not below the ` +
+      `base rate's ${s.baseLogLoss.toFixed(5)}`;
+    await c.registry.promote(meta.name, version, "archived", { by: c.by, reason: why, evidence });
+    return { ok: false, why, version, evidence };
+  }
+  await c.registry.challenge(meta.name, version, {
+    by: c.by,
+    reason: `retrained (${request.reason})`,
+    evidence,
+  });
+  c.known.set(version, { entry, set, predictor });
+  return { ok: true, model: { version, predictor }, evidence };
+}
+
+/** A stage change in the run's registry, audited. */
+async function record(registry: ModelRegistry, move: StageMove, by: string): Promise<void> {
+  const audit = { by, reason: move.reason, evidence: move.evidence };
+  if (move.op === "rollback") await registry.rollback(move.model, audit);
+  else {
+    const stage = move.op === "promote" ? "production" : "archived";
+    await registry.promote(move.model, move.version, stage, audit);
+  }
+}
