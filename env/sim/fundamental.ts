@@ -33,7 +33,9 @@ export class Fundamental {
   value: number;
   /** Current volatility multiplier (1 on average in log terms). */
   volMultiplier = 1;
-  readonly params: FundamentalParams;
+  /** Scales the volatility from a regime change on (1 before). */
+  volScale = 1;
+  #params: FundamentalParams;
   #logStart: number;
   #log: number;
   #logVol = 0;
@@ -45,7 +47,7 @@ export class Fundamental {
 
   constructor(start: number, params: FundamentalParams, rng: Rng) {
     this.value = start;
-    this.params = params;
+    this.#params = params;
     this.#logStart = Math.log(start);
     this.#log = this.#logStart;
     this.#rng = rng;
@@ -54,9 +56,20 @@ export class Fundamental {
     this.#jumpP = Math.min(1, (params.jumpsPerDay * params.stepMs) / DAY);
   }
 
+  /** Its parameters. */
+  get params(): FundamentalParams {
+    return this.#params;
+  }
+
+  /** Replaces the given parameters from now on (a regime change); the step length stays. */
+  retune(change: Partial<Omit<FundamentalParams, "stepMs">>): void {
+    this.#params = { ...this.#params, ...change };
+    this.#jumpP = Math.min(1, (this.#params.jumpsPerDay * this.#params.stepMs) / DAY);
+  }
+
   /** Advances one step of `params.stepMs`. */
   step(): void {
-    const p = this.params;
+    const p = this.#params;
     const rng = this.#rng;
     const dt = this.#dt;
     this.#logVol += -p.volMeanReversionPerHour * this.#logVol * dt +
@@ -64,7 +77,7 @@ export class Fundamental {
     this.volMultiplier = Math.exp(this.#logVol);
     let x = this.#log;
     x += -p.meanReversionPerHour * (x - this.#logStart) * dt +
-      p.volPerSqrtHour * this.volMultiplier * this.#sqrtDt * rng.normal();
+      p.volPerSqrtHour * this.volScale * this.volMultiplier * this.#sqrtDt * rng.normal();
     if (this.#jumpP > 0 && rng.float() < this.#jumpP) x += p.jumpSd * rng.normal();
     this.#log = x;
     this.value = Math.exp(x);

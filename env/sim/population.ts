@@ -33,6 +33,8 @@ export interface SymbolState {
   readonly fundamental: Fundamental;
   /** 1 normally; below 1 during a liquidity drought. */
   liquidity: number;
+  /** The share of their wakes value traders act on: 1, until a regime change lowers it. */
+  valueShare: number;
 }
 
 type Pop = SimConfig["population"];
@@ -213,6 +215,9 @@ export class ValueTrader implements SimAgent {
 
   wake(): number {
     const venue = this.#venue, p = this.#p, rng = this.#rng, s = this.#st.symbol;
+    // After a regime change value traders may sit out some wakes (no draw while they all act).
+    const share = this.#st.valueShare;
+    if (share < 1 && rng.float() >= share) return rng.exponential(1 / p.meanIntervalMs);
     const valuation = this.#st.fundamental.value * Math.exp(rng.normal(0, p.valuationSd));
     const mid = venue.mid(s);
     if (mid > 0) {

@@ -164,6 +164,36 @@ const Shock = z.discriminatedUnion("kind", [
     jump: z.number().finite(),
   }).strict(),
   z.object({
+    /**
+     * A change of regime at `atMs`: value traders act on `valueShare` of their wakes (0: they
+     * stop), `momentum.count` more momentum traders join (their settings over the population's),
+     * the fundamental's volatility is scaled by `volScale`, and its `fundamental` settings (mean
+     * reversion, jumps) replaced where given.
+     */
+    kind: z.literal("regime"),
+    symbol: z.number().int().min(0).default(0),
+    atMs: nonneg(0),
+    valueShare: frac(1),
+    momentum: z.object({
+      count: count(0),
+      meanIntervalMs: z.number().positive().finite().optional(),
+      lookbackMs: z.number().positive().finite().optional(),
+      threshold: z.number().positive().optional(),
+      size: z.number().int().min(1).optional(),
+      maxSize: z.number().int().min(1).optional(),
+      maxPosition: z.number().int().min(1).optional(),
+    }).strict().prefault({}),
+    volScale: nonneg(1),
+    fundamental: z.object({
+      meanReversionPerHour: z.number().min(0).finite().optional(),
+      volPerSqrtHour: z.number().min(0).finite().optional(),
+      volOfVol: z.number().min(0).finite().optional(),
+      volMeanReversionPerHour: z.number().min(0).finite().optional(),
+      jumpsPerDay: z.number().min(0).finite().optional(),
+      jumpSd: z.number().min(0).finite().optional(),
+    }).strict().prefault({}),
+  }).strict(),
+  z.object({
     /** Liquidity drought: makers quote `factor`× the size at 1/`factor` the width; noise
      * traders post `factor`× as many limit orders, for `durationMs`. */
     kind: z.literal("liquidityDrought"),

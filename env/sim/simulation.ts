@@ -66,7 +66,7 @@ export class Simulation {
     this.states = config.symbols.map((s, i) => {
       const f = new Fundamental(s.startPrice, s.fundamental, this.#rng.split(`fundamental/${i}`));
       this.kernel.push(start + s.fundamental.stepMs, EventType.Fundamental, i);
-      return { symbol: i, fundamental: f, liquidity: 1 };
+      return { symbol: i, fundamental: f, liquidity: 1, valueShare: 1 };
     });
     this.#populate();
     this.#scheduleShocks();
@@ -192,6 +192,23 @@ export class Simulation {
         );
         this.metaorders.push(m);
         this.addAgent(m, start + shock.atMs);
+      } else if (shock.kind === "regime") {
+        // Its momentum traders get their accounts now and first wake after the change.
+        const p = { ...this.config.population.momentum, ...shock.momentum };
+        const positions = new Array(this.config.symbols.length).fill(0);
+        positions[shock.symbol] = a.position;
+        for (let k = 0; k < shock.momentum.count; k++) {
+          const rng = this.#rng.split(`regime/${i}/momentum/${k}`);
+          const account = this.venue.openAccount({
+            cash: a.cash,
+            positions,
+            creditLimit: a.creditLimit,
+            shortLimit: a.shortLimit,
+          });
+          const agent = new MomentumTrader(this.venue, this.states[shock.symbol], account, rng, p);
+          this.addAgent(agent, start + shock.atMs + rng.float() * p.meanIntervalMs);
+        }
+        this.kernel.push(start + shock.atMs, EventType.Shock, 2 * i);
       } else {
         // Index 2i starts the shock, 2i + 1 ends it (droughts only).
         this.kernel.push(start + shock.atMs, EventType.Shock, 2 * i);
@@ -207,5 +224,10 @@ export class Simulation {
     const st = this.states[shock.symbol];
     if (shock.kind === "newsJump") st.fundamental.jump(shock.jump);
     else if (shock.kind === "liquidityDrought") st.liquidity = index & 1 ? 1 : shock.factor;
+    else if (shock.kind === "regime") {
+      st.valueShare = shock.valueShare;
+      st.fundamental.volScale = shock.volScale;
+      st.fundamental.retune(shock.fundamental);
+    }
   }
 }
