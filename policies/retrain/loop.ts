@@ -8,7 +8,8 @@
  * Phases:
  * - `watching`: the champion alone. Drift is checked every `drift.every` decisions: PSI of the
  *   last `drift.recent` rows against the rows the champion was trained on (at the start, the first
- *   full window), and Page-Hinkley on the champion's log loss once each label is known. The
+ *   full window; after a retraining, the rows it learned from), and Page-Hinkley on the
+ *   champion's log loss once each label is known. The
  *   trigger (schedule, or drift after a cool-down) starts a retraining: `retrain` carries the
  *   labelled rows of the window.
  * - `training`: waiting for {@linkcode LearningLoop.offer} (a model, or `null` if training failed
@@ -230,8 +231,8 @@ export class LearningLoop {
       throw new LoopError(`offer: the loop is ${this.#phase}, not training`);
     }
     if (challenger === null) {
+      this.#acknowledge();
       this.#phase = "watching";
-      this.#pendingReference = undefined;
       return [];
     }
     // Both start flat, so neither carries a position the other did not choose.
@@ -288,7 +289,7 @@ export class LearningLoop {
     });
     if (verdict.decision === "discard") {
       this.#other = undefined;
-      this.#pendingReference = undefined;
+      this.#acknowledge();
       this.#phase = "watching";
       return;
     }
@@ -300,6 +301,16 @@ export class LearningLoop {
     this.#pendingReference = undefined;
     this.#watch = new RollbackWatch(this.options.rollback);
     this.#phase = "probation";
+  }
+
+  /**
+   * A retraining that gave no better model still saw the market as it is now: drift is measured
+   * against that from here, so one change is one drift, not an alarm at every check (the
+   * schedule, when set, goes on retraining).
+   */
+  #acknowledge(): void {
+    this.#reference = this.#pendingReference ?? this.#reference;
+    this.#pendingReference = undefined;
   }
 
   #probation(ts: number, championPnl: number, previousPnl: number, events: LoopEvent[]): void {

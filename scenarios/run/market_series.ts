@@ -36,7 +36,9 @@ export interface SeriesOptions {
 
 /**
  * Runs `scenario` on the in-process bus and collects the clean bars and quotes of one symbol.
- * Throws when the run printed no bar for it.
+ * Throws when the run printed no bar for it. Agents served by a registry model or RL agent are
+ * left out (the series is what trains them: they may not exist yet); a scenario of none but those
+ * is run with a one-lot buy-and-hold observer.
  */
 export async function simulatedSeries(
   scenario: Scenario,
@@ -46,7 +48,13 @@ export async function simulatedSeries(
   const quotes: { symbol: string; quote: QuoteInput }[] = [];
   let symbol = options.symbol;
   let barMs = 0;
-  await runScenario(scenario, {
+  const others = scenario.agents.filter((a) => a.policy.kind !== "model" && a.policy.kind !== "rl");
+  const agents: Scenario["agents"] = others.length > 0 ? others : [{
+    id: "observer",
+    policy: { kind: "buy_and_hold" },
+    sizing: { kind: "units", units: 1 },
+  }];
+  await runScenario({ ...scenario, agents }, {
     seed: options.seed,
     record(line) {
       // Only the clean market data; the cheap test first, most lines are something else.

@@ -342,6 +342,7 @@ export const SHIPPED_SCENARIOS: readonly string[] = [
   "goog_daily",
   "meanrev",
   "model_calm",
+  "regime",
 ];
 
 /** The scenario `deno task sim` runs when none is given. */
