@@ -83,7 +83,7 @@ Deno.test("every command answers --help with its options, and a bad argument wit
     'train model: --folds: expected an integer in [1, 50], got "0x2" (train model --help lists the options)',
     'train rl: --envs: expected an integer in [1, 4096], got "" (train rl --help lists the options)',
     'train: expected "model" or "rl", got "forest" (train --help)',
-    'models frob: expected list, show, promote or rollback, got "frob" (models --help lists the arguments)',
+    'models frob: expected list, show, promote, challenge or rollback, got "frob" (models --help lists the arguments)',
     'models promote: VERSION: expected a version number, got "one" (models --help lists the arguments)',
   ]);
 });

@@ -92,14 +92,9 @@ export const AgentSchema = z.strictObject({
   cash: Positive.optional(),
   /** A `model` policy's learning loop (policies/retrain/config.ts). */
   learning: LearningSchema.optional(),
-}).superRefine((a, ctx) => {
-  if (a.learning !== undefined && a.policy.kind !== "model") {
-    ctx.addIssue({
-      code: "custom",
-      path: ["learning"],
-      message: `only a model policy learns (this agent's policy is ${a.policy.kind})`,
-    });
-  }
+}).refine((a) => a.learning === undefined || a.policy.kind === "model", {
+  path: ["learning"],
+  message: "only a model policy learns",
 });
 
 /** A scenario's (or a live session's) risk limits. */

@@ -76,3 +76,31 @@ Deno.test("durationMs is bounded at 100 years of simulated time, with a message 
     "durationMs: expected at most 3153600000000 ms (100 years of simulated time)",
   ]);
 });
+
+Deno.test("an agent's learning block: a model policy only, its defaults filled in, bad fields named", () => {
+  const model = { kind: "model", model: "m" };
+  const parsed = parseScenario({ name: "t", agents: [{ ...agent(model), learning: {} }] });
+  const l = parsed.agents[0].learning!;
+  assertEquals([l.window, l.horizon, l.drift.recent, l.shadow.maxDecisions, l.gate], [
+    2_000,
+    1,
+    300,
+    1_200,
+    true,
+  ]);
+  const issues = (learning: unknown, policy: Record<string, unknown> = model) =>
+    (assertThrows(
+      () => parseScenario({ name: "t", agents: [{ ...agent(policy), learning }] }),
+      ScenarioError,
+    ) as ScenarioError).issues;
+  assertEquals(issues({}, { kind: "buy_and_hold" }), [
+    "agents[0].learning: only a model policy learns",
+  ]);
+  assertEquals(issues({ window: 100, drift: { recent: 200 } }), [
+    "agents[0].learning.drift.recent: expected ≤ window (100)",
+  ]);
+  assertEquals(issues({ shadow: { minDecisions: 100, maxDecisions: 50 } }), [
+    "agents[0].learning.shadow.maxDecisions: expected ≥ minDecisions (100)",
+  ]);
+  assertEquals(issues({ everyMs: 0, nope: 1 }).length, 2);
+});
