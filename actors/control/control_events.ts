@@ -1,6 +1,7 @@
 /**
  * `GET /events`: the system's events as Server-Sent Events — fills, orders and their states,
- * cancels, risk decisions, positions, alerts and controls — as they are published, filterable by
+ * cancels, risk decisions, positions, alerts, controls and learning-loop steps — as they are
+ * published, filterable by
  * kind (`?kind=fill,alert`) and agent (`?agent=a1`).
  *
  * Each event is `id: N`, `event: <kind>`, `data: <the message as JSON>`; a comment line every 15 s
@@ -23,6 +24,7 @@ export const EVENT_KINDS = [
   "position",
   "alert",
   "control",
+  "learning",
 ] as const;
 
 /** Its query: kinds (comma-separated) and an agent. */
