@@ -7,3 +7,4 @@ export * from "./model_io.ts";
 export * from "./models.ts";
 export * from "./tf_backend.ts";
 export * from "./train.ts";
+export * from "./train_job.ts";

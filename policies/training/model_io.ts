@@ -15,6 +15,7 @@ import {
   type DenseLayer,
   ModelError,
   Predictor,
+  type PredictorSpec,
 } from "../models/mod.ts";
 import { selectBackend } from "./tf_backend.ts";
 
@@ -124,7 +125,12 @@ interface NormJson {
  * Dropout.
  */
 export function predictorFor(m: TrainedModel): Predictor {
-  return new Predictor({ inputs: m.inputs, norm: m.norm, layers: denseLayers(m) });
+  return new Predictor(predictorSpecFor(m));
+}
+
+/** What {@linkcode predictorFor} builds on, as plain typed arrays (it crosses to a worker). */
+export function predictorSpecFor(m: TrainedModel): PredictorSpec {
+  return { inputs: m.inputs, norm: m.norm, layers: denseLayers(m) };
 }
 
 function denseLayers(m: TrainedModel): DenseLayer[] {

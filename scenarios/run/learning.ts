@@ -14,6 +14,8 @@
 import type { LearnerPlan } from "../../actors/system/mod.ts";
 import type { RetrainOutcome, RetrainRequest, StageMove } from "../../actors/roles/mod.ts";
 import { Rng } from "../../env/kernel/mod.ts";
+import { Predictor } from "../../policies/models/mod.ts";
+import type { TrainJob, TrainJobResult } from "../../policies/training/mod.ts";
 import { type ModelEntry, ModelRegistry } from "../../policies/registry/mod.ts";
 import { LearningLoop, loopOptions } from "../../policies/retrain/mod.ts";
 import {
@@ -48,6 +50,8 @@ export async function prepareLearning(
     readonly resolvePath: (path: string) => string;
     /** The run's registry folder; default a fresh one under `out/`. */
     readonly registry?: string;
+    /** Runs a training (default: in this thread; a live session's: in a worker). */
+    readonly run?: (job: TrainJob) => Promise<TrainJobResult>;
   },
 ): Promise<RunLearning> {
   const learners = scenario.agents.filter((a) => a.learning !== undefined);
@@ -77,7 +81,16 @@ export async function prepareLearning(
           { version: slot.current.entry.meta.version, predictor: slot.current.predictor },
           at,
         ),
-      train: (request) => train(request, { registry, served, learning, seed, by, known }),
+      train: (request) =>
+        train(request, {
+          registry,
+          served,
+          learning,
+          seed,
+          by,
+          known,
+          run: options.run ?? trainHere,
+        }),
       serve: (version) => slot.set(known.get(version)!),
       record: (move) => record(registry, move, by),
     });
@@ -104,41 +117,32 @@ interface TrainContext {
   readonly seed: number;
   readonly by: string;
   readonly known: Map<number, ServedModel>;
+  readonly run: (job: TrainJob) => Promise<TrainJobResult>;
 }
 
 /** Trains, registers and gates one candidate; see the module documentation. */
 async function train(request: RetrainRequest, c: TrainContext): Promise<RetrainOutcome> {
-  const { labelFor, predictorFor, saveModel, selectBackend, trainWithSearch } = await import(
-    "../../policies/training/mod.ts"
-  );
-  await selectBackend();
   const { data } = request;
   const set = c.served.set;
   const t = c.learning.training;
   const seed = new Rng(c.seed).split(`retrain/${request.agentId}/${request.seq}`).nextU32();
-  const outcome = await trainWithSearch({
+  const result = await c.run({
     x: Float32Array.from(data.x),
     y: Float32Array.from(data.y),
-    rows: data.rows,
-    cols: set.names.length,
     ts: data.ts,
+    rows: data.rows,
     names: set.names,
-    label: labelFor("direction", c.learning.horizon),
-  }, {
-    kind: "direction",
-    horizon: c.learning.horizon,
-    folds: t.folds,
-    embargo: t.embargo,
-    trials: t.trials,
-    epochs: t.epochs,
-    patience: t.patience,
-    validFraction: 0.2,
-    seed,
+    settings: {
+      horizon: c.learning.horizon,
+      folds: t.folds,
+      embargo: t.embargo,
+      trials: t.trials,
+      epochs: t.epochs,
+      patience: t.patience,
+      seed,
+    },
   });
-  const files = await saveModel(outcome.model);
-  const predictor = predictorFor(outcome.model);
-  outcome.model.model.dispose();
-  const hp = outcome.best.hyperparameters;
+  const predictor = new Predictor(result.spec);
   const meta = c.served.entry.meta;
   const entry = await c.registry.register({
     name: meta.name,
@@ -150,13 +154,14 @@ async function train(request: RetrainRequest, c: TrainContext): Promise<RetrainO
       end: data.ts[data.rows - 1],
       rows: data.rows,
     },
-    hyperparameters: { ...hp, hidden: hp.hidden.join("-"), horizon: c.learning.horizon },
-    metrics: JSON.parse(JSON.stringify({ summary: outcome.summary, folds: outcome.best.folds })),
+    hyperparameters: result.hyperparameters,
+    // Through JSON: a summary figure undefined (NaN) is null.
+    metrics: JSON.parse(JSON.stringify({ summary: result.summary, folds: result.folds })),
     seed,
     codeRevision: "run",
-  }, files);
+  }, result.files);
   const version = entry.meta.version;
-  const s = outcome.summary;
+  const s = result.summary;
   const evidence = {
     rows: data.rows,
     logLoss: s.logLoss,
@@ -177,6 +182,12 @@ async function train(request: RetrainRequest, c: TrainContext): Promise<RetrainO
   });
   c.known.set(version, { entry, set, predictor });
   return { ok: true, model: { version, predictor }, evidence };
+}
+
+/** A training job run in this thread (tfjs loaded on first use). */
+async function trainHere(job: TrainJob): Promise<TrainJobResult> {
+  const { runTrainJob } = await import("../../policies/training/mod.ts");
+  return await runTrainJob(job);
 }
 
 /** A stage change in the run's registry, audited. */
