@@ -68,7 +68,7 @@ export interface RetrainerInput {
   readonly symbol: string;
   /** The registry model the agent serves. */
   readonly model: string;
-  /** A loop over the model the agent serves now, starting at `now`. */
+  /** A loop over the model the agent serves now, its clock starting at `at` (the first vector's). */
   readonly createLoop: (now: number) => LearningLoop;
   readonly train: (request: RetrainRequest) => Promise<RetrainOutcome>;
   /** Has the agent serve `version` from its next decision. */
@@ -86,7 +86,8 @@ export interface RetrainerInput {
 /** The retrainer's context. */
 export interface RetrainerContext {
   readonly input: RetrainerInput;
-  readonly loop: LearningLoop;
+  /** Made at the first feature vector, on its clock (a venue's time, not the wall's). */
+  loop: LearningLoop | undefined;
   /** Retrainings started. */
   retrains: number;
 }
@@ -109,6 +110,7 @@ export const retrainerMachine = setup({
       const fv = event.msg;
       const price = fv.values["close"] ?? fv.values["mid"];
       if (typeof price !== "number") return;
+      context.loop ??= context.input.createLoop(fv.ts);
       for (const e of context.loop.observe(fv.ts, fv.values, price)) carryOut(context, e);
     },
     trained: ({ context, event }) => {
@@ -126,12 +128,12 @@ export const retrainerMachine = setup({
           evidence: o.evidence ?? {},
         });
       }
-      for (const e of context.loop.offer(ts, o.ok ? o.model : null)) carryOut(context, e);
+      for (const e of context.loop!.offer(ts, o.ok ? o.model : null)) carryOut(context, e);
     },
   },
 }).createMachine({
   id: "retrainer",
-  context: ({ input }) => ({ input, loop: input.createLoop(input.now()), retrains: 0 }),
+  context: ({ input }) => ({ input, loop: undefined, retrains: 0 }),
   initial: "running",
   states: {
     running: { on: { features: { actions: "observe" }, trained: { actions: "trained" } } },
@@ -154,7 +156,7 @@ function say(
     model: input.model,
     event,
     ...(more.version === undefined ? {} : { version: more.version }),
-    champion: loop.champion.version,
+    champion: loop!.champion.version,
     message,
     evidence: finite(more.evidence ?? {}),
   });
@@ -200,7 +202,7 @@ function carryOut(ctx: RetrainerContext, e: LoopEvent): void {
       return;
     }
     case "shadow":
-      return say(ctx, e.ts, "shadow", `v${e.version} shadows v${ctx.loop.champion.version}`, {
+      return say(ctx, e.ts, "shadow", `v${e.version} shadows v${ctx.loop!.champion.version}`, {
         version: e.version,
       });
     case "promote":

@@ -55,6 +55,8 @@ import {
 import { dataPath, riskSettings } from "../spec/mod.ts";
 import { LiveJournal } from "./live_journal.ts";
 import { limitsSinceDown } from "./live_limits.ts";
+import { liveLearning } from "./live_learning.ts";
+import type { RunLearning } from "../run/mod.ts";
 import { InputDoor, liveBus } from "./live_door.ts";
 import { type LiveExchange, retrying, startingCash, syncClocks } from "./live_exchange.ts";
 import type { LiveSessionOptions, RoundResult } from "./live_options.ts";
@@ -95,6 +97,7 @@ export class LiveSession {
     adapters: Map<string, CcxtVenueAdapter>,
     bind: (agentId: string, fn: (u: ExternalEvent) => void) => void,
     models: Awaited<ReturnType<typeof loadPolicyModels>>,
+    learning: RunLearning,
     bus: MemoryBus | NatsBus,
   ) {
     const { config } = options;
@@ -124,13 +127,14 @@ export class LiveSession {
       symbol: a.symbol ?? symbols[0],
       startCash: journal.startCash[a.id],
       sizing: a.sizing,
-      policy: createPolicy(a.policy, models),
+      policy: createPolicy(a.policy, models, learning.slots.get(a.id)),
     }));
     const venue = options.venue ?? config.exchange.name;
     this.system = startTradingSystem({
       bus: this.#bus,
       now: () => this.#door.current ?? this.now(),
       agents,
+      learners: learning.plans,
       venue: (a) => {
         const adapter = adapters.get(a.agentId)!;
         bind(a.agentId, (e) => this.#door.enter({ kind: "ev", actor: "broker", e }));
@@ -205,6 +209,8 @@ export class LiveSession {
     const symbols = new Map(Object.entries(config.symbols));
     const venue = options.venue ?? config.exchange.name;
     const models = await loadPolicyModels(config.agents.map((a) => a.policy), dataPath);
+    let opened: LiveSession | undefined;
+    const learning = await liveLearning(config, models, () => !opened || opened.#replaying);
     const first = options.exchanges.get(config.agents[0].id);
     if (first !== undefined) await syncClocks(first, options.exchanges.values());
     const adapters = new Map<string, CcxtVenueAdapter>();
@@ -243,8 +249,10 @@ export class LiveSession {
         adapters,
         (id, fn) => sinks.set(id, fn),
         models,
+        learning,
         bus,
       );
+      opened = session;
       clock = () => session.now();
       await session.#replay();
       await session.#tick(); // reads the exchange's clock: nothing may read it before

@@ -37,7 +37,7 @@ export interface LiveSetup {
 
 /** A venue, a journal folder and a way to open sessions on them; `bus` as in the config. */
 export async function setup(
-  options: { readonly bus?: string; readonly name?: string } = {},
+  options: { readonly bus?: string; readonly name?: string; readonly agents?: unknown[] } = {},
 ): Promise<LiveSetup> {
   const scenario = await loadScenario("calm");
   const exchange = paperExchangeFor(scenario, { accounts: ACCOUNTS, warmupMs: 1_800_000 });

@@ -4,11 +4,12 @@
  * retrainer runs — training with TensorFlow.js (loaded only when a run learns) on the loop's
  * window, candidates written to the run's own registry.
  *
- * The run's registry is a fresh folder (under `out/`, unless a folder is given) that starts with a
+ * A simulated run's registry is a fresh folder (under `out/`, unless a folder is given) that starts with a
  * copy of each served champion at its own version number; the candidates, promotions and rollbacks
  * of the run go there, with their audit, and the registry the scenario names is never written. So
  * two runs of one seed number their candidates alike and stay byte-identical, and a run's learning
- * can be read afterwards with `deno task models --registry <folder>`.
+ * can be read afterwards with `deno task models --registry <folder>`. A live session learns in place
+ * (`inPlace`): its candidates and promotions are in the registry its policies name.
  * @module
  */
 import type { LearnerPlan } from "../../actors/system/mod.ts";
@@ -24,7 +25,7 @@ import {
   servedKey,
   type ServedModel,
 } from "../../policies/serving/mod.ts";
-import type { Scenario } from "../spec/mod.ts";
+import type { AgentConfig, Scenario } from "../spec/mod.ts";
 
 /** The learning side of a run: each learning agent's slot and its retrainer's plan. */
 export interface RunLearning {
@@ -39,7 +40,7 @@ export interface RunLearning {
  * the loaded policy models; `now` is the run's clock (the registry's times come from it).
  */
 export async function prepareLearning(
-  scenario: Scenario,
+  scenario: Pick<Scenario, "name" | "commission"> & { readonly agents: readonly AgentConfig[] },
   seed: number,
   models: ReadonlyMap<string, unknown>,
   now: () => number,
@@ -50,22 +51,35 @@ export async function prepareLearning(
     readonly resolvePath: (path: string) => string;
     /** The run's registry folder; default a fresh one under `out/`. */
     readonly registry?: string;
+    /**
+     * Keep the candidates in the registry each policy names, as a live session does, instead of
+     * a copy for the run.
+     */
+    readonly inPlace?: boolean;
     /** Runs a training (default: in this thread; a live session's: in a worker). */
     readonly run?: (job: TrainJob) => Promise<TrainJobResult>;
   },
 ): Promise<RunLearning> {
   const learners = scenario.agents.filter((a) => a.learning !== undefined);
   if (learners.length === 0) return { slots: new Map(), plans: [] };
-  await Deno.mkdir("out", { recursive: true });
-  const dir = options.registry ??
-    await Deno.makeTempDir({ dir: "out", prefix: `learning-${scenario.name}-${seed}-` });
-  const registry = new ModelRegistry(dir, { now: () => new Date(now()) });
+  let dir: string | undefined;
+  if (options.inPlace !== true) {
+    await Deno.mkdir("out", { recursive: true });
+    dir = options.registry ??
+      await Deno.makeTempDir({ dir: "out", prefix: `learning-${scenario.name}-${seed}-` });
+  }
   const slots = new Map<string, ModelSlot>();
   const plans: LearnerPlan[] = [];
   for (const a of learners) {
     const policy = a.policy as ModelPolicyConfig;
     const served = models.get(servedKey(policy)) as ServedModel;
-    await adopt(registry, served.entry, new ModelRegistry(options.resolvePath(policy.registry)));
+    const home = new ModelRegistry(options.resolvePath(policy.registry), {
+      now: () => new Date(now()),
+    });
+    const registry = dir === undefined
+      ? home
+      : new ModelRegistry(dir, { now: () => new Date(now()) });
+    if (dir !== undefined) await adopt(registry, served.entry, home);
     const slot = new ModelSlot(served);
     slots.set(a.id, slot);
     const known = new Map<number, ServedModel>([[served.entry.meta.version, served]]);
@@ -95,7 +109,7 @@ export async function prepareLearning(
       record: (move) => record(registry, move, by),
     });
   }
-  return { slots, plans, registry: dir };
+  return { slots, plans, ...(dir === undefined ? {} : { registry: dir }) };
 }
 
 /** Copies the served `entry` into the run's registry at its own version, as the champion. */

@@ -5,6 +5,7 @@
  */
 export * from "./drivers.ts";
 export * from "./feed.ts";
+export * from "./learning.ts";
 export * from "./market_series.ts";
 export * from "./markets.ts";
 export * from "./process_flags.ts";
