@@ -267,7 +267,7 @@ export function annualisationNote(periodsPerYear: number): string {
 export function agentOutcomeLines(events: readonly RiskEventRecord[]): string[] {
   const byAgent = new Map<string, RiskEventRecord[]>();
   for (const e of events) {
-    if (e.type === "alert" || e.type === "resume") continue;
+    if (e.type === "alert" || e.type === "resume" || e.type === "learning") continue;
     const who = e.agentId ?? "all";
     const list = byAgent.get(who) ?? [];
     list.push(e);
@@ -290,7 +290,7 @@ export function agentOutcomeLines(events: readonly RiskEventRecord[]): string[] 
       const what = e.type === "kill" ? "killed" : e.type === "flatten" ? "flattened" : "halted";
       parts.push(`${what} ${when} by ${e.code}: ${e.message}`);
     }
-    lines.push(`${agent}: ${parts.join("; ")}`);
+    if (parts.length > 0) lines.push(`${agent}: ${parts.join("; ")}`);
   }
   return lines;
 }
