@@ -212,6 +212,11 @@ export async function runSimCommand(
     const list = `${written.slice(0, -1).join(", ")} and ${written.at(-1)}`;
     const note = recording === undefined ? "; no recording" : "";
     console.log(`wrote ${list} (${messages} messages${via}${note})`);
+    if (result.learningRegistry !== undefined) {
+      console.log(
+        `the learning agents' candidates: deno task models --registry ${result.learningRegistry}`,
+      );
+    }
   }
   await served?.linger();
   return 0;
