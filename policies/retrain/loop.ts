@@ -25,12 +25,13 @@
  * (0 long-only), otherwise the side held.
  * @module
  */
-import { PageHinkley, type PageHinkleyOptions, PsiReference } from "../drift/mod.ts";
+import { PageHinkley, type PageHinkleyOptions, PSI_MAJOR, PsiReference } from "../drift/mod.ts";
 import { ShadowBook } from "./shadow.ts";
 import { ShadowRule, type ShadowRuleOptions } from "./paired.ts";
 import { type RollbackOptions, RollbackWatch } from "./rollback.ts";
-import { RetrainTrigger, type TriggerOptions, type TriggerReason } from "./trigger.ts";
-import { RowWindow, type TrainingWindow } from "./window.ts";
+import { RetrainTrigger, type TriggerOptions } from "./trigger.ts";
+import { RowWindow } from "./window.ts";
+import type { Evidence, LoopEvent } from "./events.ts";
 
 /** A model the loop can run: its registry version and a pure predictor of P(up). */
 export interface LoopModel {
@@ -69,43 +70,14 @@ export interface LearningLoopOptions {
   readonly commission?: number;
 }
 
-/** The figures a promotion, discard or rollback rested on. */
-export type Evidence = Readonly<Record<string, number | string>>;
+/** A drift reference: the PSI reference and each feature's limit (see `#fit`). */
+interface Reference {
+  readonly psi: PsiReference;
+  readonly limits: Float64Array;
+}
 
-/** Something the loop decided at a decision. */
-export type LoopEvent =
-  | {
-    readonly type: "drift";
-    readonly ts: number;
-    readonly what: string;
-    readonly evidence: Evidence;
-  }
-  | {
-    readonly type: "retrain";
-    readonly ts: number;
-    readonly reason: TriggerReason;
-    readonly data: TrainingWindow;
-  }
-  | { readonly type: "shadow"; readonly ts: number; readonly version: number }
-  | {
-    readonly type: "promote" | "discard";
-    readonly ts: number;
-    readonly version: number;
-    readonly champion: number;
-    readonly why: string;
-    readonly evidence: Evidence;
-  }
-  | {
-    readonly type: "rollback";
-    readonly ts: number;
-    /** The champion restored. */
-    readonly version: number;
-    /** The one rolled back. */
-    readonly from: number;
-    readonly why: string;
-    readonly evidence: Evidence;
-  }
-  | { readonly type: "confirm"; readonly ts: number; readonly version: number };
+/** Windows of its own rows a reference is measured against. */
+const SELF_WINDOWS = 20;
 
 /** Where the loop is; see the module documentation. */
 export type LoopPhase = "watching" | "training" | "shadowing" | "probation";
@@ -125,8 +97,8 @@ export class LearningLoop {
   readonly #cols: number;
   readonly #window: RowWindow;
   readonly #row: Float64Array;
-  #reference: PsiReference | undefined;
-  #pendingReference: PsiReference | undefined;
+  #reference: Reference | undefined;
+  #pendingReference: Reference | undefined;
   readonly #lossDrift: PageHinkley | undefined;
   #lossAlarms = 0;
   /** The champion's P(up) of the last `horizon` decisions, for its loss once labels are known. */
@@ -342,7 +314,7 @@ export class LearningLoop {
   #watching(ts: number, events: LoopEvent[]): void {
     const { window, drift } = this.options;
     if (this.#reference === undefined && this.#window.count >= window) {
-      this.#reference = PsiReference.fit(this.options.features, this.#window.last(window));
+      this.#reference = this.#fit(this.#window.last(window));
     }
     let drifted = false;
     if (++this.#sinceCheck >= drift.every) {
@@ -356,9 +328,30 @@ export class LearningLoop {
     if (reason === undefined) return;
     const data = this.#window.labelled(this.options.horizon);
     // The challenger, if promoted, is watched for drift against what it learned from.
-    this.#pendingReference = PsiReference.fit(this.options.features, this.#window.last(this.rows));
+    this.#pendingReference = this.#fit(this.#window.last(this.rows));
     this.#phase = "training";
     events.push({ type: "retrain", ts, reason, data });
+  }
+
+  /**
+   * The reference of `rows` and each feature's drift limit: PSI ≥ 0.25, and above the largest PSI
+   * of the reference's own contiguous windows of `drift.recent` rows. A feature with a long
+   * memory (a 20-bar return, a 50-bar z-score) wanders far within a quiet market; its limit says
+   * how far, so only a move beyond that is drift.
+   */
+  #fit(rows: number[][]): Reference {
+    const psi = PsiReference.fit(this.options.features, rows);
+    const recent = Math.min(this.options.drift.recent, rows.length);
+    const limits = new Float64Array(this.#cols).fill(PSI_MAJOR);
+    const span = rows.length - recent;
+    const windows = span === 0 ? 1 : SELF_WINDOWS;
+    for (let k = 0; k < windows; k++) {
+      const start = windows === 1 ? 0 : Math.round((k * span) / (windows - 1));
+      psi.check(rows.slice(start, start + recent)).forEach((d, f) => {
+        if (d.psi > limits[f]) limits[f] = d.psi;
+      });
+    }
+    return { psi, limits };
   }
 
   #checkDrift(ts: number, events: LoopEvent[]): boolean {
@@ -366,14 +359,22 @@ export class LearningLoop {
     const ref = this.#reference;
     const recent = this.options.drift.recent;
     if (ref !== undefined && this.#window.count >= recent) {
-      const major = ref.check(this.#window.last(recent)).filter((d) => d.level === "major");
+      const checked = ref.psi.check(this.#window.last(recent));
+      const major = checked.filter((d, f) => d.psi >= ref.limits[f]);
       if (major.length >= (this.options.drift.majorFeatures ?? 1)) {
         drifted = true;
         events.push({
           type: "drift",
           ts,
-          what: `features ${major.map((d) => d.feature).join(", ")} moved (PSI ≥ 0.25)`,
-          evidence: Object.fromEntries(major.map((d) => [`psi_${d.feature}`, d.psi])),
+          what: `features ${
+            major.map((d) => d.feature).join(", ")
+          } moved (PSI ≥ 0.25 and beyond the reference's own windows)`,
+          evidence: Object.fromEntries(
+            major.flatMap((d) => [[`psi_${d.feature}`, d.psi], [
+              `limit_${d.feature}`,
+              ref.limits[checked.indexOf(d)],
+            ]]),
+          ),
         });
       }
     }

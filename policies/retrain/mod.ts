@@ -10,5 +10,6 @@ export * from "./rollback.ts";
 export * from "./shadow.ts";
 export * from "./trigger.ts";
 export * from "./config.ts";
+export * from "./events.ts";
 export * from "./loop.ts";
 export * from "./window.ts";
