@@ -94,6 +94,7 @@ export class LearningLoop {
   #phase: LoopPhase = "watching";
   readonly #trigger: RetrainTrigger;
   readonly #rule: ShadowRule;
+  readonly #minRows: number;
   readonly #cols: number;
   readonly #window: RowWindow;
   readonly #row: Float64Array;
@@ -125,7 +126,7 @@ export class LearningLoop {
     if (drift.recent > window) {
       throw new LoopError(`drift.recent: expected ≤ window (${window}), got ${drift.recent}`);
     }
-    const minRows = options.minRows ?? Math.floor(window / 2);
+    const minRows = this.#minRows = options.minRows ?? Math.floor(window / 2);
     if (!Number.isInteger(minRows) || minRows < 2 || minRows > window - horizon) {
       throw new LoopError(`minRows: expected 2..${window - horizon}, got ${minRows}`);
     }
@@ -203,7 +204,7 @@ export class LearningLoop {
       throw new LoopError(`offer: the loop is ${this.#phase}, not training`);
     }
     if (challenger === null) {
-      this.#acknowledge();
+      this.#adoptReference();
       this.#phase = "watching";
       return [];
     }
@@ -261,7 +262,7 @@ export class LearningLoop {
     });
     if (verdict.decision === "discard") {
       this.#other = undefined;
-      this.#acknowledge();
+      this.#adoptReference();
       this.#phase = "watching";
       return;
     }
@@ -269,18 +270,18 @@ export class LearningLoop {
     this.#other = { model: this.#champion, book: this.#championBook };
     this.#champion = other.model;
     this.#championBook = other.book;
-    this.#reference = this.#pendingReference ?? this.#reference;
-    this.#pendingReference = undefined;
+    this.#adoptReference();
     this.#watch = new RollbackWatch(this.options.rollback);
     this.#phase = "probation";
   }
 
   /**
-   * A retraining that gave no better model still saw the market as it is now: drift is measured
-   * against that from here, so one change is one drift, not an alarm at every check (the
-   * schedule, when set, goes on retraining).
+   * Drift is measured from here against the rows the last retraining learned from: a promoted
+   * challenger's own data; and when the retraining gave no better model, still the market as it
+   * is now, so one change is one drift, not an alarm at every check (the schedule, when set, goes
+   * on retraining).
    */
-  #acknowledge(): void {
+  #adoptReference(): void {
     this.#reference = this.#pendingReference ?? this.#reference;
     this.#pendingReference = undefined;
   }
@@ -322,8 +323,7 @@ export class LearningLoop {
       drifted = this.#checkDrift(ts, events);
     }
     const labelled = this.#window.rows - this.options.horizon;
-    const minRows = this.options.minRows ?? Math.floor(window / 2);
-    if (labelled < minRows) return;
+    if (labelled < this.#minRows) return;
     const reason = this.#trigger.check(ts, drifted);
     if (reason === undefined) return;
     const data = this.#window.labelled(this.options.horizon);
@@ -359,8 +359,9 @@ export class LearningLoop {
     const ref = this.#reference;
     const recent = this.options.drift.recent;
     if (ref !== undefined && this.#window.count >= recent) {
-      const checked = ref.psi.check(this.#window.last(recent));
-      const major = checked.filter((d, f) => d.psi >= ref.limits[f]);
+      const major = ref.psi.check(this.#window.last(recent))
+        .map((d, f) => ({ ...d, limit: ref.limits[f] }))
+        .filter((d) => d.psi >= d.limit);
       if (major.length >= (this.options.drift.majorFeatures ?? 1)) {
         drifted = true;
         events.push({
@@ -370,10 +371,7 @@ export class LearningLoop {
             major.map((d) => d.feature).join(", ")
           } moved (PSI ≥ 0.25 and beyond the reference's own windows)`,
           evidence: Object.fromEntries(
-            major.flatMap((d) => [[`psi_${d.feature}`, d.psi], [
-              `limit_${d.feature}`,
-              ref.limits[checked.indexOf(d)],
-            ]]),
+            major.flatMap((d) => [[`psi_${d.feature}`, d.psi], [`limit_${d.feature}`, d.limit]]),
           ),
         });
       }
