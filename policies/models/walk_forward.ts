@@ -74,6 +74,9 @@ export interface Holdout {
   readonly valid: Int32Array;
 }
 
+/** The fewest usable rows a model is trained on (the training's own walk-forward needs them). */
+export const MIN_TRAINING_ROWS = 50;
+
 /** Bad split options or too few rows for them; the message names the option and its value. */
 export class SplitError extends RangeError {
   override name = "SplitError";

@@ -7,7 +7,7 @@
  * |---|---|---|
  * | `horizon` | decisions ahead the label looks | 1 |
  * | `window` | decisions kept: the training rows and the drift reference | 2,000 |
- * | `minRows` | labelled rows before a retraining | half the window |
+ * | `minRows` | labelled rows before a retraining, at least 50 (what training needs) | half the window |
  * | `everyMs` | retrain on a schedule, this long after the last | none: drift only |
  * | `cooldownMs` | after a retraining, drift is ignored this long | 3,600,000 (1 h) |
  * | `drift` | `recent` rows measured (300), checked `every` decisions (50); `majorFeatures` at PSI ≥ 0.25 make drift (1); `loss`: Page-Hinkley on the champion's log loss `{delta, lambda, minSamples?}` | loss: off |
@@ -19,6 +19,7 @@
  */
 import { z } from "zod";
 import type { LearningLoopOptions } from "./loop.ts";
+import { MIN_TRAINING_ROWS } from "../models/mod.ts";
 
 const Int = (min: number) => z.number().int().min(min);
 const Ms = z.number().int().positive();
@@ -27,7 +28,7 @@ const Ms = z.number().int().positive();
 export const LearningSchema = z.strictObject({
   horizon: Int(1).default(1),
   window: Int(50).default(2_000),
-  minRows: Int(2).optional(),
+  minRows: Int(MIN_TRAINING_ROWS).optional(),
   everyMs: Ms.optional(),
   cooldownMs: z.number().int().min(0).default(3_600_000),
   drift: z.strictObject({
@@ -66,6 +67,9 @@ export const LearningSchema = z.strictObject({
   if (l.drift.recent > l.window) issue(["drift", "recent"], `expected ≤ window (${l.window})`);
   if (l.minRows !== undefined && l.minRows > l.window - l.horizon) {
     issue(["minRows"], `expected ≤ window − horizon (${l.window - l.horizon})`);
+  }
+  if (l.minRows === undefined && Math.floor(l.window / 2) < MIN_TRAINING_ROWS) {
+    issue(["window"], `half of it (minRows' default) is below ${MIN_TRAINING_ROWS} training rows`);
   }
   if (l.shadow.maxDecisions < l.shadow.minDecisions) {
     issue(["shadow", "maxDecisions"], `expected ≥ minDecisions (${l.shadow.minDecisions})`);

@@ -15,6 +15,7 @@ import { Rng } from "../../env/kernel/mod.ts";
 import type { FeatureFrame } from "../feature_store/mod.ts";
 import {
   classificationMetrics,
+  MIN_TRAINING_ROWS,
   purgedHoldout,
   qlike,
   regressionMetrics,
@@ -280,7 +281,9 @@ export async function trainWithSearch(
   s: TrainSettings,
   onProgress?: (p: TrainProgress) => void,
 ): Promise<TrainOutcome> {
-  if (ds.rows < 50) throw new TrainError(`only ${ds.rows} usable rows; need at least 50`);
+  if (ds.rows < MIN_TRAINING_ROWS) {
+    throw new TrainError(`only ${ds.rows} usable rows; need at least ${MIN_TRAINING_ROWS}`);
+  }
   const folds = walkForward(ds.rows, { folds: s.folds, horizon: s.horizon, embargo: s.embargo });
   const draws = sampleHyperparameters(s.trials, s.seed, { epochs: s.epochs, patience: s.patience });
   const rounds = searchRounds(s.search ?? "random", draws.length, folds.length);

@@ -44,7 +44,7 @@ Deno.test({
           sizing: { kind: "units", units: 5 },
           learning: {
             window: 60,
-            minRows: 40,
+            minRows: 50,
             everyMs: 20 * 60_000,
             cooldownMs: 600_000,
             drift: { recent: 30, every: 10 },

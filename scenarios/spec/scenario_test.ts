@@ -103,4 +103,11 @@ Deno.test("an agent's learning block: a model policy only, its defaults filled i
     "agents[0].learning.shadow.maxDecisions: expected ≥ minDecisions (100)",
   ]);
   assertEquals(issues({ everyMs: 0, nope: 1 }).length, 2);
+  // Training needs 50 rows: fewer is refused before the run, not found out at each retraining.
+  assertEquals(issues({ minRows: 40 }), [
+    "agents[0].learning.minRows: Too small: expected number to be >=50",
+  ]);
+  assertEquals(issues({ window: 80, drift: { recent: 60 } }), [
+    "agents[0].learning.window: half of it (minRows' default) is below 50 training rows",
+  ]);
 });
