@@ -2,15 +2,23 @@
  * The learning loop's study on the `regime` scenario (run it on its own; it takes minutes):
  *
  * ```sh
- * deno run --allow-read --allow-write=./out --allow-env bench/learning_study.ts [SEEDS]
+ * deno run --allow-read --allow-write=./out --allow-env bench/learning_study.ts [SEEDS] \
+ *   [--scenario FILE] [--models DIR] [--from SEED] [--no-steady]
  * ```
+ *
+ * `--scenario` studies a variant of the scenario (default the shipped `regime`); `--models` uses
+ * a registry that already holds the champion instead of training it; `--no-steady` skips the runs
+ * without the change (no false-alarm figure); `--from` is the first seed (default 101: tune on others,
+ * so that 101… stay held out).
  *
  * A champion is trained on the first regime (20 simulated hours, seed 7) into a registry of its
  * own; then, on SEEDS held-out seeds (default 10: 101, 102, …):
- * - the scenario as shipped — `learner` (the loop on) and `fixed` (off) trade the same market —
- *   gives each agent's return and Sharpe after the change, paired by seed, and when the loop first
- *   saw drift, retrained, shadowed and promoted;
- * - the same market without its change gives the false alarms: drift steps per 24 h.
+ * - the scenario run twice, once with `learner` alone trading (the loop on) and once with `fixed`
+ *   alone (the same model, the loop off), gives each one's return and Sharpe after the change,
+ *   paired by seed, and when the loop first saw drift, retrained, shadowed and promoted (two
+ *   agents in one market would not be a fair pair: the first to act takes the better fills);
+ * - `learner` alone on the same market without its change gives the false alarms: drift steps per
+ *   24 h.
  * Prints one JSON object.
  * @module
  */
@@ -20,38 +28,58 @@ import { runScenario } from "../scenarios/run/mod.ts";
 import { loadScenario, parseScenario } from "../scenarios/spec/mod.ts";
 
 const HOUR = 3_600_000;
-const seeds = Number(Deno.args[0] ?? 10);
+const args = [...Deno.args];
+const flag = (name: string) => {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const [, value] = args.splice(i, 2);
+  if (value === undefined) throw new Error(`${name}: expected a value`);
+  return value;
+};
+const scenarioFile = flag("--scenario") ?? "regime";
+const given = flag("--models");
+const firstSeed = Number(flag("--from") ?? 101);
+const noSteady = args.includes("--no-steady");
+const seeds = Number(args.find((a) => !a.startsWith("--")) ?? 10);
 await Deno.mkdir("out", { recursive: true });
 const dir = await Deno.makeTempDir({ dir: "out", prefix: "learning_study_" });
+const models = given ?? `${dir}/models`;
 const log = console.log;
 console.log = () => {};
-await runTrainCommand([
-  "model",
-  "--scenario",
-  "regime",
-  "--hours",
-  "20",
-  "--seed",
-  "7",
-  "--name",
-  "direction-regime",
-  "--registry",
-  `${dir}/models`,
-  "--promote",
-  "--quiet",
-]).finally(() => console.log = log);
+if (given === undefined) {
+  await runTrainCommand([
+    "model",
+    "--scenario",
+    "regime",
+    "--hours",
+    "20",
+    "--seed",
+    "7",
+    "--name",
+    "direction-regime",
+    "--registry",
+    models,
+    "--promote",
+    "--quiet",
+  ]).finally(() => console.log = log);
+} else console.log = log;
 
-const base = await loadScenario("regime");
-const withRegistry = (s: typeof base, shocks?: unknown[]) =>
+const base = await loadScenario(scenarioFile);
+/** The scenario with `agent` alone trading (and, given, other shocks). */
+const alone = (agent: string, shocks?: unknown[]) =>
   parseScenario({
-    ...s,
-    ...(shocks === undefined || s.venue.kind !== "sim"
+    ...base,
+    ...(shocks === undefined || base.venue.kind !== "sim"
       ? {}
-      : { venue: { ...s.venue, market: { ...s.venue.market, shocks } } }),
-    agents: s.agents.map((a) => ({ ...a, policy: { ...a.policy, registry: `${dir}/models` } })),
+      : { venue: { ...base.venue, market: { ...base.venue.market, shocks } } }),
+    agents: base.agents.filter((a) => a.id === agent).map((a) => ({
+      ...a,
+      policy: { ...a.policy, registry: models },
+    })),
   });
-const changing = withRegistry(base);
-const steady = withRegistry(base, []);
+const learnerRun = alone("learner");
+const fixedRun = alone("fixed");
+const steady = alone("learner", []);
 const shock = (base.venue.kind === "sim" ? base.venue.market.shocks[0] : undefined) as
   | { atMs: number }
   | undefined;
@@ -71,18 +99,18 @@ function after(points: Iterable<readonly [number, number]>, from: number) {
 
 const rows = [];
 for (let k = 0; k < seeds; k++) {
-  const seed = 101 + k;
+  const seed = firstSeed + k;
   const steps: Learning[] = [];
   const t0 = performance.now();
-  const r = await runScenario(changing, {
+  const r = await runScenario(learnerRun, {
     seed,
     learningRegistry: `${dir}/run-${seed}`,
     record: (l) => l.includes('"kind":"learning"') && steps.push(JSON.parse(l)),
   });
+  const off = await runScenario(fixedRun, { seed });
   const start = r.startTs + changeAt;
-  const by = (id: string) => r.agents.find((a) => a.agentId === id)!;
-  const curve = (id: string) => {
-    const e = by(id).equity;
+  const curve = (run: typeof r, id: string) => {
+    const e = run.agents.find((a) => a.agentId === id)!.equity;
     return Array.from({ length: e.length }, (_, i) => [e.ts(i), e.equity(i)] as const);
   };
   const first = (event: string, from = start) =>
@@ -90,15 +118,17 @@ for (let k = 0; k < seeds; k++) {
   const hoursAfter = (ts: number | undefined) =>
     ts === undefined ? null : Number(((ts - start) / HOUR).toFixed(2));
   const falseAlarms: Learning[] = [];
-  await runScenario(steady, {
-    seed,
-    learningRegistry: `${dir}/steady-${seed}`,
-    record: (l) => l.includes('"event":"drift"') && falseAlarms.push(JSON.parse(l)),
-  });
+  if (!noSteady) {
+    await runScenario(steady, {
+      seed,
+      learningRegistry: `${dir}/steady-${seed}`,
+      record: (l) => l.includes('"event":"drift"') && falseAlarms.push(JSON.parse(l)),
+    });
+  }
   const row = {
     seed,
-    learner: after(curve("learner"), start),
-    fixed: after(curve("fixed"), start),
+    learner: after(curve(r, "learner"), start),
+    fixed: after(curve(off, "fixed"), start),
     driftsBefore: steps.filter((s) => s.event === "drift" && s.ts < start).length,
     driftsAfter: steps.filter((s) => s.event === "drift" && s.ts >= start).length,
     firstDriftH: hoursAfter(first("drift")),
@@ -107,7 +137,7 @@ for (let k = 0; k < seeds; k++) {
     rollbacks: steps.filter((s) => s.event === "rollback").length,
     retrains: steps.filter((s) => s.event === "retrain").length,
     gated: steps.filter((s) => s.event === "failed").length,
-    steadyDriftsPer24h: falseAlarms.length / (steady.durationMs / (24 * HOUR)),
+    steadyDriftsPer24h: noSteady ? null : falseAlarms.length / (steady.durationMs / (24 * HOUR)),
     seconds: Number(((performance.now() - t0) / 1000).toFixed(1)),
   };
   rows.push(row);
@@ -131,7 +161,7 @@ console.log(JSON.stringify({
   promotions: rows.reduce((a, r) => a + r.promotions, 0),
   rollbacks: rows.reduce((a, r) => a + r.rollbacks, 0),
   driftBeforeChangeRuns: rows.filter((r) => r.driftsBefore > 0).length,
-  steadyDriftsPer24h: mean(rows.map((r) => r.steadyDriftsPer24h)),
+  steadyDriftsPer24h: noSteady ? null : mean(rows.map((r) => r.steadyDriftsPer24h ?? 0)),
   rows,
 }));
 await Deno.remove(dir, { recursive: true });

@@ -2,6 +2,7 @@
  * The retrainer actor, one per learning agent: runs the agent's {@linkcode LearningLoop} on the
  * feature vectors the agent decides on, and carries out what the loop decides.
  *
+ * - Each drift check is published as metrics: `learning_psi` per feature and `learning_loss_ph`.
  * - Drift, a shadowed challenger, a promotion, a discard, a rollback and a confirmed promotion are
  *   each published as a `learning` message (`learning.{event}.{agentId}`), with the evidence.
  * - A retraining runs off the decision path: `train` is started and `defer`red — a simulation's
@@ -235,6 +236,27 @@ function carryOut(ctx: RetrainerContext, e: LoopEvent): void {
       });
     case "confirm":
       return say(ctx, e.ts, "confirm", `v${e.version} stands`, { version: e.version });
+    case "check":
+      return measured(ctx, e);
+  }
+}
+
+/**
+ * A drift check as metrics of `retrainer:<agent>`: `learning_psi` per feature and, when the loss
+ * is watched, `learning_loss_ph` (the Page-Hinkley statistic).
+ */
+function measured(ctx: RetrainerContext, e: Extract<LoopEvent, { type: "check" }>): void {
+  const { input } = ctx;
+  const source = `retrainer:${input.agentId}`;
+  const metric = (name: string, value: number, labels: Record<string, string>) => {
+    if (!Number.isFinite(value)) return;
+    input.publish({ kind: "metric", v: 1, ts: e.ts, source, name, value, labels });
+  };
+  for (const [feature, psi] of Object.entries(e.psi)) {
+    metric("learning_psi", psi, { agentId: input.agentId, feature });
+  }
+  if (e.lossStatistic !== undefined) {
+    metric("learning_loss_ph", e.lossStatistic, { agentId: input.agentId });
   }
 }
 

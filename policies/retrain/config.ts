@@ -10,10 +10,10 @@
  * | `minRows` | labelled rows before a retraining, at least 50 (what training needs) | half the window |
  * | `everyMs` | retrain on a schedule, this long after the last | none: drift only |
  * | `cooldownMs` | after a retraining, drift is ignored this long | 3,600,000 (1 h) |
- * | `drift` | `recent` rows measured (300), checked `every` decisions (50); `majorFeatures` at PSI ≥ 0.25 make drift (1); `loss`: Page-Hinkley on the champion's log loss `{delta, lambda, minSamples?}` | loss: off |
+ * | `drift` | `recent` rows measured (300), checked `every` decisions (50); `features`: feature drift makes drift (true; false: PSI measured and published only); `majorFeatures` beyond their limit make drift (1); a feature's limit is PSI 0.25 and `margin` (1) × the reference's own windows' largest, held `persist` checks in a row (1); `loss`: Page-Hinkley on the champion's log loss `{delta, lambda, minSamples?}` | loss: off |
  * | `shadow` | `minDecisions` between looks (300), `maxDecisions` (1,200), `alpha` (0.05), `block` (10) | |
  * | `rollback` | `window` (200), `margin` (0.01 of equity over the window), `watchDecisions` (600), `alpha` (0.05) | |
- * | `training` | `epochs` (30), `patience` (5), `folds` (3), `trials` (1), `embargo` (5) | |
+ * | `training` | `epochs` (30), `patience` (5), `folds` (3), `trials` (1), `embargo` (5); the model: `hidden` (units per layer, `[]` a logistic model), `learningRate`, `l2`, `dropout`, `batchSize` | the model: training's defaults |
  * | `gate` | a candidate must beat the base rate's log loss in its walk-forward to be shadowed | true |
  * @module
  */
@@ -35,12 +35,15 @@ export const LearningSchema = z.strictObject({
     recent: Int(10).default(300),
     every: Int(1).default(50),
     majorFeatures: Int(1).default(1),
+    features: z.boolean().default(true),
+    margin: z.number().min(1).finite().default(1),
+    persist: Int(1).default(1),
     loss: z.strictObject({
       delta: z.number().min(0),
       lambda: z.number().positive(),
       minSamples: Int(1).optional(),
     }).optional(),
-  }).default({ recent: 300, every: 50, majorFeatures: 1 }),
+  }).default({ recent: 300, every: 50, majorFeatures: 1, features: true, margin: 1, persist: 1 }),
   shadow: z.strictObject({
     minDecisions: Int(20).default(300),
     maxDecisions: Int(20).default(1_200),
@@ -59,6 +62,11 @@ export const LearningSchema = z.strictObject({
     folds: Int(2).default(3),
     trials: Int(1).default(1),
     embargo: Int(0).default(5),
+    hidden: z.array(Int(1)).max(4).optional(),
+    learningRate: z.number().positive().max(1).optional(),
+    l2: z.number().min(0).optional(),
+    dropout: z.number().min(0).lt(1).optional(),
+    batchSize: Int(1).optional(),
   }).default({ epochs: 30, patience: 5, folds: 3, trials: 1, embargo: 5 }),
   gate: z.boolean().default(true),
 }).superRefine((l, ctx) => {

@@ -42,4 +42,11 @@ export type LoopEvent =
     readonly why: string;
     readonly evidence: Evidence;
   }
-  | { readonly type: "confirm"; readonly ts: number; readonly version: number };
+  | { readonly type: "confirm"; readonly ts: number; readonly version: number }
+  | {
+    /** A drift check: each feature's PSI against the reference, and the loss test's statistic. */
+    readonly type: "check";
+    readonly ts: number;
+    readonly psi: Readonly<Record<string, number>>;
+    readonly lossStatistic?: number;
+  };

@@ -6,10 +6,11 @@
  * retrainer actor) trains, writes the registry, swaps the agent's model and publishes the events.
  *
  * Phases:
- * - `watching`: the champion alone. Drift is checked every `drift.every` decisions: PSI of the
- *   last `drift.recent` rows against the rows the champion was trained on (at the start, the first
- *   full window; after a retraining, the rows it learned from), and Page-Hinkley on the
- *   champion's log loss once each label is known. The
+ * - `watching`: the champion alone. Drift is checked every `drift.every` decisions by a
+ *   {@linkcode DriftWatch}: PSI of the last `drift.recent` rows against the rows the champion was
+ *   trained on (at the start, the first full window; after a retraining, the rows it learned
+ *   from), and Page-Hinkley on the champion's log loss once each label is known. Each check is a
+ *   `check` event (the PSI per feature). The
  *   trigger (schedule, or drift after a cool-down) starts a retraining: `retrain` carries the
  *   labelled rows of the window.
  * - `training`: waiting for {@linkcode LearningLoop.offer} (a model, or `null` if training failed
@@ -25,7 +26,7 @@
  * (0 long-only), otherwise the side held.
  * @module
  */
-import { PageHinkley, type PageHinkleyOptions, PSI_MAJOR, PsiReference } from "../drift/mod.ts";
+import { type DriftOptions, DriftWatch } from "./drift_watch.ts";
 import { ShadowBook } from "./shadow.ts";
 import { ShadowRule, type ShadowRuleOptions } from "./paired.ts";
 import { type RollbackOptions, RollbackWatch } from "./rollback.ts";
@@ -54,30 +55,12 @@ export interface LearningLoopOptions {
   /** Labelled rows needed before a retraining (default half the window). */
   readonly minRows?: number;
   readonly trigger: TriggerOptions;
-  readonly drift: {
-    /** Recent rows whose PSI is measured. */
-    readonly recent: number;
-    /** Decisions between checks. */
-    readonly every: number;
-    /** Features at a major PSI that make drift (default 1). */
-    readonly majorFeatures?: number;
-    /** Page-Hinkley on the champion's log loss (direction up); omit to watch features only. */
-    readonly loss?: Omit<PageHinkleyOptions, "direction">;
-  };
+  readonly drift: DriftOptions;
   readonly shadow: ShadowRuleOptions;
   readonly rollback: RollbackOptions;
   /** The fee per unit of notional the shadow books charge. */
   readonly commission?: number;
 }
-
-/** A drift reference: the PSI reference and each feature's limit (see `#fit`). */
-interface Reference {
-  readonly psi: PsiReference;
-  readonly limits: Float64Array;
-}
-
-/** Windows of its own rows a reference is measured against. */
-const SELF_WINDOWS = 20;
 
 /** Where the loop is; see the module documentation. */
 export type LoopPhase = "watching" | "training" | "shadowing" | "probation";
@@ -98,10 +81,7 @@ export class LearningLoop {
   readonly #cols: number;
   readonly #window: RowWindow;
   readonly #row: Float64Array;
-  #reference: Reference | undefined;
-  #pendingReference: Reference | undefined;
-  readonly #lossDrift: PageHinkley | undefined;
-  #lossAlarms = 0;
+  readonly #drift: DriftWatch;
   /** The champion's P(up) of the last `horizon` decisions, for its loss once labels are known. */
   readonly #probs: Float64Array;
   #sinceCheck = 0;
@@ -142,9 +122,11 @@ export class LearningLoop {
     this.#window = new RowWindow(window, this.#cols);
     this.#row = new Float64Array(this.#cols);
     this.#probs = new Float64Array(horizon);
-    this.#lossDrift = drift.loss === undefined
-      ? undefined
-      : new PageHinkley({ ...drift.loss, direction: "up" });
+    try {
+      this.#drift = new DriftWatch(features, drift);
+    } catch (error) {
+      throw new LoopError((error as Error).message);
+    }
     this.#championBook = new ShadowBook(options.commission ?? 0);
   }
 
@@ -230,10 +212,10 @@ export class LearningLoop {
     const h = this.options.horizon;
     const count = this.#window.count;
     const slot = count % h; // this decision's place in the ring of predictions
-    if (count > h && this.#lossDrift !== undefined) {
+    if (count > h && this.#drift.watchesLoss) {
       const then = this.#window.priceBack(h);
       const q = Math.min(1 - 1e-7, Math.max(1e-7, this.#probs[slot]));
-      this.#lossDrift.update(price > then ? -Math.log(q) : -Math.log(1 - q));
+      this.#drift.loss(price > then ? -Math.log(q) : -Math.log(1 - q));
     }
     this.#probs[slot] = p;
   }
@@ -271,6 +253,7 @@ export class LearningLoop {
     this.#champion = other.model;
     this.#championBook = other.book;
     this.#adoptReference();
+    this.#drift.newChampion();
     this.#watch = new RollbackWatch(this.options.rollback);
     this.#phase = "probation";
   }
@@ -282,8 +265,7 @@ export class LearningLoop {
    * on retraining).
    */
   #adoptReference(): void {
-    this.#reference = this.#pendingReference ?? this.#reference;
-    this.#pendingReference = undefined;
+    this.#drift.adopt();
   }
 
   #probation(ts: number, championPnl: number, previousPnl: number, events: LoopEvent[]): void {
@@ -306,6 +288,7 @@ export class LearningLoop {
       });
       this.#champion = previous.model;
       this.#championBook = previous.book;
+      this.#drift.newChampion();
     } else events.push({ type: "confirm", ts, version: current.version });
     this.#other = undefined;
     this.#watch = undefined;
@@ -314,8 +297,8 @@ export class LearningLoop {
 
   #watching(ts: number, events: LoopEvent[]): void {
     const { window, drift } = this.options;
-    if (this.#reference === undefined && this.#window.count >= window) {
-      this.#reference = this.#fit(this.#window.last(window));
+    if (!this.#drift.fitted && this.#window.count >= window) {
+      this.#drift.fit(this.#window.last(window));
     }
     let drifted = false;
     if (++this.#sinceCheck >= drift.every) {
@@ -328,66 +311,24 @@ export class LearningLoop {
     if (reason === undefined) return;
     const data = this.#window.labelled(this.options.horizon);
     // The challenger, if promoted, is watched for drift against what it learned from.
-    this.#pendingReference = this.#fit(this.#window.last(this.rows));
+    this.#drift.stage(this.#window.last(this.rows));
     this.#phase = "training";
     events.push({ type: "retrain", ts, reason, data });
   }
 
-  /**
-   * The reference of `rows` and each feature's drift limit: PSI ≥ 0.25, and above the largest PSI
-   * of the reference's own contiguous windows of `drift.recent` rows. A feature with a long
-   * memory (a 20-bar return, a 50-bar z-score) wanders far within a quiet market; its limit says
-   * how far, so only a move beyond that is drift.
-   */
-  #fit(rows: number[][]): Reference {
-    const psi = PsiReference.fit(this.options.features, rows);
-    const recent = Math.min(this.options.drift.recent, rows.length);
-    const limits = new Float64Array(this.#cols).fill(PSI_MAJOR);
-    const span = rows.length - recent;
-    const windows = span === 0 ? 1 : SELF_WINDOWS;
-    for (let k = 0; k < windows; k++) {
-      const start = windows === 1 ? 0 : Math.round((k * span) / (windows - 1));
-      psi.check(rows.slice(start, start + recent)).forEach((d, f) => {
-        if (d.psi > limits[f]) limits[f] = d.psi;
-      });
-    }
-    return { psi, limits };
-  }
-
   #checkDrift(ts: number, events: LoopEvent[]): boolean {
-    let drifted = false;
-    const ref = this.#reference;
     const recent = this.options.drift.recent;
-    if (ref !== undefined && this.#window.count >= recent) {
-      const major = ref.psi.check(this.#window.last(recent))
-        .map((d, f) => ({ ...d, limit: ref.limits[f] }))
-        .filter((d) => d.psi >= d.limit);
-      if (major.length >= (this.options.drift.majorFeatures ?? 1)) {
-        drifted = true;
-        events.push({
-          type: "drift",
-          ts,
-          what: `features ${
-            major.map((d) => d.feature).join(", ")
-          } moved (PSI ≥ 0.25 and beyond the reference's own windows)`,
-          evidence: Object.fromEntries(
-            major.flatMap((d) => [[`psi_${d.feature}`, d.psi], [`limit_${d.feature}`, d.limit]]),
-          ),
-        });
-      }
-    }
-    // The detector restarts itself after an alarm; each new alarm is one drift.
-    const loss = this.#lossDrift;
-    if (loss !== undefined && loss.alarms > this.#lossAlarms) {
-      this.#lossAlarms = loss.alarms;
-      drifted = true;
-      events.push({
-        type: "drift",
-        ts,
-        what: "the champion's log loss went up (Page-Hinkley)",
-        evidence: { alarms: loss.alarms },
-      });
-    }
-    return drifted;
+    const check = this.#drift.check(
+      this.#window.count >= recent ? this.#window.last(recent) : undefined,
+    );
+    events.push({
+      type: "check",
+      ts,
+      psi: Object.fromEntries(check.psi.map((d) => [d.feature, d.psi])),
+      ...(check.lossStatistic === undefined ? {} : { lossStatistic: check.lossStatistic }),
+    });
+    if (check.drift === undefined) return false;
+    events.push({ type: "drift", ts, ...check.drift });
+    return true;
   }
 }

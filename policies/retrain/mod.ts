@@ -10,6 +10,7 @@ export * from "./rollback.ts";
 export * from "./shadow.ts";
 export * from "./trigger.ts";
 export * from "./config.ts";
+export * from "./drift_watch.ts";
 export * from "./events.ts";
 export * from "./loop.ts";
 export * from "./window.ts";

@@ -93,15 +93,19 @@ export const SEARCH_SPACE = Object.freeze({
   batchSize: [64, 128, 256] as readonly number[],
 });
 
-/** `n` seeded draws from {@linkcode SEARCH_SPACE}; the first is always the defaults. */
+/**
+ * `n` seeded draws from {@linkcode SEARCH_SPACE}; the first is always the defaults, with `first`
+ * over them.
+ */
 export function sampleHyperparameters(
   n: number,
   seed: number,
   budget: Pick<ModelHyperparameters, "epochs" | "patience">,
+  first: ModelChoice = {},
 ): ModelHyperparameters[] {
   const rng = new Rng(seed).split("hyperparameters");
   const pick = <T>(xs: readonly T[]): T => xs[rng.int(0, xs.length - 1)];
-  const out: ModelHyperparameters[] = [{ ...DEFAULT_HYPERPARAMETERS, ...budget }];
+  const out: ModelHyperparameters[] = [{ ...DEFAULT_HYPERPARAMETERS, ...first, ...budget }];
   const [lo, hi] = SEARCH_SPACE.learningRate;
   while (out.length < n) {
     out.push({
@@ -116,6 +120,9 @@ export function sampleHyperparameters(
   return out.slice(0, n);
 }
 
+/** Hyperparameters a run fixes for its first draw (the rest are the defaults). */
+export type ModelChoice = Partial<Omit<ModelHyperparameters, "epochs" | "patience">>;
+
 /** Settings of a training run. */
 export interface TrainSettings {
   readonly kind: ModelKind;
@@ -125,6 +132,8 @@ export interface TrainSettings {
   readonly embargo: number;
   /** Hyperparameter draws (1: the defaults only). */
   readonly trials: number;
+  /** The first draw's model over the defaults (e.g. `{hidden: []}`: a logistic model). */
+  readonly model?: ModelChoice;
   readonly epochs: number;
   readonly patience: number;
   /** Share of each training set held out (purged) for early stopping. */
@@ -285,7 +294,12 @@ export async function trainWithSearch(
     throw new TrainError(`only ${ds.rows} usable rows; need at least ${MIN_TRAINING_ROWS}`);
   }
   const folds = walkForward(ds.rows, { folds: s.folds, horizon: s.horizon, embargo: s.embargo });
-  const draws = sampleHyperparameters(s.trials, s.seed, { epochs: s.epochs, patience: s.patience });
+  const draws = sampleHyperparameters(
+    s.trials,
+    s.seed,
+    { epochs: s.epochs, patience: s.patience },
+    s.model,
+  );
   const rounds = searchRounds(s.search ?? "random", draws.length, folds.length);
   // Trainings the plan needs: each round trains its draws on the folds they have not seen yet.
   let total = 1, alive = draws.length, seen = 0;

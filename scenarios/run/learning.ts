@@ -16,7 +16,7 @@ import type { LearnerPlan } from "../../actors/system/mod.ts";
 import type { RetrainOutcome, RetrainRequest, StageMove } from "../../actors/roles/mod.ts";
 import { Rng } from "../../env/kernel/mod.ts";
 import { Predictor } from "../../policies/models/mod.ts";
-import type { TrainJob, TrainJobResult } from "../../policies/training/mod.ts";
+import type { ModelChoice, TrainJob, TrainJobResult } from "../../policies/training/mod.ts";
 import { type ModelEntry, ModelRegistry } from "../../policies/registry/mod.ts";
 import { LearningLoop, loopOptions } from "../../policies/retrain/mod.ts";
 import {
@@ -153,6 +153,7 @@ async function train(request: RetrainRequest, c: TrainContext): Promise<RetrainO
       trials: t.trials,
       epochs: t.epochs,
       patience: t.patience,
+      model: modelChoice(t),
       seed,
     },
   });
@@ -212,4 +213,14 @@ async function record(registry: ModelRegistry, move: StageMove, by: string): Pro
     const stage = move.op === "promote" ? "production" : "archived";
     await registry.promote(move.model, move.version, stage, audit);
   }
+}
+
+/** The model a `training` block fixes, over training's defaults. */
+function modelChoice(t: TrainContext["learning"]["training"]): ModelChoice {
+  const { hidden, learningRate, l2, dropout, batchSize } = t;
+  return Object.fromEntries(
+    Object.entries({ hidden, learningRate, l2, dropout, batchSize }).filter(([, v]) =>
+      v !== undefined
+    ),
+  );
 }
