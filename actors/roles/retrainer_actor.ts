@@ -2,6 +2,7 @@
  * The retrainer actor, one per learning agent: runs the agent's {@linkcode LearningLoop} on the
  * feature vectors the agent decides on, and carries out what the loop decides.
  *
+ * - The shadow books pay half the last clean quote's spread on each change, with the commission.
  * - Each drift check is published as metrics: `learning_psi` per feature and `learning_loss_ph`.
  * - Drift, a shadowed challenger, a promotion, a discard, a rollback and a confirmed promotion are
  *   each published as a `learning` message (`learning.{event}.{agentId}`), with the evidence.
@@ -30,6 +31,7 @@ import {
   type FeatureVector,
   type Learning,
   type Message,
+  type Quote,
   route,
 } from "../protocol/mod.ts";
 
@@ -91,11 +93,14 @@ export interface RetrainerContext {
   loop: LearningLoop | undefined;
   /** Retrainings started. */
   retrains: number;
+  /** Half the quoted spread, as a fraction of the mid: what the shadow books pay per change. */
+  halfSpread: number;
 }
 
 /** Events the retrainer handles. */
 export type RetrainerEvent =
   | { readonly type: "features"; readonly msg: FeatureVector }
+  | { readonly type: "quote"; readonly msg: Quote }
   | { readonly type: "trained"; readonly outcome: RetrainOutcome };
 
 /** The retrainer machine; see the module documentation. */
@@ -112,7 +117,14 @@ export const retrainerMachine = setup({
       const price = fv.values["close"] ?? fv.values["mid"];
       if (typeof price !== "number") return;
       context.loop ??= context.input.createLoop(fv.ts);
-      for (const e of context.loop.observe(fv.ts, fv.values, price)) carryOut(context, e);
+      const events = context.loop.observe(fv.ts, fv.values, price, context.halfSpread);
+      for (const e of events) carryOut(context, e);
+    },
+    quote: ({ context, event }) => {
+      assertEvent(event, "quote");
+      const { bid, ask } = event.msg;
+      if (bid === null || ask === null || !(ask > bid)) return;
+      context.halfSpread = (ask - bid) / (ask + bid);
     },
     trained: ({ context, event }) => {
       assertEvent(event, "trained");
@@ -134,10 +146,16 @@ export const retrainerMachine = setup({
   },
 }).createMachine({
   id: "retrainer",
-  context: ({ input }) => ({ input, loop: undefined, retrains: 0 }),
+  context: ({ input }) => ({ input, loop: undefined, retrains: 0, halfSpread: 0 }),
   initial: "running",
   states: {
-    running: { on: { features: { actions: "observe" }, trained: { actions: "trained" } } },
+    running: {
+      on: {
+        features: { actions: "observe" },
+        quote: { actions: "quote" },
+        trained: { actions: "trained" },
+      },
+    },
   },
 });
 
@@ -278,7 +296,10 @@ function record(ctx: RetrainerContext, move: StageMove): void {
   );
 }
 
-/** The retrainer's subscriptions: its agent's symbol's feature vectors. */
+/** The retrainer's subscriptions: its agent's symbol's feature vectors and clean quotes. */
 export function retrainerRoutes(symbol: string): ActorRoute[] {
-  return [route("features", { symbol }, (msg) => ({ type: "features", msg }))];
+  return [
+    route("features", { symbol }, (msg) => ({ type: "features", msg })),
+    route("quote", { stage: "clean", symbol }, (msg) => ({ type: "quote", msg })),
+  ];
 }

@@ -14,7 +14,7 @@
  * | `shadow` | `minDecisions` between looks (300), `maxDecisions` (1,200), `alpha` (0.05), `block` (10) | |
  * | `rollback` | `window` (200), `margin` (0.01 of equity over the window), `watchDecisions` (600), `alpha` (0.05) | |
  * | `training` | `epochs` (30), `patience` (5), `folds` (3), `trials` (1), `embargo` (5); the model: `hidden` (units per layer, `[]` a logistic model), `learningRate`, `l2`, `dropout`, `batchSize` | the model: training's defaults |
- * | `gate` | a candidate must beat the base rate's log loss in its walk-forward to be shadowed | true |
+ * | `gate` | what a candidate's walk-forward must show to be shadowed: `logLoss` below the base rate's, `auc` above 0.5, or `none` (`true` is `logLoss`, `false` `none`) | `logLoss` |
  * @module
  */
 import { z } from "zod";
@@ -68,7 +68,8 @@ export const LearningSchema = z.strictObject({
     dropout: z.number().min(0).lt(1).optional(),
     batchSize: Int(1).optional(),
   }).default({ epochs: 30, patience: 5, folds: 3, trials: 1, embargo: 5 }),
-  gate: z.boolean().default(true),
+  gate: z.union([z.boolean(), z.enum(["logLoss", "auc", "none"])]).default("logLoss")
+    .transform((g): Gate => g === true ? "logLoss" : g === false ? "none" : g),
 }).superRefine((l, ctx) => {
   const issue = (path: (string | number)[], message: string) =>
     ctx.addIssue({ code: "custom", path, message });
@@ -89,6 +90,28 @@ export const LearningSchema = z.strictObject({
     issue(["rollback", "watchDecisions"], `expected ≥ window (${l.rollback.window})`);
   }
 });
+
+/** What a candidate's walk-forward must show to be shadowed; see the module documentation. */
+export type Gate = "logLoss" | "auc" | "none";
+
+/**
+ * Why a candidate with walk-forward `summary` fails `gate`, or undefined when it passes. A figure
+ * the walk-forward could not compute (NaN: a class absent from every test fold) fails.
+ */
+export function gateRefusal(
+  gate: Gate,
+  summary: Readonly<Record<string, number>>,
+): string | undefined {
+  const { logLoss, baseLogLoss, auc } = summary;
+  if (gate === "logLoss" && !(logLoss < baseLogLoss)) {
+    return `walk-forward log loss ${logLoss.toFixed(5)} is not below the base rate's ` +
+      `${baseLogLoss.toFixed(5)}`;
+  }
+  if (gate === "auc" && !(auc > 0.5)) {
+    return `walk-forward AUC ${auc?.toFixed(4)} is not above 0.5`;
+  }
+  return undefined;
+}
 
 /** A validated `learning` block. */
 export type LearningConfig = z.output<typeof LearningSchema>;

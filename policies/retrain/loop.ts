@@ -18,7 +18,9 @@
  * - `shadowing`: champion and challenger decide on the same features and are marked by the same
  *   {@linkcode ShadowBook}s from flat; their P&L difference per decision feeds the
  *   {@linkcode ShadowRule}. Promote: the challenger is champion, on probation. Discard: back to
- *   watching.
+ *   watching. Drift is still checked, and once the challenger has been shadowed `minDecisions`
+ *   without being shown better, a retraining that falls due supersedes it (discarded, and the
+ *   retraining starts).
  * - `probation`: the replaced champion keeps deciding in the shadow; the {@linkcode RollbackWatch}
  *   restores it if the new one falls behind by the margin, or confirms the promotion.
  *
@@ -28,9 +30,9 @@
  */
 import { type DriftOptions, DriftWatch } from "./drift_watch.ts";
 import { ShadowBook } from "./shadow.ts";
-import { ShadowRule, type ShadowRuleOptions } from "./paired.ts";
+import { type PairedResult, pairedTest, ShadowRule, type ShadowRuleOptions } from "./paired.ts";
 import { type RollbackOptions, RollbackWatch } from "./rollback.ts";
-import { RetrainTrigger, type TriggerOptions } from "./trigger.ts";
+import { RetrainTrigger, type TriggerOptions, type TriggerReason } from "./trigger.ts";
 import { RowWindow } from "./window.ts";
 import type { Evidence, LoopEvent } from "./events.ts";
 
@@ -85,6 +87,8 @@ export class LearningLoop {
   /** The champion's P(up) of the last `horizon` decisions, for its loss once labels are known. */
   readonly #probs: Float64Array;
   #sinceCheck = 0;
+  /** Drift seen while a challenger is shadowed, for the trigger once it may supersede it. */
+  #driftWhileShadowing = false;
   #championBook: ShadowBook;
   #other: { model: LoopModel; book: ShadowBook } | undefined;
   #advantages: number[] = [];
@@ -151,10 +155,16 @@ export class LearningLoop {
   }
 
   /**
-   * One decision: its time, feature values (by name) and price. A decision whose features are not
-   * all known yet (warming up) is skipped.
+   * One decision: its time, feature values (by name), price, and half the spread a change of
+   * exposure would pay now (a fraction of the price; the shadow books charge it with the
+   * commission). A decision whose features are not all known yet (warming up) is skipped.
    */
-  observe(ts: number, values: Readonly<Record<string, number | null>>, price: number): LoopEvent[] {
+  observe(
+    ts: number,
+    values: Readonly<Record<string, number | null>>,
+    price: number,
+    halfSpread = 0,
+  ): LoopEvent[] {
     const names = this.options.features;
     for (let i = 0; i < this.#cols; i++) {
       const v = values[names[i]];
@@ -166,14 +176,20 @@ export class LearningLoop {
     this.#window.push(ts, this.#row, price);
     const p = this.#champion.predictor.predict(this.#row);
     this.#learnLoss(p, price);
-    const championPnl = this.#championBook.step(price, this.#target(p, this.#championBook));
+    const cost = Number.isFinite(halfSpread) && halfSpread >= 0 && halfSpread < 1 ? halfSpread : 0;
+    const championPnl = this.#championBook.step(
+      price,
+      this.#target(p, this.#championBook),
+      cost,
+    );
     if (this.#other !== undefined) {
       const q = this.#other.model.predictor.predict(this.#row);
-      const otherPnl = this.#other.book.step(price, this.#target(q, this.#other.book));
+      const otherPnl = this.#other.book.step(price, this.#target(q, this.#other.book), cost);
       if (this.#phase === "shadowing") this.#judge(ts, otherPnl - championPnl, events);
       else this.#probation(ts, championPnl, otherPnl, events);
     }
     if (this.#phase === "watching") this.#watching(ts, events);
+    else if (this.#phase === "shadowing") this.#supersede(ts, events);
     return events;
   }
 
@@ -224,25 +240,46 @@ export class LearningLoop {
     this.#advantages.push(advantage);
     const verdict = this.#rule.verdict(this.#advantages);
     if (verdict.decision === "continue") return;
+    this.#endShadow(ts, verdict.decision, verdict.why, verdict.test, events);
+  }
+
+  /**
+   * A challenger shadowed at least `minDecisions` and not yet shown better gives way when a
+   * retraining is due (the schedule, or drift after the cool-down): it is discarded as superseded
+   * and the retraining starts. A challenger trained before a change would otherwise hold the
+   * shadow up to `maxDecisions` while fresher data waits.
+   */
+  #supersede(ts: number, events: LoopEvent[]): void {
+    this.#driftWhileShadowing ||= this.#maybeCheckDrift(ts, events);
+    const n = this.#advantages.length;
+    if (n < this.options.shadow.minDecisions || this.#phase !== "shadowing") return;
+    const reason = this.#trigger.check(ts, this.#driftWhileShadowing);
+    if (reason === undefined) return;
+    this.#driftWhileShadowing = false;
+    const why = `superseded after ${n} decisions, not shown better: retraining (${reason})`;
+    this.#endShadow(ts, "discard", why, pairedTest(this.#advantages, this.#rule.block), events);
+    this.#retrain(ts, reason, events);
+  }
+
+  #endShadow(
+    ts: number,
+    decision: "promote" | "discard",
+    why: string,
+    test: PairedResult,
+    events: LoopEvent[],
+  ): void {
     const other = this.#other!;
     const evidence: Evidence = {
-      decisions: verdict.n,
-      meanAdvantage: verdict.test.mean,
-      t: verdict.test.t,
-      pBetter: verdict.test.pBetter,
+      decisions: test.n,
+      meanAdvantage: test.mean,
+      t: test.t,
+      pBetter: test.pBetter,
       challengerPnl: other.book.total,
       championPnl: this.#championBook.total,
     };
     const champion = this.#champion.version;
-    events.push({
-      type: verdict.decision,
-      ts,
-      version: other.model.version,
-      champion,
-      why: verdict.why,
-      evidence,
-    });
-    if (verdict.decision === "discard") {
+    events.push({ type: decision, ts, version: other.model.version, champion, why, evidence });
+    if (decision === "discard") {
       this.#other = undefined;
       this.#adoptReference();
       this.#phase = "watching";
@@ -296,19 +333,26 @@ export class LearningLoop {
   }
 
   #watching(ts: number, events: LoopEvent[]): void {
-    const { window, drift } = this.options;
+    const { window } = this.options;
     if (!this.#drift.fitted && this.#window.count >= window) {
       this.#drift.fit(this.#window.last(window));
     }
-    let drifted = false;
-    if (++this.#sinceCheck >= drift.every) {
-      this.#sinceCheck = 0;
-      drifted = this.#checkDrift(ts, events);
-    }
+    const drifted = this.#maybeCheckDrift(ts, events);
     const labelled = this.#window.rows - this.options.horizon;
     if (labelled < this.#minRows) return;
     const reason = this.#trigger.check(ts, drifted);
     if (reason === undefined) return;
+    this.#retrain(ts, reason, events);
+  }
+
+  /** Checks drift every `drift.every` decisions; whether this decision's check found any. */
+  #maybeCheckDrift(ts: number, events: LoopEvent[]): boolean {
+    if (++this.#sinceCheck < this.options.drift.every) return false;
+    this.#sinceCheck = 0;
+    return this.#checkDrift(ts, events);
+  }
+
+  #retrain(ts: number, reason: TriggerReason, events: LoopEvent[]): void {
     const data = this.#window.labelled(this.options.horizon);
     // The challenger, if promoted, is watched for drift against what it learned from.
     this.#drift.stage(this.#window.last(this.rows));

@@ -59,7 +59,7 @@ const OPTIONS: LearningLoopOptions = {
   window: 600,
   minRows: 300,
   trigger: { cooldownMs: 120 * MINUTE },
-  drift: { recent: 200, every: 50 },
+  drift: { recent: 200, every: 50, persist: 2 },
   shadow: { minDecisions: 200, maxDecisions: 800, block: 10 },
   rollback: { window: 100, margin: 0.005, watchDecisions: 400 },
   commission: 0.0001,
@@ -189,4 +189,31 @@ Deno.test("learning loop: bad settings and an offer nobody asked for are named",
   assertEquals(loop.observe(0, { ret: null }, 100), []);
   assertEquals(loop.observe(0, { ret: 0.001 }, NaN), []);
   assertEquals(loop.rows, 0);
+});
+
+Deno.test("learning loop: a challenger not shown better gives way to a retraining that falls due, after its first look", () => {
+  const rows = market(5, 1_700, Infinity);
+  const options = {
+    ...OPTIONS,
+    trigger: { everyMs: 400 * MINUTE, cooldownMs: 120 * MINUTE },
+    shadow: { minDecisions: 200, maxDecisions: 800, block: 10 },
+  };
+  // Every retraining gives the champion's own rule: never better, never worse.
+  const { events } = runLoop(rows, signModel(1, 1), (version) => signModel(version, 1), options);
+  const steps = events.filter((e) => e.type !== "check").map((e) => `${e.type}@${e.i}`);
+  assertEquals(steps.slice(0, 6), [
+    "retrain@400",
+    "shadow@400",
+    "discard@800",
+    "retrain@800",
+    "shadow@800",
+    "discard@1200",
+  ]);
+  const discard = events.find((e) => e.type === "discard");
+  assert(discard?.type === "discard");
+  assertEquals(
+    discard.why,
+    "superseded after 400 decisions, not shown better: retraining (schedule)",
+  );
+  assertEquals(discard.evidence.decisions, 400);
 });

@@ -18,7 +18,7 @@ import { Rng } from "../../env/kernel/mod.ts";
 import { Predictor } from "../../policies/models/mod.ts";
 import type { ModelChoice, TrainJob, TrainJobResult } from "../../policies/training/mod.ts";
 import { type ModelEntry, ModelRegistry } from "../../policies/registry/mod.ts";
-import { LearningLoop, loopOptions } from "../../policies/retrain/mod.ts";
+import { gateRefusal, LearningLoop, loopOptions } from "../../policies/retrain/mod.ts";
 import {
   type ModelPolicyConfig,
   ModelSlot,
@@ -184,9 +184,9 @@ async function train(request: RetrainRequest, c: TrainContext): Promise<RetrainO
     accuracy: s.accuracy,
     auc: s.auc,
   };
-  if (c.learning.gate && !(s.logLoss < s.baseLogLoss)) {
-    const why = `v${version}: walk-forward log loss ${s.logLoss.toFixed(5)} is not below the ` +
-      `base rate's ${s.baseLogLoss.toFixed(5)}`;
+  const refusal = gateRefusal(c.learning.gate, s);
+  if (refusal !== undefined) {
+    const why = `v${version}: ${refusal}`;
     await c.registry.promote(meta.name, version, "archived", { by: c.by, reason: why, evidence });
     return { ok: false, why, version, evidence };
   }

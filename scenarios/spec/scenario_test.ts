@@ -86,7 +86,7 @@ Deno.test("an agent's learning block: a model policy only, its defaults filled i
     1,
     300,
     1_200,
-    true,
+    "logLoss",
   ]);
   const issues = (learning: unknown, policy: Record<string, unknown> = model) =>
     (assertThrows(
