@@ -42,10 +42,11 @@ Deno.test("PSI: bad windows and options are named", () => {
   assertThrows(() => ref.check([[1, NaN]]), DriftInputError, "window: row 0, y: NaN");
 });
 
-Deno.test("Page-Hinkley: no alarm on 10 seeds of noise; a shift of 1 sd is caught within 100", () => {
+Deno.test("Page-Hinkley: no alarm on 10 seeds of noise; a shift of 1 sd is caught within 100, and where it began", () => {
   const options = { direction: "up" as const, delta: 0.1, lambda: 50 };
   let falseAlarms = 0;
   const delays: number[] = [];
+  const misses: number[] = [];
   for (let seed = 1; seed <= 10; seed++) {
     const rng = new Rng(seed);
     const ph = new PageHinkley(options);
@@ -56,9 +57,15 @@ Deno.test("Page-Hinkley: no alarm on 10 seeds of noise; a shift of 1 sd is caugh
     for (let i = 0; i < 1_000 && delay < 0; i++) if (shifted.update(rng.normal(1, 1))) delay = i;
     assert(delay >= 0, `seed ${seed}: the shift was not caught`);
     delays.push(delay);
+    // Where the change began: `changeAgo` values before the alarm, the shift was `delay` + 1.
+    // Where the change began: the shift was `delay` + 1 values before the alarm. The estimate may
+    // reach back into a noise excursion before it, never much after it.
+    misses.push(shifted.changeAgo - (delay + 1));
   }
   assertEquals(falseAlarms, 0, "alarms in 60,000 values without a change");
   assert(Math.max(...delays) < 100, `delays: ${delays}`);
+  const sorted = [...misses].sort((a, b) => a - b);
+  assert(sorted[0] >= -2 && sorted[5] <= 20, `change estimates off by ${misses}`);
 });
 
 Deno.test("Page-Hinkley: the direction is kept; after an alarm it starts again", () => {

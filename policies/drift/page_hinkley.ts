@@ -8,6 +8,10 @@
  * decrease is the same test on −x. Nothing alarms before `minSamples` values. After an alarm the
  * detector starts again from the next value, so it describes the new regime.
  *
+ * Where the change began is estimated too: the value at which the cumulative deviation of the
+ * alarming direction was last at its minimum. {@linkcode PageHinkley.changeAgo} gives, after an
+ * alarm, how many values before the alarm that was, so a caller can keep only what came after.
+ *
  * The state is plain data ({@linkcode PageHinkley.toState}), so an actor's checkpoint keeps it.
  *
  * @example
@@ -46,6 +50,10 @@ export interface PageHinkleyState {
   readonly down: number;
   readonly downMin: number;
   readonly alarms: number;
+  /** Where each minimum was (the value's number since the last alarm); absent: 0. */
+  readonly upMinAt?: number;
+  readonly downMinAt?: number;
+  readonly changeAgo?: number;
 }
 
 /** The Page-Hinkley detector; see the module documentation. */
@@ -56,6 +64,9 @@ export class PageHinkley {
   #up = 0;
   #upMin = 0;
   #down = 0;
+  #upMinAt = 0;
+  #downMinAt = 0;
+  #changeAgo = 0;
   #downMin = 0;
   #alarms = 0;
 
@@ -95,6 +106,14 @@ export class PageHinkley {
     return direction === "up" ? up : direction === "down" ? down : Math.max(up, down);
   }
 
+  /**
+   * At the last alarm, how many values before it the change began (its estimate: the last minimum
+   * of the cumulative deviation); 0 before any alarm.
+   */
+  get changeAgo(): number {
+    return this.#changeAgo;
+  }
+
   /** Adds `x`; true when it completes an alarm (the detector then starts again). */
   update(x: number): boolean {
     if (!Number.isFinite(x)) throw new DriftInputError(`value: ${x} is not a finite number`);
@@ -102,11 +121,16 @@ export class PageHinkley {
     this.#mean += (x - this.#mean) / this.#n;
     const { delta, lambda, minSamples } = this.options;
     this.#up += x - this.#mean - delta;
-    this.#upMin = Math.min(this.#upMin, this.#up);
+    if (this.#up <= this.#upMin) [this.#upMin, this.#upMinAt] = [this.#up, this.#n];
     this.#down += this.#mean - x - delta;
-    this.#downMin = Math.min(this.#downMin, this.#down);
+    if (this.#down <= this.#downMin) [this.#downMin, this.#downMinAt] = [this.#down, this.#n];
     if (this.#n < minSamples || this.statistic <= lambda) return false;
+    const rose = this.#up - this.#upMin >= this.#down - this.#downMin;
+    const upward = this.options.direction === "up" ||
+      (this.options.direction === "both" && rose);
+    this.#changeAgo = this.#n - (upward ? this.#upMinAt : this.#downMinAt);
     this.#alarms++;
+    this.#upMinAt = this.#downMinAt = 0;
     this.#n = 0;
     this.#mean =
       this.#up =
@@ -127,6 +151,9 @@ export class PageHinkley {
       down: this.#down,
       downMin: this.#downMin,
       alarms: this.#alarms,
+      upMinAt: this.#upMinAt,
+      downMinAt: this.#downMinAt,
+      changeAgo: this.#changeAgo,
     };
   }
 
@@ -140,6 +167,9 @@ export class PageHinkley {
     ph.#down = state.down;
     ph.#downMin = state.downMin;
     ph.#alarms = state.alarms;
+    ph.#upMinAt = state.upMinAt ?? 0;
+    ph.#downMinAt = state.downMinAt ?? 0;
+    ph.#changeAgo = state.changeAgo ?? 0;
     return ph;
   }
 }

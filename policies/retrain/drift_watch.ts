@@ -14,7 +14,8 @@
  * as a regime change moves them, the model's own loss is the better witness.
  *
  * Outcome. The champion's log loss feeds a Page-Hinkley test (direction up); it starts again when
- * the champion changes, since a new model's loss is a new stream.
+ * the champion changes, since a new model's loss is a new stream. Its drift says how many of the
+ * latest loss values came after the estimated change (`changeAgo`).
  * @module
  */
 import {
@@ -49,7 +50,12 @@ export interface DriftCheck {
   readonly psi: readonly (FeatureDrift & { readonly limit: number })[];
   /** The loss detector's statistic, when it runs. */
   readonly lossStatistic?: number;
-  readonly drift?: { readonly what: string; readonly evidence: Evidence };
+  readonly drift?: {
+    readonly what: string;
+    readonly evidence: Evidence;
+    /** For a loss drift: how many of the latest loss values came after the estimated change. */
+    readonly changeAgo?: number;
+  };
 }
 
 /** A drift reference: the PSI reference and each feature's limit. */
@@ -70,6 +76,8 @@ export class DriftWatch {
   #streaks: Int32Array;
   #loss: PageHinkley | undefined;
   #lossAlarms = 0;
+  /** Loss values since the loss test's last alarm. */
+  #sinceAlarm = 0;
 
   constructor(features: readonly string[], options: DriftOptions) {
     const margin = options.margin ?? 1;
@@ -114,11 +122,13 @@ export class DriftWatch {
   newChampion(): void {
     this.#loss = this.#newLoss();
     this.#lossAlarms = 0;
+    this.#sinceAlarm = 0;
   }
 
   /** One log loss of the champion's, once its label is known. */
   loss(x: number): void {
-    this.#loss?.update(x);
+    if (this.#loss === undefined) return;
+    this.#sinceAlarm = this.#loss.update(x) ? 0 : this.#sinceAlarm + 1;
   }
 
   /** Whether the loss detector runs. */
@@ -143,12 +153,14 @@ export class DriftWatch {
     const psiEvidence = Object.fromEntries(psi.map((d) => [`psi_${d.feature}`, d.psi]));
     if (loss !== undefined && loss.alarms > this.#lossAlarms) {
       this.#lossAlarms = loss.alarms;
+      const changeAgo = loss.changeAgo + this.#sinceAlarm;
       return {
         psi,
         ...lossStatistic,
         drift: {
           what: "the champion's log loss went up (Page-Hinkley)",
-          evidence: { alarms: loss.alarms, ...psiEvidence },
+          evidence: { alarms: loss.alarms, changeAgo, ...psiEvidence },
+          changeAgo,
         },
       };
     }

@@ -87,8 +87,10 @@ export class LearningLoop {
   /** The champion's P(up) of the last `horizon` decisions, for its loss once labels are known. */
   readonly #probs: Float64Array;
   #sinceCheck = 0;
-  /** Drift seen while a challenger is shadowed, for the trigger once it may supersede it. */
-  #driftWhileShadowing = false;
+  /** Drift not yet acted on: seen in a cool-down, while shadowing, or too soon after a change. */
+  #driftPending = false;
+  /** Where the last loss drift estimated the change began (a row count), while in the window. */
+  #changeAt: number | undefined;
   #championBook: ShadowBook;
   #other: { model: LoopModel; book: ShadowBook } | undefined;
   #advantages: number[] = [];
@@ -250,12 +252,11 @@ export class LearningLoop {
    * shadow up to `maxDecisions` while fresher data waits.
    */
   #supersede(ts: number, events: LoopEvent[]): void {
-    this.#driftWhileShadowing ||= this.#maybeCheckDrift(ts, events);
+    this.#maybeCheckDrift(ts, events);
     const n = this.#advantages.length;
     if (n < this.options.shadow.minDecisions || this.#phase !== "shadowing") return;
-    const reason = this.#trigger.check(ts, this.#driftWhileShadowing);
+    const reason = this.#trigger.check(ts, this.#driftReady());
     if (reason === undefined) return;
-    this.#driftWhileShadowing = false;
     const why = `superseded after ${n} decisions, not shown better: retraining (${reason})`;
     this.#endShadow(ts, "discard", why, pairedTest(this.#advantages, this.#rule.block), events);
     this.#retrain(ts, reason, events);
@@ -337,25 +338,49 @@ export class LearningLoop {
     if (!this.#drift.fitted && this.#window.count >= window) {
       this.#drift.fit(this.#window.last(window));
     }
-    const drifted = this.#maybeCheckDrift(ts, events);
+    this.#maybeCheckDrift(ts, events);
     const labelled = this.#window.rows - this.options.horizon;
     if (labelled < this.#minRows) return;
-    const reason = this.#trigger.check(ts, drifted);
+    const reason = this.#trigger.check(ts, this.#driftReady());
     if (reason === undefined) return;
     this.#retrain(ts, reason, events);
   }
 
-  /** Checks drift every `drift.every` decisions; whether this decision's check found any. */
-  #maybeCheckDrift(ts: number, events: LoopEvent[]): boolean {
-    if (++this.#sinceCheck < this.options.drift.every) return false;
+  /** Checks drift every `drift.every` decisions; a drift found is pending until acted on. */
+  #maybeCheckDrift(ts: number, events: LoopEvent[]): void {
+    if (++this.#sinceCheck < this.options.drift.every) return;
     this.#sinceCheck = 0;
-    return this.#checkDrift(ts, events);
+    if (this.#checkDrift(ts, events)) this.#driftPending = true;
   }
 
+  /** Rows since the estimated change, while it is inside the window. */
+  #sinceChange(): number | undefined {
+    if (this.#changeAt === undefined) return undefined;
+    const since = this.#window.count - this.#changeAt;
+    if (since < this.rows) return since;
+    this.#changeAt = undefined; // the window is all after the change now
+    return undefined;
+  }
+
+  /** A pending drift may retrain once `minRows` labelled rows follow its estimated change. */
+  #driftReady(): boolean {
+    if (!this.#driftPending) return false;
+    const since = this.#sinceChange();
+    return since === undefined || since - this.options.horizon >= this.#minRows;
+  }
+
+  /**
+   * Starts a retraining: on the rows since the last loss drift's estimated change once there are
+   * `minRows` of them (what came before is another market), else on the whole window.
+   */
   #retrain(ts: number, reason: TriggerReason, events: LoopEvent[]): void {
-    const data = this.#window.labelled(this.options.horizon);
+    this.#driftPending = false;
+    const since = this.#sinceChange();
+    const h = this.options.horizon;
+    const rows = since !== undefined && since - h >= this.#minRows ? since : this.rows;
+    const data = this.#window.labelled(h, rows);
     // The challenger, if promoted, is watched for drift against what it learned from.
-    this.#drift.stage(this.#window.last(this.rows));
+    this.#drift.stage(this.#window.last(rows));
     this.#phase = "training";
     events.push({ type: "retrain", ts, reason, data });
   }
@@ -372,7 +397,11 @@ export class LearningLoop {
       ...(check.lossStatistic === undefined ? {} : { lossStatistic: check.lossStatistic }),
     });
     if (check.drift === undefined) return false;
-    events.push({ type: "drift", ts, ...check.drift });
+    const { changeAgo, ...drift } = check.drift;
+    if (changeAgo !== undefined) {
+      this.#changeAt = this.#window.count - changeAgo - this.options.horizon;
+    }
+    events.push({ type: "drift", ts, ...drift });
     return true;
   }
 }

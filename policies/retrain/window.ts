@@ -67,11 +67,15 @@ export class RowWindow {
     return out;
   }
 
-  /** Every held row whose label `horizon` rows later is known, with that label. */
-  labelled(horizon: number): TrainingWindow {
+  /**
+   * Every held row (or the newest `last`) whose label `horizon` rows later is known, with that
+   * label.
+   */
+  labelled(horizon: number, last = this.rows): TrainingWindow {
     const cols = this.cols;
-    const start = this.#count - this.rows;
-    const rows = Math.max(0, this.rows - horizon);
+    const held = Math.min(last, this.rows);
+    const start = this.#count - held;
+    const rows = Math.max(0, held - horizon);
     const x = new Float64Array(rows * cols);
     const y = new Float64Array(rows);
     const ts = new Float64Array(rows);
