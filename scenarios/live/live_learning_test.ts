@@ -1,6 +1,7 @@
 // The learning loop in a live session against the paper venue: a model agent retrains on its
 // schedule in a worker while both agents keep deciding, the candidate lands in the registry its
-// policy names as the challenger, and it is shadowed.
+// policy names as the challenger, and it is shadowed; a restart replays the journal without
+// retraining.
 import { assert, assertEquals } from "../../testing/mod.ts";
 import type { Learning } from "../../actors/protocol/mod.ts";
 import { ModelRegistry } from "../../policies/registry/mod.ts";
@@ -9,7 +10,7 @@ import { setup } from "./session_kit.ts";
 
 Deno.test({
   name:
-    "live learning: a retraining in a worker while the agents keep deciding; the challenger registered and shadowed",
+    "live learning: a retraining in a worker while the agents keep deciding; the challenger registered and shadowed; a restart's replay retrains nothing",
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
@@ -90,6 +91,20 @@ Deno.test({
       const history = await new ModelRegistry(registry).history("direction-live");
       assertEquals(history.at(-1)?.by, "retrainer:fast");
       assert(decisions > 0);
+      // A restart replays the journal: the fresh loop sees the same decisions and its schedule
+      // falls due again, but nothing is retrained — what was learned is in the registry already.
+      const replayed: Learning[] = [];
+      const again = await open((line) => {
+        if (line.includes('"kind":"learning"')) replayed.push(JSON.parse(line));
+      });
+      await again.stop();
+      const replaySteps = replayed.map((s) => `${s.event}: ${s.message}`);
+      assert(replaySteps.some((s) => s.startsWith("retrain:")), replaySteps.join("; "));
+      assert(
+        replaySteps.includes("failed: not retrained while the journal replays"),
+        replaySteps.join("; "),
+      );
+      assertEquals((await new ModelRegistry(registry).list()).length, 2, "no version added");
       const p = (xs: number[], q: number) =>
         [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1))];
       console.log(
