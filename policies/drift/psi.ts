@@ -59,6 +59,16 @@ export interface PsiOptions {
   readonly epsilon?: number;
 }
 
+/** A {@linkcode PsiReference} as plain data. */
+export interface PsiReferenceState {
+  readonly features: readonly string[];
+  readonly refs: readonly {
+    readonly edges: readonly number[];
+    readonly expected: readonly number[];
+  }[];
+  readonly epsilon: number;
+}
+
 /** One feature's reference: the inner bucket edges and each bucket's share. */
 interface Reference {
   readonly edges: Float64Array;
@@ -100,6 +110,27 @@ export class PsiReference {
       return { edges, expected: shares(col, edges) };
     });
     return new PsiReference(features, refs, epsilon);
+  }
+
+  /** The reference as plain data, for a checkpoint. */
+  toState(): PsiReferenceState {
+    return {
+      features: [...this.features],
+      refs: this.refs.map((r) => ({
+        edges: Array.from(r.edges),
+        expected: Array.from(r.expected),
+      })),
+      epsilon: this.epsilon,
+    };
+  }
+
+  /** The reference {@linkcode PsiReference.toState} gave. */
+  static fromState(state: PsiReferenceState): PsiReference {
+    const refs = state.refs.map((r) => ({
+      edges: Float64Array.from(r.edges),
+      expected: Float64Array.from(r.expected),
+    }));
+    return new PsiReference([...state.features], refs, state.epsilon);
   }
 
   /** Each feature's PSI of `rows` against the reference. */

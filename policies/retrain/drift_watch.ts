@@ -22,8 +22,10 @@ import {
   type FeatureDrift,
   PageHinkley,
   type PageHinkleyOptions,
+  type PageHinkleyState,
   PSI_MAJOR,
   PsiReference,
+  type PsiReferenceState,
 } from "../drift/mod.ts";
 import type { Evidence } from "./events.ts";
 
@@ -63,6 +65,29 @@ interface Reference {
   readonly psi: PsiReference;
   readonly limits: Float64Array;
 }
+
+/** A {@linkcode DriftWatch} as plain data. */
+export interface DriftWatchState {
+  readonly reference: ReferenceState | null;
+  readonly pending: ReferenceState | null;
+  readonly streaks: readonly number[];
+  readonly loss: PageHinkleyState | null;
+  readonly lossAlarms: number;
+  readonly sinceAlarm: number;
+}
+
+interface ReferenceState {
+  readonly psi: PsiReferenceState;
+  readonly limits: readonly number[];
+}
+
+const referenceState = (r: Reference | undefined): ReferenceState | null =>
+  r === undefined ? null : { psi: r.psi.toState(), limits: Array.from(r.limits) };
+
+const referenceOf = (s: ReferenceState | null): Reference | undefined =>
+  s === null
+    ? undefined
+    : { psi: PsiReference.fromState(s.psi), limits: Float64Array.from(s.limits) };
 
 /** Windows of its own rows a reference is measured against. */
 const SELF_WINDOWS = 20;
@@ -180,6 +205,36 @@ export class DriftWatch {
         ),
       },
     };
+  }
+
+  /** The watch as plain data, for a checkpoint. */
+  toState(): DriftWatchState {
+    return {
+      reference: referenceState(this.#reference),
+      pending: referenceState(this.#pending),
+      streaks: Array.from(this.#streaks),
+      loss: this.#loss?.toState() ?? null,
+      lossAlarms: this.#lossAlarms,
+      sinceAlarm: this.#sinceAlarm,
+    };
+  }
+
+  /** A watch over `features` with `options`, resumed from {@linkcode DriftWatch.toState}'s data. */
+  static fromState(
+    features: readonly string[],
+    options: DriftOptions,
+    s: DriftWatchState,
+  ): DriftWatch {
+    const w = new DriftWatch(features, options);
+    w.#reference = referenceOf(s.reference);
+    w.#pending = referenceOf(s.pending);
+    w.#streaks = Int32Array.from(s.streaks);
+    w.#loss = s.loss === null || options.loss === undefined
+      ? w.#loss
+      : PageHinkley.fromState({ ...options.loss, direction: "up" }, s.loss);
+    w.#lossAlarms = s.lossAlarms;
+    w.#sinceAlarm = s.sinceAlarm;
+    return w;
   }
 
   #newLoss(): PageHinkley | undefined {

@@ -26,14 +26,26 @@
  *
  * A decision here mirrors the `model` policy's: P(up) ≥ `long` → exposure 1, ≤ `short` → −1
  * (0 long-only), otherwise the side held.
+ *
+ * The loop is plain data through {@linkcode LearningLoop.toState} (models by version), so the
+ * retrainer's checkpoint keeps it and a restarted retrainer goes on where it was.
+ *
+ * Over 400 lines: the phases share one set of private fields (the champion and its book, the
+ * shadowed model, the window, the drift watch, the trigger), and the checkpoint reads and
+ * restores each of them; split across files, those fields would be exposed.
  * @module
  */
-import { type DriftOptions, DriftWatch } from "./drift_watch.ts";
-import { ShadowBook } from "./shadow.ts";
+import { type DriftOptions, DriftWatch, type DriftWatchState } from "./drift_watch.ts";
+import { ShadowBook, type ShadowBookState } from "./shadow.ts";
 import { type PairedResult, pairedTest, ShadowRule, type ShadowRuleOptions } from "./paired.ts";
-import { type RollbackOptions, RollbackWatch } from "./rollback.ts";
-import { RetrainTrigger, type TriggerOptions, type TriggerReason } from "./trigger.ts";
-import { RowWindow } from "./window.ts";
+import { type RollbackOptions, RollbackWatch, type RollbackWatchState } from "./rollback.ts";
+import {
+  RetrainTrigger,
+  type TriggerOptions,
+  type TriggerReason,
+  type TriggerState,
+} from "./trigger.ts";
+import { RowWindow, type RowWindowState } from "./window.ts";
 import type { Evidence, LoopEvent } from "./events.ts";
 
 /** A model the loop can run: its registry version and a pure predictor of P(up). */
@@ -67,6 +79,25 @@ export interface LearningLoopOptions {
 /** Where the loop is; see the module documentation. */
 export type LoopPhase = "watching" | "training" | "shadowing" | "probation";
 
+/** A {@linkcode LearningLoop} as plain data; models by their registry version. */
+export interface LoopState {
+  readonly champion: number;
+  readonly phase: LoopPhase;
+  readonly trigger: TriggerState;
+  readonly window: RowWindowState;
+  readonly drift: DriftWatchState;
+  readonly probs: readonly number[];
+  readonly sinceCheck: number;
+  readonly driftPending: boolean;
+  readonly driftReported: boolean;
+  readonly retrainedAfterDrift: boolean;
+  readonly changeAt: number | null;
+  readonly championBook: ShadowBookState;
+  readonly other: { readonly version: number; readonly book: ShadowBookState } | null;
+  readonly advantages: readonly number[];
+  readonly watch: RollbackWatchState | null;
+}
+
 /** Thrown for bad settings, or an offer the loop did not ask for. */
 export class LoopError extends Error {
   override name = "LoopError";
@@ -77,20 +108,23 @@ export class LearningLoop {
   readonly options: LearningLoopOptions;
   #champion: LoopModel;
   #phase: LoopPhase = "watching";
-  readonly #trigger: RetrainTrigger;
+  #trigger: RetrainTrigger;
   readonly #rule: ShadowRule;
   readonly #minRows: number;
   readonly #cols: number;
-  readonly #window: RowWindow;
+  #window: RowWindow;
   readonly #row: Float64Array;
-  readonly #drift: DriftWatch;
+  #drift: DriftWatch;
   /** The champion's P(up) of the last `horizon` decisions, for its loss once labels are known. */
-  readonly #probs: Float64Array;
+  #probs: Float64Array;
   #sinceCheck = 0;
   /** Drift not yet acted on: seen in a cool-down, while shadowing, or too soon after a change. */
   #driftPending = false;
   /** Where the last loss drift estimated the change began (a row count), while in the window. */
   #changeAt: number | undefined;
+  /** A drift was reported; no other is until a retraining begun after it has been judged. */
+  #driftReported = false;
+  #retrainedAfterDrift = false;
   #championBook: ShadowBook;
   #other: { model: LoopModel; book: ShadowBook } | undefined;
   #advantages: number[] = [];
@@ -134,6 +168,64 @@ export class LearningLoop {
       throw new LoopError((error as Error).message);
     }
     this.#championBook = new ShadowBook(options.commission ?? 0);
+  }
+
+  /** The loop as plain data, for a checkpoint: every model by its registry version. */
+  toState(): LoopState {
+    const other = this.#other;
+    return {
+      champion: this.#champion.version,
+      phase: this.#phase,
+      trigger: this.#trigger.toState(),
+      window: this.#window.toState(),
+      drift: this.#drift.toState(),
+      probs: Array.from(this.#probs),
+      sinceCheck: this.#sinceCheck,
+      driftPending: this.#driftPending,
+      driftReported: this.#driftReported,
+      retrainedAfterDrift: this.#retrainedAfterDrift,
+      changeAt: this.#changeAt ?? null,
+      championBook: this.#championBook.toState(),
+      other: other === undefined
+        ? null
+        : { version: other.model.version, book: other.book.toState() },
+      advantages: [...this.#advantages],
+      watch: this.#watch?.toState() ?? null,
+    };
+  }
+
+  /**
+   * The loop {@linkcode LearningLoop.toState} gave, with `options`; `model` gives a version's
+   * model (a version it cannot give is an error naming it).
+   */
+  static fromState(
+    options: LearningLoopOptions,
+    s: LoopState,
+    model: (version: number) => LoopModel | undefined,
+  ): LearningLoop {
+    const of = (version: number) => {
+      const m = model(version);
+      if (m === undefined) throw new LoopError(`restore: model version ${version} is not known`);
+      return m;
+    };
+    const loop = new LearningLoop(options, of(s.champion), s.trigger.lastAt);
+    loop.#phase = s.phase;
+    loop.#trigger = RetrainTrigger.fromState(options.trigger, s.trigger);
+    loop.#window = RowWindow.fromState(s.window);
+    loop.#drift = DriftWatch.fromState(options.features, options.drift, s.drift);
+    loop.#probs = Float64Array.from(s.probs);
+    loop.#sinceCheck = s.sinceCheck;
+    loop.#driftPending = s.driftPending;
+    loop.#driftReported = s.driftReported;
+    loop.#retrainedAfterDrift = s.retrainedAfterDrift;
+    loop.#changeAt = s.changeAt ?? undefined;
+    loop.#championBook = ShadowBook.fromState(s.championBook);
+    loop.#other = s.other === null
+      ? undefined
+      : { model: of(s.other.version), book: ShadowBook.fromState(s.other.book) };
+    loop.#advantages = [...s.advantages];
+    loop.#watch = s.watch === null ? undefined : RollbackWatch.fromState(options.rollback, s.watch);
+    return loop;
   }
 
   /** Where the loop is. */
@@ -304,6 +396,7 @@ export class LearningLoop {
    */
   #adoptReference(): void {
     this.#drift.adopt();
+    if (this.#retrainedAfterDrift) this.#driftReported = this.#retrainedAfterDrift = false;
   }
 
   #probation(ts: number, championPnl: number, previousPnl: number, events: LoopEvent[]): void {
@@ -375,6 +468,7 @@ export class LearningLoop {
    */
   #retrain(ts: number, reason: TriggerReason, events: LoopEvent[]): void {
     this.#driftPending = false;
+    this.#retrainedAfterDrift = this.#driftReported;
     const since = this.#sinceChange();
     const h = this.options.horizon;
     const rows = since !== undefined && since - h >= this.#minRows ? since : this.rows;
@@ -396,7 +490,9 @@ export class LearningLoop {
       psi: Object.fromEntries(check.psi.map((d) => [d.feature, d.psi])),
       ...(check.lossStatistic === undefined ? {} : { lossStatistic: check.lossStatistic }),
     });
-    if (check.drift === undefined) return false;
+    // One change, one drift: the next is reported once a retraining begun after this one ended.
+    if (check.drift === undefined || this.#driftReported) return false;
+    this.#driftReported = true;
     const { changeAgo, ...drift } = check.drift;
     if (changeAgo !== undefined) {
       this.#changeAt = this.#window.count - changeAgo - this.options.horizon;

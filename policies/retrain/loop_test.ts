@@ -217,3 +217,48 @@ Deno.test("learning loop: a challenger not shown better gives way to a retrainin
   );
   assertEquals(discard.evidence.decisions, 400);
 });
+
+Deno.test("learning loop: checkpointed (through JSON) at any decision and restored, it goes on exactly as the uninterrupted loop", () => {
+  const rows = market(3, 4_000, 2_000);
+  const options = { ...OPTIONS, trigger: { everyMs: 500 * MINUTE, cooldownMs: 120 * MINUTE } };
+  /** Runs rows [from, to) on `loop`, training as `runLoop` does; models kept by version. */
+  const models = new Map<number, LoopModel>([[1, signModel(1, 1)]]);
+  const drive = (loop: LearningLoop, from: number, to: number, events: string[]) => {
+    for (let i = from; i < to; i++) {
+      const row = rows[i];
+      for (const e of loop.observe(row.ts, { ret: row.ret }, row.price, 0.0001)) {
+        events.push(`${i} ${JSON.stringify(e)}`);
+        if (e.type === "retrain") {
+          const version = Math.max(...models.keys()) + 1;
+          const m = fit(version, e.data);
+          models.set(version, m);
+          for (const o of loop.offer(row.ts, m)) events.push(`${i} ${JSON.stringify(o)}`);
+        }
+      }
+    }
+  };
+  const whole: string[] = [];
+  const uninterrupted = new LearningLoop(options, models.get(1)!, 0);
+  drive(uninterrupted, 0, rows.length, whole);
+  const kinds = whole.map((e) => JSON.parse(e.slice(e.indexOf(" ") + 1)).type);
+  for (const k of ["retrain", "shadow", "drift", "promote"]) assert(kinds.includes(k), k);
+  const phases = new Set<string>();
+  for (const cut of [1, 599, 1_000, 1_777, 2_150, 2_500, 2_650, 2_901, 3_333]) {
+    models.clear();
+    models.set(1, signModel(1, 1));
+    const events: string[] = [];
+    const first = new LearningLoop(options, models.get(1)!, 0);
+    drive(first, 0, cut, events);
+    phases.add(first.phase);
+    const state = JSON.parse(JSON.stringify(first.toState()));
+    const restored = LearningLoop.fromState(options, state, (v) => models.get(v));
+    drive(restored, cut, rows.length, events);
+    assertEquals(events, whole, `checkpoint at ${cut} (${first.phase})`);
+  }
+  assert(phases.size >= 3, [...phases].join(", "));
+  assertThrows(
+    () => LearningLoop.fromState(options, uninterrupted.toState(), () => undefined),
+    LoopError,
+    "model version",
+  );
+});

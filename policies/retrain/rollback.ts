@@ -107,4 +107,25 @@ export class RollbackWatch {
     }
     return { decision: n >= watchDecisions ? "confirm" : "watch", n };
   }
+
+  /** The watch as plain data, for a checkpoint. */
+  toState(): RollbackWatchState {
+    return { diffs: Array.from(this.#diffs), n: this.#n, sum: this.#sum };
+  }
+
+  /** A watch with `options` resumed from {@linkcode RollbackWatch.toState}'s data. */
+  static fromState(options: RollbackOptions, state: RollbackWatchState): RollbackWatch {
+    const w = new RollbackWatch(options);
+    w.#diffs.set(state.diffs);
+    w.#n = state.n;
+    w.#sum = state.sum;
+    return w;
+  }
+}
+
+/** A {@linkcode RollbackWatch} as plain data. */
+export interface RollbackWatchState {
+  readonly diffs: readonly number[];
+  readonly n: number;
+  readonly sum: number;
 }

@@ -15,6 +15,16 @@ export interface TrainingWindow {
   readonly rows: number;
 }
 
+/** A {@linkcode RowWindow} as plain data: the held rows oldest first (row-major `x`). */
+export interface RowWindowState {
+  readonly capacity: number;
+  readonly cols: number;
+  readonly count: number;
+  readonly x: readonly number[];
+  readonly price: readonly number[];
+  readonly ts: readonly number[];
+}
+
 /** A ring of the last `capacity` rows; see the module documentation. */
 export class RowWindow {
   readonly capacity: number;
@@ -65,6 +75,35 @@ export class RowWindow {
       out.push(Array.from(this.#x.subarray(slot * this.cols, (slot + 1) * this.cols)));
     }
     return out;
+  }
+
+  /** The window as plain data, for a checkpoint: its held rows, oldest first, and the count. */
+  toState(): RowWindowState {
+    const rows = this.rows;
+    const start = this.#count - rows;
+    const x: number[] = [], price: number[] = [], ts: number[] = [];
+    for (let k = start; k < this.#count; k++) {
+      const slot = k % this.capacity;
+      x.push(...this.#x.subarray(slot * this.cols, (slot + 1) * this.cols));
+      price.push(this.#price[slot]);
+      ts.push(this.#ts[slot]);
+    }
+    return { capacity: this.capacity, cols: this.cols, count: this.#count, x, price, ts };
+  }
+
+  /** The window {@linkcode RowWindow.toState} gave. */
+  static fromState(s: RowWindowState): RowWindow {
+    const w = new RowWindow(s.capacity, s.cols);
+    const rows = s.price.length;
+    const start = s.count - rows;
+    for (let r = 0; r < rows; r++) {
+      const slot = (start + r) % s.capacity;
+      w.#x.set(s.x.slice(r * s.cols, (r + 1) * s.cols), slot * s.cols);
+      w.#price[slot] = s.price[r];
+      w.#ts[slot] = s.ts[r];
+    }
+    w.#count = s.count;
+    return w;
   }
 
   /**
