@@ -13,8 +13,9 @@
  * - A promotion or rollback changes the model the agent serves at once (`serve`); the registry's
  *   record of it (`record`: promote, archive, roll back, with the audit) is deferred like training.
  *
- * Without persisted state, a restarted retrainer starts a fresh loop over the model the agent
- * serves then (`createLoop`); its window refills from the next decisions.
+ * Its context is plain data ({@linkcode persistRetrainer}): a retrainer restarted after a crash
+ * goes on from its checkpoint — the loop's window, drift watch, shadow and probation — and the
+ * events replayed since then start no training and write nothing to the registry a second time.
  * @module
  */
 import { assertEvent, setup } from "xstate";
@@ -23,6 +24,7 @@ import type {
   LearningLoop,
   LoopEvent,
   LoopModel,
+  LoopState,
   TrainingWindow,
   TriggerReason,
 } from "../../policies/retrain/mod.ts";
@@ -73,6 +75,8 @@ export interface RetrainerInput {
   readonly model: string;
   /** A loop over the model the agent serves now, its clock starting at `at` (the first vector's). */
   readonly createLoop: (now: number) => LearningLoop;
+  /** The loop a checkpoint kept (its models by version). */
+  readonly restoreLoop: (state: LoopState) => LearningLoop;
   readonly train: (request: RetrainRequest) => Promise<RetrainOutcome>;
   /** Has the agent serve `version` from its next decision. */
   readonly serve: (version: number) => void;
@@ -80,6 +84,11 @@ export interface RetrainerInput {
   readonly record: (move: StageMove) => Promise<void>;
   /** Work off the decision path: a simulation's clock waits for it. */
   readonly defer: (work: Promise<void>) => void;
+  /**
+   * True while a restarted retrainer replays the events since its checkpoint: what it did then
+   * (a training started, a registry write) is not done twice.
+   */
+  readonly replaying?: () => boolean;
   /** Enters an event for this actor from outside the bus (a training's outcome). */
   readonly enter: (event: RetrainerEvent) => void;
   readonly publish: (m: Message) => void;
@@ -200,6 +209,8 @@ function carryOut(ctx: RetrainerContext, e: LoopEvent): void {
       say(ctx, e.ts, "retrain", `retraining (${e.reason}) on ${e.data.rows} rows`, {
         evidence: { reason: e.reason, rows: e.data.rows, seq },
       });
+      // Replayed after a restart: the training started then; its outcome comes as an event.
+      if (input.replaying?.() === true) return;
       const request: RetrainRequest = {
         agentId: input.agentId,
         model: input.model,
@@ -281,6 +292,7 @@ function measured(ctx: RetrainerContext, e: Extract<LoopEvent, { type: "check" }
 /** Records a stage change off the decision path; a failure is published, never thrown. */
 function record(ctx: RetrainerContext, move: StageMove): void {
   const { input } = ctx;
+  if (input.replaying?.() === true) return; // recorded before the restart
   input.defer(
     input.record(move).catch((error) => {
       input.publish({
@@ -294,6 +306,32 @@ function record(ctx: RetrainerContext, move: StageMove): void {
       });
     }),
   );
+}
+
+/** A retrainer's context as plain data, for checkpoints. */
+export interface RetrainerState {
+  readonly loop: LoopState | null;
+  readonly retrains: number;
+  readonly halfSpread: number;
+}
+
+/** The retrainer's context as plain data: its loop (models by version) and counters. */
+export function persistRetrainer(context: RetrainerContext): RetrainerState {
+  return {
+    loop: context.loop?.toState() ?? null,
+    retrains: context.retrains,
+    halfSpread: context.halfSpread,
+  };
+}
+
+/** The context {@linkcode persistRetrainer} kept, around the retrainer's input. */
+export function restoreRetrainer(input: RetrainerInput, s: RetrainerState): RetrainerContext {
+  return {
+    input,
+    loop: s.loop === null ? undefined : input.restoreLoop(s.loop),
+    retrains: s.retrains,
+    halfSpread: s.halfSpread,
+  };
 }
 
 /** The retrainer's subscriptions: its agent's symbol's feature vectors and clean quotes. */

@@ -40,6 +40,7 @@ import {
   persistFeatures,
   persistMarketData,
   persistMonitor,
+  persistRetrainer,
   persistRisk,
   type ReconcileSummary,
   restoreAgent,
@@ -47,6 +48,7 @@ import {
   restoreFeatures,
   restoreMarketData,
   restoreMonitor,
+  restoreRetrainer,
   restoreRisk,
   type RetrainerEvent,
   type RetrainerInput,
@@ -79,7 +81,7 @@ export interface AgentPlan {
  */
 export type LearnerPlan = Pick<
   RetrainerInput,
-  "agentId" | "symbol" | "model" | "createLoop" | "train" | "serve" | "record"
+  "agentId" | "symbol" | "model" | "createLoop" | "restoreLoop" | "train" | "serve" | "record"
 >;
 
 /** Everything a trading system is built from. */
@@ -329,10 +331,13 @@ export function startTradingSystem(config: TradingSystemConfig): TradingSystem {
         ...l,
         defer: config.defer ?? ((work: Promise<void>) => void work),
         enter: (event: RetrainerEvent) => schedule(() => supervisor.send(id, event)),
+        replaying: () => supervisor.replaying,
         publish: publishOf(id),
         now,
       },
       routes: retrainerRoutes(l.symbol),
+      persist: persistRetrainer,
+      restore: restoreRetrainer,
     });
   }
 

@@ -95,6 +95,15 @@ export async function prepareLearning(
           { version: slot.current.entry.meta.version, predictor: slot.current.predictor },
           at,
         ),
+      restoreLoop: (state) =>
+        LearningLoop.fromState(
+          loopOptions(learning, served.set.names, policy, scenario.commission),
+          state,
+          (version) => {
+            const m = known.get(version);
+            return m === undefined ? undefined : { version, predictor: m.predictor };
+          },
+        ),
       train: (request) =>
         train(request, {
           registry,

@@ -1,7 +1,9 @@
 // The learning loop in a simulated run: the regime scenario, shortened — a champion trained on the
 // first regime, drift found after the change, retrainings in the run's own registry
-// (audited), every step a learning message and a timeline event, two runs byte-identical.
+// (audited), every step a learning message and a timeline event, two runs byte-identical; the
+// retrainer crashed mid-run resumes from its checkpoint with the same messages and registry.
 import { assert, assertEquals } from "../../testing/mod.ts";
+import { Rng } from "../../env/kernel/mod.ts";
 import type { Learning, Message } from "../../actors/protocol/mod.ts";
 import { ModelRegistry } from "../../policies/registry/mod.ts";
 import { compareRecordings, riskCounts } from "../report/mod.ts";
@@ -68,17 +70,29 @@ Deno.test({
             shadow: { minDecisions: 60, maxDecisions: 120, block: 10 },
             rollback: { window: 40, margin: 0.01, watchDecisions: 80 },
             training: { epochs: 5, patience: 2, folds: 2, embargo: 2 },
+            gate: "none",
           },
         }],
       }, "regime (short)");
       const runs: string[][] = [];
       const results = [];
+      let deliveries = 0;
+      /** The retrainer's delivery at which it published each learning step, by event. */
+      const stepAt = new Map<string, number>();
       for (const k of [1, 2]) {
         const lines: string[] = [];
         results.push(
           await runScenario(scenario, {
-            record: (l) => lines.push(l),
+            record: (l) => {
+              lines.push(l);
+              const m = /"kind":"learning".*"event":"(\w+)"/.exec(l);
+              if (k === 1 && m !== null && !stepAt.has(m[1])) stepAt.set(m[1], deliveries);
+            },
             learningRegistry: `${dir}/run${k}`,
+            fault: (actor, n) => {
+              if (actor === "retrainer:learner") deliveries = n;
+              return undefined;
+            },
           }),
         );
         runs.push(lines);
@@ -110,6 +124,34 @@ Deno.test({
       // Every step is on the report's timeline.
       assertEquals(riskCounts(results[0].events).learning, steps.length);
       assertEquals(results[0].learningRegistry, `${dir}/run1`);
+
+      // The retrainer crashed mid-run (before or after a delivery, checkpoints every 37 events)
+      // resumes from its checkpoint: the same messages, and the same registry — no training
+      // started twice, no stage change written twice.
+      const rng = new Rng(36);
+      const points: [number, "before" | "after"][] = [
+        [rng.int(1, deliveries), "before"],
+        [rng.int(1, deliveries), "after"],
+        // Just after a retraining started and after a stage change was written: their replay must
+        // neither train again nor write again.
+        [stepAt.get("retrain")!, "after"],
+        [(stepAt.get("discard") ?? stepAt.get("promote"))!, "after"],
+      ];
+      for (const [k, [at, when]] of points.entries()) {
+        const lines: string[] = [];
+        const faulty = await runScenario(scenario, {
+          record: (l) => lines.push(l),
+          learningRegistry: `${dir}/crash${k}`,
+          checkpointEvery: 37,
+          fault: (actor, n) => actor === "retrainer:learner" && n === at ? when : undefined,
+        });
+        const what = `retrainer crashed ${when} delivery ${at} of ${deliveries}`;
+        assertEquals(faulty.counts.restarts["retrainer:learner"], 1, what);
+        const calm = (xs: string[]) => xs.filter((l) => !l.includes('"kind":"alert"'));
+        assertEquals(compareRecordings(calm(lines), calm(runs[0])), null, what);
+        const crashed = new ModelRegistry(`${dir}/crash${k}`);
+        assertEquals(await crashed.history("direction-regime"), history, what);
+      }
     } finally {
       console.log = log;
       await Deno.remove(dir, { recursive: true });
