@@ -5,6 +5,7 @@
  */
 export * from "./model_io.ts";
 export * from "./models.ts";
+export * from "./search_space.ts";
 export * from "./tf_backend.ts";
 export * from "./train.ts";
 export * from "./train_job.ts";

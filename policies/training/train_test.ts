@@ -5,11 +5,10 @@ import { loadServedModel } from "../serving/mod.ts";
 import { predictBatch } from "./models.ts";
 import { saveModel } from "./model_io.ts";
 import { ModelRegistry } from "../registry/mod.ts";
+import { sampleHyperparameters, SEARCH_SPACE } from "./search_space.ts";
 import {
   datasetFrom,
   foldMetrics,
-  sampleHyperparameters,
-  SEARCH_SPACE,
   searchRounds,
   type TrainSettings,
   trainWithSearch,
@@ -165,4 +164,13 @@ Deno.test("saving a trained model is what the registry stores: a loaded model pr
     r.model.model.dispose();
     await Deno.remove(registry, { recursive: true });
   }
+});
+
+Deno.test("a run's first draw takes the model it fixes (a logistic model: no hidden layers)", () => {
+  const [first, second] = sampleHyperparameters(2, 3, { epochs: 5, patience: 2 }, {
+    hidden: [],
+    learningRate: 0.01,
+  });
+  assertEquals([first.hidden, first.learningRate, first.epochs, first.patience], [[], 0.01, 5, 2]);
+  assert(SEARCH_SPACE.hidden.some((h) => h.join() === second.hidden.join()));
 });

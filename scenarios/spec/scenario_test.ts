@@ -110,4 +110,33 @@ Deno.test("an agent's learning block: a model policy only, its defaults filled i
   assertEquals(issues({ window: 80, drift: { recent: 60 } }), [
     "agents[0].learning.window: half of it (minRows' default) is below 50 training rows",
   ]);
+  // The gate: true and false still read as before; the model a retraining trains can be fixed.
+  const gate = (g: unknown) =>
+    parseScenario({ name: "t", agents: [{ ...agent(model), learning: { gate: g } }] }).agents[0]
+      .learning!.gate;
+  assertEquals([gate(true), gate(false), gate("auc"), gate("none")], [
+    "logLoss",
+    "none",
+    "auc",
+    "none",
+  ]);
+  assertEquals(issues({ gate: "sharpe" }).length, 1);
+  assertEquals(issues({ gate: "sharpe" })[0].startsWith("agents[0].learning.gate"), true);
+  assertEquals(
+    issues({ training: { hidden: [0] } })[0].startsWith("agents[0].learning.training.hidden"),
+    true,
+  );
+  assertEquals(issues({ drift: { margin: 0.5, persist: 0 } }).length, 2);
+  const fixed = parseScenario({
+    name: "t",
+    agents: [{
+      ...agent(model),
+      learning: { training: { hidden: [], learningRate: 0.01 }, drift: { features: false } },
+    }],
+  }).agents[0].learning!;
+  assertEquals([fixed.training.hidden, fixed.training.learningRate, fixed.drift.features], [
+    [],
+    0.01,
+    false,
+  ]);
 });
