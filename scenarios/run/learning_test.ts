@@ -49,6 +49,7 @@ Deno.test({
       const agent = base.agents[0];
       const scenario = parseScenario({
         ...base,
+        seed: 1,
         durationMs: 16 * HOUR,
         // A steadier volatility than the shipped market's, so a short reference window holds.
         venue: {
