@@ -68,7 +68,9 @@ export const LearningSchema = z.strictObject({
     dropout: z.number().min(0).lt(1).optional(),
     batchSize: Int(1).optional(),
   }).default({ epochs: 30, patience: 5, folds: 3, trials: 1, embargo: 5 }),
-  gate: z.union([z.boolean(), z.enum(["logLoss", "auc", "none"])]).default("logLoss")
+  gate: z.union([z.boolean(), z.enum(["logLoss", "auc", "none"])], {
+    error: 'expected "logLoss", "auc", "none", true (logLoss) or false (none)',
+  }).default("logLoss")
     .transform((g): Gate => g === true ? "logLoss" : g === false ? "none" : g),
 }).superRefine((l, ctx) => {
   const issue = (path: (string | number)[], message: string) =>

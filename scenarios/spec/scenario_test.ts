@@ -121,7 +121,9 @@ Deno.test("an agent's learning block: a model policy only, its defaults filled i
     "none",
   ]);
   assertEquals(issues({ gate: "sharpe" }).length, 1);
-  assertEquals(issues({ gate: "sharpe" })[0].startsWith("agents[0].learning.gate"), true);
+  assertEquals(issues({ gate: "sharpe" }), [
+    `agents[0].learning.gate: expected "logLoss", "auc", "none", true (logLoss) or false (none)`,
+  ]);
   assertEquals(
     issues({ training: { hidden: [0] } })[0].startsWith("agents[0].learning.training.hidden"),
     true,
