@@ -11,7 +11,7 @@
  * | `everyMs` | retrain on a schedule, this long after the last | none: drift only |
  * | `cooldownMs` | after a retraining, drift is ignored this long | 3,600,000 (1 h) |
  * | `drift` | `recent` rows measured (300), checked `every` decisions (50); `features`: feature drift makes drift (true; false: PSI measured and published only); `majorFeatures` beyond their limit make drift (1); a feature's limit is PSI 0.25 and `margin` (1) × the reference's own windows' largest, held `persist` checks in a row (1); `loss`: Page-Hinkley on the champion's log loss `{delta, lambda, minSamples?}` | loss: off |
- * | `shadow` | `minDecisions` between looks (300), `maxDecisions` (1,200), `alpha` (0.05), `block` (10) | |
+ * | `shadow` | `minDecisions` between looks (300), `maxDecisions` (1,200), `alpha` (0.05), `block` (10); `commission`: the fee per unit of notional the shadow books charge (with half the quoted spread) | commission: the scenario's; 0 in a live session |
  * | `rollback` | `window` (200), `margin` (0.01 of equity over the window), `watchDecisions` (600), `alpha` (0.05) | |
  * | `training` | `epochs` (30), `patience` (5), `folds` (3), `trials` (1), `embargo` (5); the model: `hidden` (units per layer, `[]` a logistic model), `learningRate`, `l2`, `dropout`, `batchSize` | the model: training's defaults |
  * | `gate` | what a candidate's walk-forward must show to be shadowed: `logLoss` below the base rate's, `auc` above 0.5, or `none` (`true` is `logLoss`, `false` `none`) | `logLoss` |
@@ -49,6 +49,7 @@ export const LearningSchema = z.strictObject({
     maxDecisions: Int(20).default(1_200),
     alpha: z.number().gt(0).lt(0.5).default(0.05),
     block: Int(1).default(10),
+    commission: z.number().min(0).lt(1).optional(),
   }).default({ minDecisions: 300, maxDecisions: 1_200, alpha: 0.05, block: 10 }),
   rollback: z.strictObject({
     window: Int(2).default(200),
@@ -142,6 +143,6 @@ export function loopOptions(
     drift: learning.drift,
     shadow: learning.shadow,
     rollback: learning.rollback,
-    commission,
+    commission: learning.shadow.commission ?? commission,
   };
 }

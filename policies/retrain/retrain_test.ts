@@ -4,6 +4,8 @@
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../../testing/mod.ts";
 import { Rng } from "../../env/kernel/mod.ts";
 import {
+  LearningSchema,
+  loopOptions,
   pairedTest,
   PairedTestError,
   RetrainTrigger,
@@ -180,4 +182,13 @@ Deno.test("rollback watch: a collapse over a window rolls back; a steady champio
     "margin",
   );
   assertThrows(() => collapse.observe(NaN, 0), RollbackError, "pnl");
+});
+
+Deno.test("learning block: the shadow books' commission is the block's when given, else the run's", () => {
+  const band = { long: 0.55, short: 0.45, mode: "long_short" as const };
+  const plain = LearningSchema.parse({});
+  assertEquals(loopOptions(plain, ["x"], band, 0.0002).commission, 0.0002);
+  const own = LearningSchema.parse({ shadow: { commission: 0.001 } });
+  assertEquals(loopOptions(own, ["x"], band, 0.0002).commission, 0.001);
+  assertEquals(LearningSchema.safeParse({ shadow: { commission: -1 } }).success, false);
 });
