@@ -85,19 +85,20 @@ export async function prepareLearning(
     const known = new Map<number, ServedModel>([[served.entry.meta.version, served]]);
     const learning = a.learning!;
     const by = `retrainer:${a.id}`;
+    const settings = loopOptions(learning, served.set.names, policy, scenario.commission);
     plans.push({
       agentId: a.id,
       symbol: a.symbol ?? options.firstSymbol,
       model: policy.model,
       createLoop: (at) =>
         new LearningLoop(
-          loopOptions(learning, served.set.names, policy, scenario.commission),
+          settings,
           { version: slot.current.entry.meta.version, predictor: slot.current.predictor },
           at,
         ),
       restoreLoop: (state) =>
         LearningLoop.fromState(
-          loopOptions(learning, served.set.names, policy, scenario.commission),
+          settings,
           state,
           (version) => {
             const m = known.get(version);
